@@ -1,0 +1,26 @@
+// Installs the pinned toolchain (Deno, Bun, TypeScript, …) from npm when it is missing, so that
+// a fresh clone on a machine with only Node and npm needs no other step.
+import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** Project root (the folder above scripts/). */
+export const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Path of a binary that npm installed into node_modules/.bin. */
+export function bin(name) {
+  return `${root}node_modules/.bin/${name}`;
+}
+
+/** Runs `npm ci` (or `npm install` without a lock file) unless every tool is already there. */
+export function ensureDeps() {
+  const tools = ["deno", "bun", "tsc", "esbuild"];
+  if (tools.every((t) => existsSync(bin(t)))) return;
+  const args = existsSync(`${root}package-lock.json`) ? ["ci"] : ["install"];
+  console.error(`workloom: installing the toolchain with npm ${args[0]} …`);
+  const r = spawnSync("npm", [...args, "--no-audit", "--no-fund"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) throw new Error(`npm ${args[0]} failed with exit code ${r.status}`);
+}

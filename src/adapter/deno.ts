@@ -1,0 +1,59 @@
+import type { ReadResult, RuntimeAdapter } from "./types.ts";
+
+/**
+ * The Deno adapter. Every call is guarded: without `--allow-read`, `--allow-env` or
+ * `--allow-sys` Deno throws `NotCapable`/`PermissionDenied`, which we report as "not permitted".
+ *
+ * @example
+ * ```ts ignore
+ * import { createDenoAdapter } from "./deno.ts";
+ * createDenoAdapter().readTextFile("/proc/stat");
+ * ```
+ */
+export function createDenoAdapter(): RuntimeAdapter {
+  const D = (globalThis as unknown as { Deno: typeof Deno }).Deno;
+  return {
+    key: "deno",
+    version: D.version.deno,
+    readTextFile(path: string): ReadResult {
+      try {
+        return { ok: true, text: D.readTextFileSync(path) };
+      } catch (e) {
+        if (e instanceof D.errors.NotFound) return { ok: false, reason: "missing" };
+        if (e instanceof D.errors.NotCapable || e instanceof D.errors.PermissionDenied) {
+          return { ok: false, reason: "not permitted" };
+        }
+        return { ok: false, reason: "unreadable" };
+      }
+    },
+    env(name: string): string | undefined {
+      try {
+        return D.env.get(name);
+      } catch {
+        return undefined;
+      }
+    },
+    systemMemory() {
+      try {
+        const m = D.systemMemoryInfo();
+        return { total: m.total, available: m.available };
+      } catch {
+        return undefined;
+      }
+    },
+    loadAverage() {
+      try {
+        return D.loadavg()[0];
+      } catch {
+        return undefined;
+      }
+    },
+    memoryUsage() {
+      try {
+        return D.memoryUsage().rss;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

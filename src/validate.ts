@@ -1,0 +1,83 @@
+/**
+ * Option validation with messages that name the option, the rule and the value, in the style
+ * `Cannot create pool as 'maxWorkers' must be a positive integer: current value is 0`.
+ *
+ * @module
+ */
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value == null) {
+    return String(value);
+  }
+  return Object.prototype.toString.call(value);
+}
+
+/**
+ * Throws a `RangeError` unless `value` is an integer ≥ `min` (and ≤ `max`).
+ *
+ * @example
+ * ```ts
+ * import { assertInteger } from "./validate.ts";
+ * assertInteger("create pool", "maxWorkers", 4, { min: 1 });
+ * ```
+ */
+export function assertInteger(
+  action: string,
+  name: string,
+  value: unknown,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+): asserts value is number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    const rule = max === Number.MAX_SAFE_INTEGER
+      ? min === 1 ? "a positive integer" : `an integer >= ${min}`
+      : `an integer from ${min} to ${max}`;
+    throw new RangeError(`Cannot ${action} as '${name}' must be ${rule}: current value is ${show(value)}`);
+  }
+}
+
+/**
+ * Throws a `RangeError` unless `value` is a finite number within `[min, max]`.
+ *
+ * @example
+ * ```ts
+ * import { assertNumber } from "./validate.ts";
+ * assertNumber("create pool", "cpuThreshold", 0.8, { min: 0, max: 1 });
+ * ```
+ */
+export function assertNumber(
+  action: string,
+  name: string,
+  value: unknown,
+  { min = -Infinity, max = Infinity }: { min?: number; max?: number } = {},
+): asserts value is number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    const rule = max === Infinity
+      ? min === -Infinity ? "a finite number" : `a finite number >= ${min}`
+      : `a number from ${min} to ${max}`;
+    throw new RangeError(`Cannot ${action} as '${name}' must be ${rule}: current value is ${show(value)}`);
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `value` is one of `allowed`.
+ *
+ * @example
+ * ```ts
+ * import { assertOneOf } from "./validate.ts";
+ * assertOneOf("create pool", "workload", "cpu", ["cpu", "compile", "io"] as const);
+ * ```
+ */
+export function assertOneOf<T extends string>(
+  action: string,
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+): asserts value is T {
+  if (!allowed.includes(value as T)) {
+    throw new TypeError(
+      `Cannot ${action} as '${name}' must be one of ${allowed.map((a) => `"${a}"`).join(", ")}: ` +
+        `current value is ${show(value)}`,
+    );
+  }
+}
