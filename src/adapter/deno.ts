@@ -1,5 +1,17 @@
 import type { ReadResult, RuntimeAdapter } from "./types.ts";
 
+// The slice of the Deno namespace we use, declared here so that `tsc` (with Bun's and Node's
+// types) checks this file too without pulling in Deno's whole type library.
+interface DenoApi {
+  version: { deno: string };
+  errors: { NotFound: ErrorConstructor; NotCapable: ErrorConstructor; PermissionDenied: ErrorConstructor };
+  readTextFileSync(path: string): string;
+  env: { get(name: string): string | undefined };
+  systemMemoryInfo(): { total: number; available: number };
+  loadavg(): number[];
+  memoryUsage(): { rss: number };
+}
+
 /**
  * The Deno adapter. Every call is guarded: without `--allow-read`, `--allow-env` or
  * `--allow-sys` Deno throws `NotCapable`/`PermissionDenied`, which we report as "not permitted".
@@ -11,7 +23,7 @@ import type { ReadResult, RuntimeAdapter } from "./types.ts";
  * ```
  */
 export function createDenoAdapter(): RuntimeAdapter {
-  const D = (globalThis as unknown as { Deno: typeof Deno }).Deno;
+  const D = (globalThis as unknown as { Deno: DenoApi }).Deno;
   return {
     key: "deno",
     version: D.version.deno,
