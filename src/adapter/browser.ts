@@ -21,5 +21,7 @@ export function createBrowserAdapter(): RuntimeAdapter {
       const perf = globalThis.performance as unknown as { memory?: { usedJSHeapSize: number } };
       return perf.memory?.usedJSHeapSize;
     },
+    args: () => [],
+    setExitCode: () => {},
   };
 }

@@ -10,6 +10,8 @@ interface DenoApi {
   systemMemoryInfo(): { total: number; available: number };
   loadavg(): number[];
   memoryUsage(): { rss: number };
+  args: string[];
+  exitCode: number;
 }
 
 /**
@@ -66,6 +68,10 @@ export function createDenoAdapter(): RuntimeAdapter {
       } catch {
         return undefined;
       }
+    },
+    args: () => [...D.args],
+    setExitCode(code: number) {
+      D.exitCode = code;
     },
   };
 }

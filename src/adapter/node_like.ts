@@ -30,5 +30,9 @@ export function createNodeLikeAdapter(key: RuntimeKey, version: string): Runtime
     systemMemory: () => ({ total: totalmem(), available: freemem() }),
     loadAverage: () => loadavg()[0],
     memoryUsage: () => process.memoryUsage().rss,
+    args: () => process.argv.slice(2),
+    setExitCode: (code: number) => {
+      process.exitCode = code;
+    },
   };
 }

@@ -35,4 +35,11 @@ export interface RuntimeAdapter {
   loadAverage(): number | undefined;
   /** Bytes of memory the current isolate uses (heap or RSS), or `undefined`. */
   memoryUsage(): number | undefined;
+  /** Command-line arguments after the script name; empty where there are none. */
+  args(): string[];
+  /**
+   * Sets the code the process exits with once its work is done. Unlike an immediate exit, this
+   * lets output still buffered for a pipe reach it. A no-op where there is no process.
+   */
+  setExitCode(code: number): void;
 }
