@@ -1,0 +1,103 @@
+/**
+ * The `workloom` command line. Each subcommand is one function from its arguments to an exit
+ * code; `main` only dispatches. `node:util` `parseArgs` is the one `node:` import allowed outside
+ * the adapters: it works the same in Deno and Bun.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { formatMachine } from "./format_machine.ts";
+import { detectMachine } from "./machine.ts";
+import { runtime } from "./runtime.ts";
+
+/** Where the command line writes; tests capture it. */
+export interface CliOptions {
+  /** Writes one block of normal output. @default {console.log} */
+  stdout?: (text: string) => void;
+  /** Writes one block of error output. @default {console.error} */
+  stderr?: (text: string) => void;
+}
+
+type Io = Required<CliOptions>;
+// Later subcommands (`serve`, `demo`) may be async; `main` awaits whatever they return.
+type Command = (args: string[], io: Io) => number | Promise<number>;
+
+const USAGE = `Usage: workloom <command> [options]
+
+Commands:
+  profile [--json]   Show the machine profile: runtime, effective cores, memory,
+                     shared memory and environment, each with its reason.
+
+Options:
+  -h, --help         Show this help.`;
+
+// Exit code 2 is the convention for a command line used wrongly, as opposed to 1 for a failure.
+const USAGE_ERROR = 2;
+
+function usageError(io: Io, message: string): number {
+  io.stderr(`workloom: ${message}\n\n${USAGE}`);
+  return USAGE_ERROR;
+}
+
+type Flags = Record<string, { type: "boolean" | "string"; short?: string }>;
+
+/** Parses a subcommand's flags; a string result is parseArgs' message for a usage error. */
+function parseFlags(args: string[], options: Flags): Record<string, unknown> | string {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** `workloom profile [--json]`: the machine profile as a table or as JSON. */
+function profile(args: string[], io: Io): number {
+  const flags = parseFlags(args, {
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (typeof flags === "string") return usageError(io, flags);
+  if (flags.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const machine = detectMachine();
+  io.stdout(flags.json ? JSON.stringify(machine, null, 2) : formatMachine(machine));
+  return 0;
+}
+
+const COMMANDS: Record<string, Command> = { profile };
+
+/**
+ * Runs the command line with `args` (without the program name) and resolves with the exit code:
+ * 0 on success, 1 on failure, 2 when the command line itself is wrong. It never exits the
+ * process itself.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * const code = await main(["profile", "--json"]);
+ * ```
+ */
+export async function main(args: string[], options: CliOptions = {}): Promise<number> {
+  const io: Io = { stdout: options.stdout ?? console.log, stderr: options.stderr ?? console.error };
+  const [name, ...rest] = args;
+  if (name === undefined) return usageError(io, "missing command");
+  if (name === "-h" || name === "--help" || name === "help") {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) return usageError(io, `unknown command ${JSON.stringify(name)}`);
+  try {
+    return await command(rest, io);
+  } catch (e) {
+    // Wrong settings (such as an invalid WORKLOOM_ENV) arrive here as TypeError/RangeError.
+    io.stderr(`workloom ${name}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  runtime.setExitCode(await main(runtime.args()));
+}
