@@ -4,8 +4,9 @@
  * that runtime's node:worker_threads, with exactly two workers, on the same task functions
  * (bench/fixtures/bench_tasks.ts, re-exported by the worker files next to this one).
  *
- * Defaults are left alone on purpose (piscina's and tinypool's Atomics wake-up path,
- * poolifier's round-robin, workerpool's queue): the table compares pools as users get them.
+ * Defaults are left alone on purpose (piscina's Atomics wake-up path, poolifier's round-robin,
+ * workerpool's queue): the table compares pools as users get them. The two exceptions are
+ * runtime workarounds, commented where they are made (tinypool on Deno, workerpool on Bun).
  */
 import { fileURLToPath } from "node:url";
 
@@ -65,6 +66,11 @@ export function tinypoolContender(): Contender {
         filename: NAMED_TASKS.href,
         minThreads: POOL_SIZE,
         maxThreads: POOL_SIZE,
+        // Deno workaround: tinypool's worker registers `port.on("message")` and then blocks in
+        // Atomics.wait, draining with receiveMessageOnPort(). On Deno the listener's pending
+        // async receive can already hold the task, so the sync drain finds nothing and the
+        // worker sleeps forever (most runs hang at the first task). piscina's worker does not
+        // hit this in our runs. Without Atomics tinypool wakes on the message event instead.
         useAtomics: !("Deno" in globalThis),
       });
       await touchEveryWorker(c);
