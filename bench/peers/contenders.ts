@@ -66,11 +66,10 @@ export function tinypoolContender(): Contender {
         filename: NAMED_TASKS.href,
         minThreads: POOL_SIZE,
         maxThreads: POOL_SIZE,
-        // Deno workaround: tinypool's worker registers `port.on("message")` and then blocks in
-        // Atomics.wait, draining with receiveMessageOnPort(). On Deno the listener's pending
-        // async receive can already hold the task, so the sync drain finds nothing and the
-        // worker sleeps forever (most runs hang at the first task). piscina's worker does not
-        // hit this in our runs. Without Atomics tinypool wakes on the message event instead.
+        // Deno workaround: with tinypool's default Atomics wake-up (the worker blocks in
+        // Atomics.wait and drains its port with receiveMessageOnPort) most runs on Deno 2.9 hang
+        // at the very first task; with useAtomics: false every run completed. The exact cause
+        // inside Deno's MessagePort is not pinned down; piscina's similar loop did not hang.
         useAtomics: !("Deno" in globalThis),
       });
       await touchEveryWorker(c);
