@@ -1,0 +1,160 @@
+/**
+ * What the pool has learned about one task name: counts, recent (EMA) and long-run (histogram)
+ * wait/run/busy times, result sizes, and the wait-to-compute ratio W/C that routes it to the
+ * worker lane or the async lane.
+ *
+ * @module
+ */
+import { Ema } from "./ema.ts";
+import { Histogram, type LatencySummary } from "./histogram.ts";
+
+/**
+ * Where a task ran: a worker, the async (in-flight promises) lane, or the calling thread
+ * (inline). The controller's routing `Lane` is the first two.
+ */
+export type TaskLane = "worker" | "async" | "inline";
+
+/** One finished task, as the pool measured it. */
+export interface TaskSample {
+  /** Time in the queue before a worker picked it up. */
+  waitMs: number;
+  /** Wall time from start to result on the worker. */
+  runMs: number;
+  /** Time the worker's thread was busy with it (CPU); `runMs − busyMs` is time spent awaiting. */
+  busyMs: number;
+  /** Size of the result as sent back, when known. */
+  resultBytes?: number;
+  /** `false` when the task threw, timed out or its worker crashed. */
+  ok: boolean;
+  /** TaskLane it ran in, when the pool knows. */
+  lane?: TaskLane;
+}
+
+/** Plain-data summary of one task name. */
+export interface TaskSummary {
+  name: string;
+  /** TaskLane of the most recent run; `null` when the pool did not say. */
+  lane: TaskLane | null;
+  queued: number;
+  count: number;
+  ok: number;
+  failed: number;
+  wait: LatencySummary;
+  run: LatencySummary;
+  busy: LatencySummary;
+  /** Recent averages (EMA) in milliseconds. */
+  recent: { waitMs: number; runMs: number; busyMs: number };
+  /** W/C from the recent averages; `null` before any sample or when busy time is 0. */
+  waitComputeRatio: number | null;
+  /** Result bytes: total and mean over the tasks that reported a size. */
+  resultBytes: { total: number; mean: number };
+}
+
+/**
+ * W/C = (run − busy) / busy. `null` when busy is 0 (nothing measured, or nothing but waiting).
+ * Busy above run (two clocks) counts as no waiting rather than a negative ratio.
+ *
+ * @example
+ * ```ts
+ * import { waitComputeRatio } from "./task_stats.ts";
+ * console.log(waitComputeRatio(30, 10)); // 2
+ * ```
+ */
+export function waitComputeRatio(runMs: number, busyMs: number): number | null {
+  if (!(busyMs > 0)) return null;
+  return Math.max(0, runMs - busyMs) / busyMs;
+}
+
+/**
+ * Running statistics of one task name, in fixed memory.
+ *
+ * @example
+ * ```ts
+ * import { TaskStats } from "./task_stats.ts";
+ * const s = new TaskStats("parse");
+ * s.record({ waitMs: 1, runMs: 30, busyMs: 10, ok: true });
+ * console.log(s.summary().waitComputeRatio); // 2
+ * ```
+ */
+export class TaskStats {
+  /** The task name. */
+  readonly name: string;
+  #queued = 0;
+  #ok = 0;
+  #failed = 0;
+  #lane: TaskLane | null = null;
+  #bytesTotal = 0;
+  #bytesCount = 0;
+  #wait: Histogram;
+  #run: Histogram;
+  #busy: Histogram;
+  #waitEma: Ema;
+  #runEma: Ema;
+  #busyEma: Ema;
+
+  constructor(
+    name: string,
+    { alpha = 0.2, relativeError = 0.01 }: {
+      /** EMA weight of a new sample. @default {0.2} */
+      alpha?: number;
+      /** Histogram relative error. @default {0.01} */
+      relativeError?: number;
+    } = {},
+  ) {
+    this.name = name;
+    this.#wait = new Histogram({ relativeError });
+    this.#run = new Histogram({ relativeError });
+    this.#busy = new Histogram({ relativeError });
+    this.#waitEma = new Ema({ alpha });
+    this.#runEma = new Ema({ alpha });
+    this.#busyEma = new Ema({ alpha });
+  }
+
+  /** Counts one task of this name entering the queue. */
+  queued(): void {
+    this.#queued++;
+  }
+
+  /** Adds one finished task. Failed tasks count in the times too: a timeout is a latency. */
+  record(sample: TaskSample): void {
+    if (sample.ok) this.#ok++;
+    else this.#failed++;
+    if (sample.lane) this.#lane = sample.lane;
+    this.#wait.record(sample.waitMs);
+    this.#run.record(sample.runMs);
+    this.#busy.record(sample.busyMs);
+    this.#waitEma.update(sample.waitMs);
+    this.#runEma.update(sample.runMs);
+    this.#busyEma.update(sample.busyMs);
+    if (sample.resultBytes !== undefined) {
+      this.#bytesTotal += sample.resultBytes;
+      this.#bytesCount++;
+    }
+  }
+
+  /** A plain-data copy of the current statistics. */
+  summary(): TaskSummary {
+    const recent = {
+      waitMs: this.#waitEma.value,
+      runMs: this.#runEma.value,
+      busyMs: this.#busyEma.value,
+    };
+    return {
+      name: this.name,
+      lane: this.#lane,
+      queued: this.#queued,
+      count: this.#ok + this.#failed,
+      ok: this.#ok,
+      failed: this.#failed,
+      wait: this.#wait.summary(),
+      run: this.#run.summary(),
+      busy: this.#busy.summary(),
+      recent,
+      waitComputeRatio: waitComputeRatio(recent.runMs, recent.busyMs),
+      resultBytes: {
+        total: this.#bytesTotal,
+        mean: this.#bytesCount === 0 ? 0 : this.#bytesTotal / this.#bytesCount,
+      },
+    };
+  }
+}
