@@ -1,0 +1,61 @@
+/**
+ * Inline mode (the seed's SEQUENTIAL strategy): runs tasks on the calling thread with the same
+ * API, for debugging with ordinary breakpoints and for batches too small to be worth a hand-off.
+ *
+ * @module
+ */
+import { InlineTaskContext } from "./task_context.ts";
+
+/** The outcome of one inline call. */
+export interface InlineOutcome {
+  ok: boolean;
+  value: unknown;
+  busyMs: number;
+  runMs: number;
+}
+
+/**
+ * Imports the task module on the calling thread (once) and calls its functions.
+ *
+ * @example
+ * ```ts ignore
+ * const runner = new InlineRunner(new URL("./tasks.ts", import.meta.url).href);
+ * const out = await runner.execute("render", { title: "Hi" }, new AbortController().signal, () => {});
+ * ```
+ */
+export class InlineRunner {
+  #module: Promise<Record<string, unknown>> | undefined;
+
+  constructor(readonly moduleUrl: string) {}
+
+  /** Runs task `name`; never throws, the error is in the outcome. */
+  async execute(
+    name: string,
+    input: unknown,
+    signal: AbortSignal,
+    onProgress: (value: unknown) => void,
+  ): Promise<InlineOutcome> {
+    const t0 = performance.now();
+    let busyMs = 0;
+    const ctx = new InlineTaskContext(signal, onProgress);
+    try {
+      this.#module ??= import(this.moduleUrl);
+      const tasks = await this.#module;
+      const fn = tasks[name];
+      if (typeof fn !== "function") {
+        throw new TypeError(
+          `Cannot run task '${name}' as the task module ${this.moduleUrl} exports no function of that name`,
+        );
+      }
+      const start = performance.now();
+      const pending = fn(input, ctx);
+      busyMs = performance.now() - start;
+      const value = await pending;
+      return { ok: true, value, busyMs, runMs: performance.now() - t0 };
+    } catch (value) {
+      return { ok: false, value, busyMs, runMs: performance.now() - t0 };
+    } finally {
+      ctx.done = true;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The pool's events, for metrics and the dashboard. Listeners are called synchronously; the pool
+ * builds an event only when someone listens, so unobserved pools pay nothing on the hot path.
+ *
+ * @module
+ */
+
+/** Every event the pool emits, with its payload. */
+export interface PoolEventMap {
+  taskQueued: { id: number; name: string; priority: number };
+  /** The task was handed to a worker (it may wait briefly there behind prefetched tasks). */
+  taskStarted: { id: number; name: string; workerId: number; waitMs: number };
+  taskFinished: { id: number; name: string; workerId: number; waitMs: number; runMs: number; busyMs: number };
+  taskFailed: { id: number; name: string; error: unknown };
+  workerSpawned: { workerId: number };
+  workerExited: { workerId: number; reason: string };
+}
+
+/** Name of a pool event. */
+export type PoolEventName = keyof PoolEventMap;
+
+/**
+ * A minimal typed emitter.
+ *
+ * @example
+ * ```ts
+ * import { PoolEvents } from "./pool_events.ts";
+ * const events = new PoolEvents();
+ * const off = events.on("workerSpawned", (e) => console.log(e.workerId));
+ * events.emit("workerSpawned", { workerId: 1 });
+ * off();
+ * ```
+ */
+export class PoolEvents {
+  #listeners: { [K in PoolEventName]?: Set<(payload: PoolEventMap[K]) => void> } = {};
+
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends PoolEventName>(name: K, listener: (payload: PoolEventMap[K]) => void): () => void {
+    const set = (this.#listeners[name] ??= new Set()) as Set<(payload: PoolEventMap[K]) => void>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** True when `name` has listeners: callers skip building payloads otherwise. */
+  has(name: PoolEventName): boolean {
+    return (this.#listeners[name]?.size ?? 0) > 0;
+  }
+
+  /** Calls every listener of `name`; a throwing listener does not stop the others or the pool. */
+  emit<K extends PoolEventName>(name: K, payload: PoolEventMap[K]): void {
+    const set = this.#listeners[name] as Set<(payload: PoolEventMap[K]) => void> | undefined;
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        listener(payload);
+      } catch (error) {
+        // A listener's bug must not break dispatch or crash the process: report it and go on.
+        console.error(`workloom: a '${name}' listener threw`, error);
+      }
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Pool options: their documentation, defaults and validation. Defaults come from the workload
+ * profile for the detected machine and environment, so a pool created with no options is sized
+ * for where it runs.
+ *
+ * @module
+ */
+import type { ControllerOptions } from "./controller_options.ts";
+import { detectCores } from "./cores.ts";
+import { detectEnvironment } from "./environment.ts";
+import { type EnvironmentName, ENVIRONMENTS, getProfile, type Workload, WORKLOADS } from "./profiles.ts";
+import { SLOTS_PER_WORKER } from "./protocol.ts";
+import { planWorkers, queueBound } from "./sizing.ts";
+import { assertInteger, assertOneOf } from "./validate.ts";
+
+/** Options of {@linkcode createPool}. */
+export interface PoolOptions {
+  /** The kind of work, which picks the profile. @default {"cpu"} */
+  workload?: Workload;
+  /** The environment whose profile applies. @default {detected: WORKLOOM_ENV, CI variables, else "local"} */
+  environment?: EnvironmentName;
+  /** Workers kept alive when idle. @default {the profile's minWorkers, at most maxWorkers} */
+  minWorkers?: number;
+  /** Most workers at once. @default {optimalWorkers() for the effective cores and the profile} */
+  maxWorkers?: number;
+  /** Most tasks waiting in the queue. @default {queueBound(maxWorkers) from the profile} */
+  maxQueue?: number;
+  /** What `run()` does when the queue is full: reject with `QueueFullError`, or wait. @default {"reject"} */
+  onFull?: "reject" | "wait";
+  /** An idle worker above `minWorkers` retires after this long. @default {5000} */
+  idleTimeoutMs?: number;
+  /** Async tasks one worker runs at once (the seed's threads_per_worker). @default {the profile's concurrencyPerWorker} */
+  concurrency?: number;
+  /** `"workers"` runs tasks in Web Workers; `"inline"` on the calling thread (debugging). @default {"workers"} */
+  mode?: "workers" | "inline";
+  /** Retire a worker after this many tasks and start a fresh one (0: never). @default {0} */
+  maxTasksPerWorker?: number;
+  /** How long a cancelled or timed-out task may keep running before its worker is replaced. @default {500} */
+  cancelGraceMs?: number;
+  /**
+   * Tune the pool while it runs (adaptive controller). `false` keeps the size fixed between
+   * `minWorkers` and `maxWorkers`, as configured. @default {true when neither maxWorkers nor concurrency is given}
+   */
+  autotune?: boolean | ControllerOptions;
+}
+
+/** Options after defaults, validated. */
+export interface ResolvedPoolOptions {
+  workload: Workload;
+  environment: EnvironmentName;
+  cores: number;
+  minWorkers: number;
+  maxWorkers: number;
+  maxQueue: number;
+  onFull: "reject" | "wait";
+  idleTimeoutMs: number;
+  concurrency: number;
+  mode: "workers" | "inline";
+  maxTasksPerWorker: number;
+  cancelGraceMs: number;
+  autotune: false | ControllerOptions;
+  /** Why maxWorkers has its value, for diagnostics. */
+  sizeReason: string;
+}
+
+let machine: { cores: number; coresReason: string; environment: EnvironmentName } | undefined;
+
+function detect(): NonNullable<typeof machine> {
+  if (!machine) {
+    const cores = detectCores();
+    machine = {
+      cores: cores.effective,
+      coresReason: cores.reason,
+      environment: detectEnvironment().name,
+    };
+  }
+  return machine;
+}
+
+const action = "create pool";
+
+/**
+ * Applies defaults and validates every option, naming the bad one.
+ *
+ * @example
+ * ```ts
+ * import { resolvePoolOptions } from "./pool_options.ts";
+ * console.log(resolvePoolOptions({ maxWorkers: 2 }).maxWorkers); // 2
+ * ```
+ */
+export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  const workload = options.workload ?? "cpu";
+  assertOneOf(action, "workload", workload, WORKLOADS);
+  const m = options.environment === undefined ? detect() : undefined;
+  const environment = options.environment ?? m!.environment;
+  assertOneOf(action, "environment", environment, ENVIRONMENTS);
+  const cores = m?.cores ?? detect().cores;
+  const profile = getProfile(workload, environment);
+
+  const mode = options.mode ?? "workers";
+  assertOneOf(action, "mode", mode, ["workers", "inline"] as const);
+  const onFull = options.onFull ?? "reject";
+  assertOneOf(action, "onFull", onFull, ["reject", "wait"] as const);
+
+  let sizeReason: string;
+  let maxWorkers: number;
+  if (options.maxWorkers !== undefined) {
+    assertInteger(action, "maxWorkers", options.maxWorkers, { min: 1 });
+    maxWorkers = options.maxWorkers;
+    sizeReason = "maxWorkers option";
+  } else {
+    const plan = planWorkers(Number.POSITIVE_INFINITY, { workload, environment, cores });
+    maxWorkers = plan.workers;
+    sizeReason = `${workload} profile for ${environment} on ${cores} effective cores (${plan.limitedBy})`;
+  }
+  const minWorkers = options.minWorkers ?? Math.min(profile.minWorkers, maxWorkers);
+  assertInteger(action, "minWorkers", minWorkers, { min: 0 });
+  if (minWorkers > maxWorkers) {
+    throw new RangeError(
+      `Cannot ${action} as 'minWorkers' must be <= 'maxWorkers' (${maxWorkers}): current value is ${minWorkers}`,
+    );
+  }
+  const concurrency = options.concurrency ?? profile.concurrencyPerWorker;
+  assertInteger(action, "concurrency", concurrency, { min: 1, max: SLOTS_PER_WORKER / 2 });
+  const maxQueue = options.maxQueue ??
+    Math.max(queueBound(maxWorkers, { workload, environment }), maxWorkers * concurrency * 4);
+  assertInteger(action, "maxQueue", maxQueue, { min: 1 });
+  const idleTimeoutMs = options.idleTimeoutMs ?? 5000;
+  assertInteger(action, "idleTimeoutMs", idleTimeoutMs, { min: 0 });
+  const maxTasksPerWorker = options.maxTasksPerWorker ?? 0;
+  assertInteger(action, "maxTasksPerWorker", maxTasksPerWorker, { min: 0 });
+  const cancelGraceMs = options.cancelGraceMs ?? 500;
+  assertInteger(action, "cancelGraceMs", cancelGraceMs, { min: 0 });
+
+  const autotuneDefault = options.maxWorkers === undefined && options.concurrency === undefined;
+  const at = options.autotune ?? autotuneDefault;
+  if (typeof at !== "boolean" && (typeof at !== "object" || at === null)) {
+    throw new TypeError(
+      `Cannot ${action} as 'autotune' must be a boolean or controller options: current value is ${String(at)}`,
+    );
+  }
+  const autotune = at === false ? false : at === true ? {} : at;
+
+  return {
+    workload,
+    environment,
+    cores,
+    minWorkers,
+    maxWorkers,
+    maxQueue,
+    onFull,
+    idleTimeoutMs,
+    concurrency,
+    mode,
+    maxTasksPerWorker,
+    cancelGraceMs,
+    autotune,
+    sizeReason,
+  };
+}

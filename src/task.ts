@@ -1,0 +1,31 @@
+/**
+ * The pool's record of one call to `run()`, from queueing to settling.
+ *
+ * @module
+ */
+import type { WorkerHandle } from "./worker_handle.ts";
+
+/** One task in the pool (internal). */
+export interface Task {
+  readonly id: number;
+  readonly name: string;
+  readonly input: unknown;
+  readonly priority: number;
+  readonly transfer: Transferable[] | undefined;
+  readonly stage: string | undefined;
+  readonly onProgress: ((value: unknown) => void) | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly timeoutMs: number | undefined;
+  retriesLeft: number;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  /** When run() was called (performance.now()). */
+  queuedAt: number;
+  /** When it was sent to a worker; 0 while queued. */
+  sentAt: number;
+  worker: WorkerHandle | null;
+  slot: number;
+  settled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  onAbort: (() => void) | undefined;
+}

@@ -1,0 +1,202 @@
+/**
+ * The pool's side of one Web Worker: starting it, sending it batches of tasks, the shared control
+ * slots of its tasks, and noticing when it dies. It knows nothing of queues or policy: every event
+ * goes to the `WorkerEvents` the pool hands it.
+ *
+ * @module
+ */
+import {
+  type FromWorker,
+  type ResultMessage,
+  type SerializedError,
+  SLOT_CANCELLED,
+  SLOT_FREE,
+  SLOT_STARTED,
+  SLOTS_PER_WORKER,
+  type TaskMessage,
+  type ToWorker,
+} from "./protocol.ts";
+import type { Task } from "./task.ts";
+import { workerEntryUrl } from "./worker_entry_url.ts";
+
+/** What a worker handle reports to its pool. */
+export interface WorkerEvents {
+  ready(handle: WorkerHandle): void;
+  initError(handle: WorkerHandle, error: SerializedError): void;
+  results(handle: WorkerHandle, results: ResultMessage[]): void;
+  progress(handle: WorkerHandle, id: number, value: unknown): void;
+  exited(handle: WorkerHandle, reason: string): void;
+}
+
+/** Lifecycle of a worker as the pool sees it. */
+export type WorkerState = "starting" | "ready" | "retiring" | "exited";
+
+const sharedMemory = typeof SharedArrayBuffer === "function" && typeof Atomics === "object";
+
+/**
+ * One worker of the pool.
+ *
+ * @example
+ * ```ts ignore
+ * const w = new WorkerHandle(1, new URL("./tasks.ts", import.meta.url).href, 1, events);
+ * ```
+ */
+export class WorkerHandle {
+  state: WorkerState = "starting";
+  /** Tasks sent and not yet reported back, by id. */
+  readonly inFlight = new Map<number, Task>();
+  /** Tasks completed by this worker (for recycling and diagnostics). */
+  completed = 0;
+  /** Tasks sent over its life (for `maxTasksPerWorker`). */
+  sent = 0;
+  /** Sum of busy (compute) milliseconds reported by the worker. */
+  busyMs = 0;
+  /** When it last became idle (performance.now()), for the idle timeout. */
+  idleSince: number;
+  readonly startedAt: number = performance.now();
+  readonly #worker: Worker;
+  readonly #control: Int32Array | null;
+  readonly #freeSlots: number[] = [];
+  #nextSlot = 0;
+
+  constructor(
+    readonly id: number,
+    moduleUrl: string,
+    concurrency: number,
+    readonly events: WorkerEvents,
+  ) {
+    this.idleSince = this.startedAt;
+    const buffer = sharedMemory ? new SharedArrayBuffer(SLOTS_PER_WORKER * 4) : null;
+    this.#control = buffer ? new Int32Array(buffer) : null;
+    this.#worker = new Worker(workerEntryUrl(), { type: "module", name: `workloom-${id}` });
+    this.#worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(e.data);
+    this.#worker.onerror = (e: ErrorEvent) => {
+      // Deno ends the whole process unless the parent handles a worker's uncaught error.
+      e.preventDefault();
+      this.#died(`uncaught ${e.message || "error"}`);
+    };
+    this.#worker.onmessageerror = () => this.#died("a message from the worker could not be read");
+    // Bun reports every end of a worker with a `close` event; Deno has none (see exit hooks).
+    this.#worker.addEventListener("close", (e) => {
+      const code = (e as Event & { code?: number }).code;
+      this.#died(`the worker exited${code === undefined ? "" : ` with code ${code}`}`);
+    });
+    this.#post({ t: "init", module: moduleUrl, control: buffer, concurrency });
+  }
+
+  /** Slots still free for tasks. */
+  get freeSlots(): number {
+    return SLOTS_PER_WORKER - this.inFlight.size;
+  }
+
+  /** Sends tasks as one message; returns the tasks that could not be sent, with the error. */
+  send(tasks: Task[]): { task: Task; error: unknown }[] {
+    const messages: TaskMessage[] = new Array(tasks.length);
+    let transfer: Transferable[] | undefined;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i];
+      task.slot = this.#takeSlot();
+      task.worker = this;
+      this.inFlight.set(task.id, task);
+      messages[i] = [task.id, task.name, task.input, task.slot];
+      if (task.transfer) (transfer ??= []).push(...task.transfer);
+    }
+    this.sent += tasks.length;
+    try {
+      this.#worker.postMessage({ t: "run", tasks: messages } satisfies ToWorker, transfer ?? []);
+      return [];
+    } catch {
+      // Something in the batch cannot be cloned: send one by one to find which.
+      const failed: { task: Task; error: unknown }[] = [];
+      for (let i = 0; i < tasks.length; i++) {
+        try {
+          this.#worker.postMessage({ t: "run", tasks: [messages[i]] }, tasks[i].transfer ?? []);
+        } catch (error) {
+          this.release(tasks[i]);
+          this.sent--;
+          failed.push({ task: tasks[i], error });
+        }
+      }
+      return failed;
+    }
+  }
+
+  /** Forgets a task the worker reported on, freeing its slot. */
+  release(task: Task): void {
+    this.inFlight.delete(task.id);
+    if (this.#control) Atomics.store(this.#control, task.slot, SLOT_FREE);
+    this.#freeSlots.push(task.slot);
+    task.worker = null;
+  }
+
+  /** Asks a running or prefetched task to stop: a shared flag for loops, a message for signals. */
+  cancel(task: Task, reason: SerializedError): void {
+    if (this.#control) Atomics.or(this.#control, task.slot, SLOT_CANCELLED);
+    this.#post({ t: "cancel", id: task.id, reason });
+  }
+
+  /** Whether the worker began this task (after a crash: started tasks may have had effects). */
+  started(task: Task): boolean {
+    // Without shared memory we cannot know, so we assume the worse case: it started.
+    return this.#control === null || (Atomics.load(this.#control, task.slot) & SLOT_STARTED) !== 0;
+  }
+
+  /** Changes how many async tasks the worker runs at once. */
+  setConcurrency(value: number): void {
+    this.#post({ t: "concurrency", value });
+  }
+
+  /** Sends a payload to the worker and back (the hand-off probe). */
+  echo(payload: unknown, transfer: Transferable[] = []): void {
+    this.#worker.postMessage({ t: "echo", payload } satisfies ToWorker, transfer);
+  }
+
+  /** Ends the worker now. Idempotent. */
+  terminate(): void {
+    if (this.state === "exited") return;
+    this.state = "exited";
+    this.#worker.terminate();
+  }
+
+  #takeSlot(): number {
+    return this.#freeSlots.pop() ?? this.#nextSlot++;
+  }
+
+  #post(message: ToWorker): void {
+    if (this.state !== "exited") this.#worker.postMessage(message);
+  }
+
+  #died(reason: string): void {
+    if (this.state === "exited") return;
+    this.terminate();
+    this.events.exited(this, reason);
+  }
+
+  #onMessage(m: FromWorker): void {
+    if (this.state === "exited") return;
+    switch (m.t) {
+      case "done":
+        this.events.results(this, m.results);
+        break;
+      case "progress":
+        this.events.progress(this, m.id, m.value);
+        break;
+      case "ready":
+        if (this.state === "starting") this.state = "ready";
+        this.events.ready(this);
+        break;
+      case "init-error":
+        this.events.initError(this, m.error);
+        break;
+      case "exit":
+        this.#died(m.reason);
+        break;
+      case "echo":
+        this.onEcho?.(m.payload);
+        break;
+    }
+  }
+
+  /** Set by the hand-off probe while it runs. */
+  onEcho: ((payload: unknown) => void) | undefined;
+}
