@@ -32,23 +32,25 @@ export type PoolEventName = keyof PoolEventMap;
  * ```
  */
 export class PoolEvents {
-  #listeners: { [K in PoolEventName]?: Set<(payload: PoolEventMap[K]) => void> } = {};
+  // Keyed loosely inside; `on` and `emit` keep the payload types tied to the event name.
+  #listeners = new Map<PoolEventName, Set<(payload: never) => void>>();
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends PoolEventName>(name: K, listener: (payload: PoolEventMap[K]) => void): () => void {
-    const set = (this.#listeners[name] ??= new Set()) as Set<(payload: PoolEventMap[K]) => void>;
+    let set = this.#listeners.get(name);
+    if (!set) this.#listeners.set(name, set = new Set());
     set.add(listener);
     return () => set.delete(listener);
   }
 
   /** True when `name` has listeners: callers skip building payloads otherwise. */
   has(name: PoolEventName): boolean {
-    return (this.#listeners[name]?.size ?? 0) > 0;
+    return (this.#listeners.get(name)?.size ?? 0) > 0;
   }
 
   /** Calls every listener of `name`; a throwing listener does not stop the others or the pool. */
   emit<K extends PoolEventName>(name: K, payload: PoolEventMap[K]): void {
-    const set = this.#listeners[name] as Set<(payload: PoolEventMap[K]) => void> | undefined;
+    const set = this.#listeners.get(name) as Set<(payload: PoolEventMap[K]) => void> | undefined;
     if (!set) return;
     for (const listener of set) {
       try {

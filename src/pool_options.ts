@@ -79,6 +79,10 @@ function detect(): NonNullable<typeof machine> {
 
 const action = "create pool";
 
+// A floor for the default queue bound: `Promise.all(items.map(run))` over a few thousand items
+// is common and should not hit backpressure on a small machine. Memory stays bounded all the same.
+const MIN_DEFAULT_QUEUE = 4096;
+
 /**
  * Applies defaults and validates every option, naming the bad one.
  *
@@ -123,7 +127,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   const concurrency = options.concurrency ?? profile.concurrencyPerWorker;
   assertInteger(action, "concurrency", concurrency, { min: 1, max: SLOTS_PER_WORKER / 2 });
   const maxQueue = options.maxQueue ??
-    Math.max(queueBound(maxWorkers, { workload, environment }), maxWorkers * concurrency * 4);
+    Math.max(queueBound(maxWorkers, { workload, environment }), MIN_DEFAULT_QUEUE);
   assertInteger(action, "maxQueue", maxQueue, { min: 1 });
   const idleTimeoutMs = options.idleTimeoutMs ?? 5000;
   assertInteger(action, "idleTimeoutMs", idleTimeoutMs, { min: 0 });

@@ -7,13 +7,12 @@
  */
 import {
   type FromWorker,
-  type ResultMessage,
+  type DoneBatch,
   type SerializedError,
   SLOT_CANCELLED,
   SLOT_FREE,
   SLOT_STARTED,
   SLOTS_PER_WORKER,
-  type TaskMessage,
   type ToWorker,
 } from "./protocol.ts";
 import type { Task } from "./task.ts";
@@ -23,7 +22,7 @@ import { workerEntryUrl } from "./worker_entry_url.ts";
 export interface WorkerEvents {
   ready(handle: WorkerHandle): void;
   initError(handle: WorkerHandle, error: SerializedError): void;
-  results(handle: WorkerHandle, results: ResultMessage[]): void;
+  results(handle: WorkerHandle, batch: DoneBatch): void;
   progress(handle: WorkerHandle, id: number, value: unknown): void;
   exited(handle: WorkerHandle, reason: string): void;
 }
@@ -91,30 +90,40 @@ export class WorkerHandle {
 
   /** Sends tasks as one message; returns the tasks that could not be sent, with the error. */
   send(tasks: Task[]): { task: Task; error: unknown }[] {
-    const messages: TaskMessage[] = new Array(tasks.length);
+    const n = tasks.length;
+    const ids: number[] = new Array(n);
+    const slots: number[] = new Array(n);
+    const inputs: unknown[] = new Array(n);
+    const first = tasks[0].name;
+    let names: string | string[] = first;
     let transfer: Transferable[] | undefined;
-    for (let i = 0; i < tasks.length; i++) {
+    for (let i = 0; i < n; i++) {
       const task = tasks[i];
       task.slot = this.#takeSlot();
       task.worker = this;
       this.inFlight.set(task.id, task);
-      messages[i] = [task.id, task.name, task.input, task.slot];
+      ids[i] = task.id;
+      slots[i] = task.slot;
+      inputs[i] = task.input;
+      if (task.name !== first && typeof names === "string") names = tasks.map((t) => t.name);
       if (task.transfer) (transfer ??= []).push(...task.transfer);
     }
-    this.sent += tasks.length;
+    this.sent += n;
     try {
-      this.#worker.postMessage({ t: "run", tasks: messages } satisfies ToWorker, transfer ?? []);
+      this.#worker.postMessage({ t: "run", ids, slots, names, inputs } satisfies ToWorker, transfer ?? []);
       return [];
     } catch {
       // Something in the batch cannot be cloned: send one by one to find which.
       const failed: { task: Task; error: unknown }[] = [];
-      for (let i = 0; i < tasks.length; i++) {
+      for (let i = 0; i < n; i++) {
+        const task = tasks[i];
         try {
-          this.#worker.postMessage({ t: "run", tasks: [messages[i]] }, tasks[i].transfer ?? []);
+          const one: ToWorker = { t: "run", ids: [ids[i]], slots: [slots[i]], names: task.name, inputs: [inputs[i]] };
+          this.#worker.postMessage(one, task.transfer ?? []);
         } catch (error) {
-          this.release(tasks[i]);
+          this.release(task);
           this.sent--;
-          failed.push({ task: tasks[i], error });
+          failed.push({ task, error });
         }
       }
       return failed;
@@ -176,7 +185,7 @@ export class WorkerHandle {
     if (this.state === "exited") return;
     switch (m.t) {
       case "done":
-        this.events.results(this, m.results);
+        this.events.results(this, m);
         break;
       case "progress":
         this.events.progress(this, m.id, m.value);

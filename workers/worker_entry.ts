@@ -8,12 +8,12 @@
  */
 import { hookWorkerExit } from "../src/adapter/worker_exit_hooks.ts";
 import {
+  type DoneBatch,
   type FromWorker,
-  type ResultMessage,
+  type SerializedError,
   serializeError,
   SLOT_CANCELLED,
   SLOT_STARTED,
-  type TaskMessage,
   type ToWorker,
 } from "../src/protocol.ts";
 import { WorkerTaskContext } from "../src/task_context.ts";
@@ -31,52 +31,71 @@ let moduleUrl = "";
 let control: Int32Array | null = null;
 let concurrency = 1;
 let running = 0;
-const waiting: TaskMessage[] = [];
-let waitingHead = 0;
 const active = new Map<number, WorkerTaskContext>();
-let results: ResultMessage[] = [];
 let lastFlush = 0;
 let flushQueued = false;
 
+// Prefetched tasks, as columns with a moving head (see RunBatch).
+let qIds: number[] = [];
+let qSlots: number[] = [];
+let qNames: string[] = [];
+let qInputs: unknown[] = [];
+let qHead = 0;
+
+let out: DoneBatch = emptyBatch();
+
+function emptyBatch(): DoneBatch {
+  return { t: "done", ids: [], failed: null, values: [], busy: [], run: [] };
+}
+
 function postProgress(id: number, value: unknown): void {
-  try {
-    post({ t: "progress", id, value });
-  } catch (e) {
-    throw new TypeError(`Cannot send progress: ${serializeError(e).message}`);
-  }
+  post({ t: "progress", id, value });
 }
 
 function flush(): void {
   flushQueued = false;
-  if (results.length === 0) return;
-  const batch = results;
-  results = [];
+  if (out.ids.length === 0) return;
+  const batch = out;
+  out = emptyBatch();
   lastFlush = performance.now();
   try {
-    post({ t: "done", results: batch });
+    post(batch);
   } catch {
-    // One result could not be cloned: send them one by one and turn the bad ones into errors.
-    for (const r of batch) {
+    // A result could not be cloned: send them one by one and turn the bad ones into errors.
+    for (let i = 0; i < batch.ids.length; i++) {
+      const failed = batch.failed?.includes(i) ?? false;
+      const one = (value: unknown, isError: boolean): DoneBatch => ({
+        t: "done",
+        ids: [batch.ids[i]],
+        failed: isError ? [0] : null,
+        values: [value],
+        busy: [batch.busy[i]],
+        run: [batch.run[i]],
+      });
       try {
-        post({ t: "done", results: [r] });
+        post(one(batch.values[i], failed));
       } catch (e) {
         const error = serializeError(e);
         error.message = `Cannot send the result of the task back to the pool: ${error.message}`;
-        post({ t: "done", results: [[r[0], 0, error, r[3], r[4]]] });
+        post(one(error, true));
       }
     }
   }
 }
 
-function settle(result: ResultMessage): void {
-  results.push(result);
+function settle(id: number, ok: boolean, value: unknown, busy: number, run: number): void {
+  if (!ok) (out.failed ??= []).push(out.ids.length);
+  out.ids.push(id);
+  out.values.push(value);
+  out.busy.push(busy);
+  out.run.push(run);
   if (!flushQueued) {
     flushQueued = true;
     queueMicrotask(flush);
   }
 }
 
-function noSuchTask(name: string): ResultMessage[2] {
+function noSuchTask(name: string): SerializedError {
   const names = Object.keys(tasks ?? {}).filter((k) => typeof tasks![k] === "function");
   return serializeError(
     new TypeError(
@@ -86,19 +105,18 @@ function noSuchTask(name: string): ResultMessage[2] {
   );
 }
 
-function start(message: TaskMessage): void {
-  const [id, name, input, slot] = message;
+function start(id: number, slot: number, name: string, input: unknown): void {
   if (control !== null) {
     // Atomics.or, not a store: the pool may set CANCELLED at the same moment from its thread.
     const before = Atomics.or(control, slot, SLOT_STARTED);
     if (before & SLOT_CANCELLED) {
-      settle([id, 0, { name: "AbortError", message: "cancelled before it started" }, 0, 0]);
+      settle(id, false, { name: "AbortError", message: "cancelled before it started" }, 0, 0);
       return;
     }
   }
   const fn = tasks![name];
   if (typeof fn !== "function") {
-    settle([id, 0, noSuchTask(name), 0, 0]);
+    settle(id, false, noSuchTask(name), 0, 0);
     return;
   }
   const ctx = new WorkerTaskContext(id, slot, control, postProgress);
@@ -109,38 +127,42 @@ function start(message: TaskMessage): void {
   } catch (e) {
     ctx.done = true;
     const t = performance.now() - t0;
-    settle([id, 0, serializeError(e), t, t]);
+    settle(id, false, serializeError(e), t, t);
     return;
   }
   const busy = performance.now() - t0;
   if (value !== null && typeof (value as PromiseLike<unknown>)?.then === "function") {
     running++;
     active.set(id, ctx);
-    const done = (ok: 0 | 1, v: unknown) => {
+    const done = (ok: boolean, v: unknown) => {
       running--;
       active.delete(id);
       ctx.done = true;
-      settle([id, ok, ok ? v : serializeError(v), busy, performance.now() - t0]);
+      settle(id, ok, ok ? v : serializeError(v), busy, performance.now() - t0);
       pump();
     };
-    (value as PromiseLike<unknown>).then((v) => done(1, v), (e) => done(0, e));
+    (value as PromiseLike<unknown>).then((v) => done(true, v), (e) => done(false, e));
   } else {
     ctx.done = true;
-    settle([id, 1, value, busy, busy]);
+    settle(id, true, value, busy, busy);
   }
 }
 
 function pump(): void {
   if (tasks === null) return;
-  while (waitingHead < waiting.length && running < concurrency) {
-    const message = waiting[waitingHead];
-    waiting[waitingHead++] = undefined as unknown as TaskMessage;
-    start(message);
+  while (qHead < qIds.length && running < concurrency) {
+    const i = qHead++;
+    const input = qInputs[i];
+    qInputs[i] = undefined; // let the input be collected while later tasks run
+    start(qIds[i], qSlots[i], qNames[i], input);
     if (performance.now() - lastFlush > FLUSH_AFTER_MS) flush();
   }
-  if (waitingHead === waiting.length) {
-    waiting.length = 0;
-    waitingHead = 0;
+  if (qHead === qIds.length) {
+    qIds = [];
+    qSlots = [];
+    qNames = [];
+    qInputs = [];
+    qHead = 0;
   }
 }
 
@@ -155,18 +177,34 @@ async function init(url: string, buffer: SharedArrayBuffer | null): Promise<void
   }
   post({ t: "ready" });
   pump();
+  flush();
 }
 
 hookWorkerExit((reason) => post({ t: "exit", reason }));
 
-self.onmessage = (event: MessageEvent<ToWorker>) => {
+(self as unknown as Worker).onmessage = (event: MessageEvent<ToWorker>) => {
   const m = event.data;
   switch (m.t) {
-    case "run":
-      for (const task of m.tasks) waiting.push(task);
+    case "run": {
+      const n = m.ids.length;
+      if (qIds.length === 0) {
+        // The usual case: nothing waiting, so the batch's own arrays become the queue.
+        qIds = m.ids;
+        qSlots = m.slots;
+        qInputs = m.inputs;
+        qNames = typeof m.names === "string" ? new Array(n).fill(m.names) : m.names;
+      } else {
+        for (let i = 0; i < n; i++) {
+          qIds.push(m.ids[i]);
+          qSlots.push(m.slots[i]);
+          qInputs.push(m.inputs[i]);
+          qNames.push(typeof m.names === "string" ? m.names : m.names[i]);
+        }
+      }
       pump();
       flush();
       break;
+    }
     case "cancel": {
       const error = Object.assign(new Error(m.reason.message), { name: m.reason.name });
       active.get(m.id)?.cancel(error);
