@@ -48,9 +48,9 @@ const TARGETS = { throughputVsBestPeer: 10, p50Us: 30, cpuSpeedup: 1.95 };
 type BenchTasks = typeof import("./fixtures/bench_tasks.ts");
 
 /**
- * workloom's own pool, sized like the peers, other options at their defaults (its default queue
- * bound, 512 for two workers, holds the 256-task window; were it smaller, the row would read
- * "n/a (QueueFullError ...)" rather than hide it).
+ * workloom's own pool, sized like the peers, every other option at its default. Its default
+ * queue bound holds the 256-task window; were it ever smaller, the row would read
+ * "n/a (... queue is full ...)" rather than hide it.
  */
 function workloomContender(): Contender {
   let pool: Pool<BenchTasks> | undefined;
