@@ -119,7 +119,6 @@ export class Pool<M = AnyTaskModule> {
       progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
       exited: (w, reason) => this.#onWorkerExited(w, reason),
     };
-    for (let i = 0; i < this.options.minWorkers && this.#inline === undefined; i++) this.#spawn();
   }
 
   /** Tasks waiting in the queue (not yet handed to a worker). */
@@ -490,7 +489,9 @@ export class Pool<M = AnyTaskModule> {
         this.#queue.size,
         this.#workers.map((w) => this.#room(w)),
         this.#targetWorkers - this.#liveWorkers(),
-        this.#perWorkerLimit(),
+        this.options.maxTasksPerWorker > 0
+          ? Math.min(this.#perWorkerLimit(), this.options.maxTasksPerWorker)
+          : this.#perWorkerLimit(),
       );
       this.#apply(plan);
     }
@@ -605,7 +606,7 @@ export class Pool<M = AnyTaskModule> {
     this.#avgRunMs = this.#avgRunMs < 0 ? mean : this.#avgRunMs * 0.8 + mean * 0.2;
     if (w.inFlight.size === 0) {
       w.idleSince = performance.now();
-      if (w.state === "retiring") this.#endWorker(w, "retired");
+      if (w.state === "retiring") this.#endWorker(w, w.retireReason);
       else this.#armIdleTimer();
     }
     if (this.#queue.size > 0) this.#scheduleFlush();
@@ -644,10 +645,8 @@ export class Pool<M = AnyTaskModule> {
       task.sentAt = 0;
       this.#queue.unshift(task);
     }
-    if (this.#state !== "closed") {
-      while (this.#workers.length < this.options.minWorkers) this.#spawn();
-      this.#scheduleFlush();
-    }
+    // A replacement starts when there is work for it (the flush spawns it), not before.
+    if (this.#state !== "closed") this.#scheduleFlush();
     this.#maybeFinishClose();
   }
 
@@ -659,6 +658,7 @@ export class Pool<M = AnyTaskModule> {
 
   #retire(w: WorkerHandle, reason: string): void {
     w.state = "retiring";
+    w.retireReason = reason;
     if (w.inFlight.size === 0) this.#endWorker(w, reason);
     else this.#scheduleFlush(); // a replacement may start now
   }
@@ -706,12 +706,11 @@ export class Pool<M = AnyTaskModule> {
     this.#state = "closed";
     const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
     for (const task of [...this.#roomWaiters.splice(0), ...this.#queue.drain()]) this.#settle(task, false, error());
-    for (const w of this.#workers) {
+    for (const w of [...this.#workers]) {
       for (const task of w.inFlight.values()) this.#settle(task, false, error());
       w.inFlight.clear();
-      w.terminate();
+      this.#endWorker(w, "the pool closed");
     }
-    this.#workers = [];
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#closeTimer);
     // An open port with a listener keeps the event loop alive.

@@ -50,6 +50,8 @@ export class WorkerHandle {
   sent = 0;
   /** Sum of busy (compute) milliseconds reported by the worker. */
   busyMs = 0;
+  /** Why it is retiring, once it is. */
+  retireReason = "";
   /** When it last became idle (performance.now()), for the idle timeout. */
   idleSince: number;
   readonly startedAt: number = performance.now();
