@@ -180,7 +180,12 @@ async function init(url: string, buffer: SharedArrayBuffer | null): Promise<void
   flush();
 }
 
-hookWorkerExit((reason) => post({ t: "exit", reason }));
+// Results of tasks that finished earlier in this turn are still waiting for their microtask
+// flush, which will never run: send them first, or the pool counts those tasks as crashed.
+hookWorkerExit((reason) => {
+  flush();
+  post({ t: "exit", reason });
+});
 
 (self as unknown as Worker).onmessage = (event: MessageEvent<ToWorker>) => {
   const m = event.data;
