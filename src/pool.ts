@@ -428,7 +428,10 @@ export class Pool<M = AnyTaskModule> {
     // replace the worker. (On Deno a thread spinning in a loop survives terminate(); see README.)
     const timer = setTimeout(() => {
       this.#graceTimers.delete(timer);
-      if (task.worker === w && w.inFlight.has(task.id)) {
+      // A task still waiting in the worker (behind a busy task, or in a worker still starting)
+      // will see its cancelled flag when its turn comes and never run: killing the worker then
+      // would only fail the innocent task running there.
+      if (task.worker === w && w.inFlight.has(task.id) && w.started(task)) {
         this.#kill(w, `task '${task.name}' did not stop within ${this.options.cancelGraceMs} ms of being cancelled`);
       }
     }, this.options.cancelGraceMs);
