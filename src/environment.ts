@@ -3,11 +3,11 @@
  *
  * @module
  */
+import { type EnvironmentName, ENVIRONMENTS } from "./profiles.ts";
 import { runtime } from "./runtime.ts";
 import { assertOneOf } from "./validate.ts";
 
-/** The three environments, which pick different defaults (CI runners are small and shared). */
-export type EnvironmentName = "ci" | "local" | "production";
+export type { EnvironmentName };
 
 /** The environment and why it was chosen. */
 export interface EnvironmentProfile {
@@ -19,7 +19,7 @@ export interface EnvironmentProfile {
 export type EnvLookup = (name: string) => string | undefined;
 
 /** The valid values of `WORKLOOM_ENV`. */
-export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = ["ci", "local", "production"];
+export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = ENVIRONMENTS;
 
 /**
  * Variables set by common CI services, most specific first so that the reason names the

@@ -10,7 +10,7 @@ import type { Decision } from "./controller_state.ts";
 import type { Lane } from "./controller_options.ts";
 
 /** Recent statistics of one task name (EMA of wait and compute per task). */
-export interface TaskStats {
+export interface TaskLoad {
   /** Tasks of this name completed since start. */
   count: number;
   /** Mean wall-minus-compute time per task, ms. */
@@ -75,7 +75,7 @@ function fmt(wc: number): string {
  */
 export function routeLanes(
   lanes: Readonly<Record<string, Lane>>,
-  tasks: Readonly<Record<string, TaskStats>>,
+  tasks: Readonly<Record<string, TaskLoad>>,
   options: RouteOptions,
 ): { lanes: Record<string, Lane>; decisions: Decision[] } {
   const { now, pinnedLanes, routeMinSamples, routeHysteresis } = options;
@@ -134,7 +134,7 @@ export function routeLanes(
  * ```
  */
 export function classifyLoad(
-  tasks: Readonly<Record<string, TaskStats>>,
+  tasks: Readonly<Record<string, TaskLoad>>,
   previousCounts: Readonly<Record<string, number>>,
   lanes: Readonly<Record<string, Lane>>,
 ): LoadProfile {
