@@ -710,7 +710,13 @@ export class Pool<M = AnyTaskModule> {
     const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
     for (const task of [...this.#roomWaiters.splice(0), ...this.#queue.drain()]) this.#settle(task, false, error());
     for (const w of [...this.#workers]) {
-      for (const task of w.inFlight.values()) this.#settle(task, false, error());
+      for (const task of w.inFlight.values()) {
+        const e = error();
+        this.#settle(task, false, e);
+        // Deno's terminate() cannot stop a thread spinning in a loop, and that thread keeps the
+        // process alive: raise the cancelled flag first, so a task checking shouldStop() ends.
+        w.cancel(task, serializeError(e));
+      }
       w.inFlight.clear();
       this.#endWorker(w, "the pool closed");
     }
