@@ -24,6 +24,17 @@ type TaskFn = (input: unknown, ctx: WorkerTaskContext) => unknown;
 // slow task does not hold back the results of the quick ones before it.
 const FLUSH_AFTER_MS = 1;
 
+// Names of tasks whose last call ran synchronously for less than FLUSH_AFTER_MS. Before any other
+// task starts, the results waiting to be sent go out: a long synchronous task would otherwise hold
+// back the results of the quick ones before it until it returns (past a caller's deadline), and
+// lose them if its worker is killed. Unknown names count as slow, which costs one message once.
+const quick = new Set<string>();
+
+function noteBusy(name: string, ms: number): void {
+  if (ms < FLUSH_AFTER_MS) quick.add(name);
+  else quick.delete(name);
+}
+
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
 
 let tasks: Record<string, unknown> | null = null;
@@ -127,10 +138,12 @@ function start(id: number, slot: number, name: string, input: unknown): void {
   } catch (e) {
     ctx.done = true;
     const t = performance.now() - t0;
+    noteBusy(name, t);
     settle(id, false, serializeError(e), t, t);
     return;
   }
   const busy = performance.now() - t0;
+  noteBusy(name, busy);
   if (value !== null && typeof (value as PromiseLike<unknown>)?.then === "function") {
     running++;
     active.set(id, ctx);
@@ -154,7 +167,9 @@ function pump(): void {
     const i = qHead++;
     const input = qInputs[i];
     qInputs[i] = undefined; // let the input be collected while later tasks run
-    start(qIds[i], qSlots[i], qNames[i], input);
+    const name = qNames[i];
+    if (out.ids.length > 0 && !quick.has(name)) flush();
+    start(qIds[i], qSlots[i], name, input);
     if (performance.now() - lastFlush > FLUSH_AFTER_MS) flush();
   }
   if (qHead === qIds.length) {
