@@ -16,7 +16,7 @@
 
 // The pool
 export { createPool, Pool } from "./src/pool.ts";
-export type { CloseOptions, MapOptions, RunOptions } from "./src/pool.ts";
+export type { CloseOptions, MapOptions, PoolStats, RunOptions } from "./src/pool.ts";
 export type { PoolOptions } from "./src/pool_options.ts";
 export type { PoolEventMap, PoolEventName } from "./src/pool_events.ts";
 export type { TaskContext } from "./src/task_context.ts";

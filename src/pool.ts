@@ -1,12 +1,16 @@
 /**
- * The worker pool: a bounded priority queue in front of Web Workers that each import the task
- * module. `run()` queues a task; one dispatch per event-loop turn hands every queued task that
- * fits to the least-busy workers, one message per worker, so tiny tasks cost a fraction of a
+ * The worker pool: bounded priority queues (one per lane) in front of Web Workers that each import
+ * the task module. `run()` queues a task; one dispatch per event-loop turn hands every queued task
+ * that fits to the least-busy workers, one message per worker, so tiny tasks cost a fraction of a
  * message each. Workers send results back in batches the same way.
  *
  * @module
  */
-import { type Dispatch, planDispatch } from "./dispatch_plan.ts";
+import { Autotuner } from "./autotuner.ts";
+import type { Lane } from "./controller_options.ts";
+import type { Decision } from "./controller_state.ts";
+import type { PoolDiagnostics } from "./diagnostics.ts";
+import { planDispatch } from "./dispatch_plan.ts";
 import {
   abortError,
   PoolClosedError,
@@ -15,46 +19,26 @@ import {
   TimeoutError,
   WorkerCrashedError,
 } from "./errors.ts";
+import { type HandoffMode, type HandoffProbeOptions, type HandoffRow, probeHandoff } from "./handoff_probe.ts";
 import { InlineRunner } from "./inline_runner.ts";
+import { ASYNC_LANE, laneIndex, type LaneIndex, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
+import { type MapOptions, mapTasks } from "./map_tasks.ts";
+import { MetricsRecorder } from "./metrics_recorder.ts";
+import type { MetricsSnapshot } from "./metrics_snapshot.ts";
 import { type PoolEventMap, type PoolEventName, PoolEvents } from "./pool_events.ts";
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool_options.ts";
+import { prefetchFor } from "./prefetch.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "./protocol.ts";
+import type { RunOptions } from "./run_options.ts";
+import { runtime } from "./runtime.ts";
 import { shouldParallelize } from "./sizing.ts";
 import type { Task } from "./task.ts";
-import { TaskQueue } from "./task_queue.ts";
+import { checkCloneable, cloneError, resolveModuleUrl } from "./task_input.ts";
 import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./task_types.ts";
-import { assertInteger, assertOneOf } from "./validate.ts";
-import { orderByWeight } from "./weights.ts";
+import { assertInteger } from "./validate.ts";
 import { WorkerHandle, type WorkerEvents } from "./worker_handle.ts";
 
-/** Options of one `run()` call. */
-export interface RunOptions {
-  /** Lower runs first; FIFO within a priority. @default {0} */
-  priority?: number;
-  /** Reject with `TimeoutError` this long after the call (queue time included). @default {no timeout} */
-  timeoutMs?: number;
-  /** Cancels the task: removed if queued, asked to stop if running. @default {undefined} */
-  signal?: AbortSignal;
-  /** Objects to transfer (zero-copy) instead of cloning, e.g. ArrayBuffers in the input. @default {[]} */
-  transfer?: Transferable[];
-  /** Times to run the task again if its worker crashes while running it. @default {0} */
-  retries?: number;
-  /** Receives the task's `ctx.progress(value)` calls, in order, never after the result. @default {undefined} */
-  onProgress?: (value: unknown) => void;
-  /** Stage (group of tasks) for metrics and SLA reports. @default {undefined} */
-  stage?: string;
-}
-
-/** Options of `map()`. */
-export interface MapOptions<I> extends Omit<RunOptions, "transfer" | "onProgress"> {
-  /** Relative weight of an input; heavier inputs are queued first. @default {all equal: input order} */
-  weight?: (input: I, index: number) => number;
-  /**
-   * `"auto"` runs the batch on the calling thread when `shouldParallelize` says it is too small to
-   * be worth a hand-off; `false` always uses workers. @default {"auto"}
-   */
-  inline?: "auto" | false;
-}
+export type { MapOptions, RunOptions };
 
 /** Options of `close()`. */
 export interface CloseOptions {
@@ -62,16 +46,24 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
+/** Counters of a pool at one moment. */
+export interface PoolStats {
+  workers: number;
+  busyWorkers: number;
+  queueDepth: number;
+  inFlight: number;
+  concurrency: number;
+  targetWorkers: number;
+  completed: number;
+  failed: number;
+  busyMs: number;
+}
+
 type State = "open" | "closing" | "closed";
 
-// How much queued work, in milliseconds of measured task time, a worker may hold beyond the
-// tasks it is running. Prefetch hides the message round trip for tiny tasks; the budget bounds
-// how long a later high-priority task can wait behind prefetched ones.
-const PREFETCH_BUDGET_MS = 1;
-const MAX_PREFETCH = 1024;
-
 /**
- * A pool of Web Workers running the functions of one task module.
+ * A pool of Web Workers running the functions of one task module. Create it with
+ * {@linkcode createPool}.
  *
  * @example
  * ```ts ignore
@@ -82,28 +74,39 @@ const MAX_PREFETCH = 1024;
  * ```
  */
 export class Pool<M = AnyTaskModule> {
+  /** The task module every worker imports. */
   readonly moduleUrl: string;
+  /** The options in force, defaults applied. */
   readonly options: ResolvedPoolOptions;
   #state: State = "open";
-  #queue = new TaskQueue<Task>();
+  #queues = new LaneQueues();
   #roomWaiters: Task[] = [];
   #roomResolvers: (() => void)[] = [];
   #workers: WorkerHandle[] = [];
   #events = new PoolEvents();
+  #recorder = new MetricsRecorder(performance.now());
+  #tuner: Autotuner | undefined;
+  #lastSnapshot: MetricsSnapshot | undefined;
   #nextTaskId = 1;
   #nextWorkerId = 1;
   #flushQueued = false;
   #targetWorkers: number;
   #concurrency: number;
-  #avgRunMs = -1;
+  #routes = new Map<string, LaneIndex>();
+  #pinned: Map<string, LaneIndex>;
+  #defaultLane: LaneIndex;
+  /** Mean run time per lane over recent batches; negative until measured. */
+  #meanRunMs: [number, number] = [-1, -1];
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimers = new Set<ReturnType<typeof setTimeout>>();
   #closeWaiters: (() => void)[] = [];
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #channel: MessageChannel | undefined;
   #inline: InlineRunner | undefined;
   #inlineBusy = false;
   #completed = 0;
   #failed = 0;
+  #busyMs = 0;
   #workerEvents: WorkerEvents;
 
   constructor(module: URL | string, options: PoolOptions = {}) {
@@ -111,7 +114,18 @@ export class Pool<M = AnyTaskModule> {
     this.options = resolvePoolOptions(options);
     this.#targetWorkers = this.options.maxWorkers;
     this.#concurrency = this.options.concurrency;
+    // Before anything is measured, a pool made for concurrent work puts every task in the async lane.
+    this.#defaultLane = this.options.concurrency > 1 ? ASYNC_LANE : WORKER_LANE;
+    this.#pinned = new Map(Object.entries(this.options.lanes).map(([k, v]) => [k, laneIndex(v)]));
     if (this.options.mode === "inline") this.#inline = new InlineRunner(this.moduleUrl);
+    else if (this.options.autotune) {
+      this.#tuner = new Autotuner(this.#tunable(), this.options.cores, {
+        minWorkers: Math.max(1, this.options.minWorkers),
+        maxWorkers: this.options.maxWorkers,
+        pinnedLanes: this.options.lanes,
+        ...this.options.autotune,
+      });
+    }
     this.#workerEvents = {
       ready: () => this.#scheduleFlush(),
       initError: (w, e) => this.#onInitError(w, e),
@@ -121,14 +135,19 @@ export class Pool<M = AnyTaskModule> {
     };
   }
 
-  /** Tasks waiting in the queue (not yet handed to a worker). */
+  /** Tasks waiting (queued, or waiting for room with `onFull: "wait"`). */
   get queueSize(): number {
-    return this.#queue.size + this.#roomWaiters.length;
+    return this.#queues.size + this.#roomWaiters.length;
   }
 
   /** Live workers, starting ones included. */
   get workerCount(): number {
     return this.#workers.length;
+  }
+
+  /** The adaptive controller's decisions so far, with their reasons (empty without autotune). */
+  get decisions(): readonly Decision[] {
+    return this.#tuner?.decisions ?? [];
   }
 
   /** Adds a listener for a pool event; returns a function that removes it. */
@@ -155,7 +174,7 @@ export class Pool<M = AnyTaskModule> {
       }
       const task = this.#createTask(name, input, options, resolve as (v: unknown) => void, reject);
       if (task === undefined) return;
-      if (this.#queue.size >= this.options.maxQueue) {
+      if (this.#queues.size >= this.options.maxQueue) {
         if (this.options.onFull === "reject") {
           this.#settle(task, false, new QueueFullError(this.options.maxQueue));
           return;
@@ -173,65 +192,28 @@ export class Pool<M = AnyTaskModule> {
    * Respects backpressure: it feeds the queue as room frees up. On the first failure it rejects
    * and cancels the tasks not yet finished.
    */
-  async map<K extends TaskName<M>>(
+  map<K extends TaskName<M>>(
     name: K,
     inputs: Iterable<TaskInput<M, K>>,
     options: MapOptions<TaskInput<M, K>> = {},
   ): Promise<TaskResult<M, K>[]> {
-    const items = Array.from(inputs);
-    const { weight, inline = "auto", signal, ...runOptions } = options;
-    if (inline !== "auto" && inline !== false) assertOneOf("map", "inline", inline, ["auto"]);
-    let order = items.map((_, i) => i);
-    if (weight) {
-      const weights = items.map((item, i) => weight(item, i));
-      order = orderByWeight(order, (i) => weights[i]);
-    }
-    const small = inline === "auto" &&
-      !shouldParallelize(items.length, {
-        workload: this.options.workload,
-        environment: this.options.environment,
-      });
-    if (small && this.#inline === undefined) this.#inline = new InlineRunner(this.moduleUrl);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal!.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    if (signal?.aborted) onAbort();
-    const results = new Array<TaskResult<M, K>>(items.length);
-    const pending: Promise<void>[] = [];
-    try {
-      for (const i of order) {
-        if (controller.signal.aborted) break;
-        if (small) {
-          const out = await this.#inline!.execute(name, items[i], controller.signal, () => {});
-          if (!out.ok) throw out.value;
-          results[i] = out.value as TaskResult<M, K>;
-          continue;
-        }
-        await this.whenRoom();
-        const p = this.run(name, items[i], { ...runOptions, signal: controller.signal }).then(
-          (value) => {
-            results[i] = value;
-          },
-        );
-        // Abort the rest on the first failure; the caller sees that failure, not the aborts.
-        p.catch((e) => controller.abort(e));
-        pending.push(p);
-      }
-      await Promise.all(pending);
-      if (controller.signal.aborted) throw controller.signal.reason;
-      return results;
-    } catch (error) {
-      controller.abort(error);
-      await Promise.allSettled(pending);
-      throw error;
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-    }
+    return mapTasks(
+      {
+        run: (n, input, o) => this.run(n as K, input as TaskInput<M, K>, o),
+        whenRoom: () => this.whenRoom(),
+        isSmallBatch: (count) =>
+          !shouldParallelize(count, { workload: this.options.workload, environment: this.options.environment }),
+        inlineRunner: () => (this.#inline ??= new InlineRunner(this.moduleUrl)),
+      },
+      name,
+      inputs,
+      options,
+    ) as Promise<TaskResult<M, K>[]>;
   }
 
   /** Resolves when the queue has room for one more task (at once if it has). */
   whenRoom(): Promise<void> {
-    if (this.#queue.size < this.options.maxQueue || this.#state !== "open") return Promise.resolve();
+    if (this.#queues.size < this.options.maxQueue || this.#state !== "open") return Promise.resolve();
     return new Promise((resolve) => this.#roomResolvers.push(resolve));
   }
 
@@ -250,8 +232,7 @@ export class Pool<M = AnyTaskModule> {
       this.#releaseRoomResolvers();
       if (options.timeoutMs !== undefined) {
         this.#closeTimer = setTimeout(
-          () =>
-            this.#shutdown(`the close deadline of ${options.timeoutMs} ms passed before the task finished`),
+          () => this.#shutdown(`the close deadline of ${options.timeoutMs} ms passed before the task finished`),
           options.timeoutMs,
         );
       }
@@ -266,7 +247,11 @@ export class Pool<M = AnyTaskModule> {
     return Promise.resolve();
   }
 
-  /** Resizes the worker lane (used by the adaptive controller). */
+  /**
+   * Sets the worker count and the async lane's per-worker concurrency (the adaptive controller
+   * calls it; so may you, with `autotune: false`). Surplus idle workers retire at once, busy ones
+   * when they next go idle.
+   */
   resize(workers: number, concurrency: number = this.#concurrency): void {
     assertInteger("resize pool", "workers", workers, { min: 1 });
     assertInteger("resize pool", "concurrency", concurrency, { min: 1, max: 2048 });
@@ -275,11 +260,10 @@ export class Pool<M = AnyTaskModule> {
       this.#concurrency = concurrency;
       for (const w of this.#workers) w.setConcurrency(concurrency);
     }
-    // Retire surplus idle workers now; busy ones retire when they next go idle.
     let surplus = this.#liveWorkers() - workers;
-    for (const w of this.#workers) {
+    for (const w of [...this.#workers]) {
       if (surplus <= 0) break;
-      if (w.state !== "retiring" && w.inFlight.size === 0) {
+      if (w.state !== "retiring" && w.state !== "exited") {
         this.#retire(w, "the pool shrank");
         surplus--;
       }
@@ -287,17 +271,8 @@ export class Pool<M = AnyTaskModule> {
     this.#scheduleFlush();
   }
 
-  /** Counts for metrics: workers, busy workers, queue, in flight, totals. */
-  stats(): {
-    workers: number;
-    busyWorkers: number;
-    queueDepth: number;
-    inFlight: number;
-    concurrency: number;
-    targetWorkers: number;
-    completed: number;
-    failed: number;
-  } {
+  /** Counters now: workers, busy workers, queue, in flight, totals. */
+  stats(): PoolStats {
     let busyWorkers = 0;
     let inFlight = 0;
     for (const w of this.#workers) {
@@ -313,7 +288,65 @@ export class Pool<M = AnyTaskModule> {
       targetWorkers: this.#targetWorkers,
       completed: this.#completed,
       failed: this.#failed,
+      busyMs: this.#busyMs,
     };
+  }
+
+  /**
+   * A snapshot of what the pool did: throughput, utilisation, per-task wait/run/busy times and
+   * W/C, per-stage and per-worker totals, and the controller's recent decisions. Feed it to
+   * `formatReport`, `findBottlenecks`, `checkSla` or `exportRun`.
+   */
+  metrics(): MetricsSnapshot {
+    this.#lastSnapshot = this.#snapshot(performance.now());
+    return this.#lastSnapshot;
+  }
+
+  /** Each worker's state, current task and how long it has run, tasks done, memory. */
+  diagnostics(): PoolDiagnostics {
+    const now = performance.now();
+    return {
+      at: now,
+      runtime: `${runtime.key} ${runtime.version}`,
+      queueDepth: this.queueSize,
+      inFlight: this.stats().inFlight,
+      workers: this.#workers.map((w) => {
+        let oldest: Task | undefined;
+        for (const t of w.inFlight.values()) if (w.started(t) && !oldest) oldest = t;
+        return {
+          id: w.id,
+          state: w.state === "starting" || w.state === "retiring" || w.state === "exited"
+            ? w.state
+            : w.inFlight.size > 0
+            ? "busy"
+            : "idle",
+          currentTask: oldest?.name ?? null,
+          runningMs: oldest ? now - oldest.sentAt : null,
+          tasksDone: w.completed,
+          // Web Workers do not report their own heap to the parent.
+          memoryBytes: null,
+        };
+      }),
+    };
+  }
+
+  /**
+   * Measures the hand-off of payloads to a worker and back by size: structured clone, transfer,
+   * and shared memory.
+   */
+  async probeHandoff(options: HandoffProbeOptions = {}): Promise<HandoffRow[]> {
+    if (this.#state !== "open") throw new PoolClosedError("Cannot probe the hand-off as the pool is closed");
+    const w = this.#workers.find((x) => x.state === "ready") ?? this.#spawn();
+    const send = (payload: ArrayBuffer | SharedArrayBuffer, mode: HandoffMode) =>
+      new Promise<void>((resolve) => {
+        w.onEcho = () => resolve();
+        w.echo(payload, mode === "transfer" ? [payload as ArrayBuffer] : []);
+      });
+    try {
+      return await probeHandoff(send, options);
+    } finally {
+      w.onEcho = undefined;
+    }
   }
 
   // ——— tasks ———
@@ -327,9 +360,13 @@ export class Pool<M = AnyTaskModule> {
   ): Task | undefined {
     const { priority = 0, timeoutMs, signal, transfer, retries = 0, onProgress, stage } = options;
     try {
-      if (typeof name !== "string") throw new TypeError(`Cannot run a task as 'name' must be a string: current value is ${String(name)}`);
+      if (typeof name !== "string") {
+        throw new TypeError(`Cannot run a task as 'name' must be a string: current value is ${String(name)}`);
+      }
       if (typeof priority !== "number" || !Number.isFinite(priority)) {
-        throw new RangeError(`Cannot run task '${name}' as 'priority' must be a finite number: current value is ${String(priority)}`);
+        throw new RangeError(
+          `Cannot run task '${name}' as 'priority' must be a finite number: current value is ${String(priority)}`,
+        );
       }
       if (timeoutMs !== undefined) assertInteger(`run task '${name}'`, "timeoutMs", timeoutMs, { min: 1 });
       assertInteger(`run task '${name}'`, "retries", retries, { min: 0 });
@@ -347,6 +384,7 @@ export class Pool<M = AnyTaskModule> {
       name,
       input,
       priority,
+      lane: this.#pinned.get(name) ?? this.#routes.get(name) ?? this.#defaultLane,
       transfer,
       stage,
       onProgress,
@@ -374,30 +412,40 @@ export class Pool<M = AnyTaskModule> {
   }
 
   #enqueue(task: Task): void {
-    this.#queue.push(task);
+    this.#queues.push(task);
+    this.#recorder.taskQueued(task.name, task.queuedAt);
     if (this.#events.has("taskQueued")) {
       this.#events.emit("taskQueued", { id: task.id, name: task.name, priority: task.priority });
     }
+    this.#tuner?.wake();
     this.#scheduleFlush();
   }
 
-  #settle(task: Task, ok: boolean, value: unknown, busyMs = 0, runMs = 0): void {
+  #settle(task: Task, ok: boolean, value: unknown, busyMs = 0, runMs = -1): void {
     if (task.settled) return;
     task.settled = true;
     if (task.timer !== undefined) clearTimeout(task.timer);
     if (task.onAbort) task.signal!.removeEventListener("abort", task.onAbort);
+    const now = performance.now();
+    const waitMs = task.sentAt ? task.sentAt - task.queuedAt : now - task.queuedAt;
+    if (runMs < 0) runMs = task.sentAt ? now - task.sentAt : 0;
+    this.#recorder.taskFinished({
+      name: task.name,
+      stage: task.stage,
+      waitMs,
+      runMs,
+      busyMs,
+      ok,
+      now,
+      workerId: task.worker?.id,
+      lane: this.#inline && this.options.mode === "inline" ? "inline" : task.lane === ASYNC_LANE ? "async" : "worker",
+    });
     if (ok) {
       this.#completed++;
       task.resolve(value);
       if (this.#events.has("taskFinished")) {
-        this.#events.emit("taskFinished", {
-          id: task.id,
-          name: task.name,
-          workerId: task.worker?.id ?? 0,
-          waitMs: task.sentAt ? task.sentAt - task.queuedAt : 0,
-          runMs,
-          busyMs,
-        });
+        const workerId = task.worker?.id ?? 0;
+        this.#events.emit("taskFinished", { id: task.id, name: task.name, workerId, waitMs, runMs, busyMs });
       }
     } else {
       this.#failed++;
@@ -413,7 +461,7 @@ export class Pool<M = AnyTaskModule> {
     if (task.settled) return;
     const w = task.worker;
     if (w === null) {
-      if (!this.#queue.remove(task)) {
+      if (!this.#queues.remove(task)) {
         const i = this.#roomWaiters.indexOf(task);
         if (i >= 0) this.#roomWaiters.splice(i, 1);
       }
@@ -450,9 +498,10 @@ export class Pool<M = AnyTaskModule> {
     else this.#macrotask();
   }
 
+  #flushBound = () => this.#flush();
+
   // A message to ourselves is the cheapest macrotask on Deno and Bun: setTimeout(0) is clamped
   // to about 1 ms, which would cap throughput at one batch per millisecond.
-  #channel: MessageChannel | undefined;
   #macrotask(): void {
     if (!this.#channel) {
       this.#channel = new MessageChannel();
@@ -461,23 +510,31 @@ export class Pool<M = AnyTaskModule> {
     this.#channel.port1.postMessage(null);
   }
 
-  #flushBound = () => this.#flush();
-
-  /** True when some worker could start a task right now, or none exists yet. */
+  /** True when some worker could start a queued task right now, or more workers may start. */
   #starving(): boolean {
-    if (this.#workers.length < this.#targetWorkers) return true;
+    if (this.#liveWorkers() < this.#targetWorkers) return true;
+    const [cpu, io] = this.#queues.lanes;
     for (const w of this.#workers) {
-      if (w.state !== "retiring" && w.inFlight.size < this.#concurrency) return true;
+      if (w.state === "retiring" || w.state === "exited") continue;
+      if (cpu.size > 0 && w.laneInFlight[WORKER_LANE] === 0) return true;
+      if (io.size > 0 && w.laneInFlight[ASYNC_LANE] < this.#concurrency) return true;
     }
     return false;
   }
 
-  #perWorkerLimit(): number {
-    // Prefetch scales with how many tasks fit in the budget, given measured task time.
-    const prefetch = this.#avgRunMs < 0
-      ? 0
-      : Math.min(MAX_PREFETCH, Math.floor((PREFETCH_BUDGET_MS * this.#concurrency) / Math.max(this.#avgRunMs, 0.001)));
-    return this.#concurrency + prefetch;
+  /** Most tasks of a lane one worker may hold: those it runs at once plus prefetch. */
+  #laneLimit(lane: LaneIndex): number {
+    const running = lane === WORKER_LANE ? 1 : this.#concurrency;
+    const limit = running + prefetchFor(this.#meanRunMs[lane], running);
+    const recycle = this.options.maxTasksPerWorker;
+    return recycle > 0 ? Math.min(limit, recycle) : limit;
+  }
+
+  #room(w: WorkerHandle, lane: LaneIndex): number {
+    if (w.state === "retiring" || w.state === "exited") return 0;
+    let room = this.#laneLimit(lane) - w.laneInFlight[lane];
+    if (this.options.maxTasksPerWorker > 0) room = Math.min(room, this.options.maxTasksPerWorker - w.sent);
+    return Math.max(0, Math.min(room, w.freeSlots));
   }
 
   #flush(): void {
@@ -487,46 +544,38 @@ export class Pool<M = AnyTaskModule> {
       this.#pumpInline();
       return;
     }
-    if (this.#queue.size > 0) {
+    for (const lane of [WORKER_LANE, ASYNC_LANE] as const) {
+      const queue = this.#queues.lanes[lane];
+      if (queue.size === 0) continue;
       const plan = planDispatch(
-        this.#queue.size,
-        this.#workers.map((w) => this.#room(w)),
+        queue.size,
+        this.#workers.map((w) => this.#room(w, lane)),
         this.#targetWorkers - this.#liveWorkers(),
-        this.options.maxTasksPerWorker > 0
-          ? Math.min(this.#perWorkerLimit(), this.options.maxTasksPerWorker)
-          : this.#perWorkerLimit(),
+        this.#laneLimit(lane),
       );
-      this.#apply(plan);
+      for (let i = 0; i < plan.spawn; i++) this.#spawn();
+      this.#send(plan.counts, lane);
     }
     this.#admitWaiters();
   }
 
-  #room(w: WorkerHandle): number {
-    if (w.state === "retiring" || w.state === "exited") return 0;
-    let room = this.#perWorkerLimit() - w.inFlight.size;
-    if (this.options.maxTasksPerWorker > 0) room = Math.min(room, this.options.maxTasksPerWorker - w.sent);
-    return Math.max(0, Math.min(room, w.freeSlots));
-  }
-
-  #apply(plan: Dispatch): void {
-    for (let i = 0; i < plan.spawn; i++) this.#spawn();
+  #send(counts: number[], lane: LaneIndex): void {
+    const queue = this.#queues.lanes[lane];
     const now = performance.now();
-    for (let i = 0; i < plan.counts.length; i++) {
-      const n = plan.counts[i];
+    for (let i = 0; i < counts.length; i++) {
+      const n = counts[i];
       if (n === 0) continue;
       const w = this.#workers[i];
       const batch: Task[] = new Array(n);
       for (let j = 0; j < n; j++) {
-        const task = this.#queue.shift()!;
+        const task = queue.shift()!;
         task.sentAt = now;
         batch[j] = task;
       }
-      for (const { task, error } of w.send(batch)) {
-        this.#settle(task, false, cloneError(task.name, error));
-      }
+      for (const { task, error } of w.send(batch)) this.#settle(task, false, cloneError(task.name, error));
       if (this.#events.has("taskStarted")) {
-        for (const task of batch) {
-          this.#events.emit("taskStarted", { id: task.id, name: task.name, workerId: w.id, waitMs: now - task.queuedAt });
+        for (const t of batch) {
+          this.#events.emit("taskStarted", { id: t.id, name: t.name, workerId: w.id, waitMs: now - t.queuedAt });
         }
       }
       if (this.options.maxTasksPerWorker > 0 && w.sent >= this.options.maxTasksPerWorker) {
@@ -536,10 +585,10 @@ export class Pool<M = AnyTaskModule> {
   }
 
   #admitWaiters(): void {
-    while (this.#roomWaiters.length > 0 && this.#queue.size < this.options.maxQueue) {
+    while (this.#roomWaiters.length > 0 && this.#queues.size < this.options.maxQueue) {
       this.#enqueue(this.#roomWaiters.shift()!);
     }
-    if (this.#queue.size < this.options.maxQueue) this.#releaseRoomResolvers();
+    if (this.#queues.size < this.options.maxQueue) this.#releaseRoomResolvers();
   }
 
   #releaseRoomResolvers(): void {
@@ -550,7 +599,7 @@ export class Pool<M = AnyTaskModule> {
 
   #pumpInline(): void {
     if (this.#inlineBusy) return;
-    const task = this.#queue.shift();
+    const task = this.#queues.lanes[WORKER_LANE].shift() ?? this.#queues.lanes[ASYNC_LANE].shift();
     if (!task) {
       this.#admitWaiters();
       this.#maybeFinishClose();
@@ -588,7 +637,8 @@ export class Pool<M = AnyTaskModule> {
 
   #onResults(w: WorkerHandle, batch: DoneBatch): void {
     const { ids, failed, values, busy, run } = batch;
-    let runSum = 0;
+    const runSum = [0, 0];
+    const counted = [0, 0];
     let f = 0;
     for (let i = 0; i < ids.length; i++) {
       const task = w.inFlight.get(ids[i]);
@@ -598,21 +648,27 @@ export class Pool<M = AnyTaskModule> {
       w.release(task);
       w.completed++;
       w.busyMs += busy[i];
-      runSum += run[i];
-      task.worker = w;
+      this.#busyMs += busy[i];
+      runSum[task.lane] += run[i];
+      counted[task.lane]++;
+      task.worker = w; // for the metrics and events of #settle
       if (!isError) this.#settle(task, true, values[i], busy[i], run[i]);
       else this.#settle(task, false, new TaskError(task.name, values[i] as SerializedError), busy[i], run[i]);
       task.worker = null;
     }
     // An EMA over batches, weighted towards the latest: prefetch follows changes in task length.
-    const mean = runSum / ids.length;
-    this.#avgRunMs = this.#avgRunMs < 0 ? mean : this.#avgRunMs * 0.8 + mean * 0.2;
+    for (const lane of [WORKER_LANE, ASYNC_LANE] as const) {
+      if (counted[lane] === 0) continue;
+      const mean = runSum[lane] / counted[lane];
+      const old = this.#meanRunMs[lane];
+      this.#meanRunMs[lane] = old < 0 ? mean : old * 0.8 + mean * 0.2;
+    }
     if (w.inFlight.size === 0) {
       w.idleSince = performance.now();
       if (w.state === "retiring") this.#endWorker(w, w.retireReason);
       else this.#armIdleTimer();
     }
-    if (this.#queue.size > 0) this.#scheduleFlush();
+    if (this.#queues.size > 0) this.#scheduleFlush();
     this.#maybeFinishClose();
   }
 
@@ -620,7 +676,7 @@ export class Pool<M = AnyTaskModule> {
     const failure = new Error(`Cannot load the task module ${this.moduleUrl}: ${error.message}`, {
       cause: new TaskError("(module)", error),
     });
-    const tasks = [...w.inFlight.values(), ...this.#queue.drain(), ...this.#roomWaiters.splice(0)];
+    const tasks = [...w.inFlight.values(), ...this.#queues.drain(), ...this.#roomWaiters.splice(0)];
     w.inFlight.clear();
     this.#endWorker(w, `the task module failed to load: ${error.message}`);
     for (const task of tasks) this.#settle(task, false, failure);
@@ -646,7 +702,7 @@ export class Pool<M = AnyTaskModule> {
       const task = requeue[i];
       task.worker = null;
       task.sentAt = 0;
-      this.#queue.unshift(task);
+      this.#queues.unshift(task);
     }
     // A replacement starts when there is work for it (the flush spawns it), not before.
     if (this.#state !== "closed") this.#scheduleFlush();
@@ -675,6 +731,7 @@ export class Pool<M = AnyTaskModule> {
     const i = this.#workers.indexOf(w);
     if (i < 0) return;
     this.#workers.splice(i, 1);
+    this.#recorder.workerRetired(w.id);
     if (this.#events.has("workerExited")) this.#events.emit("workerExited", { workerId: w.id, reason });
   }
 
@@ -696,11 +753,64 @@ export class Pool<M = AnyTaskModule> {
     }, this.options.idleTimeoutMs);
   }
 
+  // ——— metrics and tuning ———
+
+  #snapshot(now: number): MetricsSnapshot {
+    const s = this.stats();
+    return this.#recorder.snapshot(
+      now,
+      {
+        workers: s.workers,
+        busyWorkers: s.busyWorkers,
+        idleWorkers: s.workers - s.busyWorkers,
+        queueDepth: s.queueDepth,
+        inFlight: s.inFlight,
+        capacity: Math.max(1, this.#liveWorkers()),
+      },
+      this.decisions,
+    );
+  }
+
+  #tunable() {
+    return {
+      sample: (now: number) => {
+        const snap = this.#snapshot(now);
+        this.#lastSnapshot = snap;
+        const s = this.stats();
+        const tasks: Record<string, { count: number; waitMs: number; computeMs: number }> = {};
+        for (const t of snap.tasks) {
+          tasks[t.name] = {
+            count: t.count,
+            waitMs: Math.max(0, t.recent.runMs - t.recent.busyMs),
+            computeMs: t.recent.busyMs,
+          };
+        }
+        return {
+          workers: this.#liveWorkers(),
+          busyWorkers: s.busyWorkers,
+          concurrency: this.#concurrency,
+          inFlight: s.inFlight,
+          queueDepth: s.queueDepth,
+          completed: s.completed + s.failed,
+          busyMs: s.busyMs,
+          tasks,
+        };
+      },
+      apply: (target: { workers: number; concurrency: number }, lanes: Record<string, Lane>) => {
+        for (const [name, lane] of Object.entries(lanes)) this.#routes.set(name, laneIndex(lane));
+        if (target.workers !== this.#targetWorkers || target.concurrency !== this.#concurrency) {
+          this.resize(target.workers, target.concurrency);
+        }
+      },
+      idle: () => this.#queues.size === 0 && this.#roomWaiters.length === 0 && this.stats().inFlight === 0,
+    };
+  }
+
   // ——— closing ———
 
   #maybeFinishClose(): void {
     if (this.#state !== "closing") return;
-    if (this.#queue.size > 0 || this.#roomWaiters.length > 0 || this.#inlineBusy) return;
+    if (this.#queues.size > 0 || this.#roomWaiters.length > 0 || this.#inlineBusy) return;
     for (const w of this.#workers) if (w.inFlight.size > 0) return;
     this.#shutdown("");
   }
@@ -708,7 +818,7 @@ export class Pool<M = AnyTaskModule> {
   #shutdown(reason: string): void {
     this.#state = "closed";
     const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
-    for (const task of [...this.#roomWaiters.splice(0), ...this.#queue.drain()]) this.#settle(task, false, error());
+    for (const task of [...this.#roomWaiters.splice(0), ...this.#queues.drain()]) this.#settle(task, false, error());
     for (const w of [...this.#workers]) {
       for (const task of w.inFlight.values()) {
         const e = error();
@@ -720,6 +830,7 @@ export class Pool<M = AnyTaskModule> {
       w.inFlight.clear();
       this.#endWorker(w, "the pool closed");
     }
+    this.#tuner?.stop();
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#closeTimer);
     // An open port with a listener keeps the event loop alive.
@@ -733,52 +844,10 @@ export class Pool<M = AnyTaskModule> {
   }
 }
 
-function resolveModuleUrl(module: URL | string): string {
-  if (module instanceof URL) return module.href;
-  if (typeof module === "string") {
-    try {
-      return new URL(module).href;
-    } catch {
-      throw new TypeError(
-        `Cannot create pool as 'module' must be an absolute URL such as new URL("./tasks.ts", import.meta.url): current value is "${module}"`,
-      );
-    }
-  }
-  throw new TypeError(`Cannot create pool as 'module' must be a URL or a string: current value is ${String(module)}`);
-}
-
-// Class instances with methods would arrive in the worker as plain objects without them, which
-// structured clone does silently; say so at the call site instead. Only the top level is checked:
-// a deep walk would cost more than the hand-off it protects.
-const cloneablePrototypes = new Set<unknown>([Object.prototype, Array.prototype, null]);
-
-function checkCloneable(name: string, input: unknown): void {
-  if (typeof input === "function") {
-    throw new TypeError(`Cannot send the input of task '${name}' to a worker: functions cannot be cloned`);
-  }
-  if (typeof input !== "object" || input === null) return;
-  const proto = Object.getPrototypeOf(input);
-  if (cloneablePrototypes.has(proto) || ArrayBuffer.isView(input) || input instanceof ArrayBuffer) return;
-  if (input instanceof Date || input instanceof Map || input instanceof Set || input instanceof RegExp) return;
-  if (input instanceof Error || input instanceof Blob) return;
-  if (typeof SharedArrayBuffer === "function" && input instanceof SharedArrayBuffer) return;
-  const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
-  throw new TypeError(
-    `Cannot send the input of task '${name}' to a worker: it is an instance of class ${ctor}, which ` +
-      `structured clone would turn into a plain object without its methods; send plain data instead`,
-  );
-}
-
-function cloneError(name: string, error: unknown): Error {
-  const e = serializeError(error);
-  return Object.assign(
-    new TypeError(`Cannot send the input of task '${name}' to a worker (${e.name}): ${e.message}`, { cause: error }),
-    { name: "DataCloneError" },
-  );
-}
-
 /**
  * Creates a pool for the task module at `module` (an absolute URL; every worker imports it).
+ * Sized from the workload profile for the detected machine and environment unless told otherwise,
+ * and tuned while it runs (see `PoolOptions.autotune`).
  *
  * @example
  * ```ts ignore

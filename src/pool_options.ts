@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ControllerOptions } from "./controller_options.ts";
+import type { ControllerOptions, Lane } from "./controller_options.ts";
 import { detectCores } from "./cores.ts";
 import { detectEnvironment } from "./environment.ts";
 import { type EnvironmentName, ENVIRONMENTS, getProfile, type Workload, WORKLOADS } from "./profiles.ts";
@@ -38,6 +38,12 @@ export interface PoolOptions {
   /** How long a cancelled or timed-out task may keep running before its worker is replaced. @default {500} */
   cancelGraceMs?: number;
   /**
+   * Pins task names to a lane: `"worker"` (one at a time per worker: computation) or `"async"`
+   * (up to `concurrency` at once per worker: waiting). Unpinned names are routed by their measured
+   * wait/compute ratio when autotune is on. @default {{}}
+   */
+  lanes?: Record<string, Lane>;
+  /**
    * Tune the pool while it runs (adaptive controller). `false` keeps the size fixed between
    * `minWorkers` and `maxWorkers`, as configured. @default {true when neither maxWorkers nor concurrency is given}
    */
@@ -59,6 +65,7 @@ export interface ResolvedPoolOptions {
   maxTasksPerWorker: number;
   cancelGraceMs: number;
   autotune: false | ControllerOptions;
+  lanes: Record<string, Lane>;
   /** Why maxWorkers has its value, for diagnostics. */
   sizeReason: string;
 }
@@ -144,6 +151,13 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     );
   }
   const autotune = at === false ? false : at === true ? {} : at;
+  const lanes = options.lanes ?? {};
+  if (typeof lanes !== "object" || lanes === null) {
+    throw new TypeError(`Cannot ${action} as 'lanes' must be an object of task name to lane: current value is ${String(lanes)}`);
+  }
+  for (const [name, lane] of Object.entries(lanes)) {
+    assertOneOf(action, `lanes.${name}`, lane, ["worker", "async"] as const);
+  }
 
   return {
     workload,
@@ -159,6 +173,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     maxTasksPerWorker,
     cancelGraceMs,
     autotune,
+    lanes,
     sizeReason,
   };
 }

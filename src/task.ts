@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { LaneIndex } from "./lane_queues.ts";
 import type { WorkerHandle } from "./worker_handle.ts";
 
 /** One task in the pool (internal). */
@@ -11,6 +12,8 @@ export interface Task {
   readonly name: string;
   readonly input: unknown;
   readonly priority: number;
+  /** Which lane it queues and runs in (worker: one at a time per worker; async: many). */
+  lane: LaneIndex;
   readonly transfer: Transferable[] | undefined;
   readonly stage: string | undefined;
   readonly onProgress: ((value: unknown) => void) | undefined;

@@ -44,6 +44,8 @@ export class WorkerHandle {
   state: WorkerState = "starting";
   /** Tasks sent and not yet reported back, by id. */
   readonly inFlight = new Map<number, Task>();
+  /** Tasks in flight per lane (worker lane, async lane), for the dispatcher's room. */
+  readonly laneInFlight: [number, number] = [0, 0];
   /** Tasks completed by this worker (for recycling and diagnostics). */
   completed = 0;
   /** Tasks sent over its life (for `maxTasksPerWorker`). */
@@ -104,6 +106,7 @@ export class WorkerHandle {
       task.slot = this.#takeSlot();
       task.worker = this;
       this.inFlight.set(task.id, task);
+      this.laneInFlight[task.lane]++;
       ids[i] = task.id;
       slots[i] = task.slot;
       inputs[i] = task.input;
@@ -134,7 +137,7 @@ export class WorkerHandle {
 
   /** Forgets a task the worker reported on, freeing its slot. */
   release(task: Task): void {
-    this.inFlight.delete(task.id);
+    if (this.inFlight.delete(task.id)) this.laneInFlight[task.lane]--;
     if (this.#control) Atomics.store(this.#control, task.slot, SLOT_FREE);
     this.#freeSlots.push(task.slot);
     task.worker = null;

@@ -1,0 +1,79 @@
+/**
+ * Checks on what a caller hands the pool: the task module's URL, and inputs that structured clone
+ * would mangle without an error.
+ *
+ * @module
+ */
+import { serializeError } from "./protocol.ts";
+
+/**
+ * The module URL every worker imports, as a string; rejects relative paths, which would resolve
+ * against the worker entry instead of the caller.
+ *
+ * @example
+ * ```ts
+ * import { resolveModuleUrl } from "./task_input.ts";
+ * console.log(resolveModuleUrl(new URL("file:///app/tasks.ts"))); // "file:///app/tasks.ts"
+ * ```
+ */
+export function resolveModuleUrl(module: URL | string): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module === "string") {
+    try {
+      return new URL(module).href;
+    } catch {
+      throw new TypeError(
+        `Cannot create pool as 'module' must be an absolute URL such as new URL("./tasks.ts", import.meta.url): current value is "${module}"`,
+      );
+    }
+  }
+  throw new TypeError(`Cannot create pool as 'module' must be a URL or a string: current value is ${String(module)}`);
+}
+
+// Class instances with methods arrive in a worker as plain objects without them, which
+// structured clone does silently; say so at the call site instead. Only the top level is checked:
+// a deep walk would cost more than the hand-off it protects.
+const plainPrototypes = new Set<unknown>([Object.prototype, Array.prototype, null]);
+
+/**
+ * Throws a `TypeError` naming the task when `input` is a function or a class instance.
+ *
+ * @example
+ * ```ts
+ * import { checkCloneable } from "./task_input.ts";
+ * checkCloneable("render", { title: "ok" }); // fine
+ * ```
+ */
+export function checkCloneable(name: string, input: unknown): void {
+  if (typeof input === "function") {
+    throw new TypeError(`Cannot send the input of task '${name}' to a worker: functions cannot be cloned`);
+  }
+  if (typeof input !== "object" || input === null) return;
+  const proto = Object.getPrototypeOf(input);
+  if (plainPrototypes.has(proto) || ArrayBuffer.isView(input) || input instanceof ArrayBuffer) return;
+  if (input instanceof Date || input instanceof Map || input instanceof Set || input instanceof RegExp) return;
+  if (input instanceof Error || input instanceof Blob) return;
+  if (typeof SharedArrayBuffer === "function" && input instanceof SharedArrayBuffer) return;
+  const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
+  throw new TypeError(
+    `Cannot send the input of task '${name}' to a worker: it is an instance of class ${ctor}, which ` +
+      `structured clone would turn into a plain object without its methods; send plain data instead`,
+  );
+}
+
+/**
+ * The error for an input that `postMessage` refused.
+ *
+ * @example
+ * ```ts
+ * import { cloneError } from "./task_input.ts";
+ * console.log(cloneError("render", new Error("x")).name); // "DataCloneError"
+ * ```
+ */
+export function cloneError(name: string, error: unknown): Error {
+  const e = serializeError(error);
+  return Object.assign(
+    new TypeError(`Cannot send the input of task '${name}' to a worker (${e.name}): ${e.message}`, { cause: error }),
+    { name: "DataCloneError" },
+  );
+}
