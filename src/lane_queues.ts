@@ -59,6 +59,16 @@ export class LaneQueues {
     return this.lanes[task.lane].remove(task);
   }
 
+  /** Moves the queued tasks named `name` to `lane`, keeping their order. */
+  reroute(name: string, lane: LaneIndex): void {
+    const from = this.lanes[lane === WORKER_LANE ? ASYNC_LANE : WORKER_LANE];
+    if (from.size === 0) return;
+    for (const task of from.extract((t) => t.name === name)) {
+      task.lane = lane;
+      this.lanes[lane].push(task);
+    }
+  }
+
   /** Empties both queues, worker lane first. */
   drain(): Task[] {
     return [...this.lanes[0].drain(), ...this.lanes[1].drain()];

@@ -797,7 +797,13 @@ export class Pool<M = AnyTaskModule> {
         };
       },
       apply: (target: { workers: number; concurrency: number }, lanes: Record<string, Lane>) => {
-        for (const [name, lane] of Object.entries(lanes)) this.#routes.set(name, laneIndex(lane));
+        for (const [name, lane] of Object.entries(lanes)) {
+          const index = laneIndex(lane);
+          if (this.#routes.get(name) === index) continue;
+          this.#routes.set(name, index);
+          // Tasks already queued follow their name, or a backlog would drain in the old lane.
+          if (!this.#pinned.has(name)) this.#queues.reroute(name, index);
+        }
         if (target.workers !== this.#targetWorkers || target.concurrency !== this.#concurrency) {
           this.resize(target.workers, target.concurrency);
         }

@@ -98,6 +98,17 @@ export class TaskQueue<T extends { priority: number }> {
     return true;
   }
 
+  /** Removes and returns the items that match, in queue order (a rerouted task name). O(n). */
+  extract(match: (item: T) => boolean): T[] {
+    const out: T[] = [];
+    const keep: T[] = [];
+    for (let item = this.shift(); item !== undefined; item = this.shift()) {
+      (match(item) ? out : keep).push(item);
+    }
+    for (const item of keep) this.push(item);
+    return out;
+  }
+
   /** Removes and returns every item, in queue order. */
   drain(): T[] {
     const out: T[] = [];

@@ -48,3 +48,11 @@ test("TaskQueue keeps order across compaction of a long FIFO", () => {
   assert.deepEqual(rest.slice(0, 3), [3000, 3001, 3002]);
   assert.equal(rest.at(-1), 5999);
 });
+
+test("TaskQueue.extract removes the matching items in queue order and keeps the rest in theirs", () => {
+  const q = new TaskQueue<Item>();
+  const ids = ["a1", "b1", "a2", "b2", "a3"];
+  ids.forEach((id, i) => q.push({ priority: i === 4 ? -1 : 0, id }));
+  assert.deepEqual(q.extract((i) => i.id.startsWith("a")).map((i) => i.id), ["a3", "a1", "a2"]);
+  assert.deepEqual(q.drain().map((i) => i.id), ["b1", "b2"]);
+});

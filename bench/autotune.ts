@@ -1,0 +1,145 @@
+/**
+ * Auto-tuning benchmark: a pool created with no size at all against a sweep of fixed shapes
+ * (workers 1–4 × concurrency per worker 1–256), for compute-bound, wait-bound and mixed tasks.
+ * Each contender is driven with a full queue; after a warm-up, completions are counted over a
+ * measurement window. It prints, per workload, the best fixed shape, the auto pool's throughput
+ * as a ratio of it, and the shape the auto pool used; then an alternating load, and how many
+ * monitor intervals the pool took to re-tune after each switch.
+ *
+ *   deno run -A bench/autotune.ts [--quick] [--json]
+ *   bun bench/autotune.ts [--quick] [--json]
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { createPool, type Pool, type PoolOptions } from "../mod.ts";
+import { formatTable } from "./_table.ts";
+import { calibrate } from "./fixtures/autotune_tasks.ts";
+
+type Tasks = typeof import("./fixtures/autotune_tasks.ts");
+type Workload = "compute" | "wait" | "mixed";
+const tasksUrl = new URL("./fixtures/autotune_tasks.ts", import.meta.url);
+
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
+});
+const WARMUP_MS = flags.quick ? 1500 : 2500;
+const MEASURE_MS = flags.quick ? 1000 : 2000;
+const FIXED_WARMUP_MS = 400;
+const WORKERS = [1, 2, 3, 4];
+const CONCURRENCY = flags.quick ? [1, 16, 256] : [1, 4, 16, 64, 256];
+const WORKLOADS: Workload[] = ["compute", "wait", "mixed"];
+calibrate(); // warm the loop up before measuring it
+const PER_MS = calibrate();
+const INPUT: Record<Workload, number> = { compute: 2 * PER_MS, wait: 0, mixed: PER_MS };
+
+interface Outcome {
+  perSec: number;
+  workersSeen: [number, number];
+  concurrency: number;
+}
+
+/** Keeps the pool's queue full for warm-up + measure; counts completions in the window. */
+async function drive(pool: Pool<Tasks>, task: Workload, warmupMs: number): Promise<Outcome> {
+  const start = performance.now();
+  const measureFrom = start + warmupMs;
+  const end = measureFrom + MEASURE_MS;
+  let counted = 0;
+  let minW = Infinity;
+  let maxW = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  const sampler = setInterval(() => {
+    if (performance.now() < measureFrom) return;
+    const w = pool.stats().workers;
+    minW = Math.min(minW, w);
+    maxW = Math.max(maxW, w);
+  }, 50);
+  while (performance.now() < end) {
+    while (pool.queueSize < 2048 && inFlight.size < 8192) {
+      const p: Promise<unknown> = pool.run(task, INPUT[task]).then(() => {
+        inFlight.delete(p);
+        const now = performance.now();
+        if (now >= measureFrom && now < end) counted++;
+      });
+      inFlight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  clearInterval(sampler);
+  const concurrency = pool.stats().concurrency;
+  await pool.closeNow();
+  await Promise.allSettled(inFlight);
+  return { perSec: (counted * 1000) / MEASURE_MS, workersSeen: [minW, maxW], concurrency };
+}
+
+async function fixed(task: Workload, workers: number, concurrency: number): Promise<Outcome> {
+  const options: PoolOptions = { minWorkers: workers, maxWorkers: workers, concurrency, autotune: false, maxQueue: 4096 };
+  return await drive(createPool<Tasks>(tasksUrl, options), task, FIXED_WARMUP_MS);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const results: Record<string, unknown> = {};
+const rows: string[][] = [];
+for (const task of WORKLOADS) {
+  let best = { perSec: 0, shape: "" };
+  for (const w of WORKERS) {
+    for (const c of CONCURRENCY) {
+      const o = await fixed(task, w, c);
+      if (o.perSec > best.perSec) best = { perSec: o.perSec, shape: `${w}×${c}` };
+    }
+  }
+  const pool = createPool<Tasks>(tasksUrl, { maxQueue: 4096 });
+  const auto = await drive(pool, task, WARMUP_MS);
+  const ratio = auto.perSec / best.perSec;
+  results[task] = { best, auto, ratio, decisions: pool.decisions.map((d) => d.reason) };
+  rows.push([
+    task,
+    `${fmt(best.perSec)} (${best.shape})`,
+    fmt(auto.perSec),
+    ratio.toFixed(3),
+    auto.workersSeen[0] === auto.workersSeen[1] ? String(auto.workersSeen[0]) : auto.workersSeen.join("–"),
+    String(auto.concurrency),
+  ]);
+}
+
+// Alternating load: compute, wait, compute, wait; count monitor intervals to re-tune.
+async function alternate(): Promise<string[][]> {
+  const pool = createPool<Tasks>(tasksUrl, { maxQueue: 4096 });
+  const interval = 250;
+  const phases: Workload[] = ["compute", "wait", "compute", "wait"];
+  const out: string[][] = [];
+  const inFlight = new Set<Promise<unknown>>();
+  for (const task of phases) {
+    const switchedAt = performance.now();
+    const decisionsBefore = pool.decisions.length;
+    const end = switchedAt + (flags.quick ? 2000 : 3000);
+    while (performance.now() < end) {
+      while (pool.queueSize < 2048 && inFlight.size < 8192) {
+        const p: Promise<unknown> = pool.run(task, INPUT[task]).then(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const made = pool.decisions.slice(decisionsBefore);
+    // Re-tuned when the last shape change of the phase was made (probes that were reverted count).
+    const last = made.at(-1);
+    const intervals = last ? Math.ceil((last.at - switchedAt) / interval) : 0;
+    const s = pool.stats();
+    out.push([task, String(made.length), String(intervals), `${s.workers}×${s.concurrency}`]);
+  }
+  await pool.closeNow();
+  await Promise.allSettled(inFlight);
+  return out;
+}
+const alternating = await alternate();
+
+if (flags.json) {
+  console.log(JSON.stringify({ results, alternating }, null, 2));
+} else {
+  console.log(`auto-tuning, ${globalThis.navigator?.hardwareConcurrency} cores; fixed shapes: workers ${WORKERS.join(",")} × concurrency ${CONCURRENCY.join(",")}`);
+  console.log(formatTable(["workload", "best fixed tasks/s (shape)", "auto tasks/s", "auto/best", "auto workers", "auto concurrency"], rows));
+  console.log();
+  console.log("alternating load (monitor interval 250 ms):");
+  console.log(formatTable(["phase", "decisions", "intervals to re-tune", "shape at end"], alternating));
+}
+process.exit(0);
