@@ -114,7 +114,8 @@ async function alternate(): Promise<string[][]> {
     const decisionsBefore = pool.decisions.length;
     const end = switchedAt + (flags.quick ? 2000 : 3000);
     while (performance.now() < end) {
-      while (pool.queueSize < 2048 && inFlight.size < 8192) {
+      // A shallow queue: the load switches when the phase does, not after a backlog drains.
+      while (pool.queueSize < 128 && inFlight.size < 8192) {
         const p: Promise<unknown> = pool.run(task, INPUT[task]).then(() => inFlight.delete(p));
         inFlight.add(p);
       }
