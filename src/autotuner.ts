@@ -38,13 +38,22 @@ export class Autotuner {
   readonly options: ResolvedControllerOptions;
   #state: ControllerState = createControllerState();
   #timer: ReturnType<typeof setInterval> | undefined;
-  #cpu: CpuSampler;
+  #cpu: Pick<CpuSampler, "sample">;
   #decisions: Decision[] = [];
   #idleTicks = 0;
 
-  constructor(readonly pool: Tunable, readonly cores: number, options: ControllerOptions = {}) {
+  /**
+   * @param cpu machine CPU reading 0–1 since the previous call; injectable for tests.
+   * @default {a CpuSampler over /proc and the cgroup}
+   */
+  constructor(
+    readonly pool: Tunable,
+    readonly cores: number,
+    options: ControllerOptions = {},
+    cpu: Pick<CpuSampler, "sample"> = createCpuSampler({ cores }),
+  ) {
     this.options = resolveControllerOptions(cores, options);
-    this.#cpu = createCpuSampler({ cores });
+    this.#cpu = cpu;
   }
 
   /** Recent decisions with their reasons, oldest first (at most `historySize`). */
