@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { runDemo } from "./demo.ts";
 import { formatMachine } from "./format_machine.ts";
 import { detectMachine } from "./machine.ts";
 import { runtime } from "./runtime.ts";
@@ -19,7 +20,7 @@ export interface CliOptions {
 }
 
 type Io = Required<CliOptions>;
-// Later subcommands (`serve`, `demo`) may be async; `main` awaits whatever they return.
+// Subcommands may be async (`demo`, and `serve` to come); `main` awaits whatever they return.
 type Command = (args: string[], io: Io) => number | Promise<number>;
 
 const USAGE = `Usage: workloom <command> [options]
@@ -27,6 +28,9 @@ const USAGE = `Usage: workloom <command> [options]
 Commands:
   profile [--json]   Show the machine profile: runtime, effective cores, memory,
                      shared memory and environment, each with its reason.
+  demo [--quick]     Run the example tasks: the profile, the pool's size and why,
+                     a batch through map() with its speed-up, run() with
+                     priorities, and the pool's report. --quick: a small batch.
 
 Options:
   -h, --help         Show this help.`;
@@ -66,7 +70,27 @@ function profile(args: string[], io: Io): number {
   return 0;
 }
 
-const COMMANDS: Record<string, Command> = { profile };
+// The demo's task module ships beside the source, like the examples a user would copy.
+const DEMO_TASKS = new URL("../examples/tasks.ts", import.meta.url);
+const DEMO_BATCH = 200;
+const QUICK_BATCH = 24;
+
+/** `workloom demo [--quick]`: the example batch through the scheduler, with timings. */
+async function demo(args: string[], io: Io): Promise<number> {
+  const flags = parseFlags(args, {
+    quick: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (typeof flags === "string") return usageError(io, flags);
+  if (flags.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  await runDemo(DEMO_TASKS, { write: io.stdout, batch: flags.quick ? QUICK_BATCH : DEMO_BATCH });
+  return 0;
+}
+
+const COMMANDS: Record<string, Command> = { profile, demo };
 
 /**
  * Runs the command line with `args` (without the program name) and resolves with the exit code:

@@ -50,8 +50,18 @@ test("workloom profile prints a table with a reason for each figure", async () =
   }
 });
 
+test("workloom demo --quick runs the example batch, prints the speed-up, closes the pool and exits 0", async () => {
+  const r = await run(["demo", "--quick"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^workloom demo on (deno|bun) /);
+  assert.match(r.out, /^batch: map\(\) over 24 countPrimes ranges/m);
+  assert.match(r.out, /^ {2}speed-up\s+\d+\.\d\dx/m);
+  assert.match(r.out, /^ {2}workers left\s+0$/m);
+  assert.equal(r.err, "");
+});
+
 test("help prints the usage and exits 0", async () => {
-  for (const args of [["--help"], ["-h"], ["help"], ["profile", "--help"]]) {
+  for (const args of [["--help"], ["-h"], ["help"], ["profile", "--help"], ["demo", "--help"]]) {
     const r = await run(args);
     assert.equal(r.code, 0, args.join(" "));
     assert.match(r.out, /^Usage: workloom <command>/);
@@ -66,6 +76,7 @@ test("a wrong command line prints the error and the usage and exits 2", async ()
     [["profile", "--bogus"], /--bogus/],
     [["profile", "extra"], /extra/],
     [["profile", "--json=yes"], /--json/],
+    [["demo", "--batch", "5"], /--batch/],
   ];
   for (const [args, message] of table) {
     const r = await run(args);
