@@ -571,6 +571,17 @@ export class Pool<M = AnyTaskModule> {
       const n = counts[i];
       if (n === 0) continue;
       const w = this.#workers[i];
+      if (n === 1) {
+        // One task for an idle worker: the shared-memory fast path, when the task allows it
+        // (no transfer, no progress: progress travels by message and must precede the result).
+        const task = queue.shift()!;
+        task.sentAt = now;
+        if (task.transfer === undefined && task.onProgress === undefined && w.tryHand(task)) {
+          this.#started([task], w, now);
+          continue;
+        }
+        queue.unshift(task);
+      }
       const batch: Task[] = new Array(n);
       for (let j = 0; j < n; j++) {
         const task = queue.shift()!;
@@ -578,14 +589,18 @@ export class Pool<M = AnyTaskModule> {
         batch[j] = task;
       }
       for (const { task, error } of w.send(batch)) this.#settle(task, false, cloneError(task.name, error));
-      if (this.#events.has("taskStarted")) {
-        for (const t of batch) {
-          this.#events.emit("taskStarted", { id: t.id, name: t.name, workerId: w.id, waitMs: now - t.queuedAt });
-        }
+      this.#started(batch, w, now);
+    }
+  }
+
+  #started(batch: Task[], w: WorkerHandle, now: number): void {
+    if (this.#events.has("taskStarted")) {
+      for (const t of batch) {
+        this.#events.emit("taskStarted", { id: t.id, name: t.name, workerId: w.id, waitMs: now - t.queuedAt });
       }
-      if (this.options.maxTasksPerWorker > 0 && w.sent >= this.options.maxTasksPerWorker) {
-        this.#retire(w, `recycled after ${w.sent} tasks (maxTasksPerWorker)`);
-      }
+    }
+    if (this.options.maxTasksPerWorker > 0 && w.sent >= this.options.maxTasksPerWorker) {
+      this.#retire(w, `recycled after ${w.sent} tasks (maxTasksPerWorker)`);
     }
   }
 

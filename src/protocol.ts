@@ -35,7 +35,13 @@ export interface DoneBatch {
 
 /** Messages from the pool to a worker. */
 export type ToWorker =
-  | { t: "init"; module: string; control: SharedArrayBuffer | null; concurrency: number }
+  | {
+    t: "init";
+    module: string;
+    control: SharedArrayBuffer | null;
+    mailbox: SharedArrayBuffer | null;
+    concurrency: number;
+  }
   | RunBatch
   | { t: "cancel"; id: number; reason: SerializedError }
   | { t: "concurrency"; value: number }

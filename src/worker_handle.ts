@@ -15,6 +15,18 @@ import {
   SLOTS_PER_WORKER,
   type ToWorker,
 } from "./protocol.ts";
+import {
+  AWAKE,
+  DOZING,
+  HANDED,
+  MAILBOX_BYTES,
+  type MailboxViews,
+  mailboxViews,
+  MB_REPLY_SEQ,
+  MB_STATE,
+  readReply,
+  writeRequest,
+} from "./mailbox.ts";
 import type { Task } from "./task.ts";
 import { workerEntryUrl } from "./worker_entry_url.ts";
 
@@ -31,6 +43,15 @@ export interface WorkerEvents {
 export type WorkerState = "starting" | "ready" | "retiring" | "exited";
 
 const sharedMemory = typeof SharedArrayBuffer === "function" && typeof Atomics === "object";
+const hasWaitAsync = sharedMemory && typeof (Atomics as { waitAsync?: unknown }).waitAsync === "function";
+
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs?: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = hasWaitAsync ? (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync : undefined;
 
 /**
  * One worker of the pool.
@@ -59,6 +80,7 @@ export class WorkerHandle {
   readonly startedAt: number = performance.now();
   readonly #worker: Worker;
   readonly #control: Int32Array | null;
+  readonly #mailbox: MailboxViews | null;
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
 
@@ -71,6 +93,8 @@ export class WorkerHandle {
     this.idleSince = this.startedAt;
     const buffer = sharedMemory ? new SharedArrayBuffer(SLOTS_PER_WORKER * 4) : null;
     this.#control = buffer ? new Int32Array(buffer) : null;
+    const mailbox = sharedMemory && hasWaitAsync ? new SharedArrayBuffer(MAILBOX_BYTES) : null;
+    this.#mailbox = mailbox ? mailboxViews(mailbox) : null;
     this.#worker = new Worker(workerEntryUrl(), { type: "module", name: `workloom-${id}` });
     this.#worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(e.data);
     this.#worker.onerror = (e: ErrorEvent) => {
@@ -84,7 +108,7 @@ export class WorkerHandle {
       const code = (e as Event & { code?: number }).code;
       this.#died(`the worker exited${code === undefined ? "" : ` with code ${code}`}`);
     });
-    this.#post({ t: "init", module: moduleUrl, control: buffer, concurrency });
+    this.#post({ t: "init", module: moduleUrl, control: buffer, mailbox, concurrency });
   }
 
   /** Slots still free for tasks. */
@@ -116,6 +140,7 @@ export class WorkerHandle {
     this.sent += n;
     try {
       this.#worker.postMessage({ t: "run", ids, slots, names, inputs } satisfies ToWorker, transfer ?? []);
+      this.#wake();
       return [];
     } catch {
       // Something in the batch cannot be cloned: send one by one to find which.
@@ -125,6 +150,7 @@ export class WorkerHandle {
         try {
           const one: ToWorker = { t: "run", ids: [ids[i]], slots: [slots[i]], names: task.name, inputs: [inputs[i]] };
           this.#worker.postMessage(one, task.transfer ?? []);
+          this.#wake();
         } catch (error) {
           this.release(task);
           this.sent--;
@@ -169,6 +195,7 @@ export class WorkerHandle {
   terminate(): void {
     if (this.state === "exited") return;
     this.state = "exited";
+    this.#wake();
     this.#worker.terminate();
   }
 
@@ -177,7 +204,68 @@ export class WorkerHandle {
   }
 
   #post(message: ToWorker): void {
-    if (this.state !== "exited") this.#worker.postMessage(message);
+    if (this.state === "exited") return;
+    this.#worker.postMessage(message);
+    this.#wake();
+  }
+
+  /** A dozing worker reads no messages: wake it so it goes back to its event loop. */
+  #wake(): void {
+    const mb = this.#mailbox;
+    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
+      Atomics.notify(mb.i32, MB_STATE);
+    }
+  }
+
+  /**
+   * The shared-memory fast path: hands `task` to the worker through its mailbox if the worker is
+   * dozing and the input fits. Returns false (and changes nothing) otherwise; then send it.
+   */
+  tryHand(task: Task): boolean {
+    const mb = this.#mailbox;
+    if (mb === null || this.state !== "ready" || this.inFlight.size !== 0) return false;
+    if (Atomics.load(mb.i32, MB_STATE) !== DOZING) return false;
+    const slot = this.#takeSlot();
+    if (!writeRequest(mb, task.id, slot, task.name, task.input)) {
+      this.#freeSlots.push(slot);
+      return false;
+    }
+    const seq = Atomics.load(mb.i32, MB_REPLY_SEQ);
+    // Claim the worker; fails if its doze just ended, and then the request is simply ignored.
+    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, HANDED) !== DOZING) {
+      this.#freeSlots.push(slot);
+      return false;
+    }
+    Atomics.notify(mb.i32, MB_STATE);
+    task.slot = slot;
+    task.worker = this;
+    this.inFlight.set(task.id, task);
+    this.laneInFlight[task.lane]++;
+    this.sent++;
+    this.#awaitReply(task.id, seq);
+    return true;
+  }
+
+  #awaitReply(id: number, seq: number): void {
+    // A bounded wait, renewed while the task is still ours: a worker that died mid-task must not
+    // leave a wait pending forever.
+    const result = waitAsync!(this.#mailbox!.i32, MB_REPLY_SEQ, seq, 1000);
+    const onWake = () => {
+      if (this.state === "exited" || !this.inFlight.has(id)) return;
+      if (Atomics.load(this.#mailbox!.i32, MB_REPLY_SEQ) === seq) return this.#awaitReply(id, seq);
+      const reply = readReply(this.#mailbox!);
+      if (reply.viaMessage || reply.id !== id) return; // the result comes as a "done" message
+      this.events.results(this, {
+        t: "done",
+        ids: [id],
+        failed: null,
+        values: [reply.value],
+        busy: [reply.busyMs],
+        run: [reply.runMs],
+      });
+    };
+    if (result.async) result.value.then(onWake);
+    else onWake();
   }
 
   #died(reason: string): void {
