@@ -20,7 +20,7 @@ import { measure } from "mitata";
 import { createPool, getRuntimeKey, type Pool } from "../mod.ts";
 import { formatTable } from "./_table.ts";
 import { spin } from "./fixtures/bench_tasks.ts";
-import { type Contender, peerContenders, POOL_SIZE, type TaskName } from "./peers/contenders.ts";
+import { type Contender, peerContenders, POOL_SIZE } from "./peers/contenders.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
