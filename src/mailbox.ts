@@ -36,6 +36,11 @@ const REPLY_STR_LEN = 10;
 const VIA_MAILBOX = 0;
 /** The result (an error, an object, a promise) comes by message instead. */
 const VIA_MESSAGE = 1;
+/**
+ * Int32 index counting messages the pool posted that the worker has not yet received. A worker
+ * must not doze while one is on its way: it would sit out its doze with work waiting.
+ */
+export const MB_PENDING = 11;
 
 const HEADER_BYTES = 64;
 const F64_REQ_NUM = HEADER_BYTES / 8;

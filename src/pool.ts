@@ -576,7 +576,7 @@ export class Pool<M = AnyTaskModule> {
         // (no transfer, no progress: progress travels by message and must precede the result).
         const task = queue.shift()!;
         task.sentAt = now;
-        if (task.transfer === undefined && task.onProgress === undefined && w.tryHand(task)) {
+        if (task.transfer === undefined && task.onProgress === undefined && w.tryHand(task, this.#meanRunMs[lane])) {
           this.#started([task], w, now);
           continue;
         }

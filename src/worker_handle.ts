@@ -22,6 +22,7 @@ import {
   MAILBOX_BYTES,
   type MailboxViews,
   mailboxViews,
+  MB_PENDING,
   MB_REPLY_SEQ,
   MB_STATE,
   readReply,
@@ -41,6 +42,9 @@ export interface WorkerEvents {
 
 /** Lifecycle of a worker as the pool sees it. */
 export type WorkerState = "starting" | "ready" | "retiring" | "exited";
+
+// Longest the pool watches for a fast-path reply before it waits asynchronously.
+const REPLY_SPIN_MS = 0.02;
 
 const sharedMemory = typeof SharedArrayBuffer === "function" && typeof Atomics === "object";
 const hasWaitAsync = sharedMemory && typeof (Atomics as { waitAsync?: unknown }).waitAsync === "function";
@@ -189,13 +193,15 @@ export class WorkerHandle {
   /** Sends a payload to the worker and back (the hand-off probe). */
   echo(payload: unknown, transfer: Transferable[] = []): void {
     this.#worker.postMessage({ t: "echo", payload } satisfies ToWorker, transfer);
+    this.#wake();
   }
 
   /** Ends the worker now. Idempotent. */
   terminate(): void {
     if (this.state === "exited") return;
     this.state = "exited";
-    this.#wake();
+    const mb = this.#mailbox;
+    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) Atomics.notify(mb.i32, MB_STATE);
     this.#worker.terminate();
   }
 
@@ -209,10 +215,15 @@ export class WorkerHandle {
     this.#wake();
   }
 
-  /** A dozing worker reads no messages: wake it so it goes back to its event loop. */
+  /**
+   * Called after every message posted to the worker: counts it as on its way, and wakes the
+   * worker if it dozes, since a dozing worker reads no messages.
+   */
   #wake(): void {
     const mb = this.#mailbox;
-    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
+    if (mb === null) return;
+    Atomics.add(mb.i32, MB_PENDING, 1);
+    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
       Atomics.notify(mb.i32, MB_STATE);
     }
   }
@@ -221,7 +232,7 @@ export class WorkerHandle {
    * The shared-memory fast path: hands `task` to the worker through its mailbox if the worker is
    * dozing and the input fits. Returns false (and changes nothing) otherwise; then send it.
    */
-  tryHand(task: Task): boolean {
+  tryHand(task: Task, expectedMs = Infinity): boolean {
     const mb = this.#mailbox;
     if (mb === null || this.state !== "ready" || this.inFlight.size !== 0) return false;
     if (Atomics.load(mb.i32, MB_STATE) !== DOZING) return false;
@@ -242,6 +253,12 @@ export class WorkerHandle {
     this.inFlight.set(task.id, task);
     this.laneInFlight[task.lane]++;
     this.sent++;
+    // A task expected to take only microseconds: watch for the reply for a moment rather than
+    // go to sleep, since being woken costs more than the task (see the worker's doze).
+    if (expectedMs < REPLY_SPIN_MS) {
+      const until = performance.now() + REPLY_SPIN_MS;
+      while (Atomics.load(mb.i32, MB_REPLY_SEQ) === seq && performance.now() < until) { /* spin */ }
+    }
     this.#awaitReply(task.id, seq);
     return true;
   }
