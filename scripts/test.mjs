@@ -38,7 +38,7 @@ ensureDeps();
 let failedSteps = 0;
 if (!values["no-check"] && !values.only) {
   for (const [name, cmd, args] of [
-    ["deno check", bin("deno"), ["check", "mod.ts", "src/", "workers/", "tests/", "bench/"]],
+    ["deno check", bin("deno"), ["check", "mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
     ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
     ["deno lint", bin("deno"), ["lint"]],
   ]) {

@@ -122,7 +122,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   } else {
     const plan = planWorkers(Number.POSITIVE_INFINITY, { workload, environment, cores });
     maxWorkers = plan.workers;
-    sizeReason = `${workload} profile for ${environment} on ${cores} effective cores (${plan.limitedBy})`;
+    sizeReason = `${workload} profile for ${environment} on ${cores} effective cores, limited by ${plan.limitedBy}`;
   }
   const minWorkers = options.minWorkers ?? Math.min(profile.minWorkers, maxWorkers);
   assertInteger(action, "minWorkers", minWorkers, { min: 0 });

@@ -102,8 +102,8 @@ function profile(
 const PROFILES: Readonly<Record<Workload, Readonly<Record<EnvironmentName, WorkloadProfile>>>> =
   Object.freeze({
     cpu: Object.freeze({
-      ci: profile(20, 1, 2, 0.5, 1, 256, 20),
-      local: profile(10, 1, 4, 0.75, 1, 256, 10),
+      ci: profile(20, 1, 2, 1, 1, 256, 20),
+      local: profile(10, 1, 4, 1, 1, 256, 10),
       production: profile(10, 2, 8, 1, 1, 256, 10),
     }),
     compile: Object.freeze({

@@ -66,12 +66,13 @@ test("optimalWorkers follows the seed's examples", () => {
 });
 
 test("optimalWorkers gives heavier tasks more workers, up to the cap and never past the cores", () => {
-  // local cpu: cores × min(1, 0.75 × weight)
+  // local cpu: cores × min(1, 1 × weight)
   const table: [number, number, number][] = [
     // cores, taskWeight, workers
     [4, 0.1, 1],
     [4, 0.5, 2],
-    [4, 1, 3],
+    [4, 0.7, 3],
+    [4, 1, 4],
     [4, 2, 4],
     [4, 5, 4],
     [2, 5, 2], // weight never oversubscribes the cores
@@ -119,9 +120,9 @@ test("optimalWorkers never uses more workers than tasks, and at least one", () =
 });
 
 test("optimalWorkers keeps float noise from adding a worker", () => {
-  // local cpu: 5 × (0.75 × 0.8) is 3.0000000000000004 in floating point, and means 3.
-  assert.equal(optimalWorkers(100, { cores: 5, taskWeight: 0.8 }), 3);
-  assert.equal(optimalWorkers(100, { cores: 10, taskWeight: 0.4 }), 3);
+  // production cpu: 25 × 0.28 is 7.000000000000001 in floating point, and means 7.
+  assert.equal(optimalWorkers(100, { cores: 25, taskWeight: 0.28, environment: "production" }), 7);
+  assert.equal(optimalWorkers(100, { cores: 25, taskWeight: 0.56, environment: "production" }), 8);
 });
 
 test("optimalWorkers defaults cores to navigator.hardwareConcurrency", () => {
