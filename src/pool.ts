@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { Autotuner } from "./autotuner.ts";
+import { Autotuner, type Tunable } from "./autotuner.ts";
 import type { Lane } from "./controller_options.ts";
 import type { Decision } from "./controller_state.ts";
 import type { PoolDiagnostics } from "./diagnostics.ts";
-import { planDispatch } from "./dispatch_plan.ts";
+import { Dispatcher } from "./dispatcher.ts";
 import {
   abortError,
   PoolClosedError,
@@ -19,7 +19,9 @@ import {
   TimeoutError,
   WorkerCrashedError,
 } from "./errors.ts";
-import { type HandoffMode, type HandoffProbeOptions, type HandoffRow, probeHandoff } from "./handoff_probe.ts";
+import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
+import { probeWorkerHandoff, taskLoads, workerDiagnostics } from "./pool_inspection.ts";
+import { newTask } from "./task_factory.ts";
 import { InlineRunner } from "./inline_runner.ts";
 import { ASYNC_LANE, laneIndex, type LaneIndex, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
 import { type MapOptions, mapTasks } from "./map_tasks.ts";
@@ -27,16 +29,16 @@ import { MetricsRecorder } from "./metrics_recorder.ts";
 import type { MetricsSnapshot } from "./metrics_snapshot.ts";
 import { type PoolEventMap, type PoolEventName, PoolEvents } from "./pool_events.ts";
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool_options.ts";
-import { prefetchFor } from "./prefetch.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "./protocol.ts";
 import type { RunOptions } from "./run_options.ts";
 import { runtime } from "./runtime.ts";
 import { shouldParallelize } from "./sizing.ts";
 import type { Task } from "./task.ts";
-import { checkCloneable, cloneError, resolveModuleUrl } from "./task_input.ts";
+import { cloneError, resolveModuleUrl } from "./task_input.ts";
 import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./task_types.ts";
 import { assertInteger } from "./validate.ts";
-import { WorkerHandle, type WorkerEvents } from "./worker_handle.ts";
+import type { WorkerEvents, WorkerHandle } from "./worker_handle.ts";
+import { WorkerSet } from "./worker_set.ts";
 
 export type { MapOptions, RunOptions };
 
@@ -82,32 +84,25 @@ export class Pool<M = AnyTaskModule> {
   #queues = new LaneQueues();
   #roomWaiters: Task[] = [];
   #roomResolvers: (() => void)[] = [];
-  #workers: WorkerHandle[] = [];
+  #set: WorkerSet;
   #events = new PoolEvents();
   #recorder = new MetricsRecorder(performance.now());
   #tuner: Autotuner | undefined;
-  #lastSnapshot: MetricsSnapshot | undefined;
   #nextTaskId = 1;
-  #nextWorkerId = 1;
-  #flushQueued = false;
+  #dispatcher: Dispatcher;
   #targetWorkers: number;
   #concurrency: number;
   #routes = new Map<string, LaneIndex>();
   #pinned: Map<string, LaneIndex>;
   #defaultLane: LaneIndex;
-  /** Mean run time per lane over recent batches; negative until measured. */
-  #meanRunMs: [number, number] = [-1, -1];
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimers = new Set<ReturnType<typeof setTimeout>>();
   #closeWaiters: (() => void)[] = [];
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #channel: MessageChannel | undefined;
   #inline: InlineRunner | undefined;
   #inlineBusy = false;
   #completed = 0;
   #failed = 0;
   #busyMs = 0;
-  #workerEvents: WorkerEvents;
 
   constructor(module: URL | string, options: PoolOptions = {}) {
     this.moduleUrl = resolveModuleUrl(module);
@@ -126,13 +121,39 @@ export class Pool<M = AnyTaskModule> {
         ...this.options.autotune,
       });
     }
-    this.#workerEvents = {
+    const workerEvents: WorkerEvents = {
       ready: () => this.#scheduleFlush(),
       initError: (w, e) => this.#onInitError(w, e),
       results: (w, r) => this.#onResults(w, r),
       progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
       exited: (w, reason) => this.#onWorkerExited(w, reason),
     };
+    this.#set = new WorkerSet(this.moduleUrl, workerEvents, {
+      spawned: (w) => {
+        if (this.#events.has("workerSpawned")) this.#events.emit("workerSpawned", { workerId: w.id });
+      },
+      removed: (w, reason) => {
+        this.#recorder.workerRetired(w.id);
+        if (this.#events.has("workerExited")) this.#events.emit("workerExited", { workerId: w.id, reason });
+      },
+    }, this.options);
+    this.#dispatcher = new Dispatcher({
+      queues: this.#queues,
+      workers: this.#set,
+      maxTasksPerWorker: this.options.maxTasksPerWorker,
+      targetWorkers: () => this.#targetWorkers,
+      concurrency: () => this.#concurrency,
+      intercept: () => {
+        if (this.#state === "closed") return true;
+        if (this.options.mode !== "inline") return false;
+        this.#pumpInline();
+        return true;
+      },
+      spawn: () => this.#spawn(),
+      started: (batch, w, now) => this.#started(batch, w, now),
+      unsendable: (task, error) => this.#settle(task, false, cloneError(task.name, error)),
+      afterTurn: () => this.#admitWaiters(),
+    });
   }
 
   /** Tasks waiting (queued, or waiting for room with `onFull: "wait"`). */
@@ -142,7 +163,7 @@ export class Pool<M = AnyTaskModule> {
 
   /** Live workers, starting ones included. */
   get workerCount(): number {
-    return this.#workers.length;
+    return this.#set.list.length;
   }
 
   /** The adaptive controller's decisions so far, with their reasons (empty without autotune). */
@@ -258,10 +279,10 @@ export class Pool<M = AnyTaskModule> {
     this.#targetWorkers = workers;
     if (concurrency !== this.#concurrency) {
       this.#concurrency = concurrency;
-      for (const w of this.#workers) w.setConcurrency(concurrency);
+      for (const w of this.#set.list) w.setConcurrency(concurrency);
     }
-    let surplus = this.#liveWorkers() - workers;
-    for (const w of [...this.#workers]) {
+    let surplus = this.#set.live - workers;
+    for (const w of [...this.#set.list]) {
       if (surplus <= 0) break;
       if (w.state !== "retiring" && w.state !== "exited") {
         this.#retire(w, "the pool shrank");
@@ -275,12 +296,12 @@ export class Pool<M = AnyTaskModule> {
   stats(): PoolStats {
     let busyWorkers = 0;
     let inFlight = 0;
-    for (const w of this.#workers) {
+    for (const w of this.#set.list) {
       if (w.inFlight.size > 0) busyWorkers++;
       inFlight += w.inFlight.size;
     }
     return {
-      workers: this.#workers.length,
+      workers: this.#set.list.length,
       busyWorkers,
       queueDepth: this.queueSize,
       inFlight,
@@ -298,8 +319,7 @@ export class Pool<M = AnyTaskModule> {
    * `formatReport`, `findBottlenecks`, `checkSla` or `exportRun`.
    */
   metrics(): MetricsSnapshot {
-    this.#lastSnapshot = this.#snapshot(performance.now());
-    return this.#lastSnapshot;
+    return this.#snapshot(performance.now());
   }
 
   /** Each worker's state, current task and how long it has run, tasks done, memory. */
@@ -310,23 +330,7 @@ export class Pool<M = AnyTaskModule> {
       runtime: `${runtime.key} ${runtime.version}`,
       queueDepth: this.queueSize,
       inFlight: this.stats().inFlight,
-      workers: this.#workers.map((w) => {
-        let oldest: Task | undefined;
-        for (const t of w.inFlight.values()) if (w.started(t) && !oldest) oldest = t;
-        return {
-          id: w.id,
-          state: w.state === "starting" || w.state === "retiring" || w.state === "exited"
-            ? w.state
-            : w.inFlight.size > 0
-            ? "busy"
-            : "idle",
-          currentTask: oldest?.name ?? null,
-          runningMs: oldest ? now - oldest.sentAt : null,
-          tasksDone: w.completed,
-          // Web Workers do not report their own heap to the parent.
-          memoryBytes: null,
-        };
-      }),
+      workers: this.#set.list.map((w) => workerDiagnostics(w, now)),
     };
   }
 
@@ -334,19 +338,11 @@ export class Pool<M = AnyTaskModule> {
    * Measures the hand-off of payloads to a worker and back by size: structured clone, transfer,
    * and shared memory.
    */
-  async probeHandoff(options: HandoffProbeOptions = {}): Promise<HandoffRow[]> {
-    if (this.#state !== "open") throw new PoolClosedError("Cannot probe the hand-off as the pool is closed");
-    const w = this.#workers.find((x) => x.state === "ready") ?? this.#spawn();
-    const send = (payload: ArrayBuffer | SharedArrayBuffer, mode: HandoffMode) =>
-      new Promise<void>((resolve) => {
-        w.onEcho = () => resolve();
-        w.echo(payload, mode === "transfer" ? [payload as ArrayBuffer] : []);
-      });
-    try {
-      return await probeHandoff(send, options);
-    } finally {
-      w.onEcho = undefined;
+  probeHandoff(options: HandoffProbeOptions = {}): Promise<HandoffRow[]> {
+    if (this.#state !== "open") {
+      return Promise.reject(new PoolClosedError("Cannot probe the hand-off as the pool is closed"));
     }
+    return probeWorkerHandoff(this.#set.list.find((x) => x.state === "ready") ?? this.#spawn(), options);
   }
 
   // ——— tasks ———
@@ -358,49 +354,19 @@ export class Pool<M = AnyTaskModule> {
     resolve: (v: unknown) => void,
     reject: (e: unknown) => void,
   ): Task | undefined {
-    const { priority = 0, timeoutMs, signal, transfer, retries = 0, onProgress, stage } = options;
+    let task: Task;
     try {
-      if (typeof name !== "string") {
-        throw new TypeError(`Cannot run a task as 'name' must be a string: current value is ${String(name)}`);
-      }
-      if (typeof priority !== "number" || !Number.isFinite(priority)) {
-        throw new RangeError(
-          `Cannot run task '${name}' as 'priority' must be a finite number: current value is ${String(priority)}`,
-        );
-      }
-      if (timeoutMs !== undefined) assertInteger(`run task '${name}'`, "timeoutMs", timeoutMs, { min: 1 });
-      assertInteger(`run task '${name}'`, "retries", retries, { min: 0 });
-      checkCloneable(name, input);
+      const lane = this.#pinned.get(name) ?? this.#routes.get(name) ?? this.#defaultLane;
+      task = newTask(this.#nextTaskId++, name, input, options, lane, resolve, reject);
     } catch (error) {
       reject(error);
       return undefined;
     }
+    const { signal, timeoutMs } = task;
     if (signal?.aborted) {
       reject(abortError(signal));
       return undefined;
     }
-    const task: Task = {
-      id: this.#nextTaskId++,
-      name,
-      input,
-      priority,
-      lane: this.#pinned.get(name) ?? this.#routes.get(name) ?? this.#defaultLane,
-      transfer,
-      stage,
-      onProgress,
-      signal,
-      timeoutMs,
-      retriesLeft: retries,
-      resolve,
-      reject,
-      queuedAt: performance.now(),
-      sentAt: 0,
-      worker: null,
-      slot: -1,
-      settled: false,
-      timer: undefined,
-      onAbort: undefined,
-    };
     if (timeoutMs !== undefined) {
       task.timer = setTimeout(() => this.#cancel(task, new TimeoutError(name, timeoutMs)), timeoutMs);
     }
@@ -489,108 +455,7 @@ export class Pool<M = AnyTaskModule> {
   // ——— dispatch ———
 
   #scheduleFlush(): void {
-    if (this.#flushQueued) return;
-    this.#flushQueued = true;
-    if (this.#starving()) queueMicrotask(this.#flushBound);
-    // Every worker is busy, so more tasks would only be prefetched: wait one macrotask so that
-    // the results already on their way arrive first and the next batch is large. Dispatching in
-    // a microtask here degenerates into many small messages (measured: ~9 tasks per message).
-    else this.#macrotask();
-  }
-
-  #flushBound = () => this.#flush();
-
-  // A message to ourselves is the cheapest macrotask on Deno and Bun: setTimeout(0) is clamped
-  // to about 1 ms, which would cap throughput at one batch per millisecond.
-  #macrotask(): void {
-    if (!this.#channel) {
-      this.#channel = new MessageChannel();
-      this.#channel.port2.onmessage = this.#flushBound;
-    }
-    this.#channel.port1.postMessage(null);
-  }
-
-  /** True when some worker could start a queued task right now, or more workers may start. */
-  #starving(): boolean {
-    if (this.#liveWorkers() < this.#targetWorkers) return true;
-    const [cpu, io] = this.#queues.lanes;
-    for (const w of this.#workers) {
-      if (w.state === "retiring" || w.state === "exited") continue;
-      if (cpu.size > 0 && w.laneInFlight[WORKER_LANE] === 0) return true;
-      if (io.size > 0 && w.laneInFlight[ASYNC_LANE] < this.#concurrency) return true;
-    }
-    return false;
-  }
-
-  /** Most tasks of a lane one worker may hold: those it runs at once plus prefetch. */
-  #laneLimit(lane: LaneIndex): number {
-    const running = lane === WORKER_LANE ? 1 : this.#concurrency;
-    let prefetch = prefetchFor(this.#meanRunMs[lane], running);
-    // With a backlog, keep one task waiting in each worker even when tasks are long, so a worker
-    // never idles for a round trip between tasks (measured: ~6% of throughput for 2 ms tasks).
-    // Without one, a later high-priority task should not queue behind it.
-    if (prefetch === 0 && this.#queues.lanes[lane].size >= 2 * this.#workers.length) prefetch = 1;
-    const limit = running + prefetch;
-    const recycle = this.options.maxTasksPerWorker;
-    return recycle > 0 ? Math.min(limit, recycle) : limit;
-  }
-
-  #room(w: WorkerHandle, lane: LaneIndex): number {
-    if (w.state === "retiring" || w.state === "exited") return 0;
-    let room = this.#laneLimit(lane) - w.laneInFlight[lane];
-    if (this.options.maxTasksPerWorker > 0) room = Math.min(room, this.options.maxTasksPerWorker - w.sent);
-    return Math.max(0, Math.min(room, w.freeSlots));
-  }
-
-  #flush(): void {
-    this.#flushQueued = false;
-    if (this.#state === "closed") return;
-    if (this.#inline && this.options.mode === "inline") {
-      this.#pumpInline();
-      return;
-    }
-    for (const lane of [WORKER_LANE, ASYNC_LANE] as const) {
-      const queue = this.#queues.lanes[lane];
-      if (queue.size === 0) continue;
-      const plan = planDispatch(
-        queue.size,
-        this.#workers.map((w) => this.#room(w, lane)),
-        this.#targetWorkers - this.#liveWorkers(),
-        this.#laneLimit(lane),
-      );
-      for (let i = 0; i < plan.spawn; i++) this.#spawn();
-      this.#send(plan.counts, lane);
-    }
-    this.#admitWaiters();
-  }
-
-  #send(counts: number[], lane: LaneIndex): void {
-    const queue = this.#queues.lanes[lane];
-    const now = performance.now();
-    for (let i = 0; i < counts.length; i++) {
-      const n = counts[i];
-      if (n === 0) continue;
-      const w = this.#workers[i];
-      if (n === 1) {
-        // One task for an idle worker: the shared-memory fast path, when the task allows it
-        // (no transfer, no progress: progress travels by message and must precede the result).
-        const task = queue.shift()!;
-        task.sentAt = now;
-        if (task.transfer === undefined && task.onProgress === undefined && w.tryHand(task, this.#meanRunMs[lane])) {
-          this.#started([task], w, now);
-          continue;
-        }
-        queue.unshift(task);
-      }
-      const batch: Task[] = new Array(n);
-      for (let j = 0; j < n; j++) {
-        const task = queue.shift()!;
-        task.sentAt = now;
-        batch[j] = task;
-      }
-      for (const { task, error } of w.send(batch)) this.#settle(task, false, cloneError(task.name, error));
-      this.#started(batch, w, now);
-    }
+    this.#dispatcher.schedule();
   }
 
   #started(batch: Task[], w: WorkerHandle, now: number): void {
@@ -642,17 +507,8 @@ export class Pool<M = AnyTaskModule> {
 
   // ——— workers ———
 
-  #liveWorkers(): number {
-    let n = 0;
-    for (const w of this.#workers) if (w.state === "starting" || w.state === "ready") n++;
-    return n;
-  }
-
   #spawn(): WorkerHandle {
-    const w = new WorkerHandle(this.#nextWorkerId++, this.moduleUrl, this.#concurrency, this.#workerEvents);
-    this.#workers.push(w);
-    if (this.#events.has("workerSpawned")) this.#events.emit("workerSpawned", { workerId: w.id });
-    return w;
+    return this.#set.spawn(this.#concurrency);
   }
 
   #onResults(w: WorkerHandle, batch: DoneBatch): void {
@@ -676,17 +532,12 @@ export class Pool<M = AnyTaskModule> {
       else this.#settle(task, false, new TaskError(task.name, values[i] as SerializedError), busy[i], run[i]);
       task.worker = null;
     }
-    // An EMA over batches, weighted towards the latest: prefetch follows changes in task length.
-    for (const lane of [WORKER_LANE, ASYNC_LANE] as const) {
-      if (counted[lane] === 0) continue;
-      const mean = runSum[lane] / counted[lane];
-      const old = this.#meanRunMs[lane];
-      this.#meanRunMs[lane] = old < 0 ? mean : old * 0.8 + mean * 0.2;
-    }
+    this.#dispatcher.recordRunTimes(WORKER_LANE, counted[WORKER_LANE], runSum[WORKER_LANE]);
+    this.#dispatcher.recordRunTimes(ASYNC_LANE, counted[ASYNC_LANE], runSum[ASYNC_LANE]);
     if (w.inFlight.size === 0) {
       w.idleSince = performance.now();
-      if (w.state === "retiring") this.#endWorker(w, w.retireReason);
-      else this.#armIdleTimer();
+      if (w.state === "retiring") this.#set.end(w, w.retireReason);
+      else if (this.#state === "open") this.#set.armIdleTimer();
     }
     if (this.#queues.size > 0) this.#scheduleFlush();
     this.#maybeFinishClose();
@@ -698,7 +549,7 @@ export class Pool<M = AnyTaskModule> {
     });
     const tasks = [...w.inFlight.values(), ...this.#queues.drain(), ...this.#roomWaiters.splice(0)];
     w.inFlight.clear();
-    this.#endWorker(w, `the task module failed to load: ${error.message}`);
+    this.#set.end(w, `the task module failed to load: ${error.message}`);
     for (const task of tasks) this.#settle(task, false, failure);
     this.#releaseRoomResolvers();
     this.#maybeFinishClose();
@@ -717,7 +568,7 @@ export class Pool<M = AnyTaskModule> {
       } else this.#settle(task, false, new WorkerCrashedError(task.name, reason));
     }
     w.inFlight.clear();
-    this.#removeWorker(w, reason);
+    this.#set.remove(w, reason);
     for (let i = requeue.length - 1; i >= 0; i--) {
       const task = requeue[i];
       task.worker = null;
@@ -736,41 +587,7 @@ export class Pool<M = AnyTaskModule> {
   }
 
   #retire(w: WorkerHandle, reason: string): void {
-    w.state = "retiring";
-    w.retireReason = reason;
-    if (w.inFlight.size === 0) this.#endWorker(w, reason);
-    else this.#scheduleFlush(); // a replacement may start now
-  }
-
-  #endWorker(w: WorkerHandle, reason: string): void {
-    w.terminate();
-    this.#removeWorker(w, reason);
-  }
-
-  #removeWorker(w: WorkerHandle, reason: string): void {
-    const i = this.#workers.indexOf(w);
-    if (i < 0) return;
-    this.#workers.splice(i, 1);
-    this.#recorder.workerRetired(w.id);
-    if (this.#events.has("workerExited")) this.#events.emit("workerExited", { workerId: w.id, reason });
-  }
-
-  #armIdleTimer(): void {
-    if (this.#idleTimer !== undefined || this.#state !== "open") return;
-    if (this.#workers.length <= this.options.minWorkers) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      const now = performance.now();
-      let excess = this.#workers.length - this.options.minWorkers;
-      for (const w of [...this.#workers]) {
-        if (excess <= 0) break;
-        if (w.inFlight.size === 0 && now - w.idleSince >= this.options.idleTimeoutMs - 1) {
-          this.#endWorker(w, `idle for ${this.options.idleTimeoutMs} ms`);
-          excess--;
-        }
-      }
-      if (this.#workers.some((w) => w.inFlight.size === 0)) this.#armIdleTimer();
-    }, this.options.idleTimeoutMs);
+    if (!this.#set.retire(w, reason)) this.#scheduleFlush(); // a replacement may start now
   }
 
   // ——— metrics and tuning ———
@@ -785,35 +602,25 @@ export class Pool<M = AnyTaskModule> {
         idleWorkers: s.workers - s.busyWorkers,
         queueDepth: s.queueDepth,
         inFlight: s.inFlight,
-        capacity: Math.max(1, this.#liveWorkers()),
+        capacity: Math.max(1, this.#set.live),
       },
       this.decisions,
     );
   }
 
-  #tunable() {
+  #tunable(): Tunable {
     return {
       sample: (now: number) => {
-        const snap = this.#snapshot(now);
-        this.#lastSnapshot = snap;
         const s = this.stats();
-        const tasks: Record<string, { count: number; waitMs: number; computeMs: number }> = {};
-        for (const t of snap.tasks) {
-          tasks[t.name] = {
-            count: t.count,
-            waitMs: Math.max(0, t.recent.runMs - t.recent.busyMs),
-            computeMs: t.recent.busyMs,
-          };
-        }
         return {
-          workers: this.#liveWorkers(),
+          workers: this.#set.live,
           busyWorkers: s.busyWorkers,
           concurrency: this.#concurrency,
           inFlight: s.inFlight,
           queueDepth: s.queueDepth,
           completed: s.completed + s.failed,
           busyMs: s.busyMs,
-          tasks,
+          tasks: taskLoads(this.#snapshot(now)),
         };
       },
       apply: (target: { workers: number; concurrency: number }, lanes: Record<string, Lane>) => {
@@ -837,7 +644,7 @@ export class Pool<M = AnyTaskModule> {
   #maybeFinishClose(): void {
     if (this.#state !== "closing") return;
     if (this.#queues.size > 0 || this.#roomWaiters.length > 0 || this.#inlineBusy) return;
-    for (const w of this.#workers) if (w.inFlight.size > 0) return;
+    for (const w of this.#set.list) if (w.inFlight.size > 0) return;
     this.#shutdown("");
   }
 
@@ -845,7 +652,7 @@ export class Pool<M = AnyTaskModule> {
     this.#state = "closed";
     const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
     for (const task of [...this.#roomWaiters.splice(0), ...this.#queues.drain()]) this.#settle(task, false, error());
-    for (const w of [...this.#workers]) {
+    for (const w of [...this.#set.list]) {
       for (const task of w.inFlight.values()) {
         const e = error();
         this.#settle(task, false, e);
@@ -854,15 +661,12 @@ export class Pool<M = AnyTaskModule> {
         w.cancel(task, serializeError(e));
       }
       w.inFlight.clear();
-      this.#endWorker(w, "the pool closed");
+      this.#set.end(w, "the pool closed");
     }
     this.#tuner?.stop();
-    clearTimeout(this.#idleTimer);
+    this.#set.stop();
     clearTimeout(this.#closeTimer);
-    // An open port with a listener keeps the event loop alive.
-    this.#channel?.port1.close();
-    this.#channel?.port2.close();
-    this.#channel = undefined;
+    this.#dispatcher.close();
     for (const t of this.#graceTimers) clearTimeout(t);
     this.#graceTimers.clear();
     this.#releaseRoomResolvers();

@@ -115,6 +115,11 @@ export class WorkerHandle {
     this.#post({ t: "init", module: moduleUrl, control: buffer, mailbox, concurrency });
   }
 
+  /** True while it accepts new tasks (not retiring or gone). */
+  get taking(): boolean {
+    return this.state === "starting" || this.state === "ready";
+  }
+
   /** Slots still free for tasks. */
   get freeSlots(): number {
     return SLOTS_PER_WORKER - this.inFlight.size;

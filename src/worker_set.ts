@@ -1,0 +1,101 @@
+/**
+ * The pool's workers as a set: starting them, retiring them (at once when idle, after their last
+ * task otherwise), and reaping those idle past the timeout down to the minimum. What happens to
+ * their tasks is the pool's business; this only keeps the list and the idle timer.
+ *
+ * @module
+ */
+import { WorkerHandle, type WorkerEvents } from "./worker_handle.ts";
+
+/** What the set tells its pool. */
+export interface WorkerSetHooks {
+  spawned(w: WorkerHandle): void;
+  removed(w: WorkerHandle, reason: string): void;
+}
+
+/**
+ * The live workers of one pool.
+ *
+ * @example
+ * ```ts ignore
+ * const set = new WorkerSet(moduleUrl, events, hooks, { minWorkers: 1, idleTimeoutMs: 5000 });
+ * const w = set.spawn(1);
+ * ```
+ */
+export class WorkerSet {
+  /** Workers, in the order they started; retiring ones included until they end. */
+  readonly list: WorkerHandle[] = [];
+  #nextId = 1;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly moduleUrl: string,
+    readonly events: WorkerEvents,
+    readonly hooks: WorkerSetHooks,
+    readonly idle: { minWorkers: number; idleTimeoutMs: number },
+  ) {}
+
+  /** Workers that take tasks (starting or ready). */
+  get live(): number {
+    let n = 0;
+    for (const w of this.list) if (w.taking) n++;
+    return n;
+  }
+
+  /** Starts a worker. */
+  spawn(concurrency: number): WorkerHandle {
+    const w = new WorkerHandle(this.#nextId++, this.moduleUrl, concurrency, this.events);
+    this.list.push(w);
+    this.hooks.spawned(w);
+    return w;
+  }
+
+  /** Stops sending `w` tasks; ends it now if idle (returns true), else after its last task. */
+  retire(w: WorkerHandle, reason: string): boolean {
+    w.state = "retiring";
+    w.retireReason = reason;
+    if (w.inFlight.size > 0) return false;
+    this.end(w, reason);
+    return true;
+  }
+
+  /** Terminates `w` and forgets it. */
+  end(w: WorkerHandle, reason: string): void {
+    w.terminate();
+    this.remove(w, reason);
+  }
+
+  /** Forgets `w` (already dead or terminated). */
+  remove(w: WorkerHandle, reason: string): void {
+    const i = this.list.indexOf(w);
+    if (i < 0) return;
+    this.list.splice(i, 1);
+    this.hooks.removed(w, reason);
+  }
+
+  /** Ends workers idle for `idleTimeoutMs`, keeping `minWorkers`; one timer for the whole set. */
+  armIdleTimer(): void {
+    const { minWorkers, idleTimeoutMs } = this.idle;
+    if (this.#idleTimer !== undefined || this.list.length <= minWorkers) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      const now = performance.now();
+      let excess = this.list.length - minWorkers;
+      for (const w of [...this.list]) {
+        if (excess <= 0) break;
+        // 1 ms of slack: timers may fire a hair early against performance.now().
+        if (w.inFlight.size === 0 && now - w.idleSince >= idleTimeoutMs - 1) {
+          this.end(w, `idle for ${idleTimeoutMs} ms`);
+          excess--;
+        }
+      }
+      if (this.list.some((w) => w.inFlight.size === 0)) this.armIdleTimer();
+    }, idleTimeoutMs);
+  }
+
+  /** Clears the idle timer (the pool closed). */
+  stop(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+}
