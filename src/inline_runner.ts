@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Task } from "./task.ts";
 import { InlineTaskContext } from "./task_context.ts";
 
 /** The outcome of one inline call. */
@@ -56,6 +57,22 @@ export class InlineRunner {
       return { ok: false, value, busyMs, runMs: performance.now() - t0 };
     } finally {
       ctx.done = true;
+    }
+  }
+
+  /**
+   * Runs a queued task on this thread and reports its outcome; the task's signal (its caller's
+   * abort) reaches the task's context.
+   */
+  async runTask(task: Task): Promise<InlineOutcome> {
+    task.sentAt = performance.now();
+    const controller = new AbortController();
+    const cancel = () => controller.abort(task.signal?.reason);
+    task.signal?.addEventListener("abort", cancel, { once: true });
+    try {
+      return await this.execute(task.name, task.input, controller.signal, (v) => task.onProgress?.(v));
+    } finally {
+      task.signal?.removeEventListener("abort", cancel);
     }
   }
 }

@@ -42,6 +42,17 @@ export class WorkerSet {
     return n;
   }
 
+  /** Workers with tasks in flight, and tasks in flight over all workers. */
+  load(): { busyWorkers: number; inFlight: number } {
+    let busyWorkers = 0;
+    let inFlight = 0;
+    for (const w of this.list) {
+      if (w.inFlight.size > 0) busyWorkers++;
+      inFlight += w.inFlight.size;
+    }
+    return { busyWorkers, inFlight };
+  }
+
   /** Starts a worker. */
   spawn(concurrency: number): WorkerHandle {
     const w = new WorkerHandle(this.#nextId++, this.moduleUrl, concurrency, this.events);

@@ -1,0 +1,543 @@
+/**
+ * The scheduler behind `Pool`: bounded priority queues (one per lane) in front of Web Workers that
+ * each import the task module. `run()` queues a task; the dispatcher hands queued tasks to the
+ * least-busy workers in batches; results, crashes and cancellations settle each task exactly once.
+ * `Pool` is its typed face; this class knows task names only as strings.
+ *
+ * @module
+ */
+import { Autotuner, type Tunable } from "./autotuner.ts";
+import type { Lane } from "./controller_options.ts";
+import type { Decision } from "./controller_state.ts";
+import type { PoolDiagnostics } from "./diagnostics.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import {
+  abortError,
+  PoolClosedError,
+  QueueFullError,
+  TaskError,
+  TimeoutError,
+} from "./errors.ts";
+import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
+import { probeWorkerHandoff, taskLoads, workerDiagnostics } from "./pool_inspection.ts";
+import { newTask } from "./task_factory.ts";
+import { InlineRunner } from "./inline_runner.ts";
+import { TaskSettler } from "./task_settler.ts";
+import { Room } from "./room.ts";
+import { applyResults, recoverTasks } from "./worker_outcomes.ts";
+import { ASYNC_LANE, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
+import { LaneTable } from "./lane_table.ts";
+import { type MapOptions, mapTasks } from "./map_tasks.ts";
+import { MetricsRecorder } from "./metrics_recorder.ts";
+import type { MetricsSnapshot } from "./metrics_snapshot.ts";
+import { type PoolEventMap, type PoolEventName, PoolEvents } from "./pool_events.ts";
+import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool_options.ts";
+import { type DoneBatch, type SerializedError, serializeError } from "./protocol.ts";
+import type { RunOptions } from "./run_options.ts";
+import { runtime } from "./runtime.ts";
+import { shouldParallelize } from "./sizing.ts";
+import type { Task } from "./task.ts";
+import { cloneError, resolveModuleUrl } from "./task_input.ts";
+import { assertInteger } from "./validate.ts";
+import type { WorkerEvents, WorkerHandle } from "./worker_handle.ts";
+import { WorkerSet } from "./worker_set.ts";
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** Stop waiting for the drain after this long and cancel the rest. @default {no deadline} */
+  timeoutMs?: number;
+}
+
+/** Counters of a pool at one moment. */
+export interface PoolStats {
+  workers: number;
+  busyWorkers: number;
+  queueDepth: number;
+  inFlight: number;
+  concurrency: number;
+  targetWorkers: number;
+  completed: number;
+  failed: number;
+  busyMs: number;
+}
+
+type State = "open" | "closing" | "closed";
+
+/**
+ * The untyped engine of a pool (see `Pool` for the documented API).
+ *
+ * @example
+ * ```ts ignore
+ * const scheduler = new Scheduler(new URL("./tasks.ts", import.meta.url), { maxWorkers: 2 });
+ * console.log(await scheduler.run("render", { title: "Hi" }));
+ * ```
+ */
+export class Scheduler {
+  /** The task module every worker imports. */
+  readonly moduleUrl: string;
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedPoolOptions;
+  #state: State = "open";
+  #queues = new LaneQueues();
+  #room: Room;
+  #set: WorkerSet;
+  #events = new PoolEvents();
+  #recorder = new MetricsRecorder(performance.now());
+  #tuner: Autotuner | undefined;
+  #nextTaskId = 1;
+  #dispatcher: Dispatcher;
+  #targetWorkers: number;
+  #concurrency: number;
+  #lanes: LaneTable;
+  #graceTimers = new Set<ReturnType<typeof setTimeout>>();
+  #closeWaiters: (() => void)[] = [];
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #inline: InlineRunner | undefined;
+  #inlineBusy = false;
+  #settler: TaskSettler;
+  #settleBound = (task: Task, ok: boolean, value: unknown, busyMs?: number, runMs?: number) =>
+    this.#settler.settle(task, ok, value, busyMs, runMs);
+  #busyMs = 0;
+
+  constructor(module: URL | string, options: PoolOptions = {}) {
+    this.moduleUrl = resolveModuleUrl(module);
+    this.options = resolvePoolOptions(options);
+    this.#targetWorkers = this.options.maxWorkers;
+    this.#concurrency = this.options.concurrency;
+    // Before anything is measured, a pool made for concurrent work puts every task in the async lane.
+    this.#lanes = new LaneTable(this.options.lanes, this.options.concurrency > 1 ? ASYNC_LANE : WORKER_LANE);
+    this.#settler = new TaskSettler(this.#recorder, this.#events, this.options.mode === "inline");
+    this.#room = new Room(this.options.maxQueue, () => this.#queues.size);
+    if (this.options.mode === "inline") this.#inline = new InlineRunner(this.moduleUrl);
+    else if (this.options.autotune) {
+      this.#tuner = new Autotuner(this.#tunable(), this.options.cores, {
+        minWorkers: Math.max(1, this.options.minWorkers),
+        maxWorkers: this.options.maxWorkers,
+        pinnedLanes: this.options.lanes,
+        ...this.options.autotune,
+      });
+    }
+    const workerEvents: WorkerEvents = {
+      ready: () => this.#scheduleFlush(),
+      initError: (w, e) => this.#onInitError(w, e),
+      results: (w, r) => this.#onResults(w, r),
+      progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
+      exited: (w, reason) => this.#onWorkerExited(w, reason),
+    };
+    this.#set = new WorkerSet(this.moduleUrl, workerEvents, {
+      spawned: (w) => {
+        if (this.#events.has("workerSpawned")) this.#events.emit("workerSpawned", { workerId: w.id });
+      },
+      removed: (w, reason) => {
+        this.#recorder.workerRetired(w.id);
+        if (this.#events.has("workerExited")) this.#events.emit("workerExited", { workerId: w.id, reason });
+      },
+    }, this.options);
+    this.#dispatcher = new Dispatcher({
+      queues: this.#queues,
+      workers: this.#set,
+      maxTasksPerWorker: this.options.maxTasksPerWorker,
+      targetWorkers: () => this.#targetWorkers,
+      concurrency: () => this.#concurrency,
+      intercept: () => {
+        if (this.#state === "closed") return true;
+        if (this.options.mode !== "inline") return false;
+        this.#pumpInline();
+        return true;
+      },
+      spawn: () => this.#spawn(),
+      started: (batch, w, now) => this.#started(batch, w, now),
+      unsendable: (task, error) => this.#settle(task, false, cloneError(task.name, error)),
+      afterTurn: () => this.#admitWaiters(),
+    });
+  }
+
+  /** Tasks waiting (queued, or waiting for room with `onFull: "wait"`). */
+  get queueSize(): number {
+    return this.#queues.size + this.#room.waiting;
+  }
+
+  /** Live workers, starting ones included. */
+  get workerCount(): number {
+    return this.#set.list.length;
+  }
+
+  /** The adaptive controller's decisions so far, with their reasons (empty without autotune). */
+  get decisions(): readonly Decision[] {
+    return this.#tuner?.decisions ?? [];
+  }
+
+  /** Adds a listener for a pool event; returns a function that removes it. */
+  on<K extends PoolEventName>(name: K, listener: (payload: PoolEventMap[K]) => void): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  /** See `Pool.run`. */
+  run(name: string, input: unknown, options: RunOptions = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.#state !== "open") {
+        reject(new PoolClosedError(`Cannot run task '${name}' as the pool is ${this.#state}`));
+        return;
+      }
+      const task = this.#createTask(name, input, options, resolve, reject);
+      if (task === undefined) return;
+      if (this.#room.full) {
+        if (this.options.onFull === "reject") {
+          this.#settle(task, false, new QueueFullError(this.options.maxQueue));
+          return;
+        }
+        this.#room.wait(task);
+      } else {
+        this.#enqueue(task);
+      }
+    });
+  }
+
+  /** See `Pool.map`. */
+  map(name: string, inputs: Iterable<unknown>, options: MapOptions<unknown> = {}): Promise<unknown[]> {
+    return mapTasks(
+      {
+        run: (n, input, o) => this.run(n, input, o),
+        whenRoom: () => this.whenRoom(),
+        isSmallBatch: (count) =>
+          !shouldParallelize(count, { workload: this.options.workload, environment: this.options.environment }),
+        inlineRunner: () => (this.#inline ??= new InlineRunner(this.moduleUrl)),
+      },
+      name,
+      inputs,
+      options,
+    );
+  }
+
+  /** Resolves when the queue has room for one more task (at once if it has). */
+  whenRoom(): Promise<void> {
+    return this.#state === "open" ? this.#room.whenRoom() : Promise.resolve();
+  }
+
+  /** See `Pool.close`. */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (options.timeoutMs !== undefined) {
+      assertInteger("close pool", "timeoutMs", options.timeoutMs, { min: 0 });
+    }
+    if (this.#state === "closed") return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
+    if (this.#state === "open") {
+      this.#state = "closing";
+      this.#room.release();
+      if (options.timeoutMs !== undefined) {
+        this.#closeTimer = setTimeout(
+          () => this.#shutdown(`the close deadline of ${options.timeoutMs} ms passed before the task finished`),
+          options.timeoutMs,
+        );
+      }
+    }
+    this.#maybeFinishClose();
+    return done;
+  }
+
+  /** Ends the pool now: queued and running tasks reject with `PoolClosedError`. */
+  closeNow(): Promise<void> {
+    if (this.#state !== "closed") this.#shutdown("the pool was closed with closeNow()");
+    return Promise.resolve();
+  }
+
+  /** See `Pool.resize`. Surplus idle workers retire at once, busy ones after their last task. */
+  resize(workers: number, concurrency: number = this.#concurrency): void {
+    assertInteger("resize pool", "workers", workers, { min: 1 });
+    assertInteger("resize pool", "concurrency", concurrency, { min: 1, max: 2048 });
+    this.#targetWorkers = workers;
+    if (concurrency !== this.#concurrency) {
+      this.#concurrency = concurrency;
+      for (const w of this.#set.list) w.setConcurrency(concurrency);
+    }
+    let surplus = this.#set.live - workers;
+    for (const w of [...this.#set.list]) {
+      if (surplus <= 0) break;
+      if (w.state !== "retiring" && w.state !== "exited") {
+        this.#retire(w, "the pool shrank");
+        surplus--;
+      }
+    }
+    this.#scheduleFlush();
+  }
+
+  /** Counters now: workers, busy workers, queue, in flight, totals. */
+  stats(): PoolStats {
+    return {
+      workers: this.#set.list.length,
+      ...this.#set.load(),
+      queueDepth: this.queueSize,
+      concurrency: this.#concurrency,
+      targetWorkers: this.#targetWorkers,
+      completed: this.#settler.completed,
+      failed: this.#settler.failed,
+      busyMs: this.#busyMs,
+    };
+  }
+
+  /** See `Pool.metrics`. */
+  metrics(): MetricsSnapshot {
+    return this.#snapshot(performance.now());
+  }
+
+  /** Each worker's state, current task and how long it has run, tasks done, memory. */
+  diagnostics(): PoolDiagnostics {
+    const now = performance.now();
+    return {
+      at: now,
+      runtime: `${runtime.key} ${runtime.version}`,
+      queueDepth: this.queueSize,
+      inFlight: this.#set.load().inFlight,
+      workers: this.#set.list.map((w) => workerDiagnostics(w, now)),
+    };
+  }
+
+  /** See `Pool.probeHandoff`. */
+  probeHandoff(options: HandoffProbeOptions = {}): Promise<HandoffRow[]> {
+    if (this.#state !== "open") {
+      return Promise.reject(new PoolClosedError("Cannot probe the hand-off as the pool is closed"));
+    }
+    return probeWorkerHandoff(this.#set.list.find((x) => x.state === "ready") ?? this.#spawn(), options);
+  }
+
+  // ——— tasks ———
+
+  #createTask(
+    name: string,
+    input: unknown,
+    options: RunOptions,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): Task | undefined {
+    let task: Task;
+    try {
+      task = newTask(this.#nextTaskId++, name, input, options, this.#lanes.laneOf(name), resolve, reject);
+    } catch (error) {
+      reject(error);
+      return undefined;
+    }
+    const { signal, timeoutMs } = task;
+    if (signal?.aborted) {
+      reject(abortError(signal));
+      return undefined;
+    }
+    if (timeoutMs !== undefined) {
+      task.timer = setTimeout(() => this.#cancel(task, new TimeoutError(name, timeoutMs)), timeoutMs);
+    }
+    if (signal) {
+      task.onAbort = () => this.#cancel(task, abortError(signal));
+      signal.addEventListener("abort", task.onAbort, { once: true });
+    }
+    return task;
+  }
+
+  #enqueue(task: Task): void {
+    this.#queues.push(task);
+    this.#recorder.taskQueued(task.name, task.queuedAt);
+    if (this.#events.has("taskQueued")) {
+      this.#events.emit("taskQueued", { id: task.id, name: task.name, priority: task.priority });
+    }
+    this.#tuner?.wake();
+    this.#scheduleFlush();
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown, busyMs = 0, runMs = -1): void {
+    this.#settler.settle(task, ok, value, busyMs, runMs);
+  }
+
+  /** Cancels a task wherever it is: waiting for room, queued, or in a worker. */
+  #cancel(task: Task, error: Error): void {
+    if (task.settled) return;
+    const w = task.worker;
+    if (w === null) {
+      if (!this.#queues.remove(task)) this.#room.remove(task);
+      this.#settle(task, false, error);
+      this.#admitWaiters();
+      this.#maybeFinishClose();
+      return;
+    }
+    this.#settle(task, false, error);
+    w.cancel(task, serializeError(error));
+    // A task that ignores cancellation would hold its worker forever: after the grace period,
+    // replace the worker. (On Deno a thread spinning in a loop survives terminate(); see README.)
+    const timer = setTimeout(() => {
+      this.#graceTimers.delete(timer);
+      // A task still waiting in the worker (behind a busy task, or in a worker still starting)
+      // will see its cancelled flag when its turn comes and never run: killing the worker then
+      // would only fail the innocent task running there.
+      if (task.worker === w && w.inFlight.has(task.id) && w.started(task)) {
+        this.#kill(w, `task '${task.name}' did not stop within ${this.options.cancelGraceMs} ms of being cancelled`);
+      }
+    }, this.options.cancelGraceMs);
+    this.#graceTimers.add(timer);
+  }
+
+  // ——— dispatch ———
+
+  #scheduleFlush(): void {
+    this.#dispatcher.schedule();
+  }
+
+  #started(batch: Task[], w: WorkerHandle, now: number): void {
+    if (this.#events.has("taskStarted")) {
+      for (const t of batch) {
+        this.#events.emit("taskStarted", { id: t.id, name: t.name, workerId: w.id, waitMs: now - t.queuedAt });
+      }
+    }
+    if (this.options.maxTasksPerWorker > 0 && w.sent >= this.options.maxTasksPerWorker) {
+      this.#retire(w, `recycled after ${w.sent} tasks (maxTasksPerWorker)`);
+    }
+  }
+
+  #admitWaiters(): void {
+    this.#room.admit((task) => this.#enqueue(task));
+  }
+
+
+
+  /** Inline mode: one task at a time on this thread, in queue order. */
+  #pumpInline(): void {
+    if (this.#inlineBusy) return;
+    const task = this.#queues.lanes[WORKER_LANE].shift() ?? this.#queues.lanes[ASYNC_LANE].shift();
+    if (task) {
+      this.#inlineBusy = true;
+      this.#inline!.runTask(task).then((out) => {
+        this.#inlineBusy = false;
+        this.#settle(task, out.ok, out.value, out.busyMs, out.runMs);
+        this.#scheduleFlush();
+      });
+    }
+    this.#admitWaiters();
+    this.#maybeFinishClose();
+  }
+
+
+  // ——— workers ———
+
+  #spawn(): WorkerHandle {
+    return this.#set.spawn(this.#concurrency);
+  }
+
+  #onResults(w: WorkerHandle, batch: DoneBatch): void {
+    const { counted, runSum, busyMs } = applyResults(w, batch, this.#settleBound);
+    this.#busyMs += busyMs;
+    this.#dispatcher.recordRunTimes(WORKER_LANE, counted[WORKER_LANE], runSum[WORKER_LANE]);
+    this.#dispatcher.recordRunTimes(ASYNC_LANE, counted[ASYNC_LANE], runSum[ASYNC_LANE]);
+    if (w.inFlight.size === 0) {
+      w.idleSince = performance.now();
+      if (w.state === "retiring") this.#set.end(w, w.retireReason);
+      else if (this.#state === "open") this.#set.armIdleTimer();
+    }
+    if (this.#queues.size > 0) this.#scheduleFlush();
+    this.#maybeFinishClose();
+  }
+
+  #onInitError(w: WorkerHandle, error: SerializedError): void {
+    const failure = new Error(`Cannot load the task module ${this.moduleUrl}: ${error.message}`, {
+      cause: new TaskError("(module)", error),
+    });
+    const tasks = [...w.inFlight.values(), ...this.#queues.drain(), ...this.#room.drain()];
+    w.inFlight.clear();
+    this.#set.end(w, `the task module failed to load: ${error.message}`);
+    for (const task of tasks) this.#settle(task, false, failure);
+    this.#room.release();
+    this.#maybeFinishClose();
+  }
+
+  #onWorkerExited(w: WorkerHandle, reason: string): void {
+    const requeue = recoverTasks(w, reason, this.#settleBound);
+    this.#set.remove(w, reason);
+    for (let i = requeue.length - 1; i >= 0; i--) this.#queues.unshift(requeue[i]);
+    // A replacement starts when there is work for it (the flush spawns it), not before.
+    if (this.#state !== "closed") this.#scheduleFlush();
+    this.#maybeFinishClose();
+  }
+
+  /** Terminates a worker whose task will not stop; its other tasks are handled as in a crash. */
+  #kill(w: WorkerHandle, reason: string): void {
+    w.terminate();
+    this.#onWorkerExited(w, reason);
+  }
+
+  #retire(w: WorkerHandle, reason: string): void {
+    if (!this.#set.retire(w, reason)) this.#scheduleFlush(); // a replacement may start now
+  }
+
+  // ——— metrics and tuning ———
+
+  #snapshot(now: number): MetricsSnapshot {
+    const s = this.stats();
+    return this.#recorder.snapshot(
+      now,
+      {
+        workers: s.workers,
+        busyWorkers: s.busyWorkers,
+        idleWorkers: s.workers - s.busyWorkers,
+        queueDepth: s.queueDepth,
+        inFlight: s.inFlight,
+        capacity: Math.max(1, this.#set.live),
+      },
+      this.decisions,
+    );
+  }
+
+  #tunable(): Tunable {
+    return {
+      sample: (now: number) => {
+        const s = this.stats();
+        return {
+          workers: this.#set.live,
+          busyWorkers: s.busyWorkers,
+          concurrency: this.#concurrency,
+          inFlight: s.inFlight,
+          queueDepth: s.queueDepth,
+          completed: s.completed + s.failed,
+          busyMs: s.busyMs,
+          tasks: taskLoads(this.#snapshot(now)),
+        };
+      },
+      apply: (target: { workers: number; concurrency: number }, lanes: Record<string, Lane>) => {
+        // Tasks already queued follow their name, or a backlog would drain in the old lane.
+        for (const [name, lane] of this.#lanes.route(lanes)) this.#queues.reroute(name, lane);
+        if (target.workers !== this.#targetWorkers || target.concurrency !== this.#concurrency) {
+          this.resize(target.workers, target.concurrency);
+        }
+      },
+      idle: () => this.queueSize === 0 && this.#set.load().inFlight === 0,
+    };
+  }
+
+  // ——— closing ———
+
+  #maybeFinishClose(): void {
+    if (this.#state !== "closing") return;
+    if (this.#queues.size > 0 || this.#room.waiting > 0 || this.#inlineBusy) return;
+    for (const w of this.#set.list) if (w.inFlight.size > 0) return;
+    this.#shutdown("");
+  }
+
+  #shutdown(reason: string): void {
+    this.#state = "closed";
+    const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
+    for (const task of [...this.#room.drain(), ...this.#queues.drain()]) this.#settle(task, false, error());
+    for (const w of [...this.#set.list]) {
+      for (const task of w.inFlight.values()) {
+        const e = error();
+        this.#settle(task, false, e);
+        // Deno's terminate() cannot stop a thread spinning in a loop, and that thread keeps the
+        // process alive: raise the cancelled flag first, so a task checking shouldStop() ends.
+        w.cancel(task, serializeError(e));
+      }
+      w.inFlight.clear();
+      this.#set.end(w, "the pool closed");
+    }
+    this.#tuner?.stop();
+    this.#set.stop();
+    clearTimeout(this.#closeTimer);
+    this.#dispatcher.close();
+    for (const t of this.#graceTimers) clearTimeout(t);
+    this.#graceTimers.clear();
+    this.#room.release();
+    for (const resolve of this.#closeWaiters.splice(0)) resolve();
+  }
+}
