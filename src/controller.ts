@@ -143,12 +143,17 @@ export function decide(
       decisions.push(s.decision);
       workers = s.workers;
     } else if (interval !== undefined && !loadChanged) {
+      // Right after a load change there is no baseline yet; for waiting work the last interval
+      // serves, so the jump to Little's law comes one interval sooner (a re-tune within 5).
+      const baseline = steady.ms === 0 && load.kind === "io"
+        ? { completed: interval.completed, ms: interval.ms }
+        : steady;
       const plan = proposeProbe({
         sample,
         load,
         workers,
         concurrency,
-        steady,
+        steady: baseline,
         workerClimb,
         concurrencyClimb,
         loadSince: state.loadSince,
