@@ -45,7 +45,8 @@ export interface PoolOptions {
   lanes?: Record<string, Lane>;
   /**
    * Tune the pool while it runs (adaptive controller). `false` keeps the size fixed between
-   * `minWorkers` and `maxWorkers`, as configured. @default {true when neither maxWorkers nor concurrency is given}
+   * `minWorkers` and `maxWorkers`, as configured. Controller options given here win over the
+   * pool's: `minWorkers`/`maxWorkers` from the pool, `maxConcurrency` 1024 per worker. @default {true when neither maxWorkers nor concurrency is given}
    */
   autotune?: boolean | ControllerOptions;
 }

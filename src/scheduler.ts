@@ -113,6 +113,9 @@ export class Scheduler {
       this.#tuner = new Autotuner(this.#tunable(), this.options.cores, {
         minWorkers: Math.max(1, this.options.minWorkers),
         maxWorkers: this.options.maxWorkers,
+        // Twice the policy's own default: measured on Bun, 2 workers × 1,024 timers in flight
+        // ran 87k tasks/s against 47k at 2 × 512; the climb keeps it only where it pays.
+        maxConcurrency: 1024,
         pinnedLanes: this.options.lanes,
         ...this.options.autotune,
       });
