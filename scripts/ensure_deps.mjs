@@ -12,11 +12,15 @@ export function bin(name) {
   return `${root}node_modules/.bin/${name}`;
 }
 
-/** Runs `npm ci` (or `npm install` without a lock file) unless every tool is already there. */
+/**
+ * Runs `npm install` unless every tool is already there. Not `npm ci`: npm 11 leaves the deno
+ * package's optional binaries for other platforms out of the lock file and then refuses it as
+ * out of sync; `npm install` still takes every version from the lock.
+ */
 export function ensureDeps() {
   const tools = ["deno", "bun", "tsc", "esbuild"];
   if (tools.every((t) => existsSync(bin(t)))) return;
-  const args = existsSync(`${root}package-lock.json`) ? ["ci"] : ["install"];
+  const args = ["install"];
   console.error(`workloom: installing the toolchain with npm ${args[0]} …`);
   const r = spawnSync("npm", [...args, "--no-audit", "--no-fund"], {
     cwd: root,
