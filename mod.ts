@@ -114,4 +114,9 @@ export type { StageRegression, TrendOptions, TrendResult } from "./src/trend.ts"
 export { formatDiagnostics } from "./src/diagnostics.ts";
 export type { PoolDiagnostics, WorkerDiagnostics, WorkerState } from "./src/diagnostics.ts";
 export { formatHandoff, probeHandoff } from "./src/handoff_probe.ts";
-export type { HandoffMode, HandoffProbeOptions, HandoffRow, HandoffSend } from "./src/handoff_probe.ts";
+export type {
+  HandoffMode,
+  HandoffProbeOptions,
+  HandoffRow,
+  HandoffSend,
+} from "./src/handoff_probe.ts";

@@ -21,7 +21,10 @@ const tasksUrl = new URL("./fixtures/autotune_tasks.ts", import.meta.url);
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
-  options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
 });
 const WARMUP_MS = flags.quick ? 1500 : 2500;
 const MEASURE_MS = flags.quick ? 1000 : 2000;
@@ -73,7 +76,13 @@ async function drive(pool: Pool<Tasks>, task: Workload, warmupMs: number): Promi
 }
 
 async function fixed(task: Workload, workers: number, concurrency: number): Promise<Outcome> {
-  const options: PoolOptions = { minWorkers: workers, maxWorkers: workers, concurrency, autotune: false, maxQueue: 4096 };
+  const options: PoolOptions = {
+    minWorkers: workers,
+    maxWorkers: workers,
+    concurrency,
+    autotune: false,
+    maxQueue: 4096,
+  };
   return await drive(createPool<Tasks>(tasksUrl, options), task, FIXED_WARMUP_MS);
 }
 
@@ -97,7 +106,9 @@ for (const task of WORKLOADS) {
     `${fmt(best.perSec)} (${best.shape})`,
     fmt(auto.perSec),
     ratio.toFixed(3),
-    auto.workersSeen[0] === auto.workersSeen[1] ? String(auto.workersSeen[0]) : auto.workersSeen.join("–"),
+    auto.workersSeen[0] === auto.workersSeen[1]
+      ? String(auto.workersSeen[0])
+      : auto.workersSeen.join("–"),
     String(auto.concurrency),
   ]);
 }
@@ -137,10 +148,25 @@ const alternating = await alternate();
 if (flags.json) {
   console.log(JSON.stringify({ results, alternating }, null, 2));
 } else {
-  console.log(`auto-tuning, ${globalThis.navigator?.hardwareConcurrency} cores; fixed shapes: workers ${WORKERS.join(",")} × concurrency ${CONCURRENCY.join(",")}`);
-  console.log(formatTable(["workload", "best fixed tasks/s (shape)", "auto tasks/s", "auto/best", "auto workers", "auto concurrency"], rows));
+  console.log(
+    `auto-tuning, ${globalThis.navigator?.hardwareConcurrency} cores; fixed shapes: workers ${
+      WORKERS.join(",")
+    } × concurrency ${CONCURRENCY.join(",")}`,
+  );
+  console.log(
+    formatTable([
+      "workload",
+      "best fixed tasks/s (shape)",
+      "auto tasks/s",
+      "auto/best",
+      "auto workers",
+      "auto concurrency",
+    ], rows),
+  );
   console.log();
   console.log("alternating load (monitor interval 250 ms):");
-  console.log(formatTable(["phase", "decisions", "intervals to re-tune", "shape at end"], alternating));
+  console.log(
+    formatTable(["phase", "decisions", "intervals to re-tune", "shape at end"], alternating),
+  );
 }
 process.exit(0);

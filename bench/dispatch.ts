@@ -31,8 +31,24 @@ const { values: flags } = parseArgs({
 });
 
 const config = flags.quick
-  ? { noopTasks: 2_000, window: 256, rounds: 1, noopRounds: 1, roundTrips: 200, cpuTasks: 20, spinMs: 5 }
-  : { noopTasks: 20_000, window: 256, rounds: 3, noopRounds: 10, roundTrips: 2_000, cpuTasks: 200, spinMs: 5 };
+  ? {
+    noopTasks: 2_000,
+    window: 256,
+    rounds: 1,
+    noopRounds: 1,
+    roundTrips: 200,
+    cpuTasks: 20,
+    spinMs: 5,
+  }
+  : {
+    noopTasks: 20_000,
+    window: 256,
+    rounds: 3,
+    noopRounds: 10,
+    roundTrips: 2_000,
+    cpuTasks: 200,
+    spinMs: 5,
+  };
 
 // Throughput runs 10 rounds of 20,000 no-ops per contender (each a fraction of a second), CPU
 // scaling 3 rounds: a pool's dispatch path needs a few hundred thousand calls before the JIT has

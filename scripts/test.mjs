@@ -41,6 +41,7 @@ if (!values["no-check"] && !values.only) {
     ["deno check", bin("deno"), ["check", "mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
     ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
     ["deno lint", bin("deno"), ["lint"]],
+    ["deno fmt", bin("deno"), ["fmt", "--check", "mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
   ]) {
     const r = await run(cmd, args);
     if (r.code !== 0) {

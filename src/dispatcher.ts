@@ -118,7 +118,10 @@ export class Dispatcher {
         // (no transfer, no progress: progress travels by message and must precede the result).
         const task = queue.shift()!;
         task.sentAt = now;
-        if (task.transfer === undefined && task.onProgress === undefined && w.tryHand(task, this.meanRunMs[lane])) {
+        if (
+          task.transfer === undefined && task.onProgress === undefined &&
+          w.tryHand(task, this.meanRunMs[lane])
+        ) {
           this.host.started([task], w, now);
           continue;
         }

@@ -70,7 +70,12 @@ export class InlineRunner {
     const cancel = () => controller.abort(task.signal?.reason);
     task.signal?.addEventListener("abort", cancel, { once: true });
     try {
-      return await this.execute(task.name, task.input, controller.signal, (v) => task.onProgress?.(v));
+      return await this.execute(
+        task.name,
+        task.input,
+        controller.signal,
+        (v) => task.onProgress?.(v),
+      );
     } finally {
       task.signal?.removeEventListener("abort", cancel);
     }

@@ -62,7 +62,12 @@ export interface WorkerLoad {
  * console.log(workerRoom(w, 0, 4, 10)); // 1: recycling after 10 tasks leaves room for one
  * ```
  */
-export function workerRoom(w: WorkerLoad, lane: LaneIndex, limit: number, maxTasksPerWorker: number): number {
+export function workerRoom(
+  w: WorkerLoad,
+  lane: LaneIndex,
+  limit: number,
+  maxTasksPerWorker: number,
+): number {
   if (!w.taking) return 0;
   let room = limit - w.laneInFlight[lane];
   if (maxTasksPerWorker > 0) room = Math.min(room, maxTasksPerWorker - w.sent);

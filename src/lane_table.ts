@@ -5,7 +5,7 @@
  * @module
  */
 import type { Lane } from "./controller_options.ts";
-import { laneIndex, type LaneIndex } from "./lane_queues.ts";
+import { type LaneIndex, laneIndex } from "./lane_queues.ts";
 
 /**
  * Lane per task name.

@@ -85,7 +85,12 @@ export function mailboxViews(buffer: SharedArrayBuffer): MailboxViews {
 }
 
 /** Encodes `value` at byte `at`; returns its tag and string length, or undefined if it does not fit. */
-function put(v: MailboxViews, f64Index: number, at: number, value: unknown): [number, number] | undefined {
+function put(
+  v: MailboxViews,
+  f64Index: number,
+  at: number,
+  value: unknown,
+): [number, number] | undefined {
   switch (typeof value) {
     case "undefined":
       return [TAG_UNDEFINED, 0];
@@ -140,8 +145,15 @@ export function fitsMailbox(value: unknown): boolean {
 }
 
 /** Pool side: writes a task into the mailbox (the caller then claims the state). False if it does not fit. */
-export function writeRequest(v: MailboxViews, id: number, slot: number, name: string, input: unknown): boolean {
-  const nameBytes = encoder.encodeInto(name, v.u8.subarray(REQ_BYTES_AT, REQ_BYTES_AT + 128)).written;
+export function writeRequest(
+  v: MailboxViews,
+  id: number,
+  slot: number,
+  name: string,
+  input: unknown,
+): boolean {
+  const nameBytes =
+    encoder.encodeInto(name, v.u8.subarray(REQ_BYTES_AT, REQ_BYTES_AT + 128)).written;
   if (nameBytes >= 128) return false;
   const enc = put(v, F64_REQ_NUM, REQ_BYTES_AT + 128, input);
   if (!enc) return false;
@@ -154,7 +166,9 @@ export function writeRequest(v: MailboxViews, id: number, slot: number, name: st
 }
 
 /** Worker side: reads the task the pool handed over. */
-export function readRequest(v: MailboxViews): { id: number; slot: number; name: string; input: unknown } {
+export function readRequest(
+  v: MailboxViews,
+): { id: number; slot: number; name: string; input: unknown } {
   const name = decoder.decode(v.u8.slice(REQ_BYTES_AT, REQ_BYTES_AT + v.i32[REQ_NAME_LEN]));
   const input = get(v, v.i32[REQ_TAG], F64_REQ_NUM, REQ_BYTES_AT + 128, v.i32[REQ_STR_LEN]);
   return { id: v.i32[REQ_ID], slot: v.i32[REQ_SLOT], name, input };
@@ -187,7 +201,13 @@ export function writeReply(
 /** Pool side: reads a reply; `value` is absent when the result comes by message. */
 export function readReply(
   v: MailboxViews,
-): { id: number; viaMessage: true } | { id: number; viaMessage: false; value: unknown; busyMs: number; runMs: number } {
+): { id: number; viaMessage: true } | {
+  id: number;
+  viaMessage: false;
+  value: unknown;
+  busyMs: number;
+  runMs: number;
+} {
   const id = v.i32[REPLY_ID];
   if (v.i32[REPLY_VIA] === VIA_MESSAGE) return { id, viaMessage: true };
   return {

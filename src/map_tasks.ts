@@ -68,9 +68,11 @@ export async function mapTasks<I>(
         continue;
       }
       await host.whenRoom();
-      const p = host.run(name, items[i], { ...runOptions, signal: controller.signal }).then((value) => {
-        results[i] = value;
-      });
+      const p = host.run(name, items[i], { ...runOptions, signal: controller.signal }).then(
+        (value) => {
+          results[i] = value;
+        },
+      );
       // The first failure aborts the rest; the caller sees that failure, not the aborts.
       p.catch((e) => controller.abort(e));
       pending.push(p);

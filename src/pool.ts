@@ -96,7 +96,9 @@ export class Pool<M = AnyTaskModule> {
     inputs: Iterable<TaskInput<M, K>>,
     options: MapOptions<TaskInput<M, K>> = {},
   ): Promise<TaskResult<M, K>[]> {
-    return this.#core.map(name, inputs, options as MapOptions<unknown>) as Promise<TaskResult<M, K>[]>;
+    return this.#core.map(name, inputs, options as MapOptions<unknown>) as Promise<
+      TaskResult<M, K>[]
+    >;
   }
 
   /** Resolves when the queue has room for one more task (at once if it has). */
@@ -163,6 +165,9 @@ export class Pool<M = AnyTaskModule> {
  * await pool.close();
  * ```
  */
-export function createPool<M = AnyTaskModule>(module: URL | string, options: PoolOptions = {}): Pool<M> {
+export function createPool<M = AnyTaskModule>(
+  module: URL | string,
+  options: PoolOptions = {},
+): Pool<M> {
   return new Pool<M>(module, options);
 }

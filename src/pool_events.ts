@@ -10,7 +10,14 @@ export interface PoolEventMap {
   taskQueued: { id: number; name: string; priority: number };
   /** The task was handed to a worker (it may wait briefly there behind prefetched tasks). */
   taskStarted: { id: number; name: string; workerId: number; waitMs: number };
-  taskFinished: { id: number; name: string; workerId: number; waitMs: number; runMs: number; busyMs: number };
+  taskFinished: {
+    id: number;
+    name: string;
+    workerId: number;
+    waitMs: number;
+    runMs: number;
+    busyMs: number;
+  };
   taskFailed: { id: number; name: string; error: unknown };
   workerSpawned: { workerId: number };
   workerExited: { workerId: number; reason: string };

@@ -5,7 +5,12 @@
  * @module
  */
 import type { WorkerDiagnostics } from "./diagnostics.ts";
-import { type HandoffMode, type HandoffProbeOptions, type HandoffRow, probeHandoff } from "./handoff_probe.ts";
+import {
+  type HandoffMode,
+  type HandoffProbeOptions,
+  type HandoffRow,
+  probeHandoff,
+} from "./handoff_probe.ts";
 import type { MetricsSnapshot } from "./metrics_snapshot.ts";
 import type { Task } from "./task.ts";
 import type { WorkerHandle } from "./worker_handle.ts";
@@ -45,7 +50,10 @@ export function workerDiagnostics(w: WorkerHandle, now: number): WorkerDiagnosti
  * const rows = await probeWorkerHandoff(worker, { sizes: [1024] });
  * ```
  */
-export async function probeWorkerHandoff(w: WorkerHandle, options: HandoffProbeOptions): Promise<HandoffRow[]> {
+export async function probeWorkerHandoff(
+  w: WorkerHandle,
+  options: HandoffProbeOptions,
+): Promise<HandoffRow[]> {
   const send = (payload: ArrayBuffer | SharedArrayBuffer, mode: HandoffMode) =>
     new Promise<void>((resolve) => {
       w.onEcho = () => resolve();

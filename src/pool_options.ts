@@ -8,7 +8,13 @@
 import type { ControllerOptions, Lane } from "./controller_options.ts";
 import { detectCores } from "./cores.ts";
 import { detectEnvironment } from "./environment.ts";
-import { type EnvironmentName, ENVIRONMENTS, getProfile, type Workload, WORKLOADS } from "./profiles.ts";
+import {
+  type EnvironmentName,
+  ENVIRONMENTS,
+  getProfile,
+  type Workload,
+  WORKLOADS,
+} from "./profiles.ts";
 import { SLOTS_PER_WORKER } from "./protocol.ts";
 import { planWorkers, queueBound } from "./sizing.ts";
 import { assertInteger, assertOneOf } from "./validate.ts";
@@ -123,7 +129,8 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   } else {
     const plan = planWorkers(Number.POSITIVE_INFINITY, { workload, environment, cores });
     maxWorkers = plan.workers;
-    sizeReason = `${workload} profile for ${environment} on ${cores} effective cores, limited by ${plan.limitedBy}`;
+    sizeReason =
+      `${workload} profile for ${environment} on ${cores} effective cores, limited by ${plan.limitedBy}`;
   }
   const minWorkers = options.minWorkers ?? Math.min(profile.minWorkers, maxWorkers);
   assertInteger(action, "minWorkers", minWorkers, { min: 0 });
@@ -148,13 +155,19 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   const at = options.autotune ?? autotuneDefault;
   if (typeof at !== "boolean" && (typeof at !== "object" || at === null)) {
     throw new TypeError(
-      `Cannot ${action} as 'autotune' must be a boolean or controller options: current value is ${String(at)}`,
+      `Cannot ${action} as 'autotune' must be a boolean or controller options: current value is ${
+        String(at)
+      }`,
     );
   }
   const autotune = at === false ? false : at === true ? {} : at;
   const lanes = options.lanes ?? {};
   if (typeof lanes !== "object" || lanes === null) {
-    throw new TypeError(`Cannot ${action} as 'lanes' must be an object of task name to lane: current value is ${String(lanes)}`);
+    throw new TypeError(
+      `Cannot ${action} as 'lanes' must be an object of task name to lane: current value is ${
+        String(lanes)
+      }`,
+    );
   }
   for (const [name, lane] of Object.entries(lanes)) {
     assertOneOf(action, `lanes.${name}`, lane, ["worker", "async"] as const);

@@ -25,5 +25,8 @@ export const MAX_PREFETCH = 1024;
  */
 export function prefetchFor(meanRunMs: number, running: number): number {
   if (meanRunMs < 0) return 0;
-  return Math.min(MAX_PREFETCH, Math.floor((PREFETCH_BUDGET_MS * running) / Math.max(meanRunMs, 0.001)));
+  return Math.min(
+    MAX_PREFETCH,
+    Math.floor((PREFETCH_BUDGET_MS * running) / Math.max(meanRunMs, 0.001)),
+  );
 }

@@ -89,7 +89,9 @@ export const SLOTS_PER_WORKER = 4096;
  * ```
  */
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
+  if (
+    error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
+  ) {
     const e = error as Error & { code?: unknown };
     const out: SerializedError = { name: String(e.name ?? "Error"), message: String(e.message) };
     if (typeof e.stack === "string") out.stack = e.stack;

@@ -11,13 +11,7 @@ import type { Lane } from "./controller_options.ts";
 import type { Decision } from "./controller_state.ts";
 import type { PoolDiagnostics } from "./diagnostics.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import {
-  abortError,
-  PoolClosedError,
-  QueueFullError,
-  TaskError,
-  TimeoutError,
-} from "./errors.ts";
+import { abortError, PoolClosedError, QueueFullError, TaskError, TimeoutError } from "./errors.ts";
 import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
 import { probeWorkerHandoff, taskLoads, workerDiagnostics } from "./pool_inspection.ts";
 import { newTask } from "./task_factory.ts";
@@ -105,7 +99,10 @@ export class Scheduler {
     this.#targetWorkers = this.options.maxWorkers;
     this.#concurrency = this.options.concurrency;
     // Before anything is measured, a pool made for concurrent work puts every task in the async lane.
-    this.#lanes = new LaneTable(this.options.lanes, this.options.concurrency > 1 ? ASYNC_LANE : WORKER_LANE);
+    this.#lanes = new LaneTable(
+      this.options.lanes,
+      this.options.concurrency > 1 ? ASYNC_LANE : WORKER_LANE,
+    );
     this.#settler = new TaskSettler(this.#recorder, this.#events, this.options.mode === "inline");
     this.#room = new Room(this.options.maxQueue, () => this.#queues.size);
     if (this.options.mode === "inline") this.#inline = new InlineRunner(this.moduleUrl);
@@ -129,11 +126,15 @@ export class Scheduler {
     };
     this.#set = new WorkerSet(this.moduleUrl, workerEvents, {
       spawned: (w) => {
-        if (this.#events.has("workerSpawned")) this.#events.emit("workerSpawned", { workerId: w.id });
+        if (this.#events.has("workerSpawned")) {
+          this.#events.emit("workerSpawned", { workerId: w.id });
+        }
       },
       removed: (w, reason) => {
         this.#recorder.workerRetired(w.id);
-        if (this.#events.has("workerExited")) this.#events.emit("workerExited", { workerId: w.id, reason });
+        if (this.#events.has("workerExited")) {
+          this.#events.emit("workerExited", { workerId: w.id, reason });
+        }
       },
     }, this.options);
     this.#dispatcher = new Dispatcher({
@@ -197,13 +198,20 @@ export class Scheduler {
   }
 
   /** See `Pool.map`. */
-  map(name: string, inputs: Iterable<unknown>, options: MapOptions<unknown> = {}): Promise<unknown[]> {
+  map(
+    name: string,
+    inputs: Iterable<unknown>,
+    options: MapOptions<unknown> = {},
+  ): Promise<unknown[]> {
     return mapTasks(
       {
         run: (n, input, o) => this.run(n, input, o),
         whenRoom: () => this.whenRoom(),
         isSmallBatch: (count) =>
-          !shouldParallelize(count, { workload: this.options.workload, environment: this.options.environment }),
+          !shouldParallelize(count, {
+            workload: this.options.workload,
+            environment: this.options.environment,
+          }),
         inlineRunner: () => (this.#inline ??= new InlineRunner(this.moduleUrl)),
       },
       name,
@@ -229,7 +237,10 @@ export class Scheduler {
       this.#room.release();
       if (options.timeoutMs !== undefined) {
         this.#closeTimer = setTimeout(
-          () => this.#shutdown(`the close deadline of ${options.timeoutMs} ms passed before the task finished`),
+          () =>
+            this.#shutdown(
+              `the close deadline of ${options.timeoutMs} ms passed before the task finished`,
+            ),
           options.timeoutMs,
         );
       }
@@ -300,7 +311,10 @@ export class Scheduler {
     if (this.#state !== "open") {
       return Promise.reject(new PoolClosedError("Cannot probe the hand-off as the pool is closed"));
     }
-    return probeWorkerHandoff(this.#set.list.find((x) => x.state === "ready") ?? this.#spawn(), options);
+    return probeWorkerHandoff(
+      this.#set.list.find((x) => x.state === "ready") ?? this.#spawn(),
+      options,
+    );
   }
 
   // ——— tasks ———
@@ -314,7 +328,15 @@ export class Scheduler {
   ): Task | undefined {
     let task: Task;
     try {
-      task = newTask(this.#nextTaskId++, name, input, options, this.#lanes.laneOf(name), resolve, reject);
+      task = newTask(
+        this.#nextTaskId++,
+        name,
+        input,
+        options,
+        this.#lanes.laneOf(name),
+        resolve,
+        reject,
+      );
     } catch (error) {
       reject(error);
       return undefined;
@@ -325,7 +347,10 @@ export class Scheduler {
       return undefined;
     }
     if (timeoutMs !== undefined) {
-      task.timer = setTimeout(() => this.#cancel(task, new TimeoutError(name, timeoutMs)), timeoutMs);
+      task.timer = setTimeout(
+        () => this.#cancel(task, new TimeoutError(name, timeoutMs)),
+        timeoutMs,
+      );
     }
     if (signal) {
       task.onAbort = () => this.#cancel(task, abortError(signal));
@@ -369,7 +394,10 @@ export class Scheduler {
       // will see its cancelled flag when its turn comes and never run: killing the worker then
       // would only fail the innocent task running there.
       if (task.worker === w && w.inFlight.has(task.id) && w.started(task)) {
-        this.#kill(w, `task '${task.name}' did not stop within ${this.options.cancelGraceMs} ms of being cancelled`);
+        this.#kill(
+          w,
+          `task '${task.name}' did not stop within ${this.options.cancelGraceMs} ms of being cancelled`,
+        );
       }
     }, this.options.cancelGraceMs);
     this.#graceTimers.add(timer);
@@ -384,7 +412,12 @@ export class Scheduler {
   #started(batch: Task[], w: WorkerHandle, now: number): void {
     if (this.#events.has("taskStarted")) {
       for (const t of batch) {
-        this.#events.emit("taskStarted", { id: t.id, name: t.name, workerId: w.id, waitMs: now - t.queuedAt });
+        this.#events.emit("taskStarted", {
+          id: t.id,
+          name: t.name,
+          workerId: w.id,
+          waitMs: now - t.queuedAt,
+        });
       }
     }
     if (this.options.maxTasksPerWorker > 0 && w.sent >= this.options.maxTasksPerWorker) {
@@ -395,8 +428,6 @@ export class Scheduler {
   #admitWaiters(): void {
     this.#room.admit((task) => this.#enqueue(task));
   }
-
-
 
   /** Inline mode: one task at a time on this thread, in queue order. */
   #pumpInline(): void {
@@ -413,7 +444,6 @@ export class Scheduler {
     this.#admitWaiters();
     this.#maybeFinishClose();
   }
-
 
   // ——— workers ———
 
@@ -522,7 +552,9 @@ export class Scheduler {
   #shutdown(reason: string): void {
     this.#state = "closed";
     const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
-    for (const task of [...this.#room.drain(), ...this.#queues.drain()]) this.#settle(task, false, error());
+    for (const task of [...this.#room.drain(), ...this.#queues.drain()]) {
+      this.#settle(task, false, error());
+    }
     for (const w of [...this.#set.list]) {
       for (const task of w.inFlight.values()) {
         const e = error();

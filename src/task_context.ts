@@ -54,7 +54,9 @@ export class WorkerTaskContext implements TaskContext {
 
   get signal(): AbortSignal {
     this.#controller ??= new AbortController();
-    if (this.#cancelled && !this.#controller.signal.aborted) this.#controller.abort(this.#pendingReason);
+    if (this.#cancelled && !this.#controller.signal.aborted) {
+      this.#controller.abort(this.#pendingReason);
+    }
     return this.#controller.signal;
   }
 

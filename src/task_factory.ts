@@ -32,17 +32,25 @@ export function newTask(
 ): Task {
   const { priority = 0, timeoutMs, signal, transfer, retries = 0, onProgress, stage } = options;
   if (typeof name !== "string") {
-    throw new TypeError(`Cannot run a task as 'name' must be a string: current value is ${String(name)}`);
+    throw new TypeError(
+      `Cannot run a task as 'name' must be a string: current value is ${String(name)}`,
+    );
   }
   if (typeof priority !== "number" || !Number.isFinite(priority)) {
     throw new RangeError(
-      `Cannot run task '${name}' as 'priority' must be a finite number: current value is ${String(priority)}`,
+      `Cannot run task '${name}' as 'priority' must be a finite number: current value is ${
+        String(priority)
+      }`,
     );
   }
-  if (timeoutMs !== undefined) assertInteger(`run task '${name}'`, "timeoutMs", timeoutMs, { min: 1 });
+  if (timeoutMs !== undefined) {
+    assertInteger(`run task '${name}'`, "timeoutMs", timeoutMs, { min: 1 });
+  }
   assertInteger(`run task '${name}'`, "retries", retries, { min: 0 });
   if (onProgress !== undefined && typeof onProgress !== "function") {
-    throw new TypeError(`Cannot run task '${name}' as 'onProgress' must be a function: current value is ${typeof onProgress}`);
+    throw new TypeError(
+      `Cannot run task '${name}' as 'onProgress' must be a function: current value is ${typeof onProgress}`,
+    );
   }
   checkCloneable(name, input);
   return {

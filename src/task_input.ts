@@ -27,7 +27,9 @@ export function resolveModuleUrl(module: URL | string): string {
       );
     }
   }
-  throw new TypeError(`Cannot create pool as 'module' must be a URL or a string: current value is ${String(module)}`);
+  throw new TypeError(
+    `Cannot create pool as 'module' must be a URL or a string: current value is ${String(module)}`,
+  );
 }
 
 // Class instances with methods arrive in a worker as plain objects without them, which
@@ -46,12 +48,18 @@ const plainPrototypes = new Set<unknown>([Object.prototype, Array.prototype, nul
  */
 export function checkCloneable(name: string, input: unknown): void {
   if (typeof input === "function") {
-    throw new TypeError(`Cannot send the input of task '${name}' to a worker: functions cannot be cloned`);
+    throw new TypeError(
+      `Cannot send the input of task '${name}' to a worker: functions cannot be cloned`,
+    );
   }
   if (typeof input !== "object" || input === null) return;
   const proto = Object.getPrototypeOf(input);
-  if (plainPrototypes.has(proto) || ArrayBuffer.isView(input) || input instanceof ArrayBuffer) return;
-  if (input instanceof Date || input instanceof Map || input instanceof Set || input instanceof RegExp) return;
+  if (plainPrototypes.has(proto) || ArrayBuffer.isView(input) || input instanceof ArrayBuffer) {
+    return;
+  }
+  if (
+    input instanceof Date || input instanceof Map || input instanceof Set || input instanceof RegExp
+  ) return;
   if (input instanceof Error || input instanceof Blob) return;
   if (typeof SharedArrayBuffer === "function" && input instanceof SharedArrayBuffer) return;
   const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
@@ -73,7 +81,9 @@ export function checkCloneable(name: string, input: unknown): void {
 export function cloneError(name: string, error: unknown): Error {
   const e = serializeError(error);
   return Object.assign(
-    new TypeError(`Cannot send the input of task '${name}' to a worker (${e.name}): ${e.message}`, { cause: error }),
+    new TypeError(`Cannot send the input of task '${name}' to a worker (${e.name}): ${e.message}`, {
+      cause: error,
+    }),
     { name: "DataCloneError" },
   );
 }

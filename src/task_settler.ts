@@ -59,12 +59,21 @@ export class TaskSettler {
       task.resolve(value);
       if (this.events.has("taskFinished")) {
         const workerId = task.worker?.id ?? 0;
-        this.events.emit("taskFinished", { id: task.id, name: task.name, workerId, waitMs, runMs, busyMs });
+        this.events.emit("taskFinished", {
+          id: task.id,
+          name: task.name,
+          workerId,
+          waitMs,
+          runMs,
+          busyMs,
+        });
       }
     } else {
       this.failed++;
       task.reject(value);
-      if (this.events.has("taskFailed")) this.events.emit("taskFailed", { id: task.id, name: task.name, error: value });
+      if (this.events.has("taskFailed")) {
+        this.events.emit("taskFailed", { id: task.id, name: task.name, error: value });
+      }
     }
   }
 }

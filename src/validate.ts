@@ -32,7 +32,9 @@ export function assertInteger(
     const rule = max === Number.MAX_SAFE_INTEGER
       ? min === 1 ? "a positive integer" : `an integer >= ${min}`
       : `an integer from ${min} to ${max}`;
-    throw new RangeError(`Cannot ${action} as '${name}' must be ${rule}: current value is ${show(value)}`);
+    throw new RangeError(
+      `Cannot ${action} as '${name}' must be ${rule}: current value is ${show(value)}`,
+    );
   }
 }
 
@@ -55,7 +57,9 @@ export function assertNumber(
     const rule = max === Infinity
       ? min === -Infinity ? "a finite number" : `a finite number >= ${min}`
       : `a number from ${min} to ${max}`;
-    throw new RangeError(`Cannot ${action} as '${name}' must be ${rule}: current value is ${show(value)}`);
+    throw new RangeError(
+      `Cannot ${action} as '${name}' must be ${rule}: current value is ${show(value)}`,
+    );
   }
 }
 

@@ -6,8 +6,8 @@
  * @module
  */
 import {
-  type FromWorker,
   type DoneBatch,
+  type FromWorker,
   type SerializedError,
   SLOT_CANCELLED,
   SLOT_FREE,
@@ -47,7 +47,8 @@ export type WorkerState = "starting" | "ready" | "retiring" | "exited";
 const REPLY_SPIN_MS = 0.02;
 
 const sharedMemory = typeof SharedArrayBuffer === "function" && typeof Atomics === "object";
-const hasWaitAsync = sharedMemory && typeof (Atomics as { waitAsync?: unknown }).waitAsync === "function";
+const hasWaitAsync = sharedMemory &&
+  typeof (Atomics as { waitAsync?: unknown }).waitAsync === "function";
 
 type WaitAsync = (
   array: Int32Array,
@@ -55,7 +56,9 @@ type WaitAsync = (
   value: number,
   timeoutMs?: number,
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = hasWaitAsync ? (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync : undefined;
+const waitAsync = hasWaitAsync
+  ? (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync
+  : undefined;
 
 /**
  * One worker of the pool.
@@ -148,7 +151,10 @@ export class WorkerHandle {
     }
     this.sent += n;
     try {
-      this.#worker.postMessage({ t: "run", ids, slots, names, inputs } satisfies ToWorker, transfer ?? []);
+      this.#worker.postMessage(
+        { t: "run", ids, slots, names, inputs } satisfies ToWorker,
+        transfer ?? [],
+      );
       this.#wake();
       return [];
     } catch {
@@ -157,7 +163,13 @@ export class WorkerHandle {
       for (let i = 0; i < n; i++) {
         const task = tasks[i];
         try {
-          const one: ToWorker = { t: "run", ids: [ids[i]], slots: [slots[i]], names: task.name, inputs: [inputs[i]] };
+          const one: ToWorker = {
+            t: "run",
+            ids: [ids[i]],
+            slots: [slots[i]],
+            names: task.name,
+            inputs: [inputs[i]],
+          };
           this.#worker.postMessage(one, task.transfer ?? []);
           this.#wake();
         } catch (error) {
@@ -206,7 +218,9 @@ export class WorkerHandle {
     if (this.state === "exited") return;
     this.state = "exited";
     const mb = this.#mailbox;
-    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) Atomics.notify(mb.i32, MB_STATE);
+    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
+      Atomics.notify(mb.i32, MB_STATE);
+    }
     this.#worker.terminate();
   }
 

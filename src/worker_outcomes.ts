@@ -10,7 +10,13 @@ import type { Task } from "./task.ts";
 import type { WorkerHandle } from "./worker_handle.ts";
 
 /** Settles one task (see TaskSettler.settle). */
-export type Settle = (task: Task, ok: boolean, value: unknown, busyMs?: number, runMs?: number) => void;
+export type Settle = (
+  task: Task,
+  ok: boolean,
+  value: unknown,
+  busyMs?: number,
+  runMs?: number,
+) => void;
 
 /**
  * Settles the tasks of a result batch from `w`; returns, per lane, how many ran and their total
@@ -44,7 +50,13 @@ export function applyResults(
     counted[task.lane]++;
     task.worker = w; // for the metrics and events of settle
     if (!isError) settle(task, true, values[i], busy[i], run[i]);
-    else settle(task, false, new TaskError(task.name, values[i] as SerializedError), busy[i], run[i]);
+    else {settle(
+        task,
+        false,
+        new TaskError(task.name, values[i] as SerializedError),
+        busy[i],
+        run[i],
+      );}
     task.worker = null;
   }
   return { counted, runSum, busyMs };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { WorkerHandle, type WorkerEvents } from "./worker_handle.ts";
+import { type WorkerEvents, WorkerHandle } from "./worker_handle.ts";
 
 /** What the set tells its pool. */
 export interface WorkerSetHooks {

@@ -46,11 +46,14 @@ test("Autotuner.tick routes a task that mostly waits to the async lane and recor
     // The plant: each in-flight slot completes a 20 ms wait five times per 100 ms tick.
     state.completed += state.workers * state.concurrency * 5;
     state.tasks = { fetch: { count: state.completed, waitMs: 20, computeMs: 0.05 } };
-    tuner.tick((now += 100));
+    tuner.tick(now += 100);
   }
   const last = state.applied.at(-1)!;
   assert.equal(last.lanes.fetch, "async");
-  assert.ok(last.concurrency > 1, `concurrency ${last.concurrency}: ${JSON.stringify(tuner.decisions)}`);
+  assert.ok(
+    last.concurrency > 1,
+    `concurrency ${last.concurrency}: ${JSON.stringify(tuner.decisions)}`,
+  );
   const route = tuner.decisions.find((d) => d.kind === "route");
   assert.ok(route, JSON.stringify(tuner.decisions));
   assert.match(route.reason, /"fetch" worker→async: W\/C \d+/);
@@ -68,7 +71,7 @@ test("Autotuner.tick keeps a compute-bound load at the core count", () => {
     state.inFlight = state.workers;
     state.completed += 50 * Math.min(state.workers, 2);
     state.tasks = { render: { count: state.completed, waitMs: 0.01, computeMs: 2 } };
-    tuner.tick((now += 100));
+    tuner.tick(now += 100);
   }
   const tail = state.applied.slice(-20).map((a) => a.workers);
   assert.deepEqual(new Set(tail), new Set([2]), `workers over the last 20 ticks: ${tail}`);

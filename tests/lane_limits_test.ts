@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { laneLimit, type LaneLimitInput, workerRoom } from "../src/lane_limits.ts";
 
-const base: LaneLimitInput = { lane: 0, concurrency: 1, meanRunMs: -1, queued: 0, workers: 2, maxTasksPerWorker: 0 };
+const base: LaneLimitInput = {
+  lane: 0,
+  concurrency: 1,
+  meanRunMs: -1,
+  queued: 0,
+  workers: 2,
+  maxTasksPerWorker: 0,
+};
 
 test("laneLimit holds one running task plus ~1 ms of measured prefetch, and one more under a backlog", () => {
   const cases: [Partial<LaneLimitInput>, number][] = [

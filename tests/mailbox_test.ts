@@ -16,7 +16,19 @@ const views = () => mailboxViews(new SharedArrayBuffer(MAILBOX_BYTES));
 
 test("a request round-trips every primitive through the mailbox", () => {
   const v = views();
-  const values = [0, -1.5, Number.MAX_VALUE, NaN, true, false, null, undefined, "", "héllo ✓ 🌍", "x".repeat(600)];
+  const values = [
+    0,
+    -1.5,
+    Number.MAX_VALUE,
+    NaN,
+    true,
+    false,
+    null,
+    undefined,
+    "",
+    "héllo ✓ 🌍",
+    "x".repeat(600),
+  ];
   for (const input of values) {
     assert.equal(writeRequest(v, 7, 3, "echo", input), true, String(input));
     assert.deepEqual(readRequest(v), { id: 7, slot: 3, name: "echo", input });
@@ -35,7 +47,13 @@ test("a reply carries the value and timings, or says the result comes by message
   const v = views();
   writeReply(v, 9, { value: "done ✓", busyMs: 0.25, runMs: 0.5 });
   assert.equal(Atomics.load(v.i32, MB_REPLY_SEQ), 1);
-  assert.deepEqual(readReply(v), { id: 9, viaMessage: false, value: "done ✓", busyMs: 0.25, runMs: 0.5 });
+  assert.deepEqual(readReply(v), {
+    id: 9,
+    viaMessage: false,
+    value: "done ✓",
+    busyMs: 0.25,
+    runMs: 0.5,
+  });
   writeReply(v, 10, { value: { not: "primitive" }, busyMs: 1, runMs: 1 });
   assert.deepEqual(readReply(v), { id: 10, viaMessage: true });
   writeReply(v, 11, null);
@@ -44,16 +62,33 @@ test("a reply carries the value and timings, or says the result comes by message
 });
 
 test("one task at a time returns every kind of result intact, fast path or not", async () => {
-  const p = createPool<typeof import("./fixtures/tasks.ts")>(new URL("./fixtures/tasks.ts", import.meta.url), {
-    maxWorkers: 1,
-    autotune: false,
-  });
+  const p = createPool<typeof import("./fixtures/tasks.ts")>(
+    new URL("./fixtures/tasks.ts", import.meta.url),
+    {
+      maxWorkers: 1,
+      autotune: false,
+    },
+  );
   try {
     // Sequential calls: after the first, the worker dozes and later calls take the fast path.
-    const inputs = [1, "two ✓", true, null, undefined, 2.5, { three: [3] }, "x".repeat(5000), false, -0];
+    const inputs = [
+      1,
+      "two ✓",
+      true,
+      null,
+      undefined,
+      2.5,
+      { three: [3] },
+      "x".repeat(5000),
+      false,
+      -0,
+    ];
     for (let round = 0; round < 3; round++) {
       for (const input of inputs) assert.deepEqual(await p.run("echo", input), input);
-      await assert.rejects(p.run("fail", "sequential failure"), { name: "RangeError", message: "sequential failure" });
+      await assert.rejects(p.run("fail", "sequential failure"), {
+        name: "RangeError",
+        message: "sequential failure",
+      });
       assert.equal(await p.run("sleep", 2), 2);
       assert.equal(await p.run("add", { a: 1, b: 2 }), 3);
     }

@@ -36,7 +36,11 @@ test("a cooperative loop is stopped by its timeout and keeps its worker", async 
   try {
     const first = await p.run("threadId", undefined);
     const state = sharedInts();
-    const e = await within(rejection(p.run("stoppableLoop", state, { timeoutMs: 50 })), 10_000, "the loop");
+    const e = await within(
+      rejection(p.run("stoppableLoop", state, { timeoutMs: 50 })),
+      10_000,
+      "the loop",
+    );
     assert.ok(e instanceof TimeoutError, String(e));
     await until(() => Atomics.load(state, 0) === 2, "the loop seeing shouldStop()");
     // One worker: it can only answer once the loop has returned.
@@ -232,7 +236,10 @@ test("1,000 tasks with random cancellations each settle exactly once with the ri
         kind = "timeout";
         const timeoutMs = 1 + Math.floor(random() * 20);
         promise = p.run(endless, undefined, { timeoutMs });
-        expected.push({ ok: false, check: (e) => e instanceof TimeoutError && e.timeoutMs === timeoutMs });
+        expected.push({
+          ok: false,
+          check: (e) => e instanceof TimeoutError && e.timeoutMs === timeoutMs,
+        });
       }
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
       const record = (ok: boolean, value: unknown) => {
@@ -244,7 +251,16 @@ test("1,000 tasks with random cancellations each settle exactly once with the ri
     }
     await within(Promise.all(calls), 10_000, "1,000 calls");
 
-    for (const kind of ["normal", "normal async", "abort before", "abort while queued", "abort later", "timeout"]) {
+    for (
+      const kind of [
+        "normal",
+        "normal async",
+        "abort before",
+        "abort while queued",
+        "abort later",
+        "timeout",
+      ]
+    ) {
       assert.ok((kinds.get(kind) ?? 0) >= 20, `only ${kinds.get(kind)} '${kind}' tasks in the mix`);
     }
     assert.equal(outcomes.size, 1000);

@@ -10,9 +10,10 @@ test("close() lets queued and running tasks finish before it resolves", async ()
   const p = pool();
   const order: string[] = [];
   try {
-    const calls = [p.run("sleep", 20), p.run("sleep", 10), p.run("echo", 3), p.run("spin", 5)].map((c, i) =>
-      c.then(() => order.push(`task ${i}`))
-    );
+    const calls = [p.run("sleep", 20), p.run("sleep", 10), p.run("echo", 3), p.run("spin", 5)].map((
+      c,
+      i,
+    ) => c.then(() => order.push(`task ${i}`)));
     const closed = p.close().then(() => order.push("closed"));
     assert.equal((await rejection(p.run("echo", 4))).name, "PoolClosedError");
     await within(Promise.all([...calls, closed]), 10_000, "close()");
@@ -56,7 +57,9 @@ test("closeNow() rejects running and queued tasks with PoolClosedError", async (
   try {
     await p.run("echo", 0);
     const state = sharedInts();
-    const calls = [p.run("stoppableLoop", state), p.run("echo", 1), p.run("echo", 2)].map(rejection);
+    const calls = [p.run("stoppableLoop", state), p.run("echo", 1), p.run("echo", 2)].map(
+      rejection,
+    );
     await until(() => Atomics.load(state, 0) === 1, "the loop starting");
     await p.closeNow();
     for (const call of calls) {

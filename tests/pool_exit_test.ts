@@ -25,7 +25,10 @@ function runScript(mode: string, limitMs = 10_000): Promise<Exit> {
     const child = spawn(command[0], [...command.slice(1), mode], {
       cwd: root.pathname,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...(globalThis as unknown as { process: { env: Record<string, string> } }).process.env, NO_COLOR: "1" },
+      env: {
+        ...(globalThis as unknown as { process: { env: Record<string, string> } }).process.env,
+        NO_COLOR: "1",
+      },
     });
     let stdout = "";
     let stderr = "";

@@ -4,7 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool, TaskError, WorkerCrashedError } from "../mod.ts";
-import { pool, rejection, sharedInts, tasksUrl, type Tasks, within } from "./fixtures/pool_helpers.ts";
+import {
+  pool,
+  rejection,
+  sharedInts,
+  type Tasks,
+  tasksUrl,
+  within,
+} from "./fixtures/pool_helpers.ts";
 
 // ——— task errors ———
 
@@ -50,7 +57,11 @@ for (const how of ["exit", "close"] as const) {
       assert.deepEqual(exited, [1]);
       const second = await p.run("threadId", undefined);
       assert.notEqual(second, first);
-      assert.deepEqual(await Promise.all([1, 2, 3].map((i) => p.run("add", { a: i, b: 1 }))), [2, 3, 4]);
+      assert.deepEqual(await Promise.all([1, 2, 3].map((i) => p.run("add", { a: i, b: 1 }))), [
+        2,
+        3,
+        4,
+      ]);
     } finally {
       await p.closeNow();
     }
@@ -83,8 +94,13 @@ test("a worker that exits in the middle of a batch loses none of the results it 
     const before = Array.from({ length: 10 }, (_, i) => p.run("echo", i));
     const exit = p.run("exitWorker", "exit");
     const after = Array.from({ length: 10 }, (_, i) => p.run("echo", 10 + i));
-    assert.ok((await within(rejection(exit), 10_000, "the crashed call")) instanceof WorkerCrashedError);
-    assert.deepEqual(await within(Promise.all([...before, ...after]), 10_000, "the echoes"), Array.from({ length: 20 }, (_, i) => i));
+    assert.ok(
+      (await within(rejection(exit), 10_000, "the crashed call")) instanceof WorkerCrashedError,
+    );
+    assert.deepEqual(
+      await within(Promise.all([...before, ...after]), 10_000, "the echoes"),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   } finally {
     await p.closeNow();
   }
@@ -96,7 +112,10 @@ test("with retries: 1 a task whose worker crashes on the first attempt resolves 
   p.on("workerExited", (e) => exited.push(e.workerId));
   try {
     const attempts = sharedInts();
-    assert.equal(await within(p.run("crashOnce", attempts, { retries: 1 }), 10_000, "the retried call"), "attempt 2");
+    assert.equal(
+      await within(p.run("crashOnce", attempts, { retries: 1 }), 10_000, "the retried call"),
+      "attempt 2",
+    );
     assert.equal(Atomics.load(attempts, 0), 2);
     assert.deepEqual(exited, [1]);
 
@@ -124,7 +143,10 @@ test("an uncaught error at a worker's top level crashes only its task: 50 queued
     const e = await within(rejection(crash), 10_000, "the crashed call");
     assert.ok(e instanceof WorkerCrashedError, String(e));
     assert.match(e.message, /uncaught/);
-    assert.deepEqual(await within(Promise.all(echoes), 10_000, "the echoes"), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      await within(Promise.all(echoes), 10_000, "the echoes"),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.equal(settled.size, 50);
     assert.ok([...settled.values()].every((n) => n === 1));
     assert.equal(exited.length, 1);
@@ -192,8 +214,14 @@ test("a result that cannot be cloned rejects with an error saying so, and the wo
 
 test("a task module that cannot be loaded rejects every call with 'Cannot load the task module'", async () => {
   const modules = [
-    { url: new URL("./fixtures/pool_faults/does_not_exist.ts", import.meta.url), why: /does_not_exist/ },
-    { url: new URL("./fixtures/pool_faults/throws_at_import.ts", import.meta.url), why: /refuses to load/ },
+    {
+      url: new URL("./fixtures/pool_faults/does_not_exist.ts", import.meta.url),
+      why: /does_not_exist/,
+    },
+    {
+      url: new URL("./fixtures/pool_faults/throws_at_import.ts", import.meta.url),
+      why: /refuses to load/,
+    },
   ];
   for (const { url, why } of modules) {
     const p = createPool<Tasks>(url, { maxWorkers: 1, minWorkers: 0, autotune: false });

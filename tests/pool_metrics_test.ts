@@ -10,8 +10,12 @@ const pool = (options: PoolOptions = {}) =>
 test("metrics() counts every task by name and stage, with success rate and throughput", async () => {
   const p = pool();
   try {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => p.run("add", { a: i, b: 1 }, { stage: "sum" })));
-    await Promise.all(Array.from({ length: 5 }, () => p.run("fail", "no", { stage: "sum" }).catch(() => {})));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => p.run("add", { a: i, b: 1 }, { stage: "sum" })),
+    );
+    await Promise.all(
+      Array.from({ length: 5 }, () => p.run("fail", "no", { stage: "sum" }).catch(() => {})),
+    );
     const m = p.metrics();
     const add = m.tasks.find((t) => t.name === "add")!;
     assert.equal(add.count, 30);
@@ -60,7 +64,10 @@ test("a pinned lane wins: a task pinned to the worker lane runs one at a time pe
     clearInterval(watch);
     // One running plus at most one waiting in the worker.
     assert.ok(most <= 2, `in flight reached ${most}`);
-    assert.throws(() => pool({ lanes: { sleep: "gpu" as "async" } }), /'lanes.sleep' must be one of "worker", "async"/);
+    assert.throws(
+      () => pool({ lanes: { sleep: "gpu" as "async" } }),
+      /'lanes.sleep' must be one of "worker", "async"/,
+    );
   } finally {
     await p.closeNow();
   }

@@ -63,7 +63,9 @@ test("lower priority numbers run first and FIFO holds within a priority", async 
     ]];
     await Promise.all([
       blocker,
-      ...calls.map(([id, priority]) => p.run("echo", id, { priority }).then((v) => order.push(v as string))),
+      ...calls.map(([id, priority]) =>
+        p.run("echo", id, { priority }).then((v) => order.push(v as string))
+      ),
     ]);
     assert.deepEqual(order, ["urgent", "high-1", "high-2", "low-1", "low-2"]);
   } finally {
@@ -219,7 +221,9 @@ test("maxTasksPerWorker recycles workers without losing or repeating a task", as
   try {
     const results = await Promise.all(Array.from({ length: 35 }, (_, i) => p.run("echo", i)));
     assert.deepEqual(results, Array.from({ length: 35 }, (_, i) => i));
-    const threads = new Set(await Promise.all(Array.from({ length: 5 }, () => p.run("threadId", undefined))));
+    const threads = new Set(
+      await Promise.all(Array.from({ length: 5 }, () => p.run("threadId", undefined))),
+    );
     assert.ok(exits.length >= 3, exits.join());
     assert.ok(exits.every((r) => r.startsWith("recycled after 10 tasks")), exits.join());
     assert.equal(threads.size, 1);
@@ -233,7 +237,10 @@ test("mode 'inline' runs tasks on the calling thread with the same API", async (
   try {
     assert.equal(await p.run("threadId", undefined), "main");
     assert.equal(await p.run("add", { a: 1, b: 1 }), 2);
-    await assert.rejects(p.run("fail", "inline failure"), { name: "RangeError", message: "inline failure" });
+    await assert.rejects(p.run("fail", "inline failure"), {
+      name: "RangeError",
+      message: "inline failure",
+    });
     const seen: unknown[] = [];
     await p.run("withProgress", 3, { onProgress: (v) => seen.push(v) });
     assert.deepEqual(seen, [1, 2, 3]);
@@ -280,11 +287,20 @@ test("run() after close() rejects with PoolClosedError", async () => {
 test("createPool validates options and names the bad one", () => {
   const cases: [PoolOptions, RegExp][] = [
     [{ maxWorkers: 0 }, /'maxWorkers' must be a positive integer: current value is 0/],
-    [{ maxWorkers: 2, minWorkers: 3 }, /'minWorkers' must be <= 'maxWorkers' \(2\): current value is 3/],
+    [
+      { maxWorkers: 2, minWorkers: 3 },
+      /'minWorkers' must be <= 'maxWorkers' \(2\): current value is 3/,
+    ],
     [{ concurrency: -1 }, /'concurrency' must be an integer from 1 to 2048: current value is -1/],
     [{ maxQueue: NaN }, /'maxQueue' must be a positive integer: current value is NaN/],
-    [{ workload: "gpu" as "cpu" }, /'workload' must be one of "cpu", "compile", "io": current value is "gpu"/],
-    [{ environment: "staging" as "ci" }, /'environment' must be one of "ci", "local", "production"/],
+    [
+      { workload: "gpu" as "cpu" },
+      /'workload' must be one of "cpu", "compile", "io": current value is "gpu"/,
+    ],
+    [
+      { environment: "staging" as "ci" },
+      /'environment' must be one of "ci", "local", "production"/,
+    ],
     [{ onFull: "drop" as "wait" }, /'onFull' must be one of "reject", "wait"/],
     [{ mode: "threads" as "inline" }, /'mode' must be one of "workers", "inline"/],
   ];
@@ -297,7 +313,10 @@ test("createPool validates options and names the bad one", () => {
 test("run() validates per-call options and names the task", async () => {
   const p = pool();
   try {
-    await assert.rejects(p.run("echo", 1, { timeoutMs: 0 }), /Cannot run task 'echo' as 'timeoutMs' must be a positive integer/);
+    await assert.rejects(
+      p.run("echo", 1, { timeoutMs: 0 }),
+      /Cannot run task 'echo' as 'timeoutMs' must be a positive integer/,
+    );
     await assert.rejects(p.run("echo", 1, { retries: -1 }), /'retries' must be an integer >= 0/);
     await assert.rejects(p.run("echo", 1, { priority: NaN }), /'priority' must be a finite number/);
   } finally {

@@ -14,8 +14,14 @@ test("assertInteger names the option, the rule and the value", () => {
 });
 
 test("assertNumber rejects NaN and out-of-range values", () => {
-  assert.throws(() => assertNumber("x", "f", NaN), /'f' must be a finite number: current value is NaN/);
-  assert.throws(() => assertNumber("x", "f", 2, { min: 0, max: 1 }), /from 0 to 1: current value is 2/);
+  assert.throws(
+    () => assertNumber("x", "f", NaN),
+    /'f' must be a finite number: current value is NaN/,
+  );
+  assert.throws(
+    () => assertNumber("x", "f", 2, { min: 0, max: 1 }),
+    /from 0 to 1: current value is 2/,
+  );
   assertNumber("x", "f", 0.5, { min: 0, max: 1 });
 });
 

@@ -21,10 +21,10 @@ import {
   DOZING,
   fitsMailbox,
   HANDED,
-  MB_PENDING,
-  MB_STATE,
   type MailboxViews,
   mailboxViews,
+  MB_PENDING,
+  MB_STATE,
   readRequest,
   writeReply,
 } from "../src/mailbox.ts";

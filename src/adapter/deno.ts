@@ -4,7 +4,11 @@ import type { ReadResult, RuntimeAdapter } from "./types.ts";
 // types) checks this file too without pulling in Deno's whole type library.
 interface DenoApi {
   version: { deno: string };
-  errors: { NotFound: ErrorConstructor; NotCapable: ErrorConstructor; PermissionDenied: ErrorConstructor };
+  errors: {
+    NotFound: ErrorConstructor;
+    NotCapable: ErrorConstructor;
+    PermissionDenied: ErrorConstructor;
+  };
   readTextFileSync(path: string): string;
   env: { get(name: string): string | undefined };
   systemMemoryInfo(): { total: number; available: number };
