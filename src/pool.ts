@@ -12,7 +12,8 @@ import type { MetricsSnapshot } from "./metrics_snapshot.ts";
 import type { PoolEventMap, PoolEventName } from "./pool_events.ts";
 import type { PoolOptions, ResolvedPoolOptions } from "./pool_options.ts";
 import type { RunOptions } from "./run_options.ts";
-import { type CloseOptions, type PoolStats, Scheduler } from "./scheduler.ts";
+import type { PoolStats } from "./pool_monitor.ts";
+import { type CloseOptions, Scheduler } from "./scheduler.ts";
 import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./task_types.ts";
 
 export type { CloseOptions, MapOptions, PoolStats, RunOptions };

@@ -13,7 +13,8 @@ import type { PoolDiagnostics } from "./diagnostics.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { abortError, PoolClosedError, QueueFullError, TaskError, TimeoutError } from "./errors.ts";
 import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
-import { probeWorkerHandoff, taskLoads, workerDiagnostics } from "./pool_inspection.ts";
+import { probeWorkerHandoff } from "./pool_inspection.ts";
+import { PoolMonitor, type PoolStats } from "./pool_monitor.ts";
 import { newTask } from "./task_factory.ts";
 import { InlineRunner } from "./inline_runner.ts";
 import { TaskSettler } from "./task_settler.ts";
@@ -28,7 +29,6 @@ import { type PoolEventMap, type PoolEventName, PoolEvents } from "./pool_events
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool_options.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "./protocol.ts";
 import type { RunOptions } from "./run_options.ts";
-import { runtime } from "./runtime.ts";
 import { shouldParallelize } from "./sizing.ts";
 import type { Task } from "./task.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
@@ -40,19 +40,6 @@ import { WorkerSet } from "./worker_set.ts";
 export interface CloseOptions {
   /** Stop waiting for the drain after this long and cancel the rest. @default {no deadline} */
   timeoutMs?: number;
-}
-
-/** Counters of a pool at one moment. */
-export interface PoolStats {
-  workers: number;
-  busyWorkers: number;
-  queueDepth: number;
-  inFlight: number;
-  concurrency: number;
-  targetWorkers: number;
-  completed: number;
-  failed: number;
-  busyMs: number;
 }
 
 type State = "open" | "closing" | "closed";
@@ -92,6 +79,7 @@ export class Scheduler {
   #settleBound = (task: Task, ok: boolean, value: unknown, busyMs?: number, runMs?: number) =>
     this.#settler.settle(task, ok, value, busyMs, runMs);
   #busyMs = 0;
+  #monitor: PoolMonitor;
 
   constructor(module: URL | string, options: PoolOptions = {}) {
     this.moduleUrl = resolveModuleUrl(module);
@@ -137,6 +125,16 @@ export class Scheduler {
         }
       },
     }, this.options);
+    this.#monitor = new PoolMonitor({
+      workers: this.#set,
+      settler: this.#settler,
+      recorder: this.#recorder,
+      queueSize: () => this.queueSize,
+      concurrency: () => this.#concurrency,
+      targetWorkers: () => this.#targetWorkers,
+      busyMs: () => this.#busyMs,
+      decisions: () => this.decisions,
+    });
     this.#dispatcher = new Dispatcher({
       queues: this.#queues,
       workers: this.#set,
@@ -277,33 +275,17 @@ export class Scheduler {
 
   /** Counters now: workers, busy workers, queue, in flight, totals. */
   stats(): PoolStats {
-    return {
-      workers: this.#set.list.length,
-      ...this.#set.load(),
-      queueDepth: this.queueSize,
-      concurrency: this.#concurrency,
-      targetWorkers: this.#targetWorkers,
-      completed: this.#settler.completed,
-      failed: this.#settler.failed,
-      busyMs: this.#busyMs,
-    };
+    return this.#monitor.stats();
   }
 
   /** See `Pool.metrics`. */
   metrics(): MetricsSnapshot {
-    return this.#snapshot(performance.now());
+    return this.#monitor.snapshot(performance.now());
   }
 
-  /** Each worker's state, current task and how long it has run, tasks done, memory. */
+  /** See `Pool.diagnostics`. */
   diagnostics(): PoolDiagnostics {
-    const now = performance.now();
-    return {
-      at: now,
-      runtime: `${runtime.key} ${runtime.version}`,
-      queueDepth: this.queueSize,
-      inFlight: this.#set.load().inFlight,
-      workers: this.#set.list.map((w) => workerDiagnostics(w, now)),
-    };
+    return this.#monitor.diagnostics(performance.now());
   }
 
   /** See `Pool.probeHandoff`. */
@@ -498,37 +480,9 @@ export class Scheduler {
 
   // ——— metrics and tuning ———
 
-  #snapshot(now: number): MetricsSnapshot {
-    const s = this.stats();
-    return this.#recorder.snapshot(
-      now,
-      {
-        workers: s.workers,
-        busyWorkers: s.busyWorkers,
-        idleWorkers: s.workers - s.busyWorkers,
-        queueDepth: s.queueDepth,
-        inFlight: s.inFlight,
-        capacity: Math.max(1, this.#set.live),
-      },
-      this.decisions,
-    );
-  }
-
   #tunable(): Tunable {
     return {
-      sample: (now: number) => {
-        const s = this.stats();
-        return {
-          workers: this.#set.live,
-          busyWorkers: s.busyWorkers,
-          concurrency: this.#concurrency,
-          inFlight: s.inFlight,
-          queueDepth: s.queueDepth,
-          completed: s.completed + s.failed,
-          busyMs: s.busyMs,
-          tasks: taskLoads(this.#snapshot(now)),
-        };
-      },
+      sample: (now: number) => this.#monitor.sample(now),
       apply: (target: { workers: number; concurrency: number }, lanes: Record<string, Lane>) => {
         // Tasks already queued follow their name, or a backlog would drain in the old lane.
         for (const [name, lane] of this.#lanes.route(lanes)) this.#queues.reroute(name, lane);
