@@ -51,7 +51,8 @@ export class Dispatcher {
 
   /** Schedules a turn: at once if a worker could start a task now, else a macrotask later. */
   schedule(): void {
-    this.#flusher.schedule(this.#starving());
+    // Called once per queued task: skip the scan over workers while a turn is already coming.
+    if (!this.#flusher.pending) this.#flusher.schedule(this.#starving());
   }
 
   /** Folds a batch of results into the per-lane means (an EMA weighted towards the latest). */

@@ -31,6 +31,11 @@ export class FlushScheduler {
     };
   }
 
+  /** True while a flush is scheduled and has not run. */
+  get pending(): boolean {
+    return this.#queued;
+  }
+
   /** Schedules one flush; calls while one is pending do nothing. */
   schedule(urgent: boolean): void {
     if (this.#queued) return;

@@ -41,6 +41,13 @@ const VIA_MESSAGE = 1;
  * must not doze while one is on its way: it would sit out its doze with work waiting.
  */
 export const MB_PENDING = 11;
+/**
+ * Int32 index the worker sets to 1 while it sleeps in Atomics.wait (not while it spins). The pool
+ * calls Atomics.notify, a system call, only then: a spinning worker sees the state change itself.
+ * The worker sets it before waiting and the pool reads it after changing the state; with
+ * sequentially consistent atomics one of them sees the other, so no wake-up is lost.
+ */
+export const MB_SLEEPING = 12;
 
 const HEADER_BYTES = 64;
 const F64_REQ_NUM = HEADER_BYTES / 8;

@@ -72,7 +72,7 @@ export class MetricsRecorder {
   #arrivalRate: RateWindow;
   #tasks = new Map<string, TaskStats>();
   #stages = new Map<string, Stage>();
-  #workers = new Map<string, WorkerSummary>();
+  #workers = new Map<string | number, WorkerSummary>();
   #queued = 0;
   #ok = 0;
   #failed = 0;
@@ -134,12 +134,15 @@ export class MetricsRecorder {
     this.#finishedRate.add(task.now);
     if (task.stage !== undefined) this.#addToStage(task.stage, task);
     if (task.workerId !== undefined) {
-      const id = String(task.workerId);
-      const w = this.#workers.get(id) ?? { workerId: id, tasks: 0, runMs: 0, busyMs: 0 };
+      // Keyed by the id as given (a number from the pool): no string per task on the hot path.
+      let w = this.#workers.get(task.workerId);
+      if (w === undefined) {
+        w = { workerId: String(task.workerId), tasks: 0, runMs: 0, busyMs: 0 };
+        this.#workers.set(task.workerId, w);
+      }
       w.tasks++;
       w.runMs += task.runMs;
       w.busyMs += task.busyMs;
-      this.#workers.set(id, w);
     }
   }
 
@@ -170,6 +173,7 @@ export class MetricsRecorder {
 
   /** Call when a worker exits, so the distribution check compares live workers only. */
   workerRetired(workerId: string | number): void {
+    this.#workers.delete(workerId);
     this.#workers.delete(String(workerId));
   }
 

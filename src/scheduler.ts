@@ -76,8 +76,14 @@ export class Scheduler {
   #inline: InlineRunner | undefined;
   #inlineBusy = false;
   #settler: TaskSettler;
-  #settleBound = (task: Task, ok: boolean, value: unknown, busyMs?: number, runMs?: number) =>
-    this.#settler.settle(task, ok, value, busyMs, runMs);
+  #settleBound = (
+    task: Task,
+    ok: boolean,
+    value: unknown,
+    busyMs?: number,
+    runMs?: number,
+    now?: number,
+  ): void => this.#settler.settle(task, ok, value, busyMs, runMs, now);
   #busyMs = 0;
   #monitor: PoolMonitor;
 

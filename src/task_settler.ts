@@ -33,14 +33,21 @@ export class TaskSettler {
 
   /**
    * Settles `task` unless it already is. `runMs` negative means "not measured by the worker": the
-   * time since it was sent (or 0 if never sent) stands in.
+   * time since it was sent (or 0 if never sent) stands in. `now` lets a batch of results share
+   * one clock reading.
    */
-  settle(task: Task, ok: boolean, value: unknown, busyMs = 0, runMs = -1): void {
+  settle(
+    task: Task,
+    ok: boolean,
+    value: unknown,
+    busyMs = 0,
+    runMs = -1,
+    now = performance.now(),
+  ): void {
     if (task.settled) return;
     task.settled = true;
     if (task.timer !== undefined) clearTimeout(task.timer);
     if (task.onAbort) task.signal!.removeEventListener("abort", task.onAbort);
-    const now = performance.now();
     const waitMs = task.sentAt ? task.sentAt - task.queuedAt : now - task.queuedAt;
     if (runMs < 0) runMs = task.sentAt ? now - task.sentAt : 0;
     this.recorder.taskFinished({

@@ -24,6 +24,7 @@ import {
   mailboxViews,
   MB_PENDING,
   MB_REPLY_SEQ,
+  MB_SLEEPING,
   MB_STATE,
   readReply,
   writeRequest,
@@ -218,9 +219,7 @@ export class WorkerHandle {
     if (this.state === "exited") return;
     this.state = "exited";
     const mb = this.#mailbox;
-    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
-      Atomics.notify(mb.i32, MB_STATE);
-    }
+    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) this.#notify(mb);
     this.#worker.terminate();
   }
 
@@ -242,9 +241,12 @@ export class WorkerHandle {
     const mb = this.#mailbox;
     if (mb === null) return;
     Atomics.add(mb.i32, MB_PENDING, 1);
-    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
-      Atomics.notify(mb.i32, MB_STATE);
-    }
+    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) this.#notify(mb);
+  }
+
+  /** Wakes the worker if it sleeps on its mailbox (see MB_SLEEPING); a spinning one needs nothing. */
+  #notify(mb: MailboxViews): void {
+    if (Atomics.load(mb.i32, MB_SLEEPING) === 1) Atomics.notify(mb.i32, MB_STATE);
   }
 
   /**
@@ -266,7 +268,7 @@ export class WorkerHandle {
       this.#freeSlots.push(slot);
       return false;
     }
-    Atomics.notify(mb.i32, MB_STATE);
+    this.#notify(mb);
     task.slot = slot;
     task.worker = this;
     this.inFlight.set(task.id, task);

@@ -37,6 +37,7 @@ export function applyResults(
   const counted: [number, number] = [0, 0];
   let busyMs = 0;
   let f = 0;
+  const now = performance.now();
   for (let i = 0; i < ids.length; i++) {
     const task = w.inFlight.get(ids[i]);
     const isError = failed !== null && failed[f] === i;

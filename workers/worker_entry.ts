@@ -24,6 +24,7 @@ import {
   type MailboxViews,
   mailboxViews,
   MB_PENDING,
+  MB_SLEEPING,
   MB_STATE,
   readRequest,
   writeReply,
@@ -96,7 +97,9 @@ function doze(): void {
       // within a few microseconds.
       const until = performance.now() + SPIN_MS;
       while (Atomics.load(state, MB_STATE) === DOZING && performance.now() < until) { /* spin */ }
+      Atomics.store(state, MB_SLEEPING, 1);
       Atomics.wait(state, MB_STATE, DOZING, DOZE_MS);
+      Atomics.store(state, MB_SLEEPING, 0);
     }
     // Leave the doze unless the pool handed us a task: compareExchange, because the pool may
     // hand one over in the same instant that our wait times out.
