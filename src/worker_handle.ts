@@ -24,7 +24,6 @@ import {
   mailboxViews,
   MB_PENDING,
   MB_REPLY_SEQ,
-  MB_SLEEPING,
   MB_STATE,
   readReply,
   writeRequest,
@@ -219,7 +218,8 @@ export class WorkerHandle {
     if (this.state === "exited") return;
     this.state = "exited";
     const mb = this.#mailbox;
-    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) this.#notify(mb);
+    // A dozing worker watches its mailbox, not its messages: send it back to its event loop.
+    if (mb) Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
     this.#worker.terminate();
   }
 
@@ -241,12 +241,7 @@ export class WorkerHandle {
     const mb = this.#mailbox;
     if (mb === null) return;
     Atomics.add(mb.i32, MB_PENDING, 1);
-    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) this.#notify(mb);
-  }
-
-  /** Wakes the worker if it sleeps on its mailbox (see MB_SLEEPING); a spinning one needs nothing. */
-  #notify(mb: MailboxViews): void {
-    if (Atomics.load(mb.i32, MB_SLEEPING) === 1) Atomics.notify(mb.i32, MB_STATE);
+    Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
   }
 
   /**
@@ -268,7 +263,6 @@ export class WorkerHandle {
       this.#freeSlots.push(slot);
       return false;
     }
-    this.#notify(mb);
     task.slot = slot;
     task.worker = this;
     this.inFlight.set(task.id, task);

@@ -24,7 +24,6 @@ import {
   type MailboxViews,
   mailboxViews,
   MB_PENDING,
-  MB_SLEEPING,
   MB_STATE,
   readRequest,
   writeReply,
@@ -69,17 +68,17 @@ let qHead = 0;
 let out: DoneBatch = emptyBatch();
 let mailbox: MailboxViews | null = null;
 
-// How long an idle worker waits on shared memory for the next task before it goes back to its
-// event loop. A caller that awaits one task and sends the next takes a few microseconds; 1 ms
-// covers that with room, and an Atomics.wait costs no CPU while it waits.
-const DOZE_MS = 1;
-// How long the doze spins before it sleeps (see doze()).
+// How long an idle worker watches its mailbox before it goes back to its event loop. A caller
+// that awaits one task and sends the next is back within a few microseconds. The worker spins
+// rather than sleeping in Atomics.wait: waking a sleeping thread costs ~30 µs on our VMs (and a
+// system call on the pool's side), more than a small task takes; once back in its event loop,
+// the worker is woken by the next message anyway.
 const SPIN_MS = 0.05;
 
 /**
- * The fast path (see src/mailbox.ts): with nothing to do, wait on the mailbox instead of the
- * event loop, and run what the pool hands over there. Returns when the wait times out, when the
- * pool wakes us because a message is coming, or when a handed task goes async.
+ * The fast path (see src/mailbox.ts): with nothing to do, watch the mailbox for SPIN_MS before
+ * returning to the event loop, and run what the pool hands over there. Returns when the watch
+ * ends, when a message is on its way, or when a handed task goes async.
  */
 function doze(): void {
   if (mailbox === null || tasks === null || running > 0 || qHead < qIds.length) return;
@@ -87,22 +86,19 @@ function doze(): void {
   const state = mailbox.i32;
   for (;;) {
     Atomics.store(state, MB_STATE, DOZING);
-    // A message posted before we said DOZING would not wake us (the pool only wakes dozers):
-    // check for one after saying it. One posted after is covered by the pool's wake-up.
+    // A message on its way must be read in the event loop: do not doze past it. One posted after
+    // we said DOZING flips the state to AWAKE (the pool does that on every post).
     if (Atomics.load(state, MB_PENDING) > 0) {
       if (Atomics.compareExchange(state, MB_STATE, DOZING, AWAKE) === DOZING) return;
     } else {
-      // Spin a little before sleeping: waking a sleeping thread costs ~30 µs on our VMs, more
-      // than a small task takes, and a caller that awaits one task and sends the next is back
-      // within a few microseconds.
       const until = performance.now() + SPIN_MS;
-      while (Atomics.load(state, MB_STATE) === DOZING && performance.now() < until) { /* spin */ }
-      Atomics.store(state, MB_SLEEPING, 1);
-      Atomics.wait(state, MB_STATE, DOZING, DOZE_MS);
-      Atomics.store(state, MB_SLEEPING, 0);
+      while (
+        Atomics.load(state, MB_STATE) === DOZING && Atomics.load(state, MB_PENDING) === 0 &&
+        performance.now() < until
+      ) { /* spin */ }
     }
     // Leave the doze unless the pool handed us a task: compareExchange, because the pool may
-    // hand one over in the same instant that our wait times out.
+    // hand one over in the same instant that our watch ends.
     if (Atomics.compareExchange(state, MB_STATE, DOZING, AWAKE) !== HANDED) return;
     const { id, slot, name, input } = readRequest(mailbox);
     Atomics.store(state, MB_STATE, AWAKE);
