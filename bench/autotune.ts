@@ -113,31 +113,48 @@ for (const task of WORKLOADS) {
   ]);
 }
 
-// Alternating load: compute, wait, compute, wait; count monitor intervals to re-tune.
+// Alternating load: compute, wait, compute, wait. A phase counts as re-tuned from the first
+// monitor interval whose throughput reaches 95 % of what the phase settles at (the mean of its
+// last second) and stays there; the last decision of the phase is shown as well, since the
+// climb may go on improving past that point.
 async function alternate(): Promise<string[][]> {
   const pool = createPool<Tasks>(tasksUrl, { maxQueue: 4096 });
   const interval = 250;
+  const phaseMs = flags.quick ? 2000 : 3000;
   const phases: Workload[] = ["compute", "wait", "compute", "wait"];
   const out: string[][] = [];
   const inFlight = new Set<Promise<unknown>>();
   for (const task of phases) {
     const switchedAt = performance.now();
     const decisionsBefore = pool.decisions.length;
-    const end = switchedAt + (flags.quick ? 2000 : 3000);
+    const end = switchedAt + phaseMs;
+    const buckets = new Array<number>(Math.ceil(phaseMs / interval)).fill(0);
     while (performance.now() < end) {
       // A shallow queue: the load switches when the phase does, not after a backlog drains.
       while (pool.queueSize < 128 && inFlight.size < 8192) {
-        const p: Promise<unknown> = pool.run(task, INPUT[task]).then(() => inFlight.delete(p));
+        const p: Promise<unknown> = pool.run(task, INPUT[task]).then(() => {
+          inFlight.delete(p);
+          const b = Math.floor((performance.now() - switchedAt) / interval);
+          if (b < buckets.length) buckets[b]++;
+        });
         inFlight.add(p);
       }
       await new Promise((r) => setTimeout(r, 5));
     }
+    const settled = buckets.slice(-4).reduce((a, b) => a + b, 0) / 4;
+    let retuned = buckets.length;
+    for (let b = buckets.length - 1; b >= 0 && buckets[b] >= 0.95 * settled; b--) retuned = b;
     const made = pool.decisions.slice(decisionsBefore);
-    // Re-tuned when the last shape change of the phase was made (probes that were reverted count).
     const last = made.at(-1);
-    const intervals = last ? Math.ceil((last.at - switchedAt) / interval) : 0;
+    const lastAt = last ? String(Math.ceil((last.at - switchedAt) / interval)) : "-";
     const s = pool.stats();
-    out.push([task, String(made.length), String(intervals), `${s.workers}×${s.concurrency}`]);
+    out.push([
+      task,
+      String(retuned + 1),
+      String(made.length),
+      lastAt,
+      `${s.workers}×${s.concurrency}`,
+    ]);
   }
   await pool.closeNow();
   await Promise.allSettled(inFlight);
