@@ -142,7 +142,8 @@ export function decide(
     if (s.decision) {
       decisions.push(s.decision);
       workers = s.workers;
-    } else if (interval !== undefined && !loadChanged) {
+    } else if (interval !== undefined && (!loadChanged || load.kind === "io")) {
+      // A load that just turned to waiting may jump at once: nothing it had is worth keeping.
       // Right after a load change there is no baseline yet; for waiting work the last interval
       // serves, so the jump to Little's law comes one interval sooner (a re-tune within 5).
       const baseline = steady.ms === 0 && load.kind === "io"

@@ -41,10 +41,10 @@ test("an I/O-bound batch reaches the best fixed shape's throughput within 5 inte
   const best = bestFixedRate(tasks.sleep, 2);
   const run = runPlant({ cores: 2, tasks, taskAt: () => "sleep", intervals: 40 });
   const first = run.steps.findIndex((s) => s.rate >= 0.95 * best);
-  // Routed at the first sample, Little's law probed at the next (the last interval as baseline).
-  assert.equal(first, 3);
+  // Routed at the first sample, Little's law probed as soon as the load reads as waiting.
+  assert.equal(first, 2);
   assert.ok(run.steps.slice(first).every((s) => s.rate >= 0.95 * best));
-  assert.equal(run.steps[3].concurrency, 512);
+  assert.equal(run.steps[2].concurrency, 512);
   assert.deepEqual(run.steps.at(-1)?.lanes, { sleep: "async" });
 });
 
@@ -115,7 +115,7 @@ test("decide keeps the last load while long tasks finish nothing in an interval"
 });
 
 test("decide reverts a probe when the load changes or goes away during it", () => {
-  const run = runPlant({ cores: 2, tasks, taskAt: () => "sleep", intervals: 2 });
+  const run = runPlant({ cores: 2, tasks, taskAt: () => "sleep", intervals: 1 });
   assert.ok(run.state.concurrencyClimb.probe, "a concurrency probe is under test");
   const counts = run.state.last!.counts;
   const base = {
