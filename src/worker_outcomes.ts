@@ -16,6 +16,7 @@ export type Settle = (
   value: unknown,
   busyMs?: number,
   runMs?: number,
+  now?: number,
 ) => void;
 
 /**
@@ -50,14 +51,8 @@ export function applyResults(
     runSum[task.lane] += run[i];
     counted[task.lane]++;
     task.worker = w; // for the metrics and events of settle
-    if (!isError) settle(task, true, values[i], busy[i], run[i]);
-    else {settle(
-        task,
-        false,
-        new TaskError(task.name, values[i] as SerializedError),
-        busy[i],
-        run[i],
-      );}
+    const value = isError ? new TaskError(task.name, values[i] as SerializedError) : values[i];
+    settle(task, !isError, value, busy[i], run[i], now);
     task.worker = null;
   }
   return { counted, runSum, busyMs };
