@@ -19,7 +19,7 @@ import { newTask } from "./task_factory.ts";
 import { InlineRunner } from "./inline_runner.ts";
 import { TaskSettler } from "./task_settler.ts";
 import { Room } from "./room.ts";
-import { applyResults, recoverTasks } from "./worker_outcomes.ts";
+import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { ASYNC_LANE, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
 import { LaneTable } from "./lane_table.ts";
 import { type MapOptions, mapTasks } from "./map_tasks.ts";
@@ -76,14 +76,8 @@ export class Scheduler {
   #inline: InlineRunner | undefined;
   #inlineBusy = false;
   #settler: TaskSettler;
-  #settleBound = (
-    task: Task,
-    ok: boolean,
-    value: unknown,
-    busyMs?: number,
-    runMs?: number,
-    now?: number,
-  ): void => this.#settler.settle(task, ok, value, busyMs, runMs, now);
+  #settleBound: Settle = (task, ok, value, busyMs, runMs, now) =>
+    this.#settler.settle(task, ok, value, busyMs, runMs, now);
   #busyMs = 0;
   #monitor: PoolMonitor;
 
