@@ -75,15 +75,8 @@ export interface MetricsSnapshot {
   /** Clock time the recorder was created. */
   startedAt: number;
   elapsedMs: number;
-  pool: {
-    workers: number;
-    busyWorkers: number;
-    idleWorkers: number;
-    queueDepth: number;
-    inFlight: number;
-    capacity: number;
-    cpu: number | null;
-  };
+  /** The gauges as reported, with `cpu` null when unknown. */
+  pool: Required<Omit<PoolGauges, "cpu">> & { cpu: number | null };
   queued: number;
   finished: number;
   ok: number;
