@@ -26,6 +26,12 @@ export interface InlineOutcome {
  */
 export class InlineRunner {
   #module: Promise<Record<string, unknown>> | undefined;
+  #busy = false;
+
+  /** True while a queued task runs (see `pump`). */
+  get busy(): boolean {
+    return this.#busy;
+  }
 
   constructor(readonly moduleUrl: string) {}
 
@@ -79,5 +85,20 @@ export class InlineRunner {
     } finally {
       task.signal?.removeEventListener("abort", cancel);
     }
+  }
+
+  /**
+   * Runs the next queued task (from `next`) unless one is already running, and reports it to
+   * `done`: one at a time, as the seed's SEQUENTIAL strategy runs them.
+   */
+  pump(next: () => Task | undefined, done: (task: Task, out: InlineOutcome) => void): void {
+    if (this.#busy) return;
+    const task = next();
+    if (task === undefined) return;
+    this.#busy = true;
+    this.runTask(task).then((out) => {
+      this.#busy = false;
+      done(task, out);
+    });
   }
 }

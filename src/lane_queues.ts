@@ -59,6 +59,11 @@ export class LaneQueues {
     return this.lanes[task.lane].remove(task);
   }
 
+  /** Takes the next task, worker lane first (inline mode runs both lanes on one thread). */
+  shift(): Task | undefined {
+    return this.lanes[0].shift() ?? this.lanes[1].shift();
+  }
+
   /** Moves the queued tasks named `name` to `lane`, keeping their order. */
   reroute(name: string, lane: LaneIndex): void {
     const from = this.lanes[lane === WORKER_LANE ? ASYNC_LANE : WORKER_LANE];

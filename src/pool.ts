@@ -7,11 +7,12 @@
 import type { Decision } from "./controller_state.ts";
 import type { PoolDiagnostics } from "./diagnostics.ts";
 import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
-import type { MapOptions } from "./map_tasks.ts";
+import { type MapOptions, mapTasks } from "./map_tasks.ts";
 import type { MetricsSnapshot } from "./metrics_snapshot.ts";
 import type { PoolEventMap, PoolEventName } from "./pool_events.ts";
 import type { PoolOptions, ResolvedPoolOptions } from "./pool_options.ts";
 import type { RunOptions } from "./run_options.ts";
+import { shouldParallelize } from "./sizing.ts";
 import type { PoolStats } from "./pool_monitor.ts";
 import { type CloseOptions, Scheduler } from "./scheduler.ts";
 import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./task_types.ts";
@@ -97,9 +98,15 @@ export class Pool<M = AnyTaskModule> {
     inputs: Iterable<TaskInput<M, K>>,
     options: MapOptions<TaskInput<M, K>> = {},
   ): Promise<TaskResult<M, K>[]> {
-    return this.#core.map(name, inputs, options as MapOptions<unknown>) as Promise<
-      TaskResult<M, K>[]
-    >;
+    const core = this.#core;
+    const { workload, environment } = core.options;
+    const host = {
+      run: (n: string, input: unknown, o: RunOptions) => core.run(n, input, o),
+      whenRoom: () => core.whenRoom(),
+      isSmallBatch: (count: number) => !shouldParallelize(count, { workload, environment }),
+      inlineRunner: () => core.inlineRunner(),
+    };
+    return mapTasks(host, name, inputs, options) as Promise<TaskResult<M, K>[]>;
   }
 
   /** Resolves when the queue has room for one more task (at once if it has). */
@@ -130,7 +137,7 @@ export class Pool<M = AnyTaskModule> {
 
   /** Counters now: workers, busy workers, queue, in flight, concurrency, totals. */
   stats(): PoolStats {
-    return this.#core.stats();
+    return this.#core.monitor.stats();
   }
 
   /**
@@ -139,12 +146,12 @@ export class Pool<M = AnyTaskModule> {
    * `formatReport`, `findBottlenecks`, `checkSla` or `exportRun`.
    */
   metrics(): MetricsSnapshot {
-    return this.#core.metrics();
+    return this.#core.monitor.snapshot(performance.now());
   }
 
   /** Each worker's state, current task and how long it has run, tasks done. */
   diagnostics(): PoolDiagnostics {
-    return this.#core.diagnostics();
+    return this.#core.monitor.diagnostics(performance.now());
   }
 
   /** Times the hand-off of payloads to a worker and back by size: clone, transfer, shared memory. */

@@ -7,33 +7,35 @@
  * @module
  */
 import { Autotuner, type Tunable } from "./autotuner.ts";
+import { Closing } from "./closing.ts";
 import type { Lane } from "./controller_options.ts";
 import type { Decision } from "./controller_state.ts";
-import type { PoolDiagnostics } from "./diagnostics.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { abortError, PoolClosedError, QueueFullError, TaskError, TimeoutError } from "./errors.ts";
+import { PoolClosedError, QueueFullError, TaskError } from "./errors.ts";
 import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
-import { probeWorkerHandoff } from "./pool_inspection.ts";
-import { PoolMonitor, type PoolStats } from "./pool_monitor.ts";
-import { newTask } from "./task_factory.ts";
 import { InlineRunner } from "./inline_runner.ts";
-import { TaskSettler } from "./task_settler.ts";
-import { Room } from "./room.ts";
-import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { ASYNC_LANE, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
 import { LaneTable } from "./lane_table.ts";
-import { type MapOptions, mapTasks } from "./map_tasks.ts";
 import { MetricsRecorder } from "./metrics_recorder.ts";
-import type { MetricsSnapshot } from "./metrics_snapshot.ts";
 import { type PoolEventMap, type PoolEventName, PoolEvents } from "./pool_events.ts";
-import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from "./pool_options.ts";
+import { probeWorkerHandoff } from "./pool_inspection.ts";
+import { PoolMonitor } from "./pool_monitor.ts";
+import {
+  poolControllerOptions,
+  type PoolOptions,
+  type ResolvedPoolOptions,
+  resolvePoolOptions,
+} from "./pool_options.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "./protocol.ts";
+import { Room } from "./room.ts";
 import type { RunOptions } from "./run_options.ts";
-import { shouldParallelize } from "./sizing.ts";
 import type { Task } from "./task.ts";
+import { newTask } from "./task_factory.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
+import { TaskSettler } from "./task_settler.ts";
 import { assertInteger } from "./validate.ts";
 import type { WorkerEvents, WorkerHandle } from "./worker_handle.ts";
+import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { WorkerSet } from "./worker_set.ts";
 
 /** Options of `close()`. */
@@ -41,8 +43,6 @@ export interface CloseOptions {
   /** Stop waiting for the drain after this long and cancel the rest. @default {no deadline} */
   timeoutMs?: number;
 }
-
-type State = "open" | "closing" | "closed";
 
 /**
  * The untyped engine of a pool (see `Pool` for the documented API).
@@ -58,7 +58,7 @@ export class Scheduler {
   readonly moduleUrl: string;
   /** The options in force, defaults applied. */
   readonly options: ResolvedPoolOptions;
-  #state: State = "open";
+  #closing = new Closing();
   #queues = new LaneQueues();
   #room: Room;
   #set: WorkerSet;
@@ -70,16 +70,13 @@ export class Scheduler {
   #targetWorkers: number;
   #concurrency: number;
   #lanes: LaneTable;
-  #graceTimers = new Set<ReturnType<typeof setTimeout>>();
-  #closeWaiters: (() => void)[] = [];
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #inline: InlineRunner | undefined;
-  #inlineBusy = false;
   #settler: TaskSettler;
   #settleBound: Settle = (task, ok, value, busyMs, runMs, now) =>
     this.#settler.settle(task, ok, value, busyMs, runMs, now);
   #busyMs = 0;
-  #monitor: PoolMonitor;
+  /** Read-only views: counters, metrics snapshot, diagnostics. */
+  readonly monitor: PoolMonitor;
 
   constructor(module: URL | string, options: PoolOptions = {}) {
     this.moduleUrl = resolveModuleUrl(module);
@@ -95,15 +92,11 @@ export class Scheduler {
     this.#room = new Room(this.options.maxQueue, () => this.#queues.size);
     if (this.options.mode === "inline") this.#inline = new InlineRunner(this.moduleUrl);
     else if (this.options.autotune) {
-      this.#tuner = new Autotuner(this.#tunable(), this.options.cores, {
-        minWorkers: Math.max(1, this.options.minWorkers),
-        maxWorkers: this.options.maxWorkers,
-        // Twice the policy's own default: measured on Bun, 2 workers × 1,024 timers in flight
-        // ran 87k tasks/s against 47k at 2 × 512; the climb keeps it only where it pays.
-        maxConcurrency: 1024,
-        pinnedLanes: this.options.lanes,
-        ...this.options.autotune,
-      });
+      this.#tuner = new Autotuner(
+        this.#tunable(),
+        this.options.cores,
+        poolControllerOptions(this.options),
+      );
     }
     const workerEvents: WorkerEvents = {
       ready: () => this.#scheduleFlush(),
@@ -125,7 +118,7 @@ export class Scheduler {
         }
       },
     }, this.options);
-    this.#monitor = new PoolMonitor({
+    this.monitor = new PoolMonitor({
       workers: this.#set,
       settler: this.#settler,
       recorder: this.#recorder,
@@ -142,7 +135,7 @@ export class Scheduler {
       targetWorkers: () => this.#targetWorkers,
       concurrency: () => this.#concurrency,
       intercept: () => {
-        if (this.#state === "closed") return true;
+        if (this.#closing.state === "closed") return true;
         if (this.options.mode !== "inline") return false;
         this.#pumpInline();
         return true;
@@ -177,8 +170,10 @@ export class Scheduler {
   /** See `Pool.run`. */
   run(name: string, input: unknown, options: RunOptions = {}): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.#state !== "open") {
-        reject(new PoolClosedError(`Cannot run task '${name}' as the pool is ${this.#state}`));
+      if (this.#closing.state !== "open") {
+        reject(
+          new PoolClosedError(`Cannot run task '${name}' as the pool is ${this.#closing.state}`),
+        );
         return;
       }
       const task = this.#createTask(name, input, options, resolve, reject);
@@ -195,61 +190,31 @@ export class Scheduler {
     });
   }
 
-  /** See `Pool.map`. */
-  map(
-    name: string,
-    inputs: Iterable<unknown>,
-    options: MapOptions<unknown> = {},
-  ): Promise<unknown[]> {
-    return mapTasks(
-      {
-        run: (n, input, o) => this.run(n, input, o),
-        whenRoom: () => this.whenRoom(),
-        isSmallBatch: (count) =>
-          !shouldParallelize(count, {
-            workload: this.options.workload,
-            environment: this.options.environment,
-          }),
-        inlineRunner: () => (this.#inline ??= new InlineRunner(this.moduleUrl)),
-      },
-      name,
-      inputs,
-      options,
-    );
+  /** The runner for tasks on this thread (inline mode, and batches too small to hand off). */
+  inlineRunner(): InlineRunner {
+    return this.#inline ??= new InlineRunner(this.moduleUrl);
   }
 
   /** Resolves when the queue has room for one more task (at once if it has). */
   whenRoom(): Promise<void> {
-    return this.#state === "open" ? this.#room.whenRoom() : Promise.resolve();
+    return this.#closing.state === "open" ? this.#room.whenRoom() : Promise.resolve();
   }
 
   /** See `Pool.close`. */
   close(options: CloseOptions = {}): Promise<void> {
-    if (options.timeoutMs !== undefined) {
-      assertInteger("close pool", "timeoutMs", options.timeoutMs, { min: 0 });
-    }
-    if (this.#state === "closed") return Promise.resolve();
-    const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
-    if (this.#state === "open") {
-      this.#state = "closing";
-      this.#room.release();
-      if (options.timeoutMs !== undefined) {
-        this.#closeTimer = setTimeout(
-          () =>
-            this.#shutdown(
-              `the close deadline of ${options.timeoutMs} ms passed before the task finished`,
-            ),
-          options.timeoutMs,
-        );
-      }
-    }
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) assertInteger("close pool", "timeoutMs", timeoutMs, { min: 0 });
+    const done = this.#closing.wait();
+    const deadline = (ms: number) =>
+      this.#shutdown(`the close deadline of ${ms} ms passed before the task finished`);
+    if (this.#closing.begin(timeoutMs, deadline)) this.#room.release();
     this.#maybeFinishClose();
     return done;
   }
 
   /** Ends the pool now: queued and running tasks reject with `PoolClosedError`. */
   closeNow(): Promise<void> {
-    if (this.#state !== "closed") this.#shutdown("the pool was closed with closeNow()");
+    if (this.#closing.state !== "closed") this.#shutdown("the pool was closed with closeNow()");
     return Promise.resolve();
   }
 
@@ -262,35 +227,13 @@ export class Scheduler {
       this.#concurrency = concurrency;
       for (const w of this.#set.list) w.setConcurrency(concurrency);
     }
-    let surplus = this.#set.live - workers;
-    for (const w of [...this.#set.list]) {
-      if (surplus <= 0) break;
-      if (w.state !== "retiring" && w.state !== "exited") {
-        this.#retire(w, "the pool shrank");
-        surplus--;
-      }
-    }
-    this.#scheduleFlush();
-  }
-
-  /** Counters now: workers, busy workers, queue, in flight, totals. */
-  stats(): PoolStats {
-    return this.#monitor.stats();
-  }
-
-  /** See `Pool.metrics`. */
-  metrics(): MetricsSnapshot {
-    return this.#monitor.snapshot(performance.now());
-  }
-
-  /** See `Pool.diagnostics`. */
-  diagnostics(): PoolDiagnostics {
-    return this.#monitor.diagnostics(performance.now());
+    this.#set.shrinkTo(workers, "the pool shrank");
+    this.#scheduleFlush(); // a busy retiring worker's replacement may start now
   }
 
   /** See `Pool.probeHandoff`. */
   probeHandoff(options: HandoffProbeOptions = {}): Promise<HandoffRow[]> {
-    if (this.#state !== "open") {
+    if (this.#closing.state !== "open") {
       return Promise.reject(new PoolClosedError("Cannot probe the hand-off as the pool is closed"));
     }
     return probeWorkerHandoff(
@@ -308,37 +251,13 @@ export class Scheduler {
     resolve: (v: unknown) => void,
     reject: (e: unknown) => void,
   ): Task | undefined {
-    let task: Task;
+    const handlers = { resolve, reject, cancel: this.#cancelBound };
     try {
-      task = newTask(
-        this.#nextTaskId++,
-        name,
-        input,
-        options,
-        this.#lanes.laneOf(name),
-        resolve,
-        reject,
-      );
+      return newTask(this.#nextTaskId++, name, input, options, this.#lanes.laneOf(name), handlers);
     } catch (error) {
       reject(error);
       return undefined;
     }
-    const { signal, timeoutMs } = task;
-    if (signal?.aborted) {
-      reject(abortError(signal));
-      return undefined;
-    }
-    if (timeoutMs !== undefined) {
-      task.timer = setTimeout(
-        () => this.#cancel(task, new TimeoutError(name, timeoutMs)),
-        timeoutMs,
-      );
-    }
-    if (signal) {
-      task.onAbort = () => this.#cancel(task, abortError(signal));
-      signal.addEventListener("abort", task.onAbort, { once: true });
-    }
-    return task;
   }
 
   #enqueue(task: Task): void {
@@ -368,22 +287,14 @@ export class Scheduler {
     }
     this.#settle(task, false, error);
     w.cancel(task, serializeError(error));
-    // A task that ignores cancellation would hold its worker forever: after the grace period,
-    // replace the worker. (On Deno a thread spinning in a loop survives terminate(); see README.)
-    const timer = setTimeout(() => {
-      this.#graceTimers.delete(timer);
-      // A task still waiting in the worker (behind a busy task, or in a worker still starting)
-      // will see its cancelled flag when its turn comes and never run: killing the worker then
-      // would only fail the innocent task running there.
-      if (task.worker === w && w.inFlight.has(task.id) && w.started(task)) {
-        this.#kill(
-          w,
-          `task '${task.name}' did not stop within ${this.options.cancelGraceMs} ms of being cancelled`,
-        );
-      }
-    }, this.options.cancelGraceMs);
-    this.#graceTimers.add(timer);
+    // On Deno a thread spinning in a loop survives terminate(); see the README.
+    const grace = this.options.cancelGraceMs;
+    this.#set.watchCancelled(w, task, grace, () => {
+      this.#kill(w, `task '${task.name}' did not stop within ${grace} ms of being cancelled`);
+    });
   }
+
+  #cancelBound = (task: Task, error: Error): void => this.#cancel(task, error);
 
   // ——— dispatch ———
 
@@ -413,16 +324,10 @@ export class Scheduler {
 
   /** Inline mode: one task at a time on this thread, in queue order. */
   #pumpInline(): void {
-    if (this.#inlineBusy) return;
-    const task = this.#queues.lanes[WORKER_LANE].shift() ?? this.#queues.lanes[ASYNC_LANE].shift();
-    if (task) {
-      this.#inlineBusy = true;
-      this.#inline!.runTask(task).then((out) => {
-        this.#inlineBusy = false;
-        this.#settle(task, out.ok, out.value, out.busyMs, out.runMs);
-        this.#scheduleFlush();
-      });
-    }
+    this.#inline!.pump(() => this.#queues.shift(), (task, out) => {
+      this.#settle(task, out.ok, out.value, out.busyMs, out.runMs);
+      this.#scheduleFlush();
+    });
     this.#admitWaiters();
     this.#maybeFinishClose();
   }
@@ -441,7 +346,7 @@ export class Scheduler {
     if (w.inFlight.size === 0) {
       w.idleSince = performance.now();
       if (w.state === "retiring") this.#set.end(w, w.retireReason);
-      else if (this.#state === "open") this.#set.armIdleTimer();
+      else if (this.#closing.state === "open") this.#set.armIdleTimer();
     }
     if (this.#queues.size > 0) this.#scheduleFlush();
     this.#maybeFinishClose();
@@ -464,7 +369,7 @@ export class Scheduler {
     this.#set.remove(w, reason);
     for (let i = requeue.length - 1; i >= 0; i--) this.#queues.unshift(requeue[i]);
     // A replacement starts when there is work for it (the flush spawns it), not before.
-    if (this.#state !== "closed") this.#scheduleFlush();
+    if (this.#closing.state !== "closed") this.#scheduleFlush();
     this.#maybeFinishClose();
   }
 
@@ -482,7 +387,7 @@ export class Scheduler {
 
   #tunable(): Tunable {
     return {
-      sample: (now: number) => this.#monitor.sample(now),
+      sample: (now: number) => this.monitor.sample(now),
       apply: (target: { workers: number; concurrency: number }, lanes: Record<string, Lane>) => {
         // Tasks already queued follow their name, or a backlog would drain in the old lane.
         for (const [name, lane] of this.#lanes.route(lanes)) this.#queues.reroute(name, lane);
@@ -497,36 +402,29 @@ export class Scheduler {
   // ——— closing ———
 
   #maybeFinishClose(): void {
-    if (this.#state !== "closing") return;
-    if (this.#queues.size > 0 || this.#room.waiting > 0 || this.#inlineBusy) return;
+    if (this.#closing.state !== "closing") return;
+    if (this.#queues.size > 0 || this.#room.waiting > 0 || this.#inline?.busy) return;
     for (const w of this.#set.list) if (w.inFlight.size > 0) return;
     this.#shutdown("");
   }
 
   #shutdown(reason: string): void {
-    this.#state = "closed";
     const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
+    this.#closing.state = "closed";
     for (const task of [...this.#room.drain(), ...this.#queues.drain()]) {
       this.#settle(task, false, error());
     }
-    for (const w of [...this.#set.list]) {
-      for (const task of w.inFlight.values()) {
-        const e = error();
-        this.#settle(task, false, e);
-        // Deno's terminate() cannot stop a thread spinning in a loop, and that thread keeps the
-        // process alive: raise the cancelled flag first, so a task checking shouldStop() ends.
-        w.cancel(task, serializeError(e));
-      }
-      w.inFlight.clear();
-      this.#set.end(w, "the pool closed");
-    }
+    this.#set.endAll((task, w) => {
+      const e = error();
+      this.#settle(task, false, e);
+      // Deno's terminate() cannot stop a thread spinning in a loop, and that thread keeps the
+      // process alive: raise the cancelled flag first, so a task checking shouldStop() ends.
+      w.cancel(task, serializeError(e));
+    });
     this.#tuner?.stop();
     this.#set.stop();
-    clearTimeout(this.#closeTimer);
     this.#dispatcher.close();
-    for (const t of this.#graceTimers) clearTimeout(t);
-    this.#graceTimers.clear();
     this.#room.release();
-    for (const resolve of this.#closeWaiters.splice(0)) resolve();
+    this.#closing.finish();
   }
 }

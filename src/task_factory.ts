@@ -1,23 +1,34 @@
 /**
  * Turning a `run()` call into a task record: validating the per-call options (errors name the task
- * and the option) and filling the record the pool tracks until the task settles.
+ * and the option), filling the record the pool tracks until the task settles, and arming its
+ * timeout and abort signal.
  *
  * @module
  */
+import { abortError, TimeoutError } from "./errors.ts";
 import type { LaneIndex } from "./lane_queues.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { Task } from "./task.ts";
 import { checkCloneable } from "./task_input.ts";
 import { assertInteger } from "./validate.ts";
 
+/** Where a task's outcome goes, and who cancels it when its timeout or signal fires. */
+export interface TaskHandlers {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  cancel: (task: Task, error: Error) => void;
+}
+
 /**
- * Validates a call and returns its task record; throws `TypeError`/`RangeError` for a bad call.
- * Timers and abort listeners are the pool's to attach.
+ * Validates a call and returns its task record, armed: its `timeoutMs` timer and its signal's
+ * abort listener call `handlers.cancel`. Throws `TypeError`/`RangeError` for a bad call, and the
+ * signal's `AbortError` when it is already aborted.
  *
  * @example
  * ```ts
  * import { newTask } from "./task_factory.ts";
- * const task = newTask(1, "render", { title: "Hi" }, { priority: 2 }, 0, () => {}, () => {});
+ * const handlers = { resolve: () => {}, reject: () => {}, cancel: () => {} };
+ * const task = newTask(1, "render", { title: "Hi" }, { priority: 2 }, 0, handlers);
  * console.log(task.priority, task.lane); // 2 0
  * ```
  */
@@ -27,8 +38,7 @@ export function newTask(
   input: unknown,
   options: RunOptions,
   lane: LaneIndex,
-  resolve: (value: unknown) => void,
-  reject: (error: unknown) => void,
+  handlers: TaskHandlers,
 ): Task {
   const { priority = 0, timeoutMs, signal, transfer, retries = 0, onProgress, stage } = options;
   if (typeof name !== "string") {
@@ -53,7 +63,8 @@ export function newTask(
     );
   }
   checkCloneable(name, input);
-  return {
+  if (signal?.aborted) throw abortError(signal);
+  const task: Task = {
     id,
     name,
     input,
@@ -65,8 +76,8 @@ export function newTask(
     signal,
     timeoutMs,
     retriesLeft: retries,
-    resolve,
-    reject,
+    resolve: handlers.resolve,
+    reject: handlers.reject,
     queuedAt: performance.now(),
     sentAt: 0,
     worker: null,
@@ -75,4 +86,15 @@ export function newTask(
     timer: undefined,
     onAbort: undefined,
   };
+  if (timeoutMs !== undefined) {
+    task.timer = setTimeout(
+      () => handlers.cancel(task, new TimeoutError(name, timeoutMs)),
+      timeoutMs,
+    );
+  }
+  if (signal) {
+    task.onAbort = () => handlers.cancel(task, abortError(signal));
+    signal.addEventListener("abort", task.onAbort, { once: true });
+  }
+  return task;
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Task } from "./task.ts";
 import { type WorkerEvents, WorkerHandle } from "./worker_handle.ts";
 
 /** What the set tells its pool. */
@@ -27,6 +28,7 @@ export class WorkerSet {
   readonly list: WorkerHandle[] = [];
   #nextId = 1;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #graceTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     readonly moduleUrl: string,
@@ -70,6 +72,18 @@ export class WorkerSet {
     return true;
   }
 
+  /** Retires the oldest workers that take tasks until at most `workers` do. */
+  shrinkTo(workers: number, reason: string): void {
+    let surplus = this.live - workers;
+    for (const w of [...this.list]) {
+      if (surplus <= 0) break;
+      if (w.taking) {
+        this.retire(w, reason);
+        surplus--;
+      }
+    }
+  }
+
   /** Terminates `w` and forgets it. */
   end(w: WorkerHandle, reason: string): void {
     w.terminate();
@@ -82,6 +96,15 @@ export class WorkerSet {
     if (i < 0) return;
     this.list.splice(i, 1);
     this.hooks.removed(w, reason);
+  }
+
+  /** Ends every worker (the pool closed), after handing each task still in one to `each`. */
+  endAll(each: (task: Task, w: WorkerHandle) => void): void {
+    for (const w of [...this.list]) {
+      for (const task of w.inFlight.values()) each(task, w);
+      w.inFlight.clear();
+      this.end(w, "the pool closed");
+    }
   }
 
   /** Ends workers idle for `idleTimeoutMs`, keeping `minWorkers`; one timer for the whole set. */
@@ -104,9 +127,25 @@ export class WorkerSet {
     }, idleTimeoutMs);
   }
 
-  /** Clears the idle timer (the pool closed). */
+  /**
+   * After `graceMs`, calls `stuck` if the cancelled `task` is still running in `w`: a task that
+   * ignores cancellation would hold its worker forever. A task still waiting in the worker
+   * (behind a busy one, or in a worker still starting) will see its cancelled flag when its turn
+   * comes and never run: replacing the worker then would only fail the innocent task running there.
+   */
+  watchCancelled(w: WorkerHandle, task: Task, graceMs: number, stuck: () => void): void {
+    const timer = setTimeout(() => {
+      this.#graceTimers.delete(timer);
+      if (task.worker === w && w.inFlight.has(task.id) && w.started(task)) stuck();
+    }, graceMs);
+    this.#graceTimers.add(timer);
+  }
+
+  /** Clears the idle timer and the grace timers (the pool closed). */
   stop(): void {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
+    for (const timer of this.#graceTimers) clearTimeout(timer);
+    this.#graceTimers.clear();
   }
 }
