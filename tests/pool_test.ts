@@ -323,3 +323,41 @@ test("run() validates per-call options and names the task", async () => {
     await p.closeNow();
   }
 });
+
+test("an autotuned pool gives the controller its worker bounds, its lane pins and 1,024 per worker", async () => {
+  const { poolControllerOptions, resolvePoolOptions } = await import("../src/pool_options.ts");
+  const o = poolControllerOptions(
+    resolvePoolOptions({ minWorkers: 0, maxWorkers: 3, lanes: { fetch: "async" } }),
+  );
+  assert.deepEqual(o, {
+    minWorkers: 1,
+    maxWorkers: 3,
+    maxConcurrency: 1024,
+    pinnedLanes: { fetch: "async" },
+  });
+  const mine = poolControllerOptions(resolvePoolOptions({ autotune: { maxConcurrency: 64 } }));
+  assert.equal(mine.maxConcurrency, 64, "the user's controller options win");
+});
+
+test("resize() retires surplus workers and the pool keeps serving at the new size", async () => {
+  const p = pool({ minWorkers: 0, maxWorkers: 3 });
+  const exits: string[] = [];
+  p.on("workerExited", (e) => exits.push(e.reason));
+  try {
+    await Promise.all(Array.from({ length: 30 }, () => p.run("spin", 2)));
+    assert.equal(p.workerCount, 3);
+    p.resize(1);
+    await p.run("echo", 0);
+    assert.equal(p.workerCount, 1);
+    assert.deepEqual(exits, ["the pool shrank", "the pool shrank"]);
+    assert.deepEqual(await Promise.all(Array.from({ length: 5 }, (_, i) => p.run("echo", i))), [
+      0,
+      1,
+      2,
+      3,
+      4,
+    ]);
+  } finally {
+    await p.closeNow();
+  }
+});
