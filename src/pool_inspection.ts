@@ -33,7 +33,11 @@ export function workerDiagnostics(w: WorkerHandle, now: number): WorkerDiagnosti
   }
   return {
     id: w.id,
-    state: w.state === "ready" ? (w.inFlight.size > 0 ? "busy" : "idle") : w.state,
+    state: w.state === "ready"
+      ? (w.inFlight.size > 0 ? "busy" : "idle")
+      : w.state === "dying"
+      ? "exited"
+      : w.state,
     currentTask: oldest?.name ?? null,
     runningMs: oldest ? now - oldest.sentAt : null,
     tasksDone: w.completed,

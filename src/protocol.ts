@@ -62,19 +62,77 @@ export type FromWorker =
   | DoneBatch
   | { t: "progress"; id: number; value: unknown }
   | { t: "echo"; payload: unknown }
-  | { t: "exit"; reason: string };
+  | ExitNotice;
+
+/**
+ * A worker's last word as it ends (it called `process.exit()` or `self.close()`, or an uncaught
+ * error is ending it). It is the last message the worker sends, so when it arrives every result
+ * the worker sent before it has arrived too, and the worker starts no task after sending it.
+ */
+export interface ExitNotice {
+  t: "exit";
+  reason: string;
+}
 
 /**
  * Control buffer layout: one Int32 per task slot. The pool sets `CANCELLED` to ask a running task
  * to stop (read by `shouldStop()` without waiting for the event loop); the worker sets `STARTED`
  * when it begins a task, so after a crash the pool can tell tasks that never ran (safe to requeue)
- * from tasks that did (not safe: they may have had effects).
+ * from tasks that did (not safe: they may have had effects). When its worker dies the pool sets
+ * `CLAIMED` on every task not yet started; both sides change the flags with compare-and-exchange
+ * (`claimSlot`, `startSlot`), so a dying worker that is still running can never start a task the
+ * pool has already taken back to run elsewhere.
  */
 export const SLOT_FREE = 0;
 /** The worker began running the task in this slot. */
 export const SLOT_STARTED = 1;
 /** Bit set by the pool: the task in this slot should stop. */
 export const SLOT_CANCELLED = 2;
+
+/** Bit set by the pool when its worker died: the task in this slot runs elsewhere, never here. */
+export const SLOT_CLAIMED = 4;
+
+/**
+ * The pool's side of the end-of-worker race: takes back the task in `slot` unless the worker
+ * already started it. Returns true when the task is the pool's again (it will never start in
+ * this worker), false when the worker started it first.
+ *
+ * @example
+ * ```ts
+ * import { claimSlot, startSlot } from "./protocol.ts";
+ * const control = new Int32Array(new SharedArrayBuffer(16));
+ * console.log(claimSlot(control, 0), startSlot(control, 0)); // true -1
+ * ```
+ */
+export function claimSlot(control: Int32Array, slot: number): boolean {
+  for (;;) {
+    const flags = Atomics.load(control, slot);
+    if (flags & SLOT_STARTED) return false;
+    if (Atomics.compareExchange(control, slot, flags, flags | SLOT_CLAIMED) === flags) return true;
+    // The worker (or a cancel) changed the flags between our load and exchange: look again.
+  }
+}
+
+/**
+ * The worker's side of the end-of-worker race: marks the task in `slot` started unless the pool
+ * claimed it back. Returns the flags from before (so the caller sees `SLOT_CANCELLED`), or -1 when
+ * the pool claimed the task and it must not run here.
+ *
+ * @example
+ * ```ts
+ * import { SLOT_CANCELLED, startSlot } from "./protocol.ts";
+ * const control = new Int32Array(new SharedArrayBuffer(16));
+ * console.log(startSlot(control, 0) & SLOT_CANCELLED); // 0
+ * ```
+ */
+export function startSlot(control: Int32Array, slot: number): number {
+  for (;;) {
+    const flags = Atomics.load(control, slot);
+    if (flags & SLOT_CLAIMED) return -1;
+    // The pool may set CANCELLED at the same moment from its thread: exchange, never store.
+    if (Atomics.compareExchange(control, slot, flags, flags | SLOT_STARTED) === flags) return flags;
+  }
+}
 
 /** Slots per worker: the most tasks one worker may hold (running plus prefetched). */
 export const SLOTS_PER_WORKER = 4096;

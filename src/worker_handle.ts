@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  claimSlot,
   type DoneBatch,
   type FromWorker,
   type SerializedError,
@@ -40,8 +41,18 @@ export interface WorkerEvents {
   exited(handle: WorkerHandle, reason: string): void;
 }
 
-/** Lifecycle of a worker as the pool sees it. */
-export type WorkerState = "starting" | "ready" | "retiring" | "exited";
+/**
+ * Lifecycle of a worker as the pool sees it. `dying`: it is ending and takes no tasks, and the
+ * pool waits for its last word (see `ExitNotice`) before judging the tasks it holds.
+ */
+export type WorkerState = "starting" | "ready" | "retiring" | "dying" | "exited";
+
+/**
+ * How long a dying worker's last word may take to arrive after an error event that may have
+ * overtaken it, before the pool judges its tasks without it. Only a worker that started tasks
+ * waits: their results may still be on the way.
+ */
+const LAST_WORD_MS = 2000;
 
 // Longest the pool watches for a fast-path reply before it waits asynchronously.
 const REPLY_SPIN_MS = 0.02;
@@ -90,6 +101,7 @@ export class WorkerHandle {
   readonly #mailbox: MailboxViews | null;
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
+  #lastWordTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly id: number,
@@ -107,13 +119,17 @@ export class WorkerHandle {
     this.#worker.onerror = (e: ErrorEvent) => {
       // Deno ends the whole process unless the parent handles a worker's uncaught error.
       e.preventDefault();
-      this.#died(`uncaught ${e.message || "error"}`);
+      // The worker reports its own uncaught errors in its last word; an error event means one it
+      // could not catch (a worker that failed to start, say). On Deno it may overtake results the
+      // worker sent before it, so it is not the last word.
+      this.#dying(`uncaught ${e.message || "error"}`);
     };
-    this.#worker.onmessageerror = () => this.#died("a message from the worker could not be read");
-    // Bun reports every end of a worker with a `close` event; Deno has none (see exit hooks).
+    this.#worker.onmessageerror = () => this.#dying("a message from the worker could not be read");
+    // Bun reports every end of a worker with a `close` event, after all of its messages; Deno
+    // has none (see the exit hooks).
     this.#worker.addEventListener("close", (e) => {
       const code = (e as Event & { code?: number }).code;
-      this.#died(`the worker exited${code === undefined ? "" : ` with code ${code}`}`);
+      this.#ended(`the worker exited${code === undefined ? "" : ` with code ${code}`}`);
     });
     this.#post({ t: "init", module: moduleUrl, control: buffer, mailbox, concurrency });
   }
@@ -202,6 +218,15 @@ export class WorkerHandle {
     return this.#control === null || (Atomics.load(this.#control, task.slot) & SLOT_STARTED) !== 0;
   }
 
+  /**
+   * After this worker died: takes `task` back unless the worker started it. True means it never
+   * ran here and never will (the worker checks the claim before it starts a task), so it is safe
+   * to run elsewhere. Without shared memory nothing can be claimed: false.
+   */
+  claim(task: Task): boolean {
+    return this.#control !== null && claimSlot(this.#control, task.slot);
+  }
+
   /** Changes how many async tasks the worker runs at once. */
   setConcurrency(value: number): void {
     this.#post({ t: "concurrency", value });
@@ -215,6 +240,7 @@ export class WorkerHandle {
 
   /** Ends the worker now. Idempotent. */
   terminate(): void {
+    clearTimeout(this.#lastWordTimer);
     if (this.state === "exited") return;
     this.state = "exited";
     const mb = this.#mailbox;
@@ -300,7 +326,21 @@ export class WorkerHandle {
     else onWake();
   }
 
-  #died(reason: string): void {
+  /**
+   * A sign of death that may not be the worker's last word. Judge at once when no task started
+   * here (no result can be on its way); otherwise wait for the last word, or LAST_WORD_MS.
+   */
+  #dying(reason: string): void {
+    if (this.state === "exited" || this.state === "dying") return;
+    this.state = "dying";
+    let startedAny = false;
+    for (const task of this.inFlight.values()) if (this.started(task)) startedAny = true;
+    if (!startedAny || this.#control === null) return this.#ended(reason);
+    this.#lastWordTimer = setTimeout(() => this.#ended(reason), LAST_WORD_MS);
+  }
+
+  /** The worker's last word (or its end): every message it sent has arrived. */
+  #ended(reason: string): void {
     if (this.state === "exited") return;
     this.terminate();
     this.events.exited(this, reason);
@@ -323,7 +363,7 @@ export class WorkerHandle {
         this.events.initError(this, m.error);
         break;
       case "exit":
-        this.#died(m.reason);
+        this.#ended(m.reason);
         break;
       case "echo":
         this.onEcho?.(m.payload);

@@ -71,9 +71,10 @@ export function recoverTasks(w: WorkerHandle, reason: string, settle: Settle): T
   const requeue: Task[] = [];
   for (const task of w.inFlight.values()) {
     if (task.settled) continue;
-    // A task that never started is safe to run elsewhere; one that started may have had
+    // A task that never started is safe to run elsewhere once claimed (a dying worker may still
+    // be running, and checks the claim before it starts a task); one that started may have had
     // effects, so it runs again only when the caller asked for retries.
-    if (!w.started(task)) requeue.push(task);
+    if (w.claim(task)) requeue.push(task);
     else if (task.retriesLeft > 0) {
       task.retriesLeft--;
       requeue.push(task);

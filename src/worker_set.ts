@@ -65,6 +65,7 @@ export class WorkerSet {
 
   /** Stops sending `w` tasks; ends it now if idle (returns true), else after its last task. */
   retire(w: WorkerHandle, reason: string): boolean {
+    if (!w.taking) return w.state === "exited";
     w.state = "retiring";
     w.retireReason = reason;
     if (w.inFlight.size > 0) return false;

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { hookWorkerExit } from "../src/adapter/worker_exit_hooks.ts";
+import { endWorker, hookUncaughtErrors, hookWorkerExit } from "../src/adapter/worker_exit_hooks.ts";
 import {
   type DoneBatch,
   type FromWorker,
   type SerializedError,
   serializeError,
   SLOT_CANCELLED,
-  SLOT_STARTED,
+  startSlot,
   type ToWorker,
 } from "../src/protocol.ts";
 import {
@@ -57,6 +57,8 @@ let running = 0;
 const active = new Map<number, WorkerTaskContext>();
 let lastFlush = 0;
 let flushQueued = false;
+// Set once the worker has sent its last word (see lastWord): from then on it starts no task.
+let dying = false;
 
 // Prefetched tasks, as columns with a moving head (see RunBatch).
 let qIds: number[] = [];
@@ -81,7 +83,7 @@ const SPIN_MS = 0.05;
  * ends, when a message is on its way, or when a handed task goes async.
  */
 function doze(): void {
-  if (mailbox === null || tasks === null || running > 0 || qHead < qIds.length) return;
+  if (mailbox === null || tasks === null || dying || running > 0 || qHead < qIds.length) return;
   flush();
   const state = mailbox.i32;
   for (;;) {
@@ -179,9 +181,10 @@ function noSuchTask(name: string): SerializedError {
 }
 
 function start(id: number, slot: number, name: string, input: unknown): void {
+  if (dying) return; // the pool runs it elsewhere (see lastWord)
   if (control !== null) {
-    // Atomics.or, not a store: the pool may set CANCELLED at the same moment from its thread.
-    const before = Atomics.or(control, slot, SLOT_STARTED);
+    const before = startSlot(control, slot);
+    if (before < 0) return; // the pool claimed it back after judging this worker dead
     if (before & SLOT_CANCELLED) {
       settle(id, false, { name: "AbortError", message: "cancelled before it started" }, 0, 0);
       return;
@@ -224,7 +227,7 @@ function start(id: number, slot: number, name: string, input: unknown): void {
 }
 
 function pump(): void {
-  if (tasks === null) return;
+  if (tasks === null || dying) return;
   while (qHead < qIds.length && running < concurrency) {
     const i = qHead++;
     const input = qInputs[i];
@@ -257,11 +260,29 @@ async function init(url: string, buffer: SharedArrayBuffer | null): Promise<void
   flush();
 }
 
-// Results of tasks that finished earlier in this turn are still waiting for their microtask
-// flush, which will never run: send them first, or the pool counts those tasks as crashed.
-hookWorkerExit((reason) => {
+/**
+ * The end-of-worker protocol. As the worker ends (it called `process.exit()` or `self.close()`, or
+ * an uncaught error is ending it), it sends the results it still holds, then its last word, and
+ * from then on starts nothing. Messages keep their order on the worker's channel, so when the
+ * last word reaches the pool every result sent before it has arrived too: the pool settles what
+ * finished, fails what was running, and runs what never started elsewhere. Without the last word
+ * (Deno lets a worker's error event overtake its earlier messages; a dying worker may keep running
+ * for the rest of its turn after `self.close()`) the pool would judge too early or too late.
+ */
+function lastWord(reason: string): void {
+  if (dying) return;
+  dying = true;
+  // Results of tasks that finished earlier in this turn are still waiting for their microtask
+  // flush, which will never run: send them first, or the pool counts those tasks as crashed.
   flush();
   post({ t: "exit", reason });
+}
+
+hookWorkerExit(lastWord);
+// An uncaught error still ends the worker (its state may be broken), but only after its last word.
+hookUncaughtErrors((reason) => {
+  lastWord(reason);
+  endWorker(1);
 });
 
 (self as unknown as Worker).onmessage = (event: MessageEvent<ToWorker>) => {
