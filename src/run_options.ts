@@ -12,7 +12,7 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Cancels the task: removed if queued, asked to stop if running. @default {undefined} */
   signal?: AbortSignal;
-  /** Objects to transfer (zero-copy) instead of cloning, e.g. ArrayBuffers in the input. @default {[]} */
+  /** Objects to transfer (zero-copy) instead of cloning, e.g. ArrayBuffers in the input; any iterable is read once. @default {[]} */
   transfer?: Transferable[];
   /** Times to run the task again if its worker crashes while running it. @default {0} */
   retries?: number;

@@ -9,7 +9,7 @@ import { abortError, TimeoutError } from "./errors.ts";
 import type { LaneIndex } from "./lane_queues.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { Task } from "./task.ts";
-import { checkCloneable } from "./task_input.ts";
+import { checkCloneable, transferList } from "./task_input.ts";
 import { assertInteger } from "./validate.ts";
 
 /** Where a task's outcome goes, and who cancels it when its timeout or signal fires. */
@@ -62,6 +62,7 @@ export function newTask(
       `Cannot run task '${name}' as 'onProgress' must be a function: current value is ${typeof onProgress}`,
     );
   }
+  const transferables = transferList(name, transfer);
   checkCloneable(name, input);
   if (signal?.aborted) throw abortError(signal);
   const task: Task = {
@@ -70,7 +71,7 @@ export function newTask(
     input,
     priority,
     lane,
-    transfer,
+    transfer: transferables,
     stage,
     onProgress,
     signal,

@@ -5,6 +5,7 @@
  * @module
  */
 import { serializeError } from "./protocol.ts";
+import { show } from "./validate.ts";
 
 /**
  * The module URL every worker imports, as a string; rejects relative paths, which would resolve
@@ -86,4 +87,39 @@ export function cloneError(name: string, error: unknown): Error {
     }),
     { name: "DataCloneError" },
   );
+}
+
+/**
+ * The `transfer` option as an array, checked up front: an array or other iterable (read once) of
+ * objects. Throws a `TypeError` naming the task and the option, or the bad entry's index.
+ *
+ * @example
+ * ```ts
+ * import { transferList } from "./task_input.ts";
+ * const buf = new ArrayBuffer(8);
+ * console.log(transferList("render", new Set([buf]))?.length); // 1
+ * ```
+ */
+export function transferList(name: string, transfer: unknown): Transferable[] | undefined {
+  if (transfer === undefined) return undefined;
+  const iterable = typeof transfer === "object" && transfer !== null &&
+    typeof (transfer as Iterable<unknown>)[Symbol.iterator] === "function";
+  if (!iterable) {
+    throw new TypeError(
+      `Cannot run task '${name}' as 'transfer' must be an array of transferable objects: ` +
+        `current value is ${show(transfer)}`,
+    );
+  }
+  const list = Array.isArray(transfer) ? transfer : Array.from(transfer as Iterable<unknown>);
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) {
+      const hint = ArrayBuffer.isView(item) ? " (for a typed array, transfer its .buffer)" : "";
+      throw new TypeError(
+        `Cannot run task '${name}' as 'transfer[${i}]' must be a transferable object such as an ` +
+          `ArrayBuffer or a MessagePort${hint}: current value is ${show(item)}`,
+      );
+    }
+  }
+  return list as Transferable[];
 }

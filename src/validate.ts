@@ -5,7 +5,16 @@
  * @module
  */
 
-function show(value: unknown): string {
+/**
+ * A value as error messages show it: strings quoted, other primitives as is, objects by type.
+ *
+ * @example
+ * ```ts
+ * import { show } from "./validate.ts";
+ * console.log(show("x"), show(0), show({})); // "x" 0 [object Object]
+ * ```
+ */
+export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean" || value == null) {
     return String(value);
