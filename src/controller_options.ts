@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { assertInteger, assertNumber, assertOneOf } from "./validate.ts";
+import { assertInteger, assertNumber, assertOneOf, assertTimerMs } from "./validate.ts";
 
 /** How eagerly the threshold rules resize the pool. */
 export type ScalingPolicy = "conservative" | "balanced" | "aggressive";
@@ -132,6 +132,7 @@ export function resolveControllerOptions(
   assertOneOf(ACTION, "policy", policy, Object.keys(POLICY_PRESETS) as ScalingPolicy[]);
   const monitorIntervalMs = options.monitorIntervalMs ?? 250;
   assertNumber(ACTION, "monitorIntervalMs", monitorIntervalMs, { min: 1 });
+  assertTimerMs(ACTION, "monitorIntervalMs", monitorIntervalMs);
   const scaleUpThreshold = options.scaleUpThreshold ?? 0.75;
   assertNumber(ACTION, "scaleUpThreshold", scaleUpThreshold, { min: 0, max: 1 });
   const scaleDownThreshold = options.scaleDownThreshold ?? 0.25;

@@ -17,7 +17,7 @@ import {
 } from "./profiles.ts";
 import { SLOTS_PER_WORKER } from "./protocol.ts";
 import { planWorkers, queueBound } from "./sizing.ts";
-import { assertInteger, assertOneOf } from "./validate.ts";
+import { assertInteger, assertOneOf, assertTimerMs } from "./validate.ts";
 
 /** Options of {@linkcode createPool}. */
 export interface PoolOptions {
@@ -146,10 +146,12 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   assertInteger(action, "maxQueue", maxQueue, { min: 1 });
   const idleTimeoutMs = options.idleTimeoutMs ?? 5000;
   assertInteger(action, "idleTimeoutMs", idleTimeoutMs, { min: 0 });
+  assertTimerMs(action, "idleTimeoutMs", idleTimeoutMs);
   const maxTasksPerWorker = options.maxTasksPerWorker ?? 0;
   assertInteger(action, "maxTasksPerWorker", maxTasksPerWorker, { min: 0 });
   const cancelGraceMs = options.cancelGraceMs ?? 500;
   assertInteger(action, "cancelGraceMs", cancelGraceMs, { min: 0 });
+  assertTimerMs(action, "cancelGraceMs", cancelGraceMs);
 
   const autotuneDefault = options.maxWorkers === undefined && options.concurrency === undefined;
   const at = options.autotune ?? autotuneDefault;

@@ -10,7 +10,7 @@ import type { LaneIndex } from "./lane_queues.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { Task } from "./task.ts";
 import { checkCloneable, transferList } from "./task_input.ts";
-import { assertInteger } from "./validate.ts";
+import { assertInteger, assertTimerMs } from "./validate.ts";
 
 /** Where a task's outcome goes, and who cancels it when its timeout or signal fires. */
 export interface TaskHandlers {
@@ -55,6 +55,7 @@ export function newTask(
   }
   if (timeoutMs !== undefined) {
     assertInteger(`run task '${name}'`, "timeoutMs", timeoutMs, { min: 1 });
+    assertTimerMs(`run task '${name}'`, "timeoutMs", timeoutMs);
   }
   assertInteger(`run task '${name}'`, "retries", retries, { min: 0 });
   if (onProgress !== undefined && typeof onProgress !== "function") {

@@ -94,3 +94,25 @@ export function assertOneOf<T extends string>(
     );
   }
 }
+
+/** The longest delay `setTimeout`/`setInterval` honour: a signed 32-bit count of ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Throws a `RangeError` when a delay that feeds a timer exceeds {@linkcode MAX_TIMER_MS}: a
+ * longer one would fire at once. Check the option's own rule (integer, minimum) first.
+ *
+ * @example
+ * ```ts
+ * import { assertTimerMs } from "./validate.ts";
+ * assertTimerMs("create pool", "idleTimeoutMs", 5000);
+ * ```
+ */
+export function assertTimerMs(action: string, name: string, value: number): void {
+  if (value > MAX_TIMER_MS) {
+    throw new RangeError(
+      `Cannot ${action} as '${name}' must be at most ${MAX_TIMER_MS} ms, the longest timer ` +
+        `delay: current value is ${show(value)}`,
+    );
+  }
+}
