@@ -2,7 +2,13 @@
 // close) with an error naming the option, and never wedges the pool.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pool, rejection, within } from "./fixtures/pool_helpers.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createPool } from "../mod.ts";
+import { resolveControllerOptions } from "../src/controller_options.ts";
+import { pool, rejection, tasksUrl, within } from "./fixtures/pool_helpers.ts";
 
 // Lets a test pass values the types forbid, as JavaScript callers can.
 // deno-lint-ignore no-explicit-any
@@ -113,5 +119,134 @@ test("createPool() refuses idleTimeoutMs, cancelGraceMs and monitorIntervalMs pa
     assert.equal(await p.run("add", { a: 2, b: 2 }), 4);
   } finally {
     await p.closeNow();
+  }
+});
+
+// ——— unknown options, and options that were not checked ———
+
+test("createPool() refuses an unknown option, naming it and listing the valid ones", () => {
+  assert.throws(() => createPool(tasksUrl, { maxThreads: 4 } as Loose), (e: unknown) => {
+    assert.ok(e instanceof TypeError);
+    assert.match(e.message, /Cannot create pool as 'maxThreads' is not an option/);
+    assert.match(e.message, /did you mean 'maxWorkers'\?/);
+    assert.match(e.message, /valid options are: workload, environment, .*idleTimeoutMs.*autotune/);
+    return true;
+  });
+});
+
+test("createPool() refuses an unknown controller option in autotune, naming it", () => {
+  assert.throws(
+    () => createPool(tasksUrl, { autotune: { monitorInterval: 20 } as Loose }),
+    (e: unknown) => {
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, /'autotune\.monitorInterval' is not an option/);
+      assert.match(e.message, /did you mean 'monitorIntervalMs'\?/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => resolveControllerOptions(2, { scaleUp: 0.5 } as Loose),
+    /Cannot create controller as 'scaleUp' is not an option.*valid options are: minWorkers/,
+  );
+});
+
+test("run() refuses an unknown option, naming the task and the option", async () => {
+  const p = pool();
+  try {
+    const error = await rejection(p.run("echo", 1, { timeout: 5 } as Loose));
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /Cannot run task 'echo' as 'timeout' is not an option/);
+    assert.match(error.message, /did you mean 'timeoutMs'\?/);
+    assert.match(error.message, /valid options are: priority, timeoutMs, signal/);
+  } finally {
+    await p.closeNow();
+  }
+});
+
+test("run() refuses a signal that is not an AbortSignal and a stage that is not a non-empty string", async () => {
+  const p = pool();
+  try {
+    const bad: [Loose, RegExp][] = [
+      [
+        { signal: "x" },
+        /Cannot run task 'echo' as 'signal' must be an AbortSignal: current value is "x"/,
+      ],
+      [{ signal: {} }, /'signal' must be an AbortSignal/],
+      [{ stage: "" }, /'stage' must be a non-empty string: current value is ""/],
+      [{ stage: 5 }, /'stage' must be a non-empty string: current value is 5/],
+      [{ onProgress: "log" }, /'onProgress' must be a function/],
+    ];
+    for (const [options, message] of bad) {
+      const error = await rejection(p.run("echo", 1, options));
+      assert.ok(error instanceof TypeError, `${JSON.stringify(options)}: ${error.name}`);
+      assert.match(error.message, message);
+    }
+    assert.equal(
+      await p.run("echo", 1, { stage: "load", signal: new AbortController().signal }),
+      1,
+    );
+  } finally {
+    await p.closeNow();
+  }
+});
+
+test("close() refuses an unknown option and leaves the pool open", async () => {
+  const p = pool();
+  try {
+    assert.throws(() => p.close({ timout: 1 } as Loose), {
+      name: "TypeError",
+      message: /Cannot close pool as 'timout' is not an option \(did you mean 'timeoutMs'\?\)/,
+    });
+    assert.equal(await p.run("echo", 3), 3, "the pool is still open");
+  } finally {
+    await p.closeNow();
+  }
+});
+
+test("map() refuses an unknown option, a weight that is not a function and a bad signal", async () => {
+  const p = pool();
+  try {
+    for (const inline of ["auto", false] as const) {
+      const error = await rejection(p.map("echo", [1, 2], { wieght: () => 1, inline } as Loose));
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /Cannot map task 'echo' as 'wieght' is not an option/);
+      assert.match(error.message, /did you mean 'weight'\?/);
+    }
+    const weight = await rejection(p.map("echo", [1], { weight: 3 } as Loose));
+    assert.match(weight.message, /'weight' must be a function: current value is 3/);
+    const signal = await rejection(p.map("echo", [1], { signal: "x" } as Loose));
+    assert.match(signal.message, /'signal' must be an AbortSignal/);
+    assert.deepEqual(await p.map("echo", [1, 2], { weight: (_, i) => i }), [1, 2]);
+  } finally {
+    await p.closeNow();
+  }
+});
+
+test("createPool() takes an absolute file path as the module, with characters URLs escape", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "workloom paths "));
+  const file = join(dir, "tasks #1 %41 ?.mjs");
+  writeFileSync(file, "export function twice(x) { return 2 * x; }\n");
+  try {
+    const p = createPool<{ twice(x: number): number }>(file, { maxWorkers: 1, autotune: false });
+    try {
+      assert.equal(p.moduleUrl, pathToFileURL(file).href);
+      assert.equal(await p.run("twice", 21), 42);
+    } finally {
+      await p.closeNow();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("createPool() refuses a relative path, saying to pass an absolute path or a URL", () => {
+  for (const module of ["./tasks.ts", "tasks.ts", "../fixtures/tasks.ts"]) {
+    assert.throws(() => createPool(module), (e: unknown) => {
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, /'module' must be an absolute URL or an absolute file path/);
+      assert.match(e.message, /new URL\("\.\/tasks\.ts", import\.meta\.url\)/);
+      assert.ok(e.message.includes(JSON.stringify(module)), e.message);
+      return true;
+    });
   }
 });
