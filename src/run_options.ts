@@ -4,6 +4,17 @@
  * @module
  */
 
+/** The names of {@linkcode RunOptions}, for the unknown-option check. */
+export const RUN_OPTION_NAMES: readonly string[] = Object.freeze([
+  "priority",
+  "timeoutMs",
+  "signal",
+  "transfer",
+  "retries",
+  "onProgress",
+  "stage",
+]);
+
 /** Options of one `run()` call. */
 export interface RunOptions {
   /** Lower runs first; FIFO within a priority. @default {0} */

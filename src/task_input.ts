@@ -8,23 +8,53 @@ import { serializeError } from "./protocol.ts";
 import { show } from "./validate.ts";
 
 /**
- * The module URL every worker imports, as a string; rejects relative paths, which would resolve
- * against the worker entry instead of the caller.
+ * A file path as a `file:` URL, as `pathToFileURL` makes it (the core does not import `node:`):
+ * `%`, `#`, `?`, spaces and the like are percent-encoded so that they stay part of the path.
+ * Windows drive paths (`C:\\app\\tasks.ts`) become `file:///C:/app/tasks.ts`.
+ *
+ * @example
+ * ```ts
+ * import { filePathToUrl } from "./task_input.ts";
+ * console.log(filePathToUrl("/app/my tasks #1.ts")); // "file:///app/my%20tasks%20%231.ts"
+ * ```
+ */
+export function filePathToUrl(path: string): string {
+  const drive = /^[A-Za-z]:[\\/]/.test(path);
+  const posix = drive ? "/" + path.replaceAll("\\", "/") : path;
+  const url = new URL("file:///");
+  // The pathname setter encodes spaces, '?' and '#', but takes '%' as an escape already made,
+  // and on POSIX a backslash is a plain character of a file name.
+  url.pathname = posix
+    .replaceAll("%", "%25")
+    .replaceAll("\\", "%5C")
+    .replaceAll("\n", "%0A")
+    .replaceAll("\r", "%0D")
+    .replaceAll("\t", "%09");
+  return url.href;
+}
+
+/**
+ * The module URL every worker imports, as a string: a URL, or an absolute file path (turned into
+ * a `file:` URL). Rejects relative paths, which would resolve against the worker entry instead
+ * of the caller.
  *
  * @example
  * ```ts
  * import { resolveModuleUrl } from "./task_input.ts";
  * console.log(resolveModuleUrl(new URL("file:///app/tasks.ts"))); // "file:///app/tasks.ts"
+ * console.log(resolveModuleUrl("/app/tasks.ts")); // "file:///app/tasks.ts"
  * ```
  */
 export function resolveModuleUrl(module: URL | string): string {
   if (module instanceof URL) return module.href;
   if (typeof module === "string") {
+    if (module.startsWith("/") || /^[A-Za-z]:[\\/]/.test(module)) return filePathToUrl(module);
     try {
       return new URL(module).href;
     } catch {
       throw new TypeError(
-        `Cannot create pool as 'module' must be an absolute URL such as new URL("./tasks.ts", import.meta.url): current value is "${module}"`,
+        `Cannot create pool as 'module' must be an absolute URL or an absolute file path, such ` +
+          `as new URL("./tasks.ts", import.meta.url): current value is ${JSON.stringify(module)}`,
       );
     }
   }
