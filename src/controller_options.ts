@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { assertInteger, assertNumber, assertOneOf } from "./validate.ts";
+import {
+  assertInteger,
+  assertKnownOptions,
+  assertNumber,
+  assertOneOf,
+  assertOptionsObject,
+  assertTimerMs,
+} from "./validate.ts";
 
 /** How eagerly the threshold rules resize the pool. */
 export type ScalingPolicy = "conservative" | "balanced" | "aggressive";
@@ -82,6 +89,29 @@ export interface ControllerOptions {
   historySize?: number;
 }
 
+/** The names of {@linkcode ControllerOptions}, for the unknown-option check. */
+export const CONTROLLER_OPTION_NAMES: readonly string[] = Object.freeze([
+  "minWorkers",
+  "maxWorkers",
+  "softLimit",
+  "hardLimit",
+  "policy",
+  "monitorIntervalMs",
+  "scaleUpThreshold",
+  "scaleDownThreshold",
+  "cpuThreshold",
+  "cooldownMs",
+  "queueFactor",
+  "minConcurrency",
+  "maxConcurrency",
+  "noiseMargin",
+  "exploreIntervals",
+  "routeMinSamples",
+  "routeHysteresis",
+  "pinnedLanes",
+  "historySize",
+]);
+
 /** Every option set, validated; produced by {@linkcode resolveControllerOptions}. */
 export type ResolvedControllerOptions =
   & Readonly<Required<Omit<ControllerOptions, "pinnedLanes">>>
@@ -113,6 +143,8 @@ export function resolveControllerOptions(
   options: ControllerOptions = {},
 ): ResolvedControllerOptions {
   assertNumber(ACTION, "cores", cores, { min: 0 });
+  assertOptionsObject(ACTION, "options", options);
+  assertKnownOptions(ACTION, options, CONTROLLER_OPTION_NAMES);
   // A fractional quota (1.5 CPUs) still runs whole workers: round, and never below one.
   const whole = Math.max(1, Math.round(cores));
   const minWorkers = options.minWorkers ?? 1;
@@ -132,6 +164,7 @@ export function resolveControllerOptions(
   assertOneOf(ACTION, "policy", policy, Object.keys(POLICY_PRESETS) as ScalingPolicy[]);
   const monitorIntervalMs = options.monitorIntervalMs ?? 250;
   assertNumber(ACTION, "monitorIntervalMs", monitorIntervalMs, { min: 1 });
+  assertTimerMs(ACTION, "monitorIntervalMs", monitorIntervalMs);
   const scaleUpThreshold = options.scaleUpThreshold ?? 0.75;
   assertNumber(ACTION, "scaleUpThreshold", scaleUpThreshold, { min: 0, max: 1 });
   const scaleDownThreshold = options.scaleDownThreshold ?? 0.25;

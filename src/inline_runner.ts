@@ -48,10 +48,13 @@ export class InlineRunner {
     try {
       this.#module ??= import(this.moduleUrl);
       const tasks = await this.#module;
-      const fn = tasks[name];
+      // Only the module's own exports are tasks, never members its namespace might inherit.
+      const fn = Object.hasOwn(tasks, name) ? tasks[name] : undefined;
       if (typeof fn !== "function") {
+        const names = Object.keys(tasks).filter((k) => typeof tasks[k] === "function");
         throw new TypeError(
-          `Cannot run task '${name}' as the task module ${this.moduleUrl} exports no function of that name`,
+          `Cannot run task '${name}' as the task module ${this.moduleUrl} exports no function of ` +
+            `that name (it exports: ${names.join(", ") || "nothing"})`,
         );
       }
       const start = performance.now();

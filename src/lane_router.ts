@@ -8,6 +8,7 @@
  */
 import type { Decision } from "./controller_state.ts";
 import type { Lane } from "./controller_options.ts";
+import { ownValue } from "./own_keys.ts";
 
 /** Recent statistics of one task name (EMA of wait and compute per task). */
 export interface TaskLoad {
@@ -79,15 +80,17 @@ export function routeLanes(
   options: RouteOptions,
 ): { lanes: Record<string, Lane>; decisions: Decision[] } {
   const { now, pinnedLanes, routeMinSamples, routeHysteresis } = options;
-  const next: Record<string, Lane> = { ...lanes };
+  // A Map, not a spread-and-assign object: a task may be named `__proto__`.
+  const next = new Map(Object.entries(lanes));
   const decisions: Decision[] = [];
   for (const name of new Set([...Object.keys(tasks), ...Object.keys(pinnedLanes)])) {
-    const current = lanes[name];
-    const stats = tasks[name];
+    const current = ownValue(lanes, name);
+    const stats = ownValue(tasks, name);
+    const pinned = ownValue(pinnedLanes, name);
     let lane: Lane;
     let why: string;
-    if (pinnedLanes[name] !== undefined) {
-      lane = pinnedLanes[name];
+    if (pinned !== undefined) {
+      lane = pinned;
       why = "pinned by the user";
     } else if (stats === undefined || stats.count < routeMinSamples) {
       continue;
@@ -105,7 +108,7 @@ export function routeLanes(
         fmt(bound)
       } after ${stats.count} samples`;
     }
-    next[name] = lane;
+    next.set(name, lane);
     // Unrouted names already run on the worker lane, so a first "worker" is not a change.
     const before = current ?? "worker";
     if (before !== lane) {
@@ -119,7 +122,7 @@ export function routeLanes(
       });
     }
   }
-  return { lanes: next, decisions };
+  return { lanes: Object.fromEntries(next), decisions };
 }
 
 /**
@@ -141,10 +144,10 @@ export function classifyLoad(
   const sums = { worker: { wait: 0, compute: 0 }, async: { wait: 0, compute: 0 } };
   let active = false;
   for (const [name, stats] of Object.entries(tasks)) {
-    const delta = stats.count - (previousCounts[name] ?? 0);
+    const delta = stats.count - (ownValue(previousCounts, name) ?? 0);
     if (delta <= 0) continue;
     active = true;
-    const sum = sums[lanes[name] ?? "worker"];
+    const sum = sums[ownValue(lanes, name) ?? "worker"];
     sum.wait += delta * stats.waitMs;
     sum.compute += delta * stats.computeMs;
   }

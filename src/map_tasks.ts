@@ -6,7 +6,8 @@
  */
 import type { InlineRunner } from "./inline_runner.ts";
 import type { RunOptions } from "./run_options.ts";
-import { assertOneOf } from "./validate.ts";
+import { checkRunOptions } from "./task_factory.ts";
+import { assertOneOf, assertOptionsObject, show } from "./validate.ts";
 import { orderByWeight } from "./weights.ts";
 
 /** Options of `map()`. */
@@ -19,6 +20,17 @@ export interface MapOptions<I> extends Omit<RunOptions, "transfer" | "onProgress
    */
   inline?: "auto" | false;
 }
+
+/** The names of {@linkcode MapOptions}, for the unknown-option check. */
+export const MAP_OPTION_NAMES: readonly string[] = Object.freeze([
+  "priority",
+  "timeoutMs",
+  "signal",
+  "retries",
+  "stage",
+  "weight",
+  "inline",
+]);
 
 /** What `mapTasks` needs from the pool. */
 export interface MapHost {
@@ -43,9 +55,18 @@ export async function mapTasks<I>(
   inputs: Iterable<I>,
   options: MapOptions<I>,
 ): Promise<unknown[]> {
-  const items = Array.from(inputs);
+  const action = `map task '${name}'`;
+  // Up front, before any task starts: a small batch runs inline and never reaches run().
+  assertOptionsObject(action, "options", options);
+  checkRunOptions(name, options, MAP_OPTION_NAMES, action);
   const { weight, inline = "auto", signal, ...runOptions } = options;
-  if (inline !== false) assertOneOf(`map task '${name}'`, "inline", inline, ["auto"]);
+  if (inline !== false) assertOneOf(action, "inline", inline, ["auto"]);
+  if (weight !== undefined && typeof weight !== "function") {
+    throw new TypeError(
+      `Cannot ${action} as 'weight' must be a function: current value is ${show(weight)}`,
+    );
+  }
+  const items = Array.from(inputs);
   let order = items.map((_, i) => i);
   if (weight) {
     const weights = items.map((item, i) => weight(item, i));

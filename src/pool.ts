@@ -161,7 +161,8 @@ export class Pool<M = AnyTaskModule> {
 }
 
 /**
- * Creates a pool for the task module at `module` (an absolute URL; every worker imports it).
+ * Creates a pool for the task module at `module` (an absolute URL or file path; every worker
+ * imports it).
  * Sized from the workload profile for the detected machine and environment unless told otherwise,
  * and tuned while it runs (see `PoolOptions.autotune`).
  *

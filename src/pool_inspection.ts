@@ -82,13 +82,10 @@ export async function probeWorkerHandoff(
 export function taskLoads(
   snapshot: MetricsSnapshot,
 ): Record<string, { count: number; waitMs: number; computeMs: number }> {
-  const tasks: Record<string, { count: number; waitMs: number; computeMs: number }> = {};
-  for (const t of snapshot.tasks) {
-    tasks[t.name] = {
-      count: t.count,
-      waitMs: Math.max(0, t.recent.runMs - t.recent.busyMs),
-      computeMs: t.recent.busyMs,
-    };
-  }
-  return tasks;
+  // fromEntries defines own properties: a task named `__proto__` stays an entry.
+  return Object.fromEntries(snapshot.tasks.map((t) => [t.name, {
+    count: t.count,
+    waitMs: Math.max(0, t.recent.runMs - t.recent.busyMs),
+    computeMs: t.recent.busyMs,
+  }]));
 }

@@ -5,7 +5,11 @@
  *
  * @module
  */
-import type { ControllerOptions, Lane } from "./controller_options.ts";
+import {
+  CONTROLLER_OPTION_NAMES,
+  type ControllerOptions,
+  type Lane,
+} from "./controller_options.ts";
 import { detectCores } from "./cores.ts";
 import { detectEnvironment } from "./environment.ts";
 import {
@@ -17,7 +21,13 @@ import {
 } from "./profiles.ts";
 import { SLOTS_PER_WORKER } from "./protocol.ts";
 import { planWorkers, queueBound } from "./sizing.ts";
-import { assertInteger, assertOneOf } from "./validate.ts";
+import {
+  assertInteger,
+  assertKnownOptions,
+  assertOneOf,
+  assertOptionsObject,
+  assertTimerMs,
+} from "./validate.ts";
 
 /** Options of {@linkcode createPool}. */
 export interface PoolOptions {
@@ -56,6 +66,23 @@ export interface PoolOptions {
    */
   autotune?: boolean | ControllerOptions;
 }
+
+/** The names of {@linkcode PoolOptions}, for the unknown-option check. */
+export const POOL_OPTION_NAMES: readonly string[] = Object.freeze([
+  "workload",
+  "environment",
+  "minWorkers",
+  "maxWorkers",
+  "maxQueue",
+  "onFull",
+  "idleTimeoutMs",
+  "concurrency",
+  "mode",
+  "maxTasksPerWorker",
+  "cancelGraceMs",
+  "lanes",
+  "autotune",
+]);
 
 /** Options after defaults, validated. */
 export interface ResolvedPoolOptions {
@@ -107,6 +134,8 @@ const MIN_DEFAULT_QUEUE = 4096;
  * ```
  */
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  assertOptionsObject(action, "options", options);
+  assertKnownOptions(action, options, POOL_OPTION_NAMES);
   const workload = options.workload ?? "cpu";
   assertOneOf(action, "workload", workload, WORKLOADS);
   const m = options.environment === undefined ? detect() : undefined;
@@ -146,10 +175,12 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   assertInteger(action, "maxQueue", maxQueue, { min: 1 });
   const idleTimeoutMs = options.idleTimeoutMs ?? 5000;
   assertInteger(action, "idleTimeoutMs", idleTimeoutMs, { min: 0 });
+  assertTimerMs(action, "idleTimeoutMs", idleTimeoutMs);
   const maxTasksPerWorker = options.maxTasksPerWorker ?? 0;
   assertInteger(action, "maxTasksPerWorker", maxTasksPerWorker, { min: 0 });
   const cancelGraceMs = options.cancelGraceMs ?? 500;
   assertInteger(action, "cancelGraceMs", cancelGraceMs, { min: 0 });
+  assertTimerMs(action, "cancelGraceMs", cancelGraceMs);
 
   const autotuneDefault = options.maxWorkers === undefined && options.concurrency === undefined;
   const at = options.autotune ?? autotuneDefault;
@@ -160,6 +191,8 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
       }`,
     );
   }
+  // Checked here too, so that an inline pool (which has no controller) refuses them as well.
+  if (typeof at === "object") assertKnownOptions(action, at, CONTROLLER_OPTION_NAMES, "autotune.");
   const autotune = at === false ? false : at === true ? {} : at;
   const lanes = options.lanes ?? {};
   if (typeof lanes !== "object" || lanes === null) {

@@ -4,6 +4,17 @@
  * @module
  */
 
+/** The names of {@linkcode RunOptions}, for the unknown-option check. */
+export const RUN_OPTION_NAMES: readonly string[] = Object.freeze([
+  "priority",
+  "timeoutMs",
+  "signal",
+  "transfer",
+  "retries",
+  "onProgress",
+  "stage",
+]);
+
 /** Options of one `run()` call. */
 export interface RunOptions {
   /** Lower runs first; FIFO within a priority. @default {0} */
@@ -12,7 +23,7 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Cancels the task: removed if queued, asked to stop if running. @default {undefined} */
   signal?: AbortSignal;
-  /** Objects to transfer (zero-copy) instead of cloning, e.g. ArrayBuffers in the input. @default {[]} */
+  /** Objects to transfer (zero-copy) instead of cloning, e.g. ArrayBuffers in the input; any iterable is read once. @default {[]} */
   transfer?: Transferable[];
   /** Times to run the task again if its worker crashes while running it. @default {0} */
   retries?: number;

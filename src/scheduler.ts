@@ -33,7 +33,12 @@ import type { Task } from "./task.ts";
 import { newTask } from "./task_factory.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
 import { TaskSettler } from "./task_settler.ts";
-import { assertInteger } from "./validate.ts";
+import {
+  assertInteger,
+  assertKnownOptions,
+  assertOptionsObject,
+  assertTimerMs,
+} from "./validate.ts";
 import type { WorkerEvents, WorkerHandle } from "./worker_handle.ts";
 import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { WorkerSet } from "./worker_set.ts";
@@ -202,8 +207,13 @@ export class Scheduler {
 
   /** See `Pool.close`. */
   close(options: CloseOptions = {}): Promise<void> {
+    assertOptionsObject("close pool", "options", options);
+    assertKnownOptions("close pool", options, ["timeoutMs"]);
     const { timeoutMs } = options;
-    if (timeoutMs !== undefined) assertInteger("close pool", "timeoutMs", timeoutMs, { min: 0 });
+    if (timeoutMs !== undefined) {
+      assertInteger("close pool", "timeoutMs", timeoutMs, { min: 0 });
+      assertTimerMs("close pool", "timeoutMs", timeoutMs);
+    }
     const done = this.#closing.wait();
     const deadline = (ms: number) =>
       this.#shutdown(`the close deadline of ${ms} ms passed before the task finished`);

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ownValue } from "./own_keys.ts";
 import { assertNumber } from "./validate.ts";
 
 /** Lightest weight a task gets: below it, differences are noise. */
@@ -49,12 +50,14 @@ export function historyWeights(
     assertNumber("compute history weights", `meansByName.${name}`, meansByName[name], { min: 0 });
   }
   const mean = names.reduce((sum, name) => sum + meansByName[name], 0) / names.length;
-  const weights: Record<string, number> = {};
-  for (const name of names) {
-    // All-zero history (nothing measurable yet) says nothing about relative cost.
-    weights[name] = mean > 0 ? clampWeight(meansByName[name] / mean) : DEFAULT_WEIGHT;
-  }
-  return weights;
+  // All-zero history (nothing measurable yet) says nothing about relative cost. fromEntries
+  // defines own properties, so a name like `__proto__` stays an entry.
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      mean > 0 ? clampWeight(meansByName[name] / mean) : DEFAULT_WEIGHT,
+    ]),
+  );
 }
 
 /** Options for {@linkcode estimateWeight}. */
@@ -100,7 +103,7 @@ export function estimateWeight<T>(task: T, options: EstimateWeightOptions<T> = {
     return clampWeight(weight);
   }
   if (history !== undefined && name !== undefined) {
-    return historyWeights(history)[name] ?? DEFAULT_WEIGHT;
+    return ownValue(historyWeights(history), name) ?? DEFAULT_WEIGHT;
   }
   return DEFAULT_WEIGHT;
 }
