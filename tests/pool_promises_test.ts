@@ -131,3 +131,32 @@ test("a lone run() with a primitive input, awaited one after another, goes throu
     await p.close();
   }
 });
+
+test("tasks already queued follow their name when the autotuner routes it from the worker lane to the async lane", async () => {
+  // One worker; concurrency 1 at creation, so every name starts in the worker lane, where a
+  // worker holds at most one running task and one prefetched: never more than 2 naps at once.
+  // The controller's concurrency is pinned to 8, so in the async lane up to 8 run at once.
+  const p = createPool<Tasks>(tasksUrl, {
+    maxWorkers: 1,
+    minWorkers: 1,
+    concurrency: 1,
+    autotune: { monitorIntervalMs: 10, routeMinSamples: 4, minConcurrency: 8, maxConcurrency: 8 },
+  });
+  try {
+    const gauge = ints(2);
+    // Every task is queued now, in one turn, before the controller's first tick: all of them
+    // start in the worker lane, and only a reroute of queued tasks lets them overlap.
+    const naps = Array.from({ length: 48 }, () => p.run("nap", { gauge, ms: 10 }));
+    await Promise.all(naps);
+    const route = p.decisions.find((d) => d.kind === "route" && d.task === "nap");
+    assert.ok(route, `no route decision for "nap": ${JSON.stringify(p.decisions)}`);
+    assert.match(route.reason, /worker→async/);
+    const most = Atomics.load(gauge, 1);
+    assert.ok(
+      most >= 3,
+      `at most ${most} naps ran at once: the queued ones stayed in the worker lane`,
+    );
+  } finally {
+    await p.close();
+  }
+});
