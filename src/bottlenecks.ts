@@ -42,8 +42,11 @@ export interface BottleneckOptions {
   minTasks?: number;
   /** Samples of a task name needed before its W/C is trusted. @default {5} */
   minSamples?: number;
-  /** Occupancy below this is under-utilisation. @default {0.5} */
-  lowOccupancy?: number;
+  /**
+   * Utilisation (workers' busy compute time over capacity) below this is under-utilisation.
+   * @default {0.5}
+   */
+  lowUtilisation?: number;
   /** Machine CPU above this is saturation. @default {0.9} */
   cpuSaturation?: number;
   /** Snapshots of strictly rising queue depth that count as growth. @default {3} */
@@ -82,7 +85,7 @@ export function findBottlenecks(
     unevenFactor: 3,
     minTasks: 20,
     minSamples: 5,
-    lowOccupancy: 0.5,
+    lowUtilisation: 0.5,
     cpuSaturation: 0.9,
     queueGrowthSamples: 3,
     queueFactor: 2,
@@ -91,7 +94,7 @@ export function findBottlenecks(
   for (const k of ["slowStageFactor", "unevenFactor", "queueFactor"] as const) {
     assertNumber("find bottlenecks", k, o[k], { min: 1 });
   }
-  for (const k of ["lowOccupancy", "cpuSaturation"] as const) {
+  for (const k of ["lowUtilisation", "cpuSaturation"] as const) {
     assertNumber("find bottlenecks", k, o[k], { min: 0, max: 1 });
   }
   assertInteger("find bottlenecks", "minTasks", o.minTasks);
@@ -188,14 +191,17 @@ export function findBottlenecks(
     }
   }
 
-  if (
-    snapshot.finished >= o.minTasks && snapshot.elapsedMs > 0 && snapshot.occupancy < o.lowOccupancy
-  ) {
-    const target = Math.max(1, Math.ceil((pool.capacity * snapshot.occupancy) / 0.8));
+  // Utilisation, not occupancy: a slot held by a task that awaits a timer or the network counts
+  // as occupied while its core sits idle, so occupancy hides the waste this rule is about.
+  const { utilisation } = snapshot;
+  if (snapshot.finished >= o.minTasks && snapshot.elapsedMs > 0 && utilisation < o.lowUtilisation) {
+    const target = Math.max(1, Math.ceil((pool.capacity * utilisation) / 0.8));
     add(
       "under-utilisation",
       "info",
-      `Task slots were held ${pct(snapshot.occupancy)} of the time (limit ${pct(o.lowOccupancy)})`,
+      `Workers were busy computing ${pct(utilisation)} of the time (limit ${
+        pct(o.lowUtilisation)
+      })`,
       pool.capacity > target
         ? `Reduce the pool from ${pool.capacity} to about ${target} task slots, or submit more work at once`
         : "Submit more work at once: the pool waits for tasks",

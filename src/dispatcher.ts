@@ -45,6 +45,8 @@ export interface DispatchHost {
 export class Dispatcher {
   /** Mean run time per lane over recent batches; negative until measured. */
   readonly meanRunMs: [number, number] = [-1, -1];
+  /** Tasks handed over through a worker's shared-memory mailbox instead of a message. */
+  handedOff = 0;
   readonly #flusher = new FlushScheduler(() => this.#turn());
 
   constructor(readonly host: DispatchHost) {}
@@ -123,6 +125,7 @@ export class Dispatcher {
           task.transfer === undefined && task.onProgress === undefined &&
           w.tryHand(task, this.meanRunMs[lane])
         ) {
+          this.handedOff++;
           this.host.started([task], w, now);
           continue;
         }

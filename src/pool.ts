@@ -135,7 +135,7 @@ export class Pool<M = AnyTaskModule> {
     this.#core.resize(workers, concurrency);
   }
 
-  /** Counters now: workers, busy workers, queue, in flight, concurrency, totals. */
+  /** Counters now: workers, busy workers, queue, in flight, concurrency, totals, fast-path hand-offs. */
   stats(): PoolStats {
     return this.#core.monitor.stats();
   }

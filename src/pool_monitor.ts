@@ -25,6 +25,11 @@ export interface PoolStats {
   completed: number;
   failed: number;
   busyMs: number;
+  /**
+   * Tasks that went to a worker through the shared-memory fast path (its mailbox) rather than a
+   * message: a lone task with a primitive input, handed to a worker that was watching for one.
+   */
+  handedOff: number;
 }
 
 /** What the monitor reads. */
@@ -36,6 +41,7 @@ export interface MonitoredPool {
   concurrency(): number;
   targetWorkers(): number;
   busyMs(): number;
+  handedOff(): number;
   decisions(): readonly Decision[];
 }
 
@@ -63,6 +69,7 @@ export class PoolMonitor {
       completed: p.settler.completed,
       failed: p.settler.failed,
       busyMs: p.busyMs(),
+      handedOff: p.handedOff(),
     };
   }
 

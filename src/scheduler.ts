@@ -131,6 +131,7 @@ export class Scheduler {
       concurrency: () => this.#concurrency,
       targetWorkers: () => this.#targetWorkers,
       busyMs: () => this.#busyMs,
+      handedOff: () => this.#dispatcher.handedOff,
       decisions: () => this.decisions,
     });
     this.#dispatcher = new Dispatcher({

@@ -125,10 +125,10 @@ const rows: Row[] = [
     s.finished = 6;
   }, []],
   ["a single worker", (s) => (s.workers = workers([100])), []],
-  ["slots held 30 % of the time", (s) => (s.occupancy = 0.3), ["under-utilisation"]],
-  ["slots held exactly 50 %", (s) => (s.occupancy = 0.5), []],
-  ["low occupancy before minTasks", (s) => {
-    s.occupancy = 0.1;
+  ["workers computing 30 % of the time", (s) => (s.utilisation = 0.3), ["under-utilisation"]],
+  ["workers computing exactly 50 %", (s) => (s.utilisation = 0.5), []],
+  ["low utilisation before minTasks", (s) => {
+    s.utilisation = 0.1;
     s.finished = 19;
   }, []],
 ];
@@ -149,7 +149,7 @@ for (const [name, change, want] of rows) {
 test("findings name the numbers and say what to do", () => {
   const s = healthy();
   s.pool.capacity = 8;
-  s.occupancy = 0.3;
+  s.utilisation = 0.3;
   s.workers = workers([10, 10, 40]);
   s.stages = [stage("a", 1000), stage("b", 1000), stage("c", 4000)];
   const byRule = Object.fromEntries(findBottlenecks(s).map((f) => [f.rule, f]));
@@ -166,7 +166,7 @@ test("findings name the numbers and say what to do", () => {
 
 test("findings come most severe first", () => {
   const s = healthy();
-  s.occupancy = 0.2;
+  s.utilisation = 0.2;
   s.pool.cpu = 0.99;
   s.pool.queueDepth = 50;
   assert.deepEqual(findBottlenecks(s).map((f) => f.severity), ["critical", "warning", "info"]);
