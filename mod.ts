@@ -28,6 +28,7 @@ export {
   TaskError,
   TimeoutError,
   WorkerCrashedError,
+  WorkerStartError,
 } from "./src/errors.ts";
 
 // The machine

@@ -25,6 +25,8 @@ export interface DispatchHost {
   /** Runs instead of dispatching to workers (inline mode, a closed pool); true if it did. */
   intercept(): boolean;
   spawn(): WorkerHandle;
+  /** False while workers may not start (a back-off after workers died in a row). */
+  maySpawn(): boolean;
   /** Tasks were handed to `w`. */
   started(batch: Task[], w: WorkerHandle, now: number): void;
   /** A task could not be sent (its input would not clone). */
@@ -73,7 +75,7 @@ export class Dispatcher {
   /** True when some worker could start a queued task right now, or more workers may start. */
   #starving(): boolean {
     const { queues, workers } = this.host;
-    if (workers.live < this.host.targetWorkers()) return true;
+    if (workers.live < this.host.targetWorkers() && this.host.maySpawn()) return true;
     const [cpu, io] = queues.lanes;
     for (const w of workers.list) {
       if (!w.taking) continue;
@@ -100,7 +102,7 @@ export class Dispatcher {
       const plan = planDispatch(
         queue.size,
         workers.list.map((w) => workerRoom(w, lane, limit, maxTasksPerWorker)),
-        this.host.targetWorkers() - workers.live,
+        this.host.maySpawn() ? this.host.targetWorkers() - workers.live : 0,
         limit,
       );
       for (let i = 0; i < plan.spawn; i++) this.host.spawn();

@@ -71,6 +71,33 @@ export class WorkerCrashedError extends Error {
 }
 
 /**
+ * No worker could be started: the task module ended its worker while loading, never finished
+ * loading within `startTimeoutMs`, or the runtime refused to start the worker (Deno without
+ * `--allow-read`, say), `maxStartFailures` times in a row. The message says why the last start
+ * failed. The pool stays open; the next call tries to start a worker again.
+ *
+ * @example
+ * ```ts
+ * import { WorkerStartError } from "./errors.ts";
+ * console.log(new WorkerStartError("the worker exited with code 3", 3).name); // "WorkerStartError"
+ * ```
+ */
+export class WorkerStartError extends Error {
+  override name = "WorkerStartError";
+  /** Start-up failures in a row that led to this error. */
+  readonly attempts: number;
+  constructor(reason: string, attempts: number, options?: ErrorOptions) {
+    super(
+      `Cannot start a worker (${attempts} failed start${
+        attempts === 1 ? "" : "s"
+      } in a row): ${reason}`,
+      options,
+    );
+    this.attempts = attempts;
+  }
+}
+
+/**
  * The pool was closed before the task could run, or `run()` was called after `close()`.
  *
  * @example

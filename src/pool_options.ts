@@ -54,6 +54,19 @@ export interface PoolOptions {
   /** How long a cancelled or timed-out task may keep running before its worker is replaced. @default {500} */
   cancelGraceMs?: number;
   /**
+   * How long a worker may take to start (load the task module) before it is ended and counted
+   * as a start-up failure. A cold worker importing a large module graph takes a few hundred ms on
+   * our 2-core CI machines; 10 s leaves room for a loaded machine without letting a module whose
+   * top-level await never settles hold calls for long. @default {10000}
+   */
+  startTimeoutMs?: number;
+  /**
+   * Start-up failures in a row (a worker that ends, errs or times out before it is ready) after
+   * which the pool stops starting workers and rejects every waiting call with
+   * `WorkerStartError`. The pool stays open: the next call tries again. @default {3}
+   */
+  maxStartFailures?: number;
+  /**
    * Pins task names to a lane: `"worker"` (one at a time per worker: computation) or `"async"`
    * (up to `concurrency` at once per worker: waiting). Unpinned names are routed by their measured
    * wait/compute ratio when autotune is on. @default {{}}
@@ -80,6 +93,8 @@ export const POOL_OPTION_NAMES: readonly string[] = Object.freeze([
   "mode",
   "maxTasksPerWorker",
   "cancelGraceMs",
+  "startTimeoutMs",
+  "maxStartFailures",
   "lanes",
   "autotune",
 ]);
@@ -98,6 +113,8 @@ export interface ResolvedPoolOptions {
   mode: "workers" | "inline";
   maxTasksPerWorker: number;
   cancelGraceMs: number;
+  startTimeoutMs: number;
+  maxStartFailures: number;
   autotune: false | ControllerOptions;
   lanes: Record<string, Lane>;
   /** Why maxWorkers has its value, for diagnostics. */
@@ -181,6 +198,11 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   const cancelGraceMs = options.cancelGraceMs ?? 500;
   assertInteger(action, "cancelGraceMs", cancelGraceMs, { min: 0 });
   assertTimerMs(action, "cancelGraceMs", cancelGraceMs);
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  assertInteger(action, "startTimeoutMs", startTimeoutMs, { min: 1 });
+  assertTimerMs(action, "startTimeoutMs", startTimeoutMs);
+  const maxStartFailures = options.maxStartFailures ?? 3;
+  assertInteger(action, "maxStartFailures", maxStartFailures, { min: 1 });
 
   const autotuneDefault = options.maxWorkers === undefined && options.concurrency === undefined;
   const at = options.autotune ?? autotuneDefault;
@@ -219,6 +241,8 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     mode,
     maxTasksPerWorker,
     cancelGraceMs,
+    startTimeoutMs,
+    maxStartFailures,
     autotune,
     lanes,
     sizeReason,

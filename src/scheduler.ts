@@ -11,7 +11,7 @@ import { Closing } from "./closing.ts";
 import type { Lane } from "./controller_options.ts";
 import type { Decision } from "./controller_state.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { PoolClosedError, QueueFullError, TaskError } from "./errors.ts";
+import { PoolClosedError, QueueFullError, TaskError, WorkerStartError } from "./errors.ts";
 import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
 import { InlineRunner } from "./inline_runner.ts";
 import { ASYNC_LANE, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
@@ -27,6 +27,7 @@ import {
   resolvePoolOptions,
 } from "./pool_options.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "./protocol.ts";
+import { respawnDelayMs } from "./respawn_backoff.ts";
 import { Room } from "./room.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { Task } from "./task.ts";
@@ -80,6 +81,13 @@ export class Scheduler {
   #settleBound: Settle = (task, ok, value, busyMs, runMs, now) =>
     this.#settler.settle(task, ok, value, busyMs, runMs, now);
   #busyMs = 0;
+  /** Workers that failed to start in a row (reset when one is ready). */
+  #startFailures = 0;
+  /** Workers that died in a row with no task finishing in between (for the respawn back-off). */
+  #deaths = 0;
+  /** No worker starts before this time (performance.now()); see respawn_backoff.ts. */
+  #respawnAt = 0;
+  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   /** Read-only views: counters, metrics snapshot, diagnostics. */
   readonly monitor: PoolMonitor;
 
@@ -104,7 +112,10 @@ export class Scheduler {
       );
     }
     const workerEvents: WorkerEvents = {
-      ready: () => this.#scheduleFlush(),
+      ready: () => {
+        this.#startFailures = 0;
+        this.#scheduleFlush();
+      },
       initError: (w, e) => this.#onInitError(w, e),
       results: (w, r) => this.#onResults(w, r),
       progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
@@ -147,6 +158,7 @@ export class Scheduler {
         return true;
       },
       spawn: () => this.#spawn(),
+      maySpawn: () => this.#maySpawn(),
       started: (batch, w, now) => this.#started(batch, w, now),
       unsendable: (task, error) => this.#settle(task, false, cloneError(task.name, error)),
       afterTurn: () => this.#admitWaiters(),
@@ -349,8 +361,20 @@ export class Scheduler {
     return this.#set.spawn(this.#concurrency);
   }
 
+  /** False during a respawn back-off, which then arms one timer to dispatch when it ends. */
+  #maySpawn(): boolean {
+    const wait = this.#respawnAt - performance.now();
+    if (wait <= 0) return true;
+    this.#respawnTimer ??= setTimeout(() => {
+      this.#respawnTimer = undefined;
+      this.#scheduleFlush();
+    }, wait);
+    return false;
+  }
+
   #onResults(w: WorkerHandle, batch: DoneBatch): void {
     const { counted, runSum, busyMs } = applyResults(w, batch, this.#settleBound);
+    if (counted[0] + counted[1] > 0) this.#deaths = 0;
     this.#busyMs += busyMs;
     this.#dispatcher.recordRunTimes(WORKER_LANE, counted[WORKER_LANE], runSum[WORKER_LANE]);
     this.#dispatcher.recordRunTimes(ASYNC_LANE, counted[ASYNC_LANE], runSum[ASYNC_LANE]);
@@ -378,9 +402,39 @@ export class Scheduler {
   #onWorkerExited(w: WorkerHandle, reason: string): void {
     const requeue = recoverTasks(w, reason, this.#settleBound);
     this.#set.remove(w, reason);
+    this.#deaths++;
+    this.#respawnAt = performance.now() + respawnDelayMs(this.#deaths);
+    if (!w.wasReady && ++this.#startFailures >= this.options.maxStartFailures) {
+      this.#stopStarting(new WorkerStartError(reason, this.#startFailures), requeue);
+      return;
+    }
     for (let i = requeue.length - 1; i >= 0; i--) this.#queues.unshift(requeue[i]);
     // A replacement starts when there is work for it (the flush spawns it), not before.
     if (this.#closing.state !== "closed") this.#scheduleFlush();
+    this.#maybeFinishClose();
+  }
+
+  /**
+   * Workers keep failing to start: stop starting them, end the ones still starting, and reject
+   * every call waiting for one. The pool stays open, and the next call starts afresh.
+   */
+  #stopStarting(error: WorkerStartError, requeue: Task[]): void {
+    this.#startFailures = 0;
+    const tasks = [...requeue];
+    for (const w of [...this.#set.list]) {
+      if (w.wasReady) continue;
+      for (const task of w.inFlight.values()) {
+        if (w.claim(task) || !w.started(task)) tasks.push(task);
+      }
+      w.inFlight.clear();
+      this.#set.end(w, `stopped starting workers: ${error.message}`);
+    }
+    tasks.push(...this.#queues.drain(), ...this.#room.drain());
+    for (const task of tasks) {
+      task.worker = null;
+      this.#settle(task, false, error);
+    }
+    this.#room.release();
     this.#maybeFinishClose();
   }
 
@@ -433,6 +487,8 @@ export class Scheduler {
       w.cancel(task, serializeError(e));
     });
     this.#tuner?.stop();
+    clearTimeout(this.#respawnTimer);
+    this.#respawnTimer = undefined;
     this.#set.stop();
     this.#dispatcher.close();
     this.#room.release();

@@ -76,7 +76,8 @@ const waitAsync = hasWaitAsync
  *
  * @example
  * ```ts ignore
- * const w = new WorkerHandle(1, new URL("./tasks.ts", import.meta.url).href, 1, events);
+ * const url = new URL("./tasks.ts", import.meta.url).href;
+ * const w = new WorkerHandle(1, url, { concurrency: 1, startTimeoutMs: 10_000 }, events);
  * ```
  */
 export class WorkerHandle {
@@ -102,14 +103,23 @@ export class WorkerHandle {
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
   #lastWordTimer: ReturnType<typeof setTimeout> | undefined;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  /** True once the worker loaded the task module and said it is ready. */
+  wasReady = false;
 
   constructor(
     readonly id: number,
     moduleUrl: string,
-    concurrency: number,
+    options: { concurrency: number; startTimeoutMs: number },
     readonly events: WorkerEvents,
   ) {
+    const { concurrency, startTimeoutMs } = options;
     this.idleSince = this.startedAt;
+    // A module whose top-level await never settles would hold its calls forever.
+    this.#startTimer = setTimeout(
+      () => this.#ended(`the worker did not start within ${startTimeoutMs} ms`),
+      startTimeoutMs,
+    );
     const buffer = sharedMemory ? new SharedArrayBuffer(SLOTS_PER_WORKER * 4) : null;
     this.#control = buffer ? new Int32Array(buffer) : null;
     const mailbox = sharedMemory && hasWaitAsync ? new SharedArrayBuffer(MAILBOX_BYTES) : null;
@@ -241,6 +251,7 @@ export class WorkerHandle {
   /** Ends the worker now. Idempotent. */
   terminate(): void {
     clearTimeout(this.#lastWordTimer);
+    clearTimeout(this.#startTimer);
     if (this.state === "exited") return;
     this.state = "exited";
     const mb = this.#mailbox;
@@ -356,6 +367,8 @@ export class WorkerHandle {
         this.events.progress(this, m.id, m.value);
         break;
       case "ready":
+        clearTimeout(this.#startTimer);
+        this.wasReady = true;
         if (this.state === "starting") this.state = "ready";
         this.events.ready(this);
         break;

@@ -34,7 +34,7 @@ export class WorkerSet {
     readonly moduleUrl: string,
     readonly events: WorkerEvents,
     readonly hooks: WorkerSetHooks,
-    readonly idle: { minWorkers: number; idleTimeoutMs: number },
+    readonly idle: { minWorkers: number; idleTimeoutMs: number; startTimeoutMs: number },
   ) {}
 
   /** Workers that take tasks (starting or ready). */
@@ -57,7 +57,11 @@ export class WorkerSet {
 
   /** Starts a worker. */
   spawn(concurrency: number): WorkerHandle {
-    const w = new WorkerHandle(this.#nextId++, this.moduleUrl, concurrency, this.events);
+    const { startTimeoutMs } = this.idle;
+    const w = new WorkerHandle(this.#nextId++, this.moduleUrl, {
+      concurrency,
+      startTimeoutMs,
+    }, this.events);
     this.list.push(w);
     this.hooks.spawned(w);
     return w;
