@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool, PoolClosedError, QueueFullError } from "../mod.ts";
 import type { PoolOptions } from "../mod.ts";
+import { sharedInts } from "./fixtures/pool_helpers.ts";
 
 type Tasks = typeof import("./fixtures/tasks.ts");
 const tasksUrl = new URL("./fixtures/tasks.ts", import.meta.url);
@@ -123,23 +124,23 @@ test("a million submissions through whenRoom() keep the queue within maxQueue", 
   }
 });
 
-test("map() returns results in input order and queues heavy inputs first", async () => {
+test("map() returns results in input order and runs heavy inputs first", async () => {
+  // One worker runs one task at a time, so the order the tasks log in shared memory is the
+  // order map() handed them to the pool.
   const p = pool({ maxWorkers: 1, minWorkers: 1 });
   try {
-    const started: string[] = [];
-    p.on("taskStarted", () => {});
-    const inputs = Array.from({ length: 30 }, (_, i) => `item-${i}`);
-    const order: string[] = [];
-    p.on("taskQueued", (e) => order.push(String(e.id)));
-    const results = await p.map("echo", inputs, {
-      weight: (s) => (s === "item-29" ? 5 : s === "item-10" ? 3 : 1),
+    const log = sharedInts(31);
+    const inputs = Array.from({ length: 30 }, (_, value) => ({ log, value }));
+    const results = await p.map("logRun", inputs, {
+      weight: ({ value }) => (value === 29 ? 5 : value === 10 ? 3 : 1),
       inline: false,
     });
-    assert.deepEqual(results, inputs);
-    assert.equal(started.length, 0);
-    // Task ids are given in queueing order: the heaviest input was queued first.
-    const firstIds = order.slice(0, 2).map(Number);
-    assert.deepEqual(firstIds, [firstIds[0], firstIds[0] + 1]);
+    assert.deepEqual(results, inputs.map(({ value }) => value));
+    assert.equal(Atomics.load(log, 0), 30, "each input ran once");
+    const ran = Array.from(log.subarray(1));
+    // Heaviest first, then the next heaviest, then equal weights in input order.
+    const light = inputs.map(({ value }) => value).filter((v) => v !== 29 && v !== 10);
+    assert.deepEqual(ran, [29, 10, ...light]);
   } finally {
     await p.closeNow();
   }
