@@ -220,8 +220,13 @@ test("maxTasksPerWorker recycles workers without losing or repeating a task", as
   const exits: string[] = [];
   p.on("workerExited", (e) => exits.push(e.reason));
   try {
-    const results = await Promise.all(Array.from({ length: 35 }, (_, i) => p.run("echo", i)));
+    // Counted in shared memory: a task repeated by a recycled worker would still settle once.
+    const runs = sharedInts(35);
+    const results = await Promise.all(
+      Array.from({ length: 35 }, (_, index) => p.run("countRun", { runs, index })),
+    );
     assert.deepEqual(results, Array.from({ length: 35 }, (_, i) => i));
+    assert.deepEqual(Array.from(runs), new Array(35).fill(1), "runs of each task, by input");
     const threads = new Set(
       await Promise.all(Array.from({ length: 5 }, () => p.run("threadId", undefined))),
     );
