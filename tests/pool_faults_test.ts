@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createPool, TaskError, WorkerCrashedError } from "../mod.ts";
 import type { Pool } from "../mod.ts";
 import {
+  openGate,
   pool,
   rejection,
   sharedInts,
@@ -99,15 +100,23 @@ test("a worker that ends itself with self.close() rejects its task with WorkerCr
 
 test("a quick task's result is sent before a long synchronous task behind it in the same worker starts", async () => {
   const p = pool();
+  const gate = sharedInts(2);
   try {
     // Measured task time makes the pool prefetch: both calls below go to the worker in one message.
     await Promise.all(Array.from({ length: 200 }, (_, i) => p.run("echo", i)));
+    // The long task blocks its worker until the test opens the gate: no bet on how long it runs.
     const quick = p.run("echo", "quick");
-    const spin = p.run("spin", 300);
-    const inFlightWhenQuickResolved = await quick.then(() => p.stats().inFlight);
-    assert.equal(inFlightWhenQuickResolved, 1, "the quick result arrived while the spin still ran");
-    assert.ok((await spin) > 0);
+    const blocked = p.run("blockUntilOpened", gate);
+    const inFlightWhenQuickResolved = await within(
+      quick.then(() => p.stats().inFlight),
+      10_000,
+      "the quick task",
+    );
+    assert.equal(inFlightWhenQuickResolved, 1, "the quick result arrived while the long task ran");
+    openGate(gate);
+    assert.equal(await within(blocked, 10_000, "the long task"), "opened");
   } finally {
+    openGate(gate);
     await p.closeNow();
   }
 });
