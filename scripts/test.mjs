@@ -1,79 +1,145 @@
-// The whole suite: installs what it needs, type-checks and lints, then runs every test file on
-// Deno and on Bun, and ends with one line "N passed, N failed" over both runtimes.
-// Usage: npm test [-- --only deno|bun] [-- filter-substring]
+// The whole suite: installs what it needs, type-checks, lints and checks the format, then runs
+// every tests/**/*_test.ts file on Deno and on Bun, each file in its own process under a
+// deadline, and ends with one line "N passed, N failed, N skipped" over both runtimes.
+//
+// A file that does not load, that hangs past its deadline, or whose process fails while no test
+// did, counts as a failed test; a skipped or todo test fails the run (no skipped test stays in
+// the suite). The exit code is 0 only when all of that is clean and every check passed.
+//
+// Usage: npm test [-- --only deno|bun] [-- --no-check] [-- --jobs 2] [-- --deadline 120]
+//                 [-- tests/some_test.ts | tests/engine/ | substring …]
+// The deadline (seconds per file) can also come from WORKLOOM_TEST_DEADLINE.
 import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { bin, ensureDeps, root } from "./ensure_deps.mjs";
+import { findTestFiles, killAll, runFiles } from "./test_files.mjs";
+import { closingLine } from "./test_summary.mjs";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { only: { type: "string" }, "no-check": { type: "boolean" } },
+  options: {
+    only: { type: "string" },
+    "no-check": { type: "boolean" },
+    jobs: { type: "string", default: "2" },
+    deadline: { type: "string", default: process.env.WORKLOOM_TEST_DEADLINE ?? "120" },
+  },
 });
+const jobs = positiveNumber("jobs", values.jobs);
+const deadlineS = positiveNumber("deadline", values.deadline);
+if (values.only && !["deno", "bun"].includes(values.only)) {
+  throw new RangeError(`--only must be one of deno, bun: current value is ${values.only}`);
+}
 
-/** Runs a command, streaming its output, and resolves with { code, out }. */
-function run(cmd, args, env = {}) {
+function positiveNumber(name, text) {
+  const n = Number(text);
+  if (!(n > 0)) {
+    throw new RangeError(`--${name} must be a positive number: current value is ${text}`);
+  }
+  return n;
+}
+
+/** Runs a check command, streaming its output, and resolves with its exit code. */
+function check(cmd, args) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "inherit", "inherit"],
     });
-    let out = "";
-    const tee = (stream) => (chunk) => {
-      out += chunk;
-      stream.write(chunk);
-    };
-    child.stdout.on("data", tee(process.stdout));
-    child.stderr.on("data", tee(process.stderr));
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+    child.on("close", (code) => resolve(code ?? 1));
   });
 }
 
-function files() {
-  const filter = positionals[0];
-  return filter ? [filter] : [];
+/** The files to run: all of them, or those the positionals name (a file, a folder, a substring). */
+function selectFiles() {
+  const all = findTestFiles();
+  if (!positionals.length) return all;
+  const chosen = new Set();
+  for (const p of positionals) {
+    const path = p.replace(/^\.\//, "");
+    if (existsSync(`${root}${path}`) && statSync(`${root}${path}`).isFile()) chosen.add(path);
+    else for (const f of all.filter((f) => f.includes(path))) chosen.add(f);
+  }
+  return [...chosen].sort();
+}
+
+function report(r) {
+  const clean = r.problems.length === 0;
+  const hang = r.problems.find((p) => p.startsWith("HANG"));
+  const status = hang
+    ? `HANG ${r.file} after ${r.seconds} s`
+    : `${clean ? "ok  " : "FAIL"} ${r.file}`;
+  console.log(
+    `${status}  [${r.runtime}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${r.seconds} s]`,
+  );
+  // Only a file that was not clean shows its output: the rest would bury it.
+  if (!clean) {
+    console.log(r.output.trimEnd().replace(/^/gm, "  │ "));
+    for (const p of r.problems) console.log(`  ▶ ${p}`);
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
 }
 
 ensureDeps();
-let failedSteps = 0;
+const failedChecks = [];
 if (!values["no-check"] && !values.only) {
-  for (const [name, cmd, args] of [
-    ["deno check", bin("deno"), ["check", "mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
-    ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
-    ["deno lint", bin("deno"), ["lint"]],
-    ["deno fmt", bin("deno"), ["fmt", "--check", "mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
-  ]) {
-    const r = await run(cmd, args);
-    if (r.code !== 0) {
-      failedSteps++;
+  const dirs = ["mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"];
+  for (
+    const [name, cmd, args] of [
+      ["deno check", bin("deno"), ["check", ...dirs]],
+      ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
+      ["deno lint", bin("deno"), ["lint"]],
+      ["deno fmt", bin("deno"), ["fmt", "--check", ...dirs]],
+    ]
+  ) {
+    if ((await check(cmd, args)) !== 0) {
+      failedChecks.push(name);
       console.error(`workloom: ${name} failed`);
     }
   }
 }
 
-let passed = 0;
-let failed = 0;
-if (values.only !== "bun") {
-  const target = files().length ? files() : ["tests/"];
-  const r = await run(bin("deno"), ["test", "-A", "--no-check", ...target]);
-  const m = r.out.match(/\|\s+(\d+) passed[^|]*\|\s+(\d+) failed/);
-  if (m) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-  } else failedSteps++;
-  if (r.code !== 0 && !(m && Number(m[2]) > 0)) failedSteps++;
+const files = selectFiles();
+if (!files.length) {
+  console.error(`workloom: no test file matches ${positionals.join(" ")}`);
+  failedChecks.push("file selection");
 }
-if (values.only !== "deno") {
-  const target = files().length ? files().map((f) => `./${f}`) : [];
-  const r = await run(bin("bun"), ["test", ...target]);
-  const p = r.out.match(/^\s*(\d+) pass$/m);
-  const f = r.out.match(/^\s*(\d+) fail$/m);
-  if (p) {
-    passed += Number(p[1]);
-    failed += f ? Number(f[1]) : 0;
-  } else failedSteps++;
-  if (r.code !== 0 && !(f && Number(f[1]) > 0)) failedSteps++;
+const results = [];
+for (const runtime of ["deno", "bun"]) {
+  if (values.only && values.only !== runtime) continue;
+  const t0 = performance.now();
+  results.push(...await runFiles(runtime, files, { jobs, deadlineS, onDone: report }));
+  console.log(
+    `workloom: ${runtime} ran ${files.length} files in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s`,
+  );
 }
-if (failedSteps) console.error(`workloom: ${failedSteps} step(s) failed outside the test counts`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed || failedSteps ? 1 : 0);
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+for (const r of results) {
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.skipped += r.skipped;
+}
+const broken = results.filter((r) => r.problems.length);
+if (broken.length || failedChecks.length) {
+  console.log("\nworkloom: not clean:");
+  for (const name of failedChecks) console.log(`  ${name} failed`);
+  for (const r of broken) {
+    for (const p of r.problems) console.log(`  ${r.runtime} ${r.file}: ${p}`);
+  }
+  if (totals.skipped) {
+    console.log(`  ${totals.skipped} skipped or todo test(s): the suite keeps no skipped test`);
+  }
+  console.log("");
+}
+console.log(closingLine(totals));
+process.exit(totals.failed || totals.skipped || failedChecks.length ? 1 : 0);

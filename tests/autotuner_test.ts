@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Autotuner, type Tunable } from "../src/autotuner.ts";
 import type { Lane } from "../src/controller_options.ts";
+import { timersDueWithin, until } from "./fixtures/pool_helpers.ts";
 
 /** A pool stand-in whose counters the test sets, recording what the tuner applies. */
 function fakePool() {
@@ -85,12 +86,17 @@ test("Autotuner stops its timer after two idle ticks and wake() starts it again"
   state.inFlight = 0;
   state.busyWorkers = 0;
   const tuner = new Autotuner(pool, 2, { monitorIntervalMs: 10 });
-  tuner.wake();
-  await new Promise((r) => setTimeout(r, 120));
-  const ticks = state.applied.length;
-  assert.equal(ticks, 2, "ticked exactly twice before stopping");
-  tuner.wake();
-  await new Promise((r) => setTimeout(r, 120));
-  assert.equal(state.applied.length, 4);
-  tuner.stop();
+  try {
+    tuner.wake();
+    await until(() => state.applied.length >= 2, "two ticks");
+    // Timers fire in deadline order: a third tick of a 10 ms interval would come before this.
+    await timersDueWithin(50);
+    assert.equal(state.applied.length, 2, "ticked exactly twice before stopping");
+    tuner.wake();
+    await until(() => state.applied.length >= 4, "two more ticks after wake()");
+    await timersDueWithin(50);
+    assert.equal(state.applied.length, 4);
+  } finally {
+    tuner.stop();
+  }
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Closing } from "../src/closing.ts";
+import { timersDueWithin, within } from "./fixtures/pool_helpers.ts";
 
 test("Closing moves open → closing → closed once and resolves every waiter", async () => {
   const closing = new Closing();
@@ -17,12 +18,21 @@ test("Closing moves open → closing → closed once and resolves every waiter",
 test("Closing calls the deadline with its timeout while still closing, and not after finish", async () => {
   const hit: number[] = [];
   const late = new Closing();
-  late.begin(5, (ms) => hit.push(ms));
-  await new Promise((r) => setTimeout(r, 30));
+  await within(
+    new Promise<void>((resolve) => {
+      late.begin(5, (ms) => {
+        hit.push(ms);
+        resolve();
+      });
+    }),
+    10_000,
+    "the deadline",
+  );
   assert.deepEqual(hit, [5]);
   const prompt = new Closing();
   prompt.begin(5, (ms) => hit.push(ms * 100));
   prompt.finish();
-  await new Promise((r) => setTimeout(r, 30));
+  // Timers fire in deadline order: had finish() left the 5 ms deadline armed, it fired by now.
+  await timersDueWithin(30);
   assert.deepEqual(hit, [5], "finish() cleared the deadline");
 });

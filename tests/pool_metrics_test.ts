@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool, formatDiagnostics, formatReport, type PoolOptions } from "../mod.ts";
+import { openGate, sharedInts, until } from "./fixtures/pool_helpers.ts";
 
 type Tasks = typeof import("./fixtures/tasks.ts");
 const tasksUrl = new URL("./fixtures/tasks.ts", import.meta.url);
@@ -40,16 +41,19 @@ test("metrics() counts every task by name and stage, with success rate and throu
 test("an autotuned pool routes a task that mostly waits to the async lane and raises concurrency", async () => {
   const p = createPool<Tasks>(tasksUrl, { maxWorkers: 2, autotune: { monitorIntervalMs: 50 } });
   try {
-    const t0 = performance.now();
+    // Tasks handed out and not yet finished: past the two workers' one each, they overlap.
+    let inFlight = 0;
+    let most = 0;
+    p.on("taskStarted", () => (most = Math.max(most, ++inFlight)));
+    p.on("taskFinished", () => inFlight--);
     await Promise.all(Array.from({ length: 800 }, () => p.run("sleep", 20)));
-    const elapsed = performance.now() - t0;
     const route = p.decisions.find((d) => d.kind === "route");
     assert.ok(route, JSON.stringify(p.decisions));
     assert.match(route.reason, /"sleep" worker→async/);
     assert.ok(p.stats().concurrency > 1, `concurrency ${p.stats().concurrency}`);
     assert.equal(p.metrics().tasks.find((t) => t.name === "sleep")!.lane, "async");
-    // One at a time per worker, 800 sleeps of 20 ms would take 8 s.
-    assert.ok(elapsed < 6000, `took ${elapsed} ms`);
+    // One at a time per worker (plus one waiting behind it), at most 4 would be in flight.
+    assert.ok(most > 4, `at most ${most} sleeps in flight at once`);
   } finally {
     await p.closeNow();
   }
@@ -58,10 +62,10 @@ test("an autotuned pool routes a task that mostly waits to the async lane and ra
 test("a pinned lane wins: a task pinned to the worker lane runs one at a time per worker", async () => {
   const p = pool({ maxWorkers: 1, concurrency: 50, lanes: { sleep: "worker" } });
   try {
+    // Sampled each time a task is handed out, the moment in-flight can grow.
     let most = 0;
-    const watch = setInterval(() => (most = Math.max(most, p.stats().inFlight)), 2);
+    p.on("taskStarted", () => (most = Math.max(most, p.stats().inFlight)));
     await Promise.all(Array.from({ length: 10 }, () => p.run("sleep", 10)));
-    clearInterval(watch);
     // One running plus at most one waiting in the worker.
     assert.ok(most <= 2, `in flight reached ${most}`);
     assert.throws(
@@ -75,20 +79,25 @@ test("a pinned lane wins: a task pinned to the worker lane runs one at a time pe
 
 test("diagnostics() shows each worker's state, current task and tasks done", async () => {
   const p = pool({ maxWorkers: 1 });
+  const gate = sharedInts(2);
   try {
     await p.run("echo", 1);
-    const running = p.run("spin", 300);
-    await new Promise((r) => setTimeout(r, 100));
+    const running = p.run("blockUntilOpened", gate);
+    await until(() => Atomics.load(gate, 1) === 1, "the task running in the worker");
     const d = p.diagnostics();
     assert.equal(d.workers.length, 1);
     assert.equal(d.workers[0].state, "busy");
-    assert.equal(d.workers[0].currentTask, "spin");
-    assert.ok(d.workers[0].runningMs! >= 50, `running ${d.workers[0].runningMs}`);
+    assert.equal(d.workers[0].currentTask, "blockUntilOpened");
+    const first = d.workers[0].runningMs!;
+    assert.ok(first >= 0, `running ${first}`);
+    await until(() => p.diagnostics().workers[0].runningMs! > first, "runningMs growing");
     assert.equal(d.workers[0].tasksDone, 1);
-    assert.match(formatDiagnostics(d), /spin/);
+    assert.match(formatDiagnostics(d), /blockUntilOpened/);
+    openGate(gate);
     await running;
     assert.equal(p.diagnostics().workers[0].state, "idle");
   } finally {
+    openGate(gate);
     await p.closeNow();
   }
 });

@@ -2,6 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool, PoolClosedError, QueueFullError } from "../mod.ts";
 import type { PoolOptions } from "../mod.ts";
+import {
+  nextEvent,
+  openGate,
+  sharedInts,
+  timersDueWithin,
+  until,
+  within,
+} from "./fixtures/pool_helpers.ts";
 
 type Tasks = typeof import("./fixtures/tasks.ts");
 const tasksUrl = new URL("./fixtures/tasks.ts", import.meta.url);
@@ -40,9 +48,20 @@ test("idle workers retire after idleTimeoutMs down to minWorkers", async () => {
   const exited: string[] = [];
   p.on("workerExited", (e) => exited.push(e.reason));
   try {
-    await Promise.all(Array.from({ length: 10 }, () => p.run("spin", 3)));
+    // Tasks that hold their workers until two of them run at once make the pool grow to two
+    // workers (a burst of short spins may all fit on the first one before the second starts).
+    // Three: a worker takes one to run and one to wait behind it.
+    const gates = [sharedInts(2), sharedInts(2), sharedInts(2)];
+    const held = gates.map((gate) => p.run("blockUntilOpened", gate));
+    const running = () => gates.filter((g) => Atomics.load(g, 1) === 1).length;
+    await until(() => running() === 2, "two tasks running at once");
+    for (const gate of gates) openGate(gate);
+    assert.deepEqual(await Promise.all(held), ["opened", "opened", "opened"]);
     assert.equal(p.workerCount, 2);
-    await new Promise((r) => setTimeout(r, 300));
+    await within(nextEvent(p, "workerExited"), 10_000, "an idle worker retiring");
+    assert.equal(p.workerCount, 1);
+    // The last worker's idle timer, if it had one, is due before this fence: it stays.
+    await timersDueWithin(200);
     assert.equal(p.workerCount, 1);
     assert.deepEqual(exited, ["idle for 50 ms"]);
   } finally {
@@ -52,23 +71,28 @@ test("idle workers retire after idleTimeoutMs down to minWorkers", async () => {
 
 test("lower priority numbers run first and FIFO holds within a priority", async () => {
   const p = pool({ maxWorkers: 1, minWorkers: 1 });
+  const gate = sharedInts(2);
   try {
     await p.run("echo", 0); // worker started and measured
     const order: string[] = [];
-    const blocker = p.run("spin", 100);
-    await new Promise((r) => setTimeout(r, 20)); // the blocker is running, the rest will queue
-    const calls: [string, number][] = [["low-1", 5], ["high-1", 0], ["low-2", 5], ["high-2", 0], [
-      "urgent",
-      -10,
-    ]];
-    await Promise.all([
-      blocker,
-      ...calls.map(([id, priority]) =>
-        p.run("echo", id, { priority }).then((v) => order.push(v as string))
-      ),
-    ]);
+    const blocker = p.run("blockUntilOpened", gate);
+    // The blocker holds the worker, so the calls below queue in the pool until it is released.
+    await until(() => Atomics.load(gate, 1) === 1, "the blocker running");
+    const calls: [string, number][] = [
+      ["low-1", 5],
+      ["high-1", 0],
+      ["low-2", 5],
+      ["high-2", 0],
+      ["urgent", -10],
+    ];
+    const done = calls.map(([id, priority]) =>
+      p.run("echo", id, { priority }).then((v) => order.push(v as string))
+    );
+    openGate(gate);
+    await within(Promise.all([blocker, ...done]), 10_000, "the queued calls");
     assert.deepEqual(order, ["urgent", "high-1", "high-2", "low-1", "low-2"]);
   } finally {
+    openGate(gate);
     await p.closeNow();
   }
 });
@@ -123,23 +147,23 @@ test("a million submissions through whenRoom() keep the queue within maxQueue", 
   }
 });
 
-test("map() returns results in input order and queues heavy inputs first", async () => {
+test("map() returns results in input order and runs heavy inputs first", async () => {
+  // One worker runs one task at a time, so the order the tasks log in shared memory is the
+  // order map() handed them to the pool.
   const p = pool({ maxWorkers: 1, minWorkers: 1 });
   try {
-    const started: string[] = [];
-    p.on("taskStarted", () => {});
-    const inputs = Array.from({ length: 30 }, (_, i) => `item-${i}`);
-    const order: string[] = [];
-    p.on("taskQueued", (e) => order.push(String(e.id)));
-    const results = await p.map("echo", inputs, {
-      weight: (s) => (s === "item-29" ? 5 : s === "item-10" ? 3 : 1),
+    const log = sharedInts(31);
+    const inputs = Array.from({ length: 30 }, (_, value) => ({ log, value }));
+    const results = await p.map("logRun", inputs, {
+      weight: ({ value }) => (value === 29 ? 5 : value === 10 ? 3 : 1),
       inline: false,
     });
-    assert.deepEqual(results, inputs);
-    assert.equal(started.length, 0);
-    // Task ids are given in queueing order: the heaviest input was queued first.
-    const firstIds = order.slice(0, 2).map(Number);
-    assert.deepEqual(firstIds, [firstIds[0], firstIds[0] + 1]);
+    assert.deepEqual(results, inputs.map(({ value }) => value));
+    assert.equal(Atomics.load(log, 0), 30, "each input ran once");
+    const ran = Array.from(log.subarray(1));
+    // Heaviest first, then the next heaviest, then equal weights in input order.
+    const light = inputs.map(({ value }) => value).filter((v) => v !== 29 && v !== 10);
+    assert.deepEqual(ran, [29, 10, ...light]);
   } finally {
     await p.closeNow();
   }
@@ -173,14 +197,16 @@ test("map() rejects with the first failure and cancels the rest", async () => {
 test("concurrency lets one worker hold several async tasks at once", async () => {
   const p = pool({ maxWorkers: 1, concurrency: 20 });
   try {
-    await p.run("echo", 0); // start the worker first: start-up time is not what this measures
-    const t0 = performance.now();
-    const results = await Promise.all(Array.from({ length: 20 }, () => p.run("sleep", 100)));
-    const elapsed = performance.now() - t0;
+    // Each gather task finishes only once all twenty run at the same time: one at a time, they
+    // would never finish.
+    const state = sharedInts();
+    const results = await within(
+      Promise.all(Array.from({ length: 20 }, () => p.run("gather", { state, n: 20 }))),
+      10_000,
+      "twenty tasks running at once",
+    );
     assert.equal(results.length, 20);
     assert.equal(p.workerCount, 1);
-    // Twenty 100 ms sleeps one after another would take 2 s; together they take about 100 ms.
-    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
   } finally {
     await p.closeNow();
   }
@@ -219,8 +245,13 @@ test("maxTasksPerWorker recycles workers without losing or repeating a task", as
   const exits: string[] = [];
   p.on("workerExited", (e) => exits.push(e.reason));
   try {
-    const results = await Promise.all(Array.from({ length: 35 }, (_, i) => p.run("echo", i)));
+    // Counted in shared memory: a task repeated by a recycled worker would still settle once.
+    const runs = sharedInts(35);
+    const results = await Promise.all(
+      Array.from({ length: 35 }, (_, index) => p.run("countRun", { runs, index })),
+    );
     assert.deepEqual(results, Array.from({ length: 35 }, (_, i) => i));
+    assert.deepEqual(Array.from(runs), new Array(35).fill(1), "runs of each task, by input");
     const threads = new Set(
       await Promise.all(Array.from({ length: 5 }, () => p.run("threadId", undefined))),
     );

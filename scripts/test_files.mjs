@@ -1,0 +1,113 @@
+// Runs test files one process each, a few at a time, each under a deadline: a file that hangs is
+// killed (with everything it started) and reported instead of stalling the whole suite.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bin, root } from "./ensure_deps.mjs";
+import { fileVerdict } from "./test_summary.mjs";
+
+/** Every tests/**\/*_test.ts under `dir` (relative to the root), sorted. */
+export function findTestFiles(dir = "tests") {
+  return readdirSync(join(root, dir), { recursive: true })
+    .map((f) => join(dir, String(f)))
+    .filter((f) => f.endsWith("_test.ts") && !f.split("/").includes("fixtures"))
+    .sort();
+}
+
+/** The command that runs one test file on a runtime and writes its JUnit report to `junit`. */
+function testCommand(runtime, file, junit) {
+  return runtime === "deno"
+    // --no-check: the suite was type-checked once before the tests (or the caller said not to).
+    ? [bin("deno"), ["test", "-A", "--no-check", `--junit-path=${junit}`, file]]
+    // "./": without it Bun takes the argument as a filter on file names, not a path.
+    : [bin("bun"), ["test", "--reporter=junit", `--reporter-outfile=${junit}`, `./${file}`]];
+}
+
+const running = new Set();
+
+/** Kills every process group still running (the runner itself is being stopped). */
+export function killAll() {
+  for (const pid of running) killGroup(pid);
+}
+
+function killGroup(pid) {
+  try {
+    // The child leads its own group (detached), so this reaches the workers and processes it
+    // started too, not only the runtime.
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Runs one file and resolves with its verdict plus { runtime, file, seconds, output }. The
+ * output is kept, not streamed, so that files running side by side do not interleave.
+ */
+function runFile(runtime, file, deadlineS, scratch) {
+  const junit = join(scratch, `${runtime}-${file.replaceAll("/", "_")}.xml`);
+  const [cmd, args] = testCommand(runtime, file, junit);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: root,
+      detached: true,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    running.add(child.pid);
+    let output = "";
+    child.stdout.on("data", (chunk) => output += chunk);
+    child.stderr.on("data", (chunk) => output += chunk);
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      killGroup(child.pid);
+    }, deadlineS * 1000);
+    // On exit, end whatever the file left behind: an orphan holding the pipes open would keep
+    // "close" from ever firing.
+    child.on("exit", () => killGroup(child.pid));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      running.delete(child.pid);
+      let report = null;
+      try {
+        report = readFileSync(junit, "utf8");
+      } catch {
+        // No report: the verdict says so.
+      }
+      const seconds = hung ? deadlineS : Math.round((performance.now() - t0) / 100) / 10;
+      resolve({
+        runtime,
+        file,
+        seconds,
+        output,
+        ...fileVerdict({ code, hung, seconds, junit: report }),
+      });
+    });
+  });
+}
+
+/**
+ * Runs `files` on `runtime`, `jobs` at a time, calling `onDone` with each file's result as it
+ * ends; resolves with all results in file order.
+ */
+export async function runFiles(runtime, files, { jobs, deadlineS, onDone }) {
+  const scratch = mkdtempSync(join(tmpdir(), "workloom-test-"));
+  const results = new Array(files.length);
+  let next = 0;
+  async function lane() {
+    while (next < files.length) {
+      const i = next++;
+      results[i] = await runFile(runtime, files[i], deadlineS, scratch);
+      onDone(results[i]);
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, lane));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return results;
+}
