@@ -62,7 +62,7 @@ test("an autotuned pool survives tasks named like Object.prototype members and s
       const error = await rejection(p.run(name, 1));
       assert.equal(error.name, "TypeError", name);
       assert.match(error.message, new RegExp(`Cannot run task '${name}'`));
-      assert.match(error.message, /exports: add, byteLength,/);
+      assert.match(error.message, /exports: add, .*echo,/);
     }
     // A task that waits routes to the async lane at a controller tick: that tick, and the ones
     // before it, have sampled the names above.
