@@ -52,6 +52,8 @@ test(`chaos: ${total} mixed calls (seed ${seed}) each settle once, run at most 1
     concurrency: 4,
     autotune: false,
     cancelGraceMs: 200,
+    onFull: "wait", // any WORKLOOM_CHAOS_TASKS fits, and waiting for room joins the chaos
+    maxQueue: 1000,
   });
   const settledEvents = new Map<number, number>();
   const count = (e: { id: number }) => settledEvents.set(e.id, (settledEvents.get(e.id) ?? 0) + 1);
