@@ -123,7 +123,9 @@ for (const runtime of ["deno", "bun"]) {
   );
 }
 
-const totals = { passed: 0, failed: 0, skipped: 0 };
+// A failed check (types, lint, format) counts as a failure in the closing line too, so that the
+// line alone never reads "0 failed" for a run that failed.
+const totals = { passed: 0, failed: failedChecks.length, skipped: 0 };
 for (const r of results) {
   totals.passed += r.passed;
   totals.failed += r.failed;

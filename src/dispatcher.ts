@@ -67,6 +67,11 @@ export class Dispatcher {
     this.meanRunMs[lane] = old < 0 ? mean : old * 0.8 + mean * 0.2;
   }
 
+  /** The pool is idle: lets go of what would keep the process alive, unless a turn is pending. */
+  release(): void {
+    this.#flusher.release();
+  }
+
   /** Releases what would keep the event loop alive. */
   close(): void {
     this.#flusher.close();

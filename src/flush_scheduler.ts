@@ -44,6 +44,14 @@ export class FlushScheduler {
     else this.#macrotask();
   }
 
+  /**
+   * Releases the channel when no flush is pending (the pool went idle): an open port with a
+   * listener keeps the process alive. The next macrotask flush opens a new one.
+   */
+  release(): void {
+    if (!this.#queued) this.close();
+  }
+
   /** Releases the channel: an open port with a listener keeps the event loop alive. */
   close(): void {
     this.#channel?.port1.close();

@@ -6,6 +6,7 @@
  */
 import type { PoolSample } from "./controller.ts";
 import type { Decision } from "./controller_state.ts";
+import { type CpuSampler, createCpuSampler } from "./cpu_usage.ts";
 import type { PoolDiagnostics } from "./diagnostics.ts";
 import type { MetricsRecorder } from "./metrics_recorder.ts";
 import type { MetricsSnapshot } from "./metrics_snapshot.ts";
@@ -37,6 +38,8 @@ export interface MonitoredPool {
   readonly workers: WorkerSet;
   readonly settler: TaskSettler;
   readonly recorder: MetricsRecorder;
+  /** Effective cores of the machine share the process may use (100 % machine CPU). */
+  readonly cores: number;
   queueSize(): number;
   concurrency(): number;
   targetWorkers(): number;
@@ -55,7 +58,24 @@ export interface MonitoredPool {
  * ```
  */
 export class PoolMonitor {
-  constructor(readonly pool: MonitoredPool) {}
+  #cpu: CpuSampler;
+  #lastCpu: number | null = null;
+
+  constructor(readonly pool: MonitoredPool) {
+    this.#cpu = createCpuSampler({ cores: pool.cores });
+    this.#cpu.sample(performance.now()); // a baseline: the first snapshot covers the pool's life
+  }
+
+  /**
+   * Machine CPU utilisation (0–1) since the previous snapshot (the first covers the time since
+   * the pool was created), or the last reading when too little time passed to measure; null where
+   * the machine allows no reading (Deno without --allow-read, say).
+   */
+  #machineCpu(now: number): number | null {
+    const reading = this.#cpu.sample(now);
+    if (reading !== undefined) this.#lastCpu = reading;
+    return this.#lastCpu;
+  }
 
   /** Counters now. */
   stats(): PoolStats {
@@ -83,6 +103,7 @@ export class PoolMonitor {
       queueDepth: s.queueDepth,
       inFlight: s.inFlight,
       capacity: Math.max(1, this.pool.workers.live),
+      cpu: this.#machineCpu(now),
     };
     return this.pool.recorder.snapshot(now, gauges, this.pool.decisions());
   }

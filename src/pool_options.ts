@@ -35,7 +35,11 @@ export interface PoolOptions {
   workload?: Workload;
   /** The environment whose profile applies. @default {detected: WORKLOOM_ENV, CI variables, else "local"} */
   environment?: EnvironmentName;
-  /** Workers kept alive when idle. @default {the profile's minWorkers, at most maxWorkers} */
+  /**
+   * Workers kept alive when idle. With the default 0 an idle pool retires every worker after
+   * `idleTimeoutMs`, so a script that forgets `close()` still exits (Deno's Web Workers cannot be
+   * unref'd). Workers kept with `minWorkers` keep the process alive until `close()`. @default {0}
+   */
   minWorkers?: number;
   /** Most workers at once. @default {optimalWorkers() for the effective cores and the profile} */
   maxWorkers?: number;
@@ -178,7 +182,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     sizeReason =
       `${workload} profile for ${environment} on ${cores} effective cores, limited by ${plan.limitedBy}`;
   }
-  const minWorkers = options.minWorkers ?? Math.min(profile.minWorkers, maxWorkers);
+  const minWorkers = options.minWorkers ?? 0;
   assertInteger(action, "minWorkers", minWorkers, { min: 0 });
   if (minWorkers > maxWorkers) {
     throw new RangeError(

@@ -138,6 +138,7 @@ export class Scheduler {
       workers: this.#set,
       settler: this.#settler,
       recorder: this.#recorder,
+      cores: this.options.cores,
       queueSize: () => this.queueSize,
       concurrency: () => this.#concurrency,
       targetWorkers: () => this.#targetWorkers,
@@ -382,6 +383,8 @@ export class Scheduler {
       w.idleSince = performance.now();
       if (w.state === "retiring") this.#set.end(w, w.retireReason);
       else if (this.#closing.state === "open") this.#set.armIdleTimer();
+      // Nothing left to do: let go of the dispatch port, which would keep the process alive.
+      if (this.#queues.size === 0 && this.#set.load().inFlight === 0) this.#dispatcher.release();
     }
     if (this.#queues.size > 0) this.#scheduleFlush();
     this.#maybeFinishClose();

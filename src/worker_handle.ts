@@ -104,6 +104,7 @@ export class WorkerHandle {
   #nextSlot = 0;
   #lastWordTimer: ReturnType<typeof setTimeout> | undefined;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
+  #held = true;
   /** True once the worker loaded the task module and said it is ready. */
   wasReady = false;
 
@@ -176,6 +177,7 @@ export class WorkerHandle {
       if (task.transfer) (transfer ??= []).push(...task.transfer);
     }
     this.sent += n;
+    this.#hold(true);
     try {
       this.#worker.postMessage(
         { t: "run", ids, slots, names, inputs } satisfies ToWorker,
@@ -210,7 +212,10 @@ export class WorkerHandle {
 
   /** Forgets a task the worker reported on, freeing its slot. */
   release(task: Task): void {
-    if (this.inFlight.delete(task.id)) this.laneInFlight[task.lane]--;
+    if (this.inFlight.delete(task.id)) {
+      this.laneInFlight[task.lane]--;
+      if (this.inFlight.size === 0) this.#hold(false);
+    }
     if (this.#control) Atomics.store(this.#control, task.slot, SLOT_FREE);
     this.#freeSlots.push(task.slot);
     task.worker = null;
@@ -260,6 +265,19 @@ export class WorkerHandle {
     this.#worker.terminate();
   }
 
+  /**
+   * Whether this worker keeps the process alive: only while it holds tasks, so a script that
+   * forgets `close()` can exit once the pool is idle. Bun's workers have `ref()`/`unref()`;
+   * Deno's have neither, and the pool retires idle Deno workers instead (see `minWorkers`).
+   */
+  #hold(on: boolean): void {
+    if (this.#held === on) return;
+    this.#held = on;
+    const w = this.#worker as Worker & { ref?: () => void; unref?: () => void };
+    if (on) w.ref?.();
+    else w.unref?.();
+  }
+
   #takeSlot(): number {
     return this.#freeSlots.pop() ?? this.#nextSlot++;
   }
@@ -305,6 +323,7 @@ export class WorkerHandle {
     this.inFlight.set(task.id, task);
     this.laneInFlight[task.lane]++;
     this.sent++;
+    this.#hold(true);
     // A task expected to take only microseconds: watch for the reply for a moment rather than
     // go to sleep, since being woken costs more than the task (see the worker's doze).
     if (expectedMs < REPLY_SPIN_MS) {
@@ -370,6 +389,7 @@ export class WorkerHandle {
         clearTimeout(this.#startTimer);
         this.wasReady = true;
         if (this.state === "starting") this.state = "ready";
+        if (this.inFlight.size === 0) this.#hold(false);
         this.events.ready(this);
         break;
       case "init-error":

@@ -7,7 +7,6 @@ import {
   detectCores,
   detectEnvironment,
   ENVIRONMENTS,
-  getProfile,
   optimalWorkers,
   planWorkers,
   queueBound,
@@ -57,10 +56,9 @@ for (const workload of WORKLOADS) {
       assert.ok(o.sizeReason.includes(workload) && o.sizeReason.includes(environment));
     });
 
-    test(`minWorkers defaults to the ${workload} profile's minimum in ${environment}, and maxQueue to max(its queue bound, 4096)`, () => {
+    test(`minWorkers defaults to 0 (an idle pool lets the process exit) for the ${workload} profile in ${environment}, and maxQueue to max(its queue bound, 4096)`, () => {
       const o = optionsOf({ workload, environment });
-      const profile = getProfile(workload, environment);
-      assert.equal(o.minWorkers, Math.min(profile.minWorkers, o.maxWorkers));
+      assert.equal(o.minWorkers, 0);
       assert.equal(
         o.maxQueue,
         Math.max(queueBound(o.maxWorkers, { workload, environment }), 4096),
