@@ -62,7 +62,6 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
       }
       const seen = Number(c.req.valid("header")["last-event-id"]);
       let lastId = Number.isSafeInteger(seen) ? seen : 0;
-      const signal = c.req.raw.signal;
       return streamSSE(c, async (stream) => {
         ctx.streams.open++;
         const pending: JobChange[] = [];
@@ -77,8 +76,8 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
           pending.push(change);
           wake?.();
         });
+        // The runtime cancels the response body when the client goes away.
         stream.onAbort(onGone);
-        signal.addEventListener("abort", onGone);
         try {
           const now = ctx.store.lookup(id);
           if (now.state !== "found") return;
@@ -108,7 +107,6 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
           }
         } finally {
           stop();
-          signal.removeEventListener("abort", onGone);
           ctx.streams.open--;
         }
       }, async () => {

@@ -141,7 +141,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       const url = statusUrl(c.req.path, job.id);
       if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
       const now = found(
-        await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait), c.req.raw.signal),
+        await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait)),
         job.id,
       );
       const done = now.status === "succeeded" || now.status === "failed" ||
@@ -198,7 +198,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
     async (c) => {
       const { id } = c.req.valid("param");
       const wait = waitMs(c.req.valid("query").wait);
-      return c.json(found(await waitForJob(ctx.store, id, wait, c.req.raw.signal), id), 200);
+      return c.json(found(await waitForJob(ctx.store, id, wait), id), 200);
     },
   );
 

@@ -9,8 +9,9 @@ import type { JobLookup, JobStore } from "../jobs/job_store.ts";
 /**
  * Resolves with the job once it is final, or with its state at `waitMs`, whichever comes
  * first; at once when it is final already or `waitMs` is 0. The waiter is settled by the very
- * store update that made the job final, so it sees the stored result. `signal` (the request's)
- * ends the wait early when the client goes away, so that no timer outlives it.
+ * store update that made the job final, so it sees the stored result. A client that goes away
+ * mid-wait is not chased: its waiter ends at the deadline (30 s at most) or with the job, and
+ * draining makes every job final, so no waiter outlives a shutdown.
  *
  * @example
  * ```ts ignore
@@ -22,24 +23,20 @@ export function waitForJob(
   store: JobStore,
   id: string,
   waitMs: number,
-  signal?: AbortSignal,
 ): Promise<JobLookup> {
   const now = store.lookup(id);
-  if (now.state !== "found" || isFinal(now.job.status) || waitMs <= 0 || signal?.aborted) {
+  if (now.state !== "found" || isFinal(now.job.status) || waitMs <= 0) {
     return Promise.resolve(now);
   }
   return new Promise((resolve) => {
     const done = (job?: Job, rev = 0): void => {
       clearTimeout(timer);
       stop();
-      signal?.removeEventListener("abort", onAbort);
       resolve(job ? { state: "found", job, rev } : store.lookup(id));
     };
-    const onAbort = (): void => done();
     const stop = store.watch(id, (change) => {
       if (isFinal(change.job.status)) done(change.job, change.rev);
     });
     const timer = setTimeout(() => done(), waitMs);
-    signal?.addEventListener("abort", onAbort);
   });
 }
