@@ -72,9 +72,10 @@ export function serveHttp(
     return {
       port: server.port,
       hostname,
-      // true: also end idle keep-alive connections, or the process would wait for them.
+      // Not stop(true): that cuts in-flight answers, such as the last event of a stream that
+      // the drain just ended. A graceful stop waits for them and closes idle connections.
       close: async () => {
-        await server.stop(true);
+        await server.stop();
       },
     };
   }
