@@ -1,6 +1,6 @@
 /**
  * The typed client of the workloom job server, over plain `fetch`. Its own subpath: it loads
- * neither Hono nor the pool.
+ * neither Hono nor zod, and takes only types from the pool.
  *
  * @example
  * ```ts ignore

@@ -38,10 +38,10 @@ ensureDeps();
 let failedSteps = 0;
 if (!values["no-check"] && !values.only) {
   for (const [name, cmd, args] of [
-    ["deno check", bin("deno"), ["check", "mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
+    ["deno check", bin("deno"), ["check", "mod.ts", "server.ts", "client.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
     ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
     ["deno lint", bin("deno"), ["lint"]],
-    ["deno fmt", bin("deno"), ["fmt", "--check", "mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
+    ["deno fmt", bin("deno"), ["fmt", "--check", "mod.ts", "server.ts", "client.ts", "src/", "workers/", "tests/", "bench/", "examples/"]],
   ]) {
     const r = await run(cmd, args);
     if (r.code !== 0) {

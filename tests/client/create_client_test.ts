@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createClient, type JobClient, JobServerError } from "../../client.ts";
+import { createClient, type JobClient, type JobEvent, JobServerError } from "../../client.ts";
 import { type ServerTasks, startServer } from "../server/server_helpers.ts";
 
 test("the typed client submits, reads, waits for and cancels jobs", async () => {
@@ -54,14 +54,14 @@ test("client.events() iterates a job's events to its final state and resumes fro
   try {
     const client = createClient<ServerTasks>(s.url);
     const job = await client.submit("progress", { steps: 3, ms: 5 });
-    const events = [];
+    const events: JobEvent[] = [];
     for await (const e of client.events(job.id)) events.push(e);
     assert.equal(events.at(-1)!.job.status, "succeeded");
     assert.deepEqual(
       events.filter((e) => e.event === "progress").map((e) => e.job.progress),
       [1, 2, 3],
     );
-    const resumed = [];
+    const resumed: JobEvent[] = [];
     for await (const e of client.events(job.id, { lastEventId: events[1].id })) resumed.push(e);
     // A resumed stream starts from the job's state now (intermediate events are not replayed)
     // and never repeats an event the client has seen.

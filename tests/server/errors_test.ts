@@ -170,7 +170,10 @@ test("a full job store answers 429 with Retry-After until finished jobs expire",
 
 /** Requests no client should send; each must get a 4xx JSON error and never a 5xx. */
 function hostileRequests(): { what: string; init: RequestInit; path?: string }[] {
-  const json = (body: string, path = "/jobs") => ({
+  const json = (
+    body: string,
+    path = "/jobs",
+  ): { what: string; init: RequestInit; path?: string } => ({
     what: `${path} ${body.slice(0, 40)}`,
     path,
     init: { method: "POST", headers: { "content-type": "application/json" }, body },
