@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type RunOptions, TaskError, WorkerCrashedError } from "../../mod.ts";
+import { type RunOptions, TaskError, TimeoutError, WorkerCrashedError } from "../../mod.ts";
 import { JobRunner, type RunnerPool } from "../../src/jobs/job_runner.ts";
 import { JobStore } from "../../src/jobs/job_store.ts";
 import type { Job } from "../../src/jobs/job.ts";
@@ -173,4 +173,24 @@ test("JobRunner fails a job whose result JSON cannot carry", async () => {
   pool.calls[0].resolve(10n);
   const failed = await reach(runner.store, job.id, "failed");
   assert.equal(failed.error?.name, "TypeError");
+});
+
+test("JobRunner retries an attempt that timed out, like one that threw", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const { job } = runner.submit({
+    task: "slow",
+    input: 0,
+    attempts: 2,
+    backoffMs: 0,
+    timeoutMs: 5,
+  });
+  await reach(runner.store, job.id, "running");
+  assert.equal(pool.calls[0].options.timeoutMs, 5);
+  pool.calls[0].reject(new TimeoutError("slow", 5));
+  await reach(runner.store, job.id, "queued");
+  await reach(runner.store, job.id, "running");
+  pool.calls[1].resolve("ok");
+  const done = await reach(runner.store, job.id, "succeeded");
+  assert.equal(done.attempts, 2);
 });

@@ -94,3 +94,36 @@ test("SIGTERM drains a real server: no new jobs (503), running ones finish, queu
     if (cli.child.exitCode === null) cli.child.kill("SIGKILL");
   }
 });
+
+test("npm start's server prints a curl that works, and a second signal exits at once with 130", async () => {
+  const cli = startCli(["serve", "--tasks", "examples/tasks.ts", "--port", "0"]);
+  try {
+    await until(() => /Press Ctrl-C/.test(cli.out()), `the server starting (${cli.err()})`, 30_000);
+    const url = /listening at (http:\/\/\S+)/.exec(cli.out())![1];
+    // The printed curl's body, sent as printed.
+    const body = /-d '([^']+)' "[^"]+\/jobs\?wait=5000"/.exec(cli.out())![1];
+    const r = await call(`${url}/jobs?wait=5000`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.result, 9592, "the primes below 100,000");
+    const long = await call(`${url}/jobs`, {
+      json: { task: "fetchRecord", input: { id: 1, latencyMs: 60_000 } },
+    });
+    assert.equal(long.status, 202);
+    process.kill(cli.child.pid!, "SIGTERM");
+    await within(
+      (async () => {
+        while ((await call(`${url}/readyz`)).status !== 503);
+      })(),
+      10_000,
+      "readyz turning 503",
+    );
+    process.kill(cli.child.pid!, "SIGTERM");
+    assert.equal(await within(cli.exited, 10_000, "the forced exit"), 130, cli.err());
+  } finally {
+    if (cli.child.exitCode === null) cli.child.kill("SIGKILL");
+  }
+});
