@@ -90,7 +90,16 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 ensureDeps();
 const failedChecks = [];
 if (!values["no-check"] && !values.only) {
-  const dirs = ["mod.ts", "src/", "workers/", "tests/", "bench/", "examples/"];
+  const dirs = [
+    "mod.ts",
+    "server.ts",
+    "client.ts",
+    "src/",
+    "workers/",
+    "tests/",
+    "bench/",
+    "examples/",
+  ];
   for (
     const [name, cmd, args] of [
       ["deno check", bin("deno"), ["check", ...dirs]],

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { serve } from "./cli/serve.ts";
 import { runDemo } from "./demo.ts";
 import { formatMachine } from "./format_machine.ts";
 import { detectMachine } from "./machine.ts";
@@ -31,6 +32,7 @@ Commands:
   demo [--quick]     Run the example tasks: the profile, the pool's size and why,
                      a batch through map() with its speed-up, run() with
                      priorities, and the pool's report. --quick: a small batch.
+  serve --tasks <m>  Run the job server (see workloom serve --help).
 
 Options:
   -h, --help         Show this help.`;
@@ -90,7 +92,7 @@ async function demo(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, Command> = { profile, demo };
+const COMMANDS: Record<string, Command> = { profile, demo, serve };
 
 /**
  * Runs the command line with `args` (without the program name) and resolves with the exit code:

@@ -71,7 +71,7 @@ test("help prints the usage and exits 0", async () => {
 test("a wrong command line prints the error and the usage and exits 2", async () => {
   const table: [string[], RegExp][] = [
     [[], /workloom: missing command/],
-    [["serve"], /workloom: unknown command "serve"/],
+    [["serv"], /workloom: unknown command "serv"/],
     [["toString"], /workloom: unknown command "toString"/],
     [["profile", "--bogus"], /--bogus/],
     [["profile", "extra"], /extra/],

@@ -1,0 +1,228 @@
+/**
+ * `workloom serve`: the job server over a pool of the given task module, on Deno or Bun, until
+ * SIGINT or SIGTERM; then it drains (running jobs finish within --drain-timeout, the rest are
+ * cancelled), closes the pool and resolves with exit code 0. A second signal exits at once.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createPool } from "../../mod.ts";
+import { exitNow, onShutdownSignal, serveHttp, workingDirectoryUrl } from "../adapter/serve.ts";
+import { runtime } from "../runtime.ts";
+import { isLoopback } from "../server/auth.ts";
+import { createServer } from "../server/create_server.ts";
+import { parseBytes, parseDuration } from "./units.ts";
+
+/** Where the command writes. */
+export interface ServeIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** The help of `workloom serve`: every option with its default. */
+export const SERVE_USAGE = `Usage: workloom serve --tasks <module> [options]
+
+Runs the job server: submit jobs over HTTP to a pool running the task module's exported
+functions. Stops on SIGINT/SIGTERM after draining; a second signal exits at once.
+
+Options:
+  --tasks <path>          Task module (required); only its exported functions can run.
+  --port <n>              Port; 0 picks a free one. Default: 8787, or WORKLOOM_PORT.
+  --host <name>           Address to bind. Default: 127.0.0.1. Anything but loopback
+                          needs a token.
+  --token <t>             Bearer token for every route but /healthz and /readyz.
+                          Default: WORKLOOM_TOKEN, else none.
+  --max-queue <n>         Queued and delayed jobs at most (then 429). Default: 1000.
+  --max-body <size>       Largest request body (then 413). Default: 1mb.
+  --job-ttl <duration>    How long finished jobs are kept. Default: 1h.
+  --max-jobs <n>          Jobs kept at most, finished ones included (then 429). Default: 10000.
+  --key-concurrency <n>   Jobs of one concurrencyKey running at once. Default: 4.
+  --drain-timeout <dur>   How long running jobs may finish on shutdown. Default: 10s.
+  -h, --help              Show this help.`;
+
+const FLAGS = {
+  tasks: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  token: { type: "string" },
+  "max-queue": { type: "string" },
+  "max-body": { type: "string" },
+  "job-ttl": { type: "string" },
+  "max-jobs": { type: "string" },
+  "key-concurrency": { type: "string" },
+  "drain-timeout": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The settings `workloom serve` runs with. */
+export interface ServeSettings {
+  tasks: string;
+  port: number;
+  host: string;
+  token?: string;
+  maxQueue: number;
+  maxBody: number;
+  jobTtlMs: number;
+  maxJobs: number;
+  keyConcurrency: number;
+  drainTimeoutMs: number;
+}
+
+function count(name: string, text: string | undefined, fallback: number, min = 1): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
+    throw new RangeError(
+      `--${name} must be a whole number of at least ${min}: got ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
+function measure(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  parse: (t: string) => number,
+): number {
+  if (text === undefined) return fallback;
+  try {
+    const n = parse(text);
+    if (n >= 1) return n;
+  } catch {
+    // Reported below with the option's name.
+  }
+  throw new RangeError(
+    `--${name} must be a positive size or duration such as 1mb or 10s: got ${JSON.stringify(text)}`,
+  );
+}
+
+/**
+ * Reads `workloom serve`'s arguments and environment into settings; `"help"` for --help. Throws
+ * `RangeError`/`TypeError` (a usage error) for an unknown option, a bad value, or a host other
+ * than loopback without a token.
+ *
+ * @example
+ * ```ts
+ * import { readServeSettings } from "./serve.ts";
+ * const s = readServeSettings(["--tasks", "t.ts", "--job-ttl", "5m"], () => undefined);
+ * console.log(s !== "help" && s.jobTtlMs); // 300000
+ * ```
+ */
+export function readServeSettings(
+  args: string[],
+  env: (name: string) => string | undefined,
+): ServeSettings | "help" {
+  let values;
+  try {
+    values = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new TypeError((e as Error).message);
+  }
+  if (values.help) return "help";
+  if (!values.tasks) throw new TypeError("--tasks <module> is required");
+  const host = values.host ?? "127.0.0.1";
+  const token = values.token ?? (env("WORKLOOM_TOKEN") || undefined);
+  if (token !== undefined && !/^\S+$/.test(token)) {
+    throw new TypeError("--token (or WORKLOOM_TOKEN) must be a non-empty string without spaces");
+  }
+  if (!isLoopback(host) && token === undefined) {
+    throw new TypeError(
+      `Refusing to bind ${host} without a token: anyone who can reach it could run your tasks. ` +
+        "Pass --token (or set WORKLOOM_TOKEN), or bind 127.0.0.1.",
+    );
+  }
+  const port = count("port", values.port ?? env("WORKLOOM_PORT"), 8787, 0);
+  if (port > 65535) throw new RangeError(`--port must be at most 65535: got ${port}`);
+  return {
+    tasks: values.tasks,
+    port,
+    host,
+    token,
+    maxQueue: count("max-queue", values["max-queue"], 1000),
+    maxBody: measure("max-body", values["max-body"], 1 << 20, parseBytes),
+    jobTtlMs: measure("job-ttl", values["job-ttl"], 3_600_000, parseDuration),
+    maxJobs: count("max-jobs", values["max-jobs"], 10_000),
+    keyConcurrency: count("key-concurrency", values["key-concurrency"], 4),
+    drainTimeoutMs: measure("drain-timeout", values["drain-timeout"], 10_000, parseDuration),
+  };
+}
+
+function banner(url: string, token: string | undefined, body: string): string {
+  const auth = token === undefined ? "" : ` -H "Authorization: Bearer $WORKLOOM_TOKEN"`;
+  return [
+    `workloom job server on ${runtime.key} listening at ${url}`,
+    `  submit and wait up to 5 s:`,
+    `    curl -s${auth} -H "Content-Type: application/json" -d '${body}' "${url}/jobs?wait=5000"`,
+    `  read it back:  curl -s${auth} ${url}/jobs/<id>`,
+    `  the API:       curl -s${auth} ${url}/openapi.json`,
+    `Press Ctrl-C to drain and stop.`,
+  ].join("\n");
+}
+
+/**
+ * Runs `workloom serve` with `args` until a shutdown signal; resolves with the exit code (2 for
+ * a usage error).
+ *
+ * @example
+ * ```ts ignore
+ * import { serve } from "./serve.ts";
+ * const code = await serve(["--tasks", "examples/tasks.ts"], { stdout: console.log, stderr: console.error });
+ * ```
+ */
+export async function serve(args: string[], io: ServeIo): Promise<number> {
+  let settings: ServeSettings | "help";
+  try {
+    settings = readServeSettings(args, (name) => runtime.env(name));
+  } catch (e) {
+    io.stderr(`workloom serve: ${(e as Error).message}\n\n${SERVE_USAGE}`);
+    return 2;
+  }
+  if (settings === "help") {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  const s = settings;
+  const pool = createPool(new URL(s.tasks, workingDirectoryUrl()));
+  let server;
+  try {
+    server = await createServer(pool, {
+      token: s.token,
+      maxQueue: s.maxQueue,
+      maxBody: s.maxBody,
+      jobTtlMs: s.jobTtlMs,
+      maxJobs: s.maxJobs,
+      keyConcurrency: s.keyConcurrency,
+    });
+  } catch (e) {
+    await pool.closeNow();
+    io.stderr(`workloom serve: cannot load the task module ${s.tasks}: ${(e as Error).message}`);
+    return 1;
+  }
+  const http = serveHttp(server.fetch, { port: s.port, hostname: s.host });
+  const shown = s.host.includes(":") ? `[${s.host}]` : s.host;
+  const url = `http://${shown}:${http.port}`;
+  // The bundled example module gets a curl that works as printed; others get a template.
+  const module = await import(pool.moduleUrl);
+  const sample = Object.hasOwn(module, "countPrimes")
+    ? '{"task":"countPrimes","input":{"from":0,"to":100000}}'
+    : '{"task":"<name>","input":<json>}';
+  io.stdout(banner(url, s.token, sample));
+  let signals = 0;
+  let stopListening = (): void => {};
+  const signal = await new Promise<string>((resolve) => {
+    stopListening = onShutdownSignal((name) => {
+      // The second signal means "now": skip the drain.
+      if (++signals > 1) exitNow(130);
+      resolve(name);
+    });
+  });
+  io.stdout(`workloom serve: ${signal}: draining (up to ${s.drainTimeoutMs} ms)…`);
+  await server.close({ timeoutMs: s.drainTimeoutMs });
+  await http.close();
+  await pool.close({ timeoutMs: 1000 });
+  stopListening();
+  const c = server.runner.counts();
+  io.stdout(`workloom serve: stopped (${c.running} running, ${c.queued} queued left)`);
+  return 0;
+}

@@ -1,0 +1,199 @@
+/**
+ * A typed client of the job server over plain `fetch`: task names and inputs are checked at
+ * compile time against the task module's own types, as with the pool.
+ *
+ * @module
+ */
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "../../mod.ts";
+import type { Job } from "../jobs/job.ts";
+import { JobServerError } from "./job_server_error.ts";
+
+/** Options of {@linkcode createClient}. */
+export interface ClientOptions {
+  /** The server's bearer token. @default {undefined} */
+  token?: string;
+  /** The fetch to use (a test double, or one with a proxy). @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+}
+
+/** How to run one submitted job. */
+export interface SubmitOptions {
+  /** Lower runs first within its key. @default {0} */
+  priority?: number;
+  /** Each attempt fails after this long. @default {no timeout} */
+  timeoutMs?: number;
+  /** Held as delayed this long first. @default {0} */
+  delayMs?: number;
+  /** Runs at most, when the task throws. @default {1} */
+  attempts?: number;
+  /** Wait before attempt 2, doubling after. @default {1000} */
+  backoffMs?: number;
+  /** The tenant or group whose jobs share the per-key limit. @default {undefined} */
+  concurrencyKey?: string;
+  /** Relative cost (heavier first in batches). @default {1} */
+  weight?: number;
+  /** Stage for the pool's metrics. @default {undefined} */
+  stage?: string;
+  /** Sent as `Idempotency-Key`: the same key and request give back the same job. @default {undefined} */
+  idempotencyKey?: string;
+}
+
+/** A job as the client returns it, its result typed when the task is known. */
+export type ClientJob<R = unknown> = Omit<Job, "result"> & {
+  result?: R;
+  /** Where the job is read, on submissions. */
+  statusUrl?: string;
+  /** True when an `Idempotency-Key` gave back an existing job. */
+  idempotent?: boolean;
+};
+
+/** One Server-Sent Event of a job's stream. */
+export interface JobEvent {
+  /** `status` or `progress`. */
+  event: string;
+  /** The event id: resume from it with `lastEventId`. */
+  id?: string;
+  /** The job after the change. */
+  job: ClientJob;
+}
+
+/** The job server's client, typed by the task module `M`. */
+export interface JobClient<M> {
+  /** Submits a job; resolves with it as accepted (or as replayed for an idempotency key). */
+  submit<K extends TaskName<M>>(
+    task: K,
+    input: TaskInput<M, K>,
+    options?: SubmitOptions,
+  ): Promise<ClientJob<TaskResult<M, K>>>;
+  /** Reads a job. */
+  get(id: string): Promise<ClientJob>;
+  /**
+   * Resolves with the job once it is final, long-polling 30 s at a time; with `timeoutMs`, with
+   * its state at that deadline if it is not final by then.
+   */
+  wait(id: string, options?: { timeoutMs?: number }): Promise<ClientJob>;
+  /** Cancels a job; throws `JobServerError` 409 when it is already final. */
+  cancel(id: string): Promise<ClientJob>;
+  /**
+   * The job's events until it is final. Breaking out of the loop closes the connection;
+   * `lastEventId` resumes after an event already seen.
+   */
+  events(id: string, options?: { lastEventId?: string; signal?: AbortSignal }): AsyncIterable<
+    JobEvent
+  >;
+}
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+const MAX_POLL_MS = 30_000;
+
+/**
+ * Creates a client for the job server at `url`.
+ *
+ * @example
+ * ```ts ignore
+ * import { createClient } from "./create_client.ts";
+ * const client = createClient<typeof import("./tasks.ts")>("http://127.0.0.1:8787", { token: "s3cret" });
+ * const job = await client.submit("countPrimes", { from: 0, to: 100_000 });
+ * const done = await client.wait(job.id);
+ * console.log(done.status, done.result);
+ * ```
+ */
+export function createClient<M = AnyTaskModule>(
+  url: string | URL,
+  options: ClientOptions = {},
+): JobClient<M> {
+  const base = String(url).replace(/\/+$/, "");
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const headers = (extra: Record<string, string> = {}): Record<string, string> =>
+    options.token === undefined ? extra : { ...extra, authorization: `Bearer ${options.token}` };
+
+  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await doFetch(`${base}${path}`, init);
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok) {
+      const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const retry = res.headers.get("retry-after");
+      throw new JobServerError(
+        res.status,
+        err?.code ?? "http_error",
+        err?.message ?? `HTTP ${res.status}`,
+        retry === null ? undefined : Number(retry),
+      );
+    }
+    return body as T;
+  }
+
+  const client: JobClient<M> = {
+    submit(task, input, submitOptions = {}) {
+      const { idempotencyKey, ...rest } = submitOptions;
+      const extra: Record<string, string> = { "content-type": "application/json" };
+      if (idempotencyKey !== undefined) extra["idempotency-key"] = idempotencyKey;
+      return request("/jobs", {
+        method: "POST",
+        headers: headers(extra),
+        body: JSON.stringify({ task, input, ...rest }),
+      });
+    },
+    get: (id) => request(`/jobs/${encodeURIComponent(id)}`, { headers: headers() }),
+    async wait(id, waitOptions = {}) {
+      const end = waitOptions.timeoutMs === undefined
+        ? Infinity
+        : performance.now() + waitOptions.timeoutMs;
+      for (;;) {
+        const left = Math.max(0, Math.min(MAX_POLL_MS, end - performance.now()));
+        const job = await request<ClientJob>(
+          `/jobs/${encodeURIComponent(id)}?wait=${Math.ceil(left)}`,
+          { headers: headers() },
+        );
+        if (FINAL.has(job.status) || performance.now() >= end) return job;
+      }
+    },
+    cancel: (id) =>
+      request(`/jobs/${encodeURIComponent(id)}`, { method: "DELETE", headers: headers() }),
+    events(id, eventOptions = {}) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          const controller = new AbortController();
+          const outer = eventOptions.signal;
+          const onAbort = () => controller.abort(outer?.reason);
+          outer?.addEventListener("abort", onAbort);
+          try {
+            const extra: Record<string, string> = { accept: "text/event-stream" };
+            if (eventOptions.lastEventId !== undefined) {
+              extra["last-event-id"] = eventOptions.lastEventId;
+            }
+            const res = await doFetch(`${base}/jobs/${encodeURIComponent(id)}/events`, {
+              headers: headers(extra),
+              signal: controller.signal,
+            });
+            if (!res.ok || !res.body) {
+              const body = await res.json().catch(() => undefined);
+              throw new JobServerError(
+                res.status,
+                body?.error?.code ?? "http_error",
+                body?.error?.message ?? `HTTP ${res.status}`,
+              );
+            }
+            const events = res.body.pipeThrough(new TextDecoderStream())
+              .pipeThrough(new EventSourceParserStream());
+            for await (const e of events) {
+              yield { event: e.event ?? "message", id: e.id, job: JSON.parse(e.data) };
+            }
+          } finally {
+            outer?.removeEventListener("abort", onAbort);
+            // Ends the request when the caller stops early (break) or the stream is done.
+            controller.abort();
+          }
+        },
+      };
+    },
+  };
+  return client;
+}

@@ -1,0 +1,43 @@
+/**
+ * Whose job runs next: a pure turn-taking rule over concurrency keys, so one tenant flooding the
+ * queue cannot starve another.
+ *
+ * @module
+ */
+
+/** One concurrency key as the picker sees it. */
+export interface KeyTurn {
+  /** Jobs of this key ready to run. */
+  ready: number;
+  /** Jobs of this key running now. */
+  running: number;
+  /** False for the jobs without a key: they share no per-key limit. */
+  limited: boolean;
+}
+
+/**
+ * The index in `turns` (the keys in their rotation order) of the key to serve next: the first
+ * key after index `last` (wrapping around, `last` itself coming last) that has a ready job and,
+ * when limited, fewer than `limit` running; `-1` when no key may start a job now. Starting
+ * after the key served last is what makes keys take turns: each key gets one job per round,
+ * however many it has waiting.
+ *
+ * @example
+ * ```ts
+ * import { nextTurn } from "./fairness.ts";
+ * const turns = [
+ *   { ready: 900, running: 1, limited: true },
+ *   { ready: 3, running: 0, limited: true },
+ * ];
+ * console.log(nextTurn(turns, 0, 2)); // 1: key 0 was served last
+ * ```
+ */
+export function nextTurn(turns: readonly KeyTurn[], last: number, limit: number): number {
+  const n = turns.length;
+  for (let step = 1; step <= n; step++) {
+    const i = (((last + step) % n) + n) % n;
+    const t = turns[i];
+    if (t.ready > 0 && (!t.limited || t.running < limit)) return i;
+  }
+  return -1;
+}

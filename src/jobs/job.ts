@@ -1,0 +1,79 @@
+/**
+ * A job: one task run submitted to the job layer, with its lifecycle. The record is plain data,
+ * so the store can hand out copies and the server can send it as JSON unchanged.
+ *
+ * @module
+ */
+
+/** Where a job is in its life. The last three are final: nothing changes a job after them. */
+export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** Every status, in lifecycle order. */
+export const JOB_STATUSES: readonly JobStatus[] = [
+  "queued",
+  "delayed",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+];
+
+/** What a job asks for: the task, its input, and how to run it. */
+export interface JobRequest {
+  /** The task name: an exported function of the server's task module. */
+  task: string;
+  /** The task's input (plain JSON). */
+  input: unknown;
+  /** Lower runs first within its concurrency key. @default {0} */
+  priority?: number;
+  /** Each attempt fails with TimeoutError after this long. @default {no timeout} */
+  timeoutMs?: number;
+  /** Held as `delayed` this long before it may run. @default {0} */
+  delayMs?: number;
+  /** Runs in all, at most, when the task throws. @default {1} */
+  attempts?: number;
+  /** The wait before the second attempt; it doubles for each one after. @default {1000} */
+  backoffMs?: number;
+  /** Jobs with the same key share the per-key concurrency limit and take turns with other keys. @default {undefined} */
+  concurrencyKey?: string;
+  /** Relative cost; heavier jobs of a batch are scheduled first. @default {1} */
+  weight?: number;
+  /** Stage for the pool's metrics and SLA reports. @default {undefined} */
+  stage?: string;
+}
+
+/** A failure as clients see it: never a stack. */
+export interface JobError {
+  name: string;
+  message: string;
+}
+
+/** One job as the store keeps it and the server sends it. */
+export interface Job {
+  id: string;
+  task: string;
+  status: JobStatus;
+  /** The last value the task passed to `ctx.progress()`. */
+  progress?: unknown;
+  result?: unknown;
+  error?: JobError;
+  /** Attempts started so far. */
+  attempts: number;
+  /** ISO times. */
+  submittedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/**
+ * True for the statuses a job never leaves.
+ *
+ * @example
+ * ```ts
+ * import { isFinal } from "./job.ts";
+ * console.log(isFinal("failed"), isFinal("running")); // true false
+ * ```
+ */
+export function isFinal(status: JobStatus): boolean {
+  return status === "succeeded" || status === "failed" || status === "cancelled";
+}

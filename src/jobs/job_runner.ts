@@ -1,0 +1,298 @@
+/**
+ * The job runner: takes jobs in, holds delayed ones until their time, feeds ready ones to the
+ * pool in fair turns between concurrency keys when the pool has room, retries tasks that throw
+ * with exponential backoff, cancels, and drains on shutdown so that every job ends final.
+ *
+ * @module
+ */
+import { type RunOptions, TaskError, TimeoutError } from "../../mod.ts";
+import { backoffDelay } from "./backoff.ts";
+import { fingerprint } from "./idempotency.ts";
+import { isFinal, type Job, type JobError, type JobRequest } from "./job.ts";
+import { DrainingError, JobsFullError } from "./job_errors.ts";
+import type { JobStore } from "./job_store.ts";
+import { ReadyQueue } from "./ready_queue.ts";
+
+/** The part of a `Pool` the runner uses. */
+export interface RunnerPool {
+  run(name: string, input: unknown, options?: RunOptions): Promise<unknown>;
+  whenRoom(): Promise<void>;
+}
+
+/** Options of {@linkcode JobRunner}. */
+export interface JobRunnerOptions {
+  /** Jobs of one concurrency key running at once, at most. @default {4} */
+  keyConcurrency?: number;
+  /** Queued and delayed jobs, at most; more are refused with `JobsFullError`. @default {1000} */
+  maxQueue?: number;
+  /**
+   * Jobs handed to the pool at once. Kept small (about the pool's size) so that the ready queue,
+   * where fairness is decided, holds the backlog rather than the pool's FIFO queue. @default {4}
+   */
+  concurrency?: number;
+}
+
+/** What `cancel()` found. */
+export type CancelOutcome = "cancelled" | "final" | "missing";
+
+interface Running {
+  controller: AbortController;
+  key: string;
+  done: Promise<void>;
+}
+
+const DEFAULT_BACKOFF_MS = 1000;
+
+function errorOf(e: unknown): JobError {
+  // Name and message only: a stack names server paths and never goes to a client.
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: "Error", message: String(e) };
+}
+
+/** True when JSON can carry `value` (a BigInt or a cycle cannot). */
+function jsonSafe(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the jobs of a {@linkcode JobStore} on a pool.
+ *
+ * @example
+ * ```ts ignore
+ * import { createPool } from "../../mod.ts";
+ * import { JobRunner } from "./job_runner.ts";
+ * import { JobStore } from "./job_store.ts";
+ * const pool = createPool(new URL("./tasks.ts", import.meta.url));
+ * const runner = new JobRunner(pool, new JobStore(), { keyConcurrency: 2 });
+ * const { job } = runner.submit({ task: "echo", input: 1 });
+ * await runner.drain({ timeoutMs: 1000 });
+ * ```
+ */
+export class JobRunner {
+  readonly store: JobStore;
+  readonly keyConcurrency: number;
+  readonly maxQueue: number;
+  readonly concurrency: number;
+  #pool: RunnerPool;
+  #ready = new ReadyQueue();
+  #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #running = new Map<string, Running>();
+  #keyRunning = new Map<string, number>();
+  #accepting = true;
+  #pumping = false;
+
+  constructor(pool: RunnerPool, store: JobStore, options: JobRunnerOptions = {}) {
+    this.#pool = pool;
+    this.store = store;
+    this.keyConcurrency = options.keyConcurrency ?? 4;
+    this.maxQueue = options.maxQueue ?? 1000;
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  /** False once draining began: submissions throw `DrainingError`. */
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  /** Jobs by state inside the runner now. */
+  counts(): { queued: number; delayed: number; running: number } {
+    return { queued: this.#ready.size, delayed: this.#timers.size, running: this.#running.size };
+  }
+
+  /**
+   * Submits one job; with an idempotency key a live job already holds for the same request,
+   * returns that job with `created: false`. Throws `DrainingError`, `JobsFullError` or
+   * `IdempotencyConflictError`.
+   */
+  submit(request: JobRequest, options: { idempotencyKey?: string } = {}): {
+    job: Job;
+    created: boolean;
+  } {
+    this.#admit(1);
+    const { record, created } = this.store.insert(request, {
+      fingerprint: fingerprint(request),
+      idempotencyKey: options.idempotencyKey,
+    });
+    if (created) this.#schedule(record.job.id, request.delayMs ?? 0);
+    return { job: { ...record.job }, created };
+  }
+
+  /**
+   * Submits jobs together: all or none. They are scheduled heaviest first (by `weight`), so the
+   * long ones start early and the batch ends sooner; the jobs come back in request order.
+   */
+  submitBatch(requests: readonly JobRequest[]): Job[] {
+    this.#admit(requests.length);
+    this.store.ensureRoom(requests.length);
+    const jobs = requests.map((request) =>
+      this.store.insert(request, { fingerprint: fingerprint(request) }).record
+    );
+    const order = jobs.map((_, i) => i).sort((a, b) =>
+      (requests[b].weight ?? 1) - (requests[a].weight ?? 1) || a - b
+    );
+    // Later `seq` runs later within a priority, so re-number the batch in heavy-first order.
+    const seqs = jobs.map((r) => r.seq).sort((a, b) => a - b);
+    order.forEach((i, rank) => (jobs[i].seq = seqs[rank]));
+    for (const i of order) this.#schedule(jobs[i].job.id, requests[i].delayMs ?? 0);
+    return jobs.map((r) => ({ ...r.job }));
+  }
+
+  /** Cancels job `id`: removed if waiting, aborted if running. Final jobs are left alone. */
+  cancel(id: string, reason = "The job was cancelled by a client"): CancelOutcome {
+    const r = this.store.record(id);
+    if (!r) return "missing";
+    if (isFinal(r.job.status)) return "final";
+    const timer = this.#timers.get(id);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#timers.delete(id);
+    }
+    this.#ready.remove(id, r.request.concurrencyKey ?? "");
+    // The pool settles an aborted task soon after; its slot frees then (see #start).
+    this.#running.get(id)?.controller.abort(new DOMException(reason, "AbortError"));
+    this.store.update(id, {
+      status: "cancelled",
+      error: { name: "AbortError", message: reason },
+      finishedAt: new Date(this.store.now()).toISOString(),
+    });
+    return "cancelled";
+  }
+
+  /**
+   * Stops taking jobs, cancels the queued and delayed ones, lets running ones finish until
+   * `timeoutMs`, then cancels those still running. Every job is final when it resolves.
+   */
+  async drain(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#accepting = false;
+    const reason = "The server shut down before the job ran";
+    for (const id of [...this.#timers.keys()]) this.cancel(id, reason);
+    for (const entry of this.#ready.clear()) this.cancel(entry.id, reason);
+    if (this.#running.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((r) => (timer = setTimeout(r, options.timeoutMs ?? 0)));
+      await Promise.race([Promise.all([...this.#running.values()].map((r) => r.done)), deadline]);
+      clearTimeout(timer);
+    }
+    for (const id of [...this.#running.keys()]) {
+      this.cancel(id, "The server shut down before the job finished");
+    }
+  }
+
+  #admit(count: number): void {
+    if (!this.#accepting) throw new DrainingError();
+    const waiting = this.#ready.size + this.#timers.size;
+    if (waiting + count > this.maxQueue) {
+      throw new JobsFullError("queue", `${waiting} jobs are waiting to run`, 1);
+    }
+  }
+
+  #schedule(id: string, delayMs: number): void {
+    if (delayMs <= 0) return this.#makeReady(id);
+    this.store.update(id, { status: "delayed" });
+    this.#timers.set(
+      id,
+      setTimeout(() => {
+        this.#timers.delete(id);
+        this.#makeReady(id);
+      }, delayMs),
+    );
+  }
+
+  #makeReady(id: string): void {
+    const r = this.store.record(id);
+    if (!r || isFinal(r.job.status)) return;
+    if (r.job.status !== "queued") this.store.update(id, { status: "queued" });
+    const key = r.request.concurrencyKey ?? "";
+    this.#ready.push({ id, key, priority: r.request.priority ?? 0, seq: r.seq });
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#accepting && this.#running.size < this.concurrency && this.#ready.size > 0) {
+        // The pool's own queue is bounded: hand it a job only when it has room for one.
+        await this.#pool.whenRoom();
+        const entry = this.#ready.take(
+          (key) => this.#keyRunning.get(key) ?? 0,
+          this.keyConcurrency,
+        );
+        if (!entry) break;
+        this.#start(entry.id, entry.key);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #start(id: string, key: string): void {
+    const r = this.store.record(id)!;
+    const controller = new AbortController();
+    const { request } = r;
+    this.store.update(id, {
+      status: "running",
+      attempts: r.job.attempts + 1,
+      startedAt: new Date(this.store.now()).toISOString(),
+    });
+    let run: Promise<unknown>;
+    try {
+      run = this.#pool.run(request.task, request.input, {
+        priority: request.priority,
+        timeoutMs: request.timeoutMs,
+        stage: request.stage,
+        signal: controller.signal,
+        onProgress: (value) => {
+          if (jsonSafe(value)) this.store.update(id, { progress: value }, "progress");
+        },
+      });
+    } catch (e) {
+      run = Promise.reject(e);
+    }
+    this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
+    const done = run.then(
+      (result) => this.#succeeded(id, result),
+      (e) => this.#failed(id, e, controller.signal.aborted),
+    ).finally(() => {
+      this.#running.delete(id);
+      const n = (this.#keyRunning.get(key) ?? 1) - 1;
+      if (n > 0) this.#keyRunning.set(key, n);
+      else this.#keyRunning.delete(key);
+      void this.#pump();
+    });
+    this.#running.set(id, { controller, key, done });
+  }
+
+  #succeeded(id: string, result: unknown): void {
+    const finishedAt = new Date(this.store.now()).toISOString();
+    if (!jsonSafe(result)) {
+      const error = { name: "TypeError", message: "The task's result cannot be sent as JSON" };
+      this.store.update(id, { status: "failed", error, finishedAt });
+      return;
+    }
+    this.store.update(id, { status: "succeeded", result, error: undefined, finishedAt });
+  }
+
+  #failed(id: string, e: unknown, aborted: boolean): void {
+    // Cancelled by us: cancel() already stored the final state.
+    if (aborted) return;
+    const r = this.store.record(id);
+    if (!r || isFinal(r.job.status)) return;
+    const { attempts = 1, backoffMs = DEFAULT_BACKOFF_MS } = r.request;
+    // Job attempts retry a task that threw or timed out; a crashed worker is the pool's
+    // `retries` business, and a draining server starts nothing new.
+    const retryable = e instanceof TaskError || e instanceof TimeoutError;
+    if (retryable && r.job.attempts < attempts && this.#accepting) {
+      this.store.update(id, { error: errorOf(e) });
+      this.#schedule(id, backoffDelay(r.job.attempts, backoffMs));
+      return;
+    }
+    const finishedAt = new Date(this.store.now()).toISOString();
+    this.store.update(id, { status: "failed", error: errorOf(e), finishedAt });
+  }
+}

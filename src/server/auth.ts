@@ -1,0 +1,56 @@
+/**
+ * Bearer-token authentication for the job server. Every route but the two probes needs
+ * `Authorization: Bearer <token>` when the server has a token.
+ *
+ * @module
+ */
+import type { MiddlewareHandler } from "hono";
+import { timingSafeEqual } from "hono/utils/buffer";
+import { ApiError } from "./api_error.ts";
+
+/**
+ * Middleware that refuses requests without the bearer `token` with 401. Routes registered before
+ * it (the health probes) answer without it. The comparison is Hono's
+ * `timingSafeEqual`, which hashes both sides first, so the time it takes says nothing about how
+ * much of a guess was right, nor about the token's length.
+ *
+ * @example
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { bearerToken } from "./auth.ts";
+ * const app = new Hono();
+ * app.use("*", bearerToken("s3cret"));
+ * ```
+ */
+export function bearerToken(token: string): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    if (!match || !(await timingSafeEqual(match[1], token))) {
+      throw new ApiError(
+        401,
+        "unauthorized",
+        "A valid 'Authorization: Bearer <token>' is required",
+        {
+          "WWW-Authenticate": 'Bearer realm="workloom"',
+        },
+      );
+    }
+    await next();
+  };
+}
+
+/**
+ * True for the hostnames that only this machine can reach. Binding anywhere else without a
+ * token would let anyone on the network run tasks, so `workloom serve` refuses that.
+ *
+ * @example
+ * ```ts
+ * import { isLoopback } from "./auth.ts";
+ * console.log(isLoopback("127.0.0.1"), isLoopback("0.0.0.0")); // true false
+ * ```
+ */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}

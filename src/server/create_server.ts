@@ -1,0 +1,141 @@
+/**
+ * `createServer`: the job server as a Hono app over a pool, with the job runner and store behind
+ * it. Mount the app in your own Hono app or serve its `fetch` with `Deno.serve`/`Bun.serve`.
+ *
+ * @module
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import type { Pool } from "../../mod.ts";
+import { JobRunner } from "../jobs/job_runner.ts";
+import { JobStore } from "../jobs/job_store.ts";
+import { ApiError, errorResponse } from "./api_error.ts";
+import { bearerToken } from "./auth.ts";
+import { eventRoute } from "./event_route.ts";
+import { probeRoutes, taskRoutes } from "./info_routes.ts";
+import { jobRoutes } from "./job_routes.ts";
+import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
+import type { ServerContext } from "./server_context.ts";
+
+/** A job server: its Hono app, what is behind it, and how to stop it. */
+export interface JobServer {
+  /** The Hono app: mount it with `app.route("/", server.app)` or serve `server.fetch`. */
+  readonly app: OpenAPIHono;
+  /** The app's request handler. */
+  readonly fetch: (request: Request) => Response | Promise<Response>;
+  /** The job runner (submit and cancel from code). */
+  readonly runner: JobRunner;
+  /** The job store. */
+  readonly store: JobStore;
+  /** Event streams open now. */
+  readonly openStreams: number;
+  /**
+   * Stops taking jobs (503), cancels waiting ones, lets running ones finish within `timeoutMs`
+   * and cancels the rest, then stops the server's timers. Every job is final when it resolves;
+   * the pool is left open (it is yours).
+   */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+// deno-lint-ignore no-explicit-any
+type AnyPool = Pool<any>;
+
+/** Formats a zod issue path as a field name: `[0].task`, `input`, or the part of the request. */
+function fieldName(path: readonly PropertyKey[], target: string): string {
+  if (path.length === 0) return target === "json" ? "body" : target;
+  return path.map((p, i) =>
+    typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`
+  ).join("");
+}
+
+/**
+ * Creates the job server for `pool`. It imports the pool's task module itself: only functions
+ * that module exports (its own exports, never inherited names) can be run by name.
+ *
+ * @example
+ * ```ts ignore
+ * import { createPool } from "../../mod.ts";
+ * import { createServer } from "./create_server.ts";
+ * const pool = createPool(new URL("./tasks.ts", import.meta.url));
+ * const server = await createServer(pool, { token: "s3cret" });
+ * Deno.serve({ port: 8787 }, server.fetch);
+ * ```
+ */
+export async function createServer(pool: AnyPool, options: ServerOptions = {}): Promise<JobServer> {
+  const o = resolveServerOptions(options, pool.options.maxWorkers);
+  const module = (await import(pool.moduleUrl)) as Record<string, unknown>;
+  const taskNames = Object.keys(module).filter((k) => typeof module[k] === "function");
+  const store = new JobStore({ maxJobs: o.maxJobs, ttlMs: o.jobTtlMs, now: o.now });
+  const runner = new JobRunner(pool, store, {
+    keyConcurrency: o.keyConcurrency,
+    maxQueue: o.maxQueue,
+    concurrency: o.concurrency,
+  });
+  const streams = { open: 0 };
+  const ctx: ServerContext = {
+    runner,
+    store,
+    taskNames,
+    // A module namespace has no prototype chain worth the name, but look only at own
+    // properties anyway, so that `__proto__`, `constructor` or `toString` can never name a task.
+    hasTask: (name) => Object.hasOwn(module, name) && typeof module[name] === "function",
+    metrics: () => pool.metrics(),
+    keepAliveMs: o.keepAliveMs,
+    streams,
+  };
+
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issue = result.error.issues[0];
+      const field = fieldName(issue?.path ?? [], result.target);
+      return c.json({
+        error: { code: "invalid_request", message: `${field}: ${issue?.message ?? "is invalid"}` },
+      }, 400);
+    },
+  });
+  app.onError((e, c) => errorResponse(c, e, o.log));
+  app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route" } }, 404));
+  if (o.cors) app.use("*", cors({ origin: o.cors }));
+  probeRoutes(app, ctx);
+  // Everything registered after this line needs the token; the probes above do not.
+  if (o.token !== undefined) app.use("*", bearerToken(o.token));
+  app.use("*", async (c, next) => {
+    if (c.req.method === "POST" && !runner.accepting) {
+      throw new ApiError(503, "draining", "The server is shutting down and takes no new jobs", {
+        "Retry-After": "5",
+      });
+    }
+    await next();
+  });
+  jobRoutes(app, ctx, { maxBody: o.maxBody });
+  eventRoute(app, ctx);
+  taskRoutes(app, ctx);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+  });
+  app.doc("/openapi.json", {
+    openapi: "3.0.0",
+    info: { title: "workloom job server", version: "0.1.0" },
+    security: o.token !== undefined ? [{ bearer: [] }] : [],
+  });
+
+  const sweeper = setInterval(() => store.sweep(), o.sweepIntervalMs);
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    fetch: (request) => app.fetch(request),
+    runner,
+    store,
+    get openStreams() {
+      return streams.open;
+    },
+    close(closeOptions = {}) {
+      closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() =>
+        clearInterval(sweeper)
+      );
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The job routes: submit one or a batch, read, list, cancel. Validation is the schemas'; what
+ * the job layer refuses becomes the matching error answer here.
+ *
+ * @module
+ */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
+import type { Job, JobRequest } from "../jobs/job.ts";
+import { DrainingError, IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
+import type { JobLookup } from "../jobs/job_store.ts";
+import { ApiError } from "./api_error.ts";
+import {
+  ErrorSchema,
+  IdempotencyHeaderSchema,
+  IdParamSchema,
+  JobBatchSchema,
+  JobPageSchema,
+  JobSchema,
+  JobSubmitSchema,
+  ListQuerySchema,
+  MAX_WAIT_MS,
+  SubmittedSchema,
+  WaitQuerySchema,
+} from "./schemas.ts";
+import type { ServerContext } from "./server_context.ts";
+import { waitForJob } from "./wait_for_job.ts";
+
+const json = <T>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const error = (description: string) => json(ErrorSchema, description);
+
+const SUBMIT_ERRORS = {
+  400: error("Malformed JSON, or a field of the wrong type or range"),
+  401: error("Missing or wrong bearer token"),
+  404: error("Unknown task"),
+  413: error("Body over the limit"),
+  415: error("Body is not application/json"),
+  429: error("Job queue or store full (see Retry-After)"),
+  503: error("Shutting down (see Retry-After)"),
+};
+
+/** Refuses a body that is not JSON before anything reads it. */
+const jsonOnly: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\s*(;.*)?$/i.test(type)) {
+    throw new ApiError(415, "unsupported_media_type", "The body must be application/json");
+  }
+  await next();
+};
+
+/** Maps what the job layer throws on submission to its answer. */
+function submitError(e: unknown): never {
+  if (e instanceof JobsFullError) {
+    const code = e.bound === "queue" ? "queue_full" : "store_full";
+    throw new ApiError(429, code, e.message, { "Retry-After": String(e.retryAfterSeconds) });
+  }
+  if (e instanceof IdempotencyConflictError) {
+    throw new ApiError(409, "idempotency_conflict", e.message);
+  }
+  if (e instanceof DrainingError) {
+    throw new ApiError(503, "draining", e.message, { "Retry-After": "5" });
+  }
+  throw e;
+}
+
+/** The job, or the 404/410 answer for an id that names none. */
+function found(lookup: JobLookup, id: string): Job {
+  if (lookup.state === "found") return lookup.job;
+  if (lookup.state === "expired") {
+    throw new ApiError(410, "job_expired", `Job '${id}' finished and expired`);
+  }
+  throw new ApiError(404, "job_not_found", `No job has the id '${id}'`);
+}
+
+function waitMs(wait: string | undefined): number {
+  return wait === undefined ? 0 : Math.min(Number(wait), MAX_WAIT_MS);
+}
+
+/**
+ * Registers the job routes on `app`.
+ *
+ * @example
+ * ```ts ignore
+ * import { OpenAPIHono } from "@hono/zod-openapi";
+ * import { jobRoutes } from "./job_routes.ts";
+ * jobRoutes(new OpenAPIHono(), context, { maxBody: 1 << 20 });
+ * ```
+ */
+export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBody: number }): void {
+  const tooLarge = bodyLimit({
+    maxSize: limits.maxBody,
+    onError: () => {
+      throw new ApiError(413, "body_too_large", `The body is over ${limits.maxBody} bytes`);
+    },
+  });
+  const checkTask = (body: JobRequest, field = "task"): void => {
+    if (!ctx.hasTask(body.task)) {
+      throw new ApiError(
+        404,
+        "unknown_task",
+        `${field}: no task named ${JSON.stringify(body.task)}`,
+      );
+    }
+  };
+  const statusUrl = (path: string, id: string) => `${path.replace(/\/batch$/, "")}/${id}`;
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/jobs",
+      summary: "Submit a job",
+      middleware: [tooLarge, jsonOnly] as const,
+      request: {
+        body: { ...json(JobSubmitSchema, "The job"), required: true },
+        query: WaitQuerySchema,
+        headers: IdempotencyHeaderSchema,
+      },
+      responses: {
+        200: json(SubmittedSchema, "Finished within ?wait=, or an idempotent replay"),
+        202: json(SubmittedSchema, "Accepted"),
+        409: error("Idempotency-Key reused with another body"),
+        ...SUBMIT_ERRORS,
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json") as JobRequest;
+      checkTask(body);
+      let submitted: { job: Job; created: boolean };
+      try {
+        submitted = ctx.runner.submit(body, {
+          idempotencyKey: c.req.valid("header")["idempotency-key"],
+        });
+      } catch (e) {
+        submitError(e);
+      }
+      const { job, created } = submitted;
+      const url = statusUrl(c.req.path, job.id);
+      if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
+      const now = found(
+        await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait)),
+        job.id,
+      );
+      const done = now.status === "succeeded" || now.status === "failed" ||
+        now.status === "cancelled";
+      return c.json({ ...now, statusUrl: url }, done ? 200 : 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/jobs/batch",
+      summary: "Submit jobs together (all or none), scheduled heavy-first by weight",
+      middleware: [tooLarge, jsonOnly] as const,
+      request: { body: { ...json(JobBatchSchema, "The jobs"), required: true } },
+      responses: {
+        202: json(
+          SubmittedSchema.pick({ id: true, status: true, statusUrl: true }).array(),
+          "Accepted, in request order",
+        ),
+        ...SUBMIT_ERRORS,
+      },
+    }),
+    (c) => {
+      const body = c.req.valid("json") as JobRequest[];
+      body.forEach((job, i) => checkTask(job, `[${i}].task`));
+      let jobs: Job[];
+      try {
+        jobs = ctx.runner.submitBatch(body);
+      } catch (e) {
+        submitError(e);
+      }
+      return c.json(
+        jobs.map((j) => ({ id: j.id, status: j.status, statusUrl: statusUrl(c.req.path, j.id) })),
+        202,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/jobs/{id}",
+      summary: "Read a job (with ?wait=MS, once it is final or at the deadline)",
+      request: { params: IdParamSchema, query: WaitQuerySchema },
+      responses: {
+        200: json(JobSchema, "The job"),
+        400: error("Bad ?wait="),
+        401: error("Missing or wrong bearer token"),
+        404: error("No such job"),
+        410: error("The job expired"),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const wait = waitMs(c.req.valid("query").wait);
+      return c.json(found(await waitForJob(ctx.store, id, wait), id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/jobs",
+      summary: "List jobs in submission order",
+      request: { query: ListQuerySchema },
+      responses: {
+        200: json(JobPageSchema, "A page of jobs; nextCursor when more may follow"),
+        400: error("Bad filter"),
+        401: error("Missing or wrong bearer token"),
+      },
+    }),
+    (c) => {
+      const q = c.req.valid("query");
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
+      if (limit < 1 || limit > 1000) {
+        throw new ApiError(400, "invalid_request", "limit: must be a whole number from 1 to 1000");
+      }
+      const page = ctx.store.list({
+        status: q.status as Job["status"] | undefined,
+        task: q.task,
+        limit,
+        cursor: q.cursor === undefined ? undefined : Number(q.cursor),
+      });
+      return c.json(
+        page.nextCursor === undefined
+          ? { jobs: page.jobs }
+          : { jobs: page.jobs, nextCursor: String(page.nextCursor) },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/jobs/{id}",
+      summary: "Cancel a job",
+      request: { params: IdParamSchema },
+      responses: {
+        200: json(JobSchema, "The cancelled job"),
+        401: error("Missing or wrong bearer token"),
+        404: error("No such job"),
+        409: error("The job is already final"),
+        410: error("The job expired"),
+      },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const outcome = ctx.runner.cancel(id);
+      const job = found(ctx.store.lookup(id), id);
+      if (outcome === "final") {
+        throw new ApiError(409, "job_final", `Job '${id}' is already ${job.status}`);
+      }
+      return c.json(job, 200);
+    },
+  );
+}

@@ -1,0 +1,25 @@
+/**
+ * What the routes of the job server share: the job runner and store, the task check, and the
+ * settings in force.
+ *
+ * @module
+ */
+import type { JobRunner } from "../jobs/job_runner.ts";
+import type { JobStore } from "../jobs/job_store.ts";
+import type { MetricsSnapshot } from "../../mod.ts";
+
+/** The state one job server's routes share. */
+export interface ServerContext {
+  runner: JobRunner;
+  store: JobStore;
+  /** True when `name` is a function the task module itself exports. */
+  hasTask(name: string): boolean;
+  /** The task module's own function exports, in order. */
+  taskNames: readonly string[];
+  /** The pool's measurements, for `GET /tasks`. */
+  metrics(): MetricsSnapshot;
+  /** Interval of SSE keep-alive comments, in milliseconds. */
+  keepAliveMs: number;
+  /** Event streams open now; a stream counts until its client is gone or its job is final. */
+  streams: { open: number };
+}

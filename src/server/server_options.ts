@@ -1,0 +1,108 @@
+/**
+ * The options of `createServer`, their defaults, and their validation.
+ *
+ * @module
+ */
+
+/** Options of `createServer`. */
+export interface ServerOptions {
+  /** Bearer token every route but `/healthz` and `/readyz` requires. @default {undefined (no auth)} */
+  token?: string;
+  /** Queued and delayed jobs, at most; more answer 429. @default {1000} */
+  maxQueue?: number;
+  /** Largest request body in bytes; larger answer 413 before being read whole. @default {1048576} */
+  maxBody?: number;
+  /** How long finished jobs are kept (then their tombstones, answering 410). @default {3600000} */
+  jobTtlMs?: number;
+  /** Jobs kept at most, finished ones included; more answer 429. @default {10000} */
+  maxJobs?: number;
+  /** Jobs of one `concurrencyKey` running at once, at most. @default {4} */
+  keyConcurrency?: number;
+  /** Jobs handed to the pool at once. @default {2 × the pool's maxWorkers} */
+  concurrency?: number;
+  /** Origins allowed by CORS; CORS is off without it. @default {undefined} */
+  cors?: string[];
+  /** Interval of the keep-alive comments on event streams, at most 5000. @default {5000} */
+  keepAliveMs?: number;
+  /** How often expired jobs are swept. @default {the smaller of 1000 and jobTtlMs} */
+  sweepIntervalMs?: number;
+  /** The clock, in milliseconds (tests move it by hand). @default {Date.now} */
+  now?: () => number;
+  /** Where unexpected errors are logged (clients only ever see a fixed message). @default {console.error} */
+  log?: (error: unknown) => void;
+}
+
+/** Options with every default applied. */
+export type ResolvedServerOptions =
+  & Required<Omit<ServerOptions, "token" | "cors">>
+  & Pick<ServerOptions, "token" | "cors">;
+
+function integer(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(
+      `Cannot create the server as '${name}' must be an integer: current value is ${String(value)}`,
+    );
+  }
+  if (value < min || value > max) {
+    throw new RangeError(
+      `Cannot create the server as '${name}' must be from ${min} to ${max}: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Applies the defaults and validates, throwing `TypeError`/`RangeError` naming the option.
+ *
+ * @example
+ * ```ts
+ * import { resolveServerOptions } from "./server_options.ts";
+ * console.log(resolveServerOptions({ maxQueue: 10 }, 2).concurrency); // 4
+ * ```
+ */
+export function resolveServerOptions(
+  options: ServerOptions,
+  maxWorkers: number,
+): ResolvedServerOptions {
+  const { token, cors } = options;
+  if (token !== undefined && (typeof token !== "string" || !/^\S+$/.test(token))) {
+    throw new TypeError(
+      "Cannot create the server as 'token' must be a non-empty string without spaces",
+    );
+  }
+  if (cors !== undefined && (!Array.isArray(cors) || cors.some((o) => typeof o !== "string"))) {
+    throw new TypeError("Cannot create the server as 'cors' must be an array of origins");
+  }
+  for (const name of ["now", "log"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(`Cannot create the server as '${name}' must be a function`);
+    }
+  }
+  const jobTtlMs = integer("jobTtlMs", options.jobTtlMs, 3_600_000, 1);
+  return {
+    token,
+    cors,
+    maxQueue: integer("maxQueue", options.maxQueue, 1000, 1),
+    maxBody: integer("maxBody", options.maxBody, 1 << 20, 1),
+    jobTtlMs,
+    maxJobs: integer("maxJobs", options.maxJobs, 10_000, 1),
+    keyConcurrency: integer("keyConcurrency", options.keyConcurrency, 4, 1),
+    concurrency: integer("concurrency", options.concurrency, 2 * maxWorkers, 1),
+    keepAliveMs: integer("keepAliveMs", options.keepAliveMs, 5000, 1, 5000),
+    sweepIntervalMs: integer(
+      "sweepIntervalMs",
+      options.sweepIntervalMs,
+      Math.min(1000, jobTtlMs),
+      1,
+    ),
+    now: options.now ?? Date.now,
+    log: options.log ?? console.error,
+  };
+}

@@ -1,0 +1,196 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { type RunOptions, TaskError, TimeoutError, WorkerCrashedError } from "../../mod.ts";
+import { JobRunner, type RunnerPool } from "../../src/jobs/job_runner.ts";
+import { JobStore } from "../../src/jobs/job_store.ts";
+import type { Job } from "../../src/jobs/job.ts";
+import { DrainingError, JobsFullError } from "../../src/jobs/job_errors.ts";
+
+interface Call {
+  task: string;
+  input: unknown;
+  options: RunOptions;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A pool that runs nothing: the test settles each call by hand. */
+class FakePool implements RunnerPool {
+  calls: Call[] = [];
+  run(task: string, input: unknown, options: RunOptions = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const call = { task, input, options, resolve, reject };
+      this.calls.push(call);
+      options.signal?.addEventListener("abort", () => reject(options.signal!.reason));
+    });
+  }
+  whenRoom(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Resolves once job `id` reaches a final state or `status`. */
+function reach(store: JobStore, id: string, status: Job["status"]): Promise<Job> {
+  return new Promise((resolve) => {
+    const now = store.lookup(id);
+    if (now.state === "found" && now.job.status === status) return resolve(now.job);
+    const stop = store.watch(id, (c) => {
+      if (c.job.status === status) {
+        stop();
+        resolve(c.job);
+      }
+    });
+  });
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test("JobRunner hands jobs to the pool and stores the result", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const { job } = runner.submit({ task: "echo", input: 7, priority: 3, stage: "s" });
+  await tick();
+  assert.equal(pool.calls.length, 1);
+  assert.equal(pool.calls[0].options.priority, 3);
+  assert.equal(pool.calls[0].options.stage, "s");
+  pool.calls[0].options.onProgress!(0.5);
+  assert.equal((runner.store.lookup(job.id) as { job: Job }).job.progress, 0.5);
+  pool.calls[0].resolve(7);
+  const done = await reach(runner.store, job.id, "succeeded");
+  assert.equal(done.result, 7);
+  assert.equal(done.attempts, 1);
+});
+
+test("JobRunner retries a task that throws with doubling backoff, then fails with its error", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const { job } = runner.submit({ task: "fail", input: 0, attempts: 3, backoffMs: 1 });
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await reach(runner.store, job.id, "running");
+    const last = pool.calls.at(-1)!;
+    last.reject(new TaskError("fail", { name: "RangeError", message: `try ${attempt}` }));
+    if (attempt < 3) await reach(runner.store, job.id, "delayed");
+  }
+  const failed = await reach(runner.store, job.id, "failed");
+  assert.equal(failed.attempts, 3);
+  assert.deepEqual(failed.error, { name: "RangeError", message: "try 3" });
+  assert.equal(pool.calls.length, 3);
+});
+
+test("JobRunner does not retry a crashed worker: that is the pool's retries option", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const { job } = runner.submit({ task: "x", input: 0, attempts: 5, backoffMs: 0 });
+  await tick();
+  pool.calls[0].reject(new WorkerCrashedError("x", "exit code 1"));
+  const failed = await reach(runner.store, job.id, "failed");
+  assert.equal(failed.error?.name, "WorkerCrashedError");
+  assert.equal(pool.calls.length, 1);
+});
+
+test("JobRunner runs at most keyConcurrency jobs of a key and lets other keys take turns", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore(), { keyConcurrency: 1, concurrency: 4 });
+  for (let i = 0; i < 5; i++) runner.submit({ task: "a", input: i, concurrencyKey: "A" });
+  runner.submit({ task: "b", input: 0, concurrencyKey: "B" });
+  await tick();
+  assert.deepEqual(pool.calls.map((c) => c.task), ["a", "b"]);
+  pool.calls[0].resolve(0);
+  await tick();
+  await tick();
+  assert.deepEqual(pool.calls.map((c) => c.task), ["a", "b", "a"]);
+});
+
+test("JobRunner schedules a batch heavy-first and returns the jobs in request order", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore(), { concurrency: 1 });
+  const jobs = runner.submitBatch([
+    { task: "light", input: 1, weight: 1 },
+    { task: "heavy", input: 2, weight: 9 },
+    { task: "mid", input: 3, weight: 5 },
+  ]);
+  assert.deepEqual(jobs.map((j) => j.task), ["light", "heavy", "mid"]);
+  for (let i = 0; i < 3; i++) {
+    await tick();
+    pool.calls[i].resolve(null);
+  }
+  await tick();
+  assert.deepEqual(pool.calls.map((c) => c.task), ["heavy", "mid", "light"]);
+});
+
+test("JobRunner holds a delayed job, and cancel() ends waiting and running jobs", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const delayed = runner.submit({ task: "later", input: 0, delayMs: 60_000 }).job;
+  assert.equal(delayed.status, "delayed");
+  const running = runner.submit({ task: "now", input: 0 }).job;
+  await tick();
+  assert.equal(runner.cancel(delayed.id), "cancelled");
+  assert.equal(runner.cancel(running.id), "cancelled");
+  assert.equal(runner.cancel(running.id), "final");
+  assert.equal(runner.cancel("nope"), "missing");
+  assert.deepEqual(pool.calls.map((c) => c.task), ["now"]);
+  const job = await reach(runner.store, running.id, "cancelled");
+  assert.equal(job.error?.name, "AbortError");
+  // drain() waits for the pool to settle the aborted run, which frees its slot.
+  await runner.drain({ timeoutMs: 60_000 });
+  assert.deepEqual(runner.counts(), { queued: 0, delayed: 0, running: 0 });
+});
+
+test("JobRunner refuses jobs past maxQueue and after drain() began", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore(), { maxQueue: 2, concurrency: 1 });
+  runner.submit({ task: "a", input: 0 });
+  await tick();
+  runner.submit({ task: "b", input: 0 });
+  runner.submit({ task: "c", input: 0 });
+  assert.throws(() => runner.submit({ task: "d", input: 0 }), JobsFullError);
+  assert.throws(() => runner.submitBatch([{ task: "e", input: 0 }]), JobsFullError);
+  const drained = runner.drain({ timeoutMs: 60_000 });
+  assert.throws(() => runner.submit({ task: "f", input: 0 }), DrainingError);
+  pool.calls[0].resolve("done");
+  await drained;
+  const statuses = runner.store.list().jobs.map((j) => `${j.task}:${j.status}`);
+  assert.deepEqual(statuses, ["a:succeeded", "b:cancelled", "c:cancelled"]);
+});
+
+test("JobRunner's drain() cancels jobs still running at its deadline", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const { job } = runner.submit({ task: "forever", input: 0 });
+  await tick();
+  await runner.drain({ timeoutMs: 1 });
+  const after = runner.store.lookup(job.id) as { job: Job };
+  assert.equal(after.job.status, "cancelled");
+  assert.match(after.job.error!.message, /shut down/);
+});
+
+test("JobRunner fails a job whose result JSON cannot carry", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const { job } = runner.submit({ task: "big", input: 0 });
+  await tick();
+  pool.calls[0].resolve(10n);
+  const failed = await reach(runner.store, job.id, "failed");
+  assert.equal(failed.error?.name, "TypeError");
+});
+
+test("JobRunner retries an attempt that timed out, like one that threw", async () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  const { job } = runner.submit({
+    task: "slow",
+    input: 0,
+    attempts: 2,
+    backoffMs: 0,
+    timeoutMs: 5,
+  });
+  await reach(runner.store, job.id, "running");
+  assert.equal(pool.calls[0].options.timeoutMs, 5);
+  pool.calls[0].reject(new TimeoutError("slow", 5));
+  await reach(runner.store, job.id, "queued");
+  await reach(runner.store, job.id, "running");
+  pool.calls[1].resolve("ok");
+  const done = await reach(runner.store, job.id, "succeeded");
+  assert.equal(done.attempts, 2);
+});
