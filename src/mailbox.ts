@@ -1,6 +1,6 @@
 /**
  * The shared-memory fast path for one task at a time: a worker with nothing to do watches its
- * mailbox for a moment (it spins; see workers/worker_entry.ts) before returning to its event
+ * mailbox for a moment (it spins; see workers/web_worker.ts) before returning to its event
  * loop, and the pool hands it a task by writing it into shared memory and flipping the state
  * word; the result comes back the same way, read with `Atomics.waitAsync`. This skips two
  * thread wake-ups (about 30 µs each on our VMs), which dominate the round trip of a small task.
