@@ -21,7 +21,15 @@ function testCommand(runtime, file, junit) {
     // --no-check: the suite was type-checked once before the tests (or the caller said not to).
     ? [bin("deno"), ["test", "-A", "--no-check", `--junit-path=${junit}`, file]]
     // "./": without it Bun takes the argument as a filter on file names, not a path.
-    : [bin("bun"), ["test", "--reporter=junit", `--reporter-outfile=${junit}`, `./${file}`]];
+    // Bun's own per-test timeout is 5 s, which a loaded 2-core machine passes in the chaos and
+    // stress tests; Deno has none. The file deadline still catches a hang.
+    : [bin("bun"), [
+      "test",
+      "--timeout=60000",
+      "--reporter=junit",
+      `--reporter-outfile=${junit}`,
+      `./${file}`,
+    ]];
 }
 
 const running = new Set();

@@ -10,7 +10,7 @@ import { FlushScheduler } from "./flush_scheduler.ts";
 import { laneLimit, workerRoom } from "./lane_limits.ts";
 import { ASYNC_LANE, type LaneIndex, type LaneQueues, WORKER_LANE } from "./lane_queues.ts";
 import type { Task } from "./task.ts";
-import type { WorkerHandle } from "./worker_handle.ts";
+import type { WorkerLink } from "./worker_link.ts";
 import type { WorkerSet } from "./worker_set.ts";
 
 /** What the dispatcher needs from its pool. */
@@ -24,11 +24,11 @@ export interface DispatchHost {
   concurrency(): number;
   /** Runs instead of dispatching to workers (inline mode, a closed pool); true if it did. */
   intercept(): boolean;
-  spawn(): WorkerHandle;
+  spawn(): WorkerLink<Task>;
   /** False while workers may not start (a back-off after workers died in a row). */
   maySpawn(): boolean;
   /** Tasks were handed to `w`. */
-  started(batch: Task[], w: WorkerHandle, now: number): void;
+  started(batch: Task[], w: WorkerLink<Task>, now: number): void;
   /** A task could not be sent (its input would not clone). */
   unsendable(task: Task, error: unknown): void;
   /** After each turn: room may have freed up in the queue. */
@@ -130,7 +130,7 @@ export class Dispatcher {
         task.sentAt = now;
         if (
           task.transfer === undefined && task.onProgress === undefined &&
-          w.tryHand(task, this.meanRunMs[lane])
+          w.capabilities.handOff && w.tryHand(task, this.meanRunMs[lane])
         ) {
           this.handedOff++;
           this.host.started([task], w, now);
@@ -144,7 +144,7 @@ export class Dispatcher {
         task.sentAt = now;
         batch[j] = task;
       }
-      for (const { task, error } of w.send(batch)) this.host.unsendable(task, error);
+      for (const { task, error } of w.send(batch)) this.host.unsendable(task as Task, error);
       this.host.started(batch, w, now);
     }
   }

@@ -13,7 +13,7 @@ import {
 } from "./handoff_probe.ts";
 import type { MetricsSnapshot } from "./metrics_snapshot.ts";
 import type { Task } from "./task.ts";
-import type { WorkerHandle } from "./worker_handle.ts";
+import type { WorkerLink } from "./worker_link.ts";
 
 /**
  * One worker's state, the task it has run longest and for how long, and tasks done.
@@ -23,7 +23,7 @@ import type { WorkerHandle } from "./worker_handle.ts";
  * const rows = pool.workers.map((w) => workerDiagnostics(w, performance.now()));
  * ```
  */
-export function workerDiagnostics(w: WorkerHandle, now: number): WorkerDiagnostics {
+export function workerDiagnostics(w: WorkerLink<Task>, now: number): WorkerDiagnostics {
   let oldest: Task | undefined;
   for (const t of w.inFlight.values()) {
     if (w.started(t)) {
@@ -55,7 +55,7 @@ export function workerDiagnostics(w: WorkerHandle, now: number): WorkerDiagnosti
  * ```
  */
 export async function probeWorkerHandoff(
-  w: WorkerHandle,
+  w: WorkerLink<Task>,
   options: HandoffProbeOptions,
 ): Promise<HandoffRow[]> {
   const send = (payload: ArrayBuffer | SharedArrayBuffer, mode: HandoffMode) =>

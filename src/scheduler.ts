@@ -40,7 +40,8 @@ import {
   assertOptionsObject,
   assertTimerMs,
 } from "./validate.ts";
-import type { WorkerEvents, WorkerHandle } from "./worker_handle.ts";
+import { spawnWebWorker } from "./worker_handle.ts";
+import type { LinkEvents, SpawnLink, WorkerLink } from "./worker_link.ts";
 import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { WorkerSet } from "./worker_set.ts";
 
@@ -91,7 +92,11 @@ export class Scheduler {
   /** Read-only views: counters, metrics snapshot, diagnostics. */
   readonly monitor: PoolMonitor;
 
-  constructor(module: URL | string, options: PoolOptions = {}) {
+  /**
+   * @param spawn starts one worker: the transport (Web Workers unless a test or another profile
+   * plugs in its own link).
+   */
+  constructor(module: URL | string, options: PoolOptions = {}, spawn: SpawnLink = spawnWebWorker) {
     this.moduleUrl = resolveModuleUrl(module);
     this.options = resolvePoolOptions(options);
     this.#targetWorkers = this.options.maxWorkers;
@@ -111,7 +116,7 @@ export class Scheduler {
         poolControllerOptions(this.options),
       );
     }
-    const workerEvents: WorkerEvents = {
+    const workerEvents: LinkEvents<Task> = {
       ready: () => {
         this.#startFailures = 0;
         this.#scheduleFlush();
@@ -121,7 +126,7 @@ export class Scheduler {
       progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
       exited: (w, reason) => this.#onWorkerExited(w, reason),
     };
-    this.#set = new WorkerSet(this.moduleUrl, workerEvents, {
+    this.#set = new WorkerSet(this.moduleUrl, spawn, workerEvents, {
       spawned: (w) => {
         if (this.#events.has("workerSpawned")) {
           this.#events.emit("workerSpawned", { workerId: w.id });
@@ -326,7 +331,7 @@ export class Scheduler {
     this.#dispatcher.schedule();
   }
 
-  #started(batch: Task[], w: WorkerHandle, now: number): void {
+  #started(batch: Task[], w: WorkerLink<Task>, now: number): void {
     if (this.#events.has("taskStarted")) {
       for (const t of batch) {
         this.#events.emit("taskStarted", {
@@ -358,7 +363,7 @@ export class Scheduler {
 
   // ——— workers ———
 
-  #spawn(): WorkerHandle {
+  #spawn(): WorkerLink<Task> {
     return this.#set.spawn(this.#concurrency);
   }
 
@@ -373,7 +378,7 @@ export class Scheduler {
     return false;
   }
 
-  #onResults(w: WorkerHandle, batch: DoneBatch): void {
+  #onResults(w: WorkerLink<Task>, batch: DoneBatch): void {
     const { counted, runSum, busyMs } = applyResults(w, batch, this.#settleBound);
     if (counted[0] + counted[1] > 0) this.#deaths = 0;
     this.#busyMs += busyMs;
@@ -390,7 +395,7 @@ export class Scheduler {
     this.#maybeFinishClose();
   }
 
-  #onInitError(w: WorkerHandle, error: SerializedError): void {
+  #onInitError(w: WorkerLink<Task>, error: SerializedError): void {
     const failure = new Error(`Cannot load the task module ${this.moduleUrl}: ${error.message}`, {
       cause: new TaskError("(module)", error),
     });
@@ -402,7 +407,7 @@ export class Scheduler {
     this.#maybeFinishClose();
   }
 
-  #onWorkerExited(w: WorkerHandle, reason: string): void {
+  #onWorkerExited(w: WorkerLink<Task>, reason: string): void {
     const requeue = recoverTasks(w, reason, this.#settleBound);
     this.#set.remove(w, reason);
     this.#deaths++;
@@ -442,12 +447,12 @@ export class Scheduler {
   }
 
   /** Terminates a worker whose task will not stop; its other tasks are handled as in a crash. */
-  #kill(w: WorkerHandle, reason: string): void {
+  #kill(w: WorkerLink<Task>, reason: string): void {
     w.terminate();
     this.#onWorkerExited(w, reason);
   }
 
-  #retire(w: WorkerHandle, reason: string): void {
+  #retire(w: WorkerLink<Task>, reason: string): void {
     if (!this.#set.retire(w, reason)) this.#scheduleFlush(); // a replacement may start now
   }
 

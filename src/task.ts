@@ -4,10 +4,10 @@
  * @module
  */
 import type { LaneIndex } from "./lane_queues.ts";
-import type { WorkerHandle } from "./worker_handle.ts";
+import type { LinkedTask, WorkerLink } from "./worker_link.ts";
 
 /** One task in the pool (internal). */
-export interface Task {
+export interface Task extends LinkedTask {
   readonly id: number;
   readonly name: string;
   readonly input: unknown;
@@ -26,7 +26,7 @@ export interface Task {
   queuedAt: number;
   /** When it was sent to a worker; 0 while queued. */
   sentAt: number;
-  worker: WorkerHandle | null;
+  worker: WorkerLink<Task> | null;
   slot: number;
   settled: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;

@@ -7,7 +7,7 @@
 import { TaskError, WorkerCrashedError } from "./errors.ts";
 import type { DoneBatch, SerializedError } from "./protocol.ts";
 import type { Task } from "./task.ts";
-import type { WorkerHandle } from "./worker_handle.ts";
+import type { WorkerLink } from "./worker_link.ts";
 
 /** Settles one task (see TaskSettler.settle). */
 export type Settle = (
@@ -29,7 +29,7 @@ export type Settle = (
  * ```
  */
 export function applyResults(
-  w: WorkerHandle,
+  w: WorkerLink<Task>,
   batch: DoneBatch,
   settle: Settle,
 ): { counted: [number, number]; runSum: [number, number]; busyMs: number } {
@@ -67,7 +67,7 @@ export function applyResults(
  * for (const task of recoverTasks(worker, "exit code 1", settle).reverse()) queues.unshift(task);
  * ```
  */
-export function recoverTasks(w: WorkerHandle, reason: string, settle: Settle): Task[] {
+export function recoverTasks(w: WorkerLink<Task>, reason: string, settle: Settle): Task[] {
   const requeue: Task[] = [];
   for (const task of w.inFlight.values()) {
     if (task.settled) continue;

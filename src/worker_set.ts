@@ -6,12 +6,12 @@
  * @module
  */
 import type { Task } from "./task.ts";
-import { type WorkerEvents, WorkerHandle } from "./worker_handle.ts";
+import type { LinkEvents, SpawnLink, WorkerLink } from "./worker_link.ts";
 
 /** What the set tells its pool. */
 export interface WorkerSetHooks {
-  spawned(w: WorkerHandle): void;
-  removed(w: WorkerHandle, reason: string): void;
+  spawned(w: WorkerLink<Task>): void;
+  removed(w: WorkerLink<Task>, reason: string): void;
 }
 
 /**
@@ -19,20 +19,22 @@ export interface WorkerSetHooks {
  *
  * @example
  * ```ts ignore
- * const set = new WorkerSet(moduleUrl, events, hooks, { minWorkers: 1, idleTimeoutMs: 5000 });
+ * const idle = { minWorkers: 1, idleTimeoutMs: 5000, startTimeoutMs: 10_000 };
+ * const set = new WorkerSet(moduleUrl, spawnWebWorker, events, hooks, idle);
  * const w = set.spawn(1);
  * ```
  */
 export class WorkerSet {
   /** Workers, in the order they started; retiring ones included until they end. */
-  readonly list: WorkerHandle[] = [];
+  readonly list: WorkerLink<Task>[] = [];
   #nextId = 1;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     readonly moduleUrl: string,
-    readonly events: WorkerEvents,
+    readonly spawnLink: SpawnLink,
+    readonly events: LinkEvents<Task>,
     readonly hooks: WorkerSetHooks,
     readonly idle: { minWorkers: number; idleTimeoutMs: number; startTimeoutMs: number },
   ) {}
@@ -56,19 +58,17 @@ export class WorkerSet {
   }
 
   /** Starts a worker. */
-  spawn(concurrency: number): WorkerHandle {
+  spawn(concurrency: number): WorkerLink<Task> {
     const { startTimeoutMs } = this.idle;
-    const w = new WorkerHandle(this.#nextId++, this.moduleUrl, {
-      concurrency,
-      startTimeoutMs,
-    }, this.events);
+    const options = { moduleUrl: this.moduleUrl, concurrency, startTimeoutMs };
+    const w = this.spawnLink(this.#nextId++, options, this.events);
     this.list.push(w);
     this.hooks.spawned(w);
     return w;
   }
 
   /** Stops sending `w` tasks; ends it now if idle (returns true), else after its last task. */
-  retire(w: WorkerHandle, reason: string): boolean {
+  retire(w: WorkerLink<Task>, reason: string): boolean {
     if (!w.taking) return w.state === "exited";
     w.state = "retiring";
     w.retireReason = reason;
@@ -90,13 +90,13 @@ export class WorkerSet {
   }
 
   /** Terminates `w` and forgets it. */
-  end(w: WorkerHandle, reason: string): void {
+  end(w: WorkerLink<Task>, reason: string): void {
     w.terminate();
     this.remove(w, reason);
   }
 
   /** Forgets `w` (already dead or terminated). */
-  remove(w: WorkerHandle, reason: string): void {
+  remove(w: WorkerLink<Task>, reason: string): void {
     const i = this.list.indexOf(w);
     if (i < 0) return;
     this.list.splice(i, 1);
@@ -104,7 +104,7 @@ export class WorkerSet {
   }
 
   /** Ends every worker (the pool closed), after handing each task still in one to `each`. */
-  endAll(each: (task: Task, w: WorkerHandle) => void): void {
+  endAll(each: (task: Task, w: WorkerLink<Task>) => void): void {
     for (const w of [...this.list]) {
       for (const task of w.inFlight.values()) each(task, w);
       w.inFlight.clear();
@@ -138,7 +138,7 @@ export class WorkerSet {
    * (behind a busy one, or in a worker still starting) will see its cancelled flag when its turn
    * comes and never run: replacing the worker then would only fail the innocent task running there.
    */
-  watchCancelled(w: WorkerHandle, task: Task, graceMs: number, stuck: () => void): void {
+  watchCancelled(w: WorkerLink<Task>, task: Task, graceMs: number, stuck: () => void): void {
     const timer = setTimeout(() => {
       this.#graceTimers.delete(timer);
       if (task.worker === w && w.inFlight.has(task.id) && w.started(task)) stuck();
