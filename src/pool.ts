@@ -16,6 +16,7 @@ import { shouldParallelize } from "./sizing.ts";
 import type { PoolStats } from "./pool_monitor.ts";
 import { type CloseOptions, Scheduler } from "./scheduler.ts";
 import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./task_types.ts";
+import type { SpawnLink } from "./worker_link.ts";
 
 export type { CloseOptions, MapOptions, PoolStats, RunOptions };
 
@@ -34,8 +35,12 @@ export type { CloseOptions, MapOptions, PoolStats, RunOptions };
 export class Pool<M = AnyTaskModule> {
   readonly #core: Scheduler;
 
-  constructor(module: URL | string, options: PoolOptions = {}) {
-    this.#core = new Scheduler(module, options);
+  /**
+   * @param spawn the transport that starts each worker (internal: Web Workers by default; the
+   * process profile and tests plug in their own link, see `src/worker_link.ts`).
+   */
+  constructor(module: URL | string, options: PoolOptions = {}, spawn?: SpawnLink) {
+    this.#core = new Scheduler(module, options, spawn);
   }
 
   /** The task module every worker imports. */
