@@ -6,31 +6,21 @@
  *
  * @module
  */
-import { type BatchFigures, demoBatch } from "./demo_batch.ts";
-import { kv } from "./demo_lines.ts";
-import { demoPriorities } from "./demo_priorities.ts";
+import {
+  type BatchFigures,
+  demoBatch,
+  demoPriorities,
+  type DemoTaskModule,
+  kv,
+} from "./demo_steps.ts";
 import { formatMachine } from "./format_machine.ts";
 import { detectMachine } from "./machine.ts";
 import { createPool } from "./pool.ts";
 import type { PoolOptions } from "./pool_options.ts";
 import { formatReport } from "./report.ts";
-import type { TaskContext } from "./task_context.ts";
 import { assertInteger } from "./validate.ts";
 
-/** The tasks the demo calls; `examples/tasks.ts` is such a module. */
-export interface DemoTaskModule {
-  /** Counts the primes in `[from, to)`. */
-  countPrimes(range: { from: number; to: number }): number;
-  /** Renders an HTML page from data. */
-  renderPage(page: { title: string; rows: { name: string; qty: number; price: number }[] }): string;
-  /** The CRC-32 of a buffer. */
-  checksum(bytes: Uint8Array): number;
-  /** Waits `latencyMs` like a network call, then returns a record. */
-  fetchRecord(
-    request: { id: number; latencyMs: number },
-    ctx: TaskContext,
-  ): Promise<{ id: number; name: string; latencyMs: number }>;
-}
+export type { DemoTaskModule };
 
 /** Options of {@linkcode runDemo}. */
 export interface DemoOptions {
