@@ -68,7 +68,8 @@ test("measureProbe reverts a move without gain and doubles the back-off up to it
   const r = measureProbe(probing, { now: 1, applied: true, completed: 9, ms: 250 }, judge);
   assert.equal(r.reason, "throughput 36/s vs 40/s (-10%, no gain beyond noise)");
   const none = startProbe(INITIAL_CLIMB, { from: 1, to: 2, baselineRate: 0, now: 0 });
-  const zero = measureProbe(none, { now: 1, applied: true, completed: 1, ms: 250 }, judge);
+  const last = { ...none, probe: { ...none.probe!, intervals: 3 } }; // the fourth interval decides
+  const zero = measureProbe(last, { now: 1, applied: true, completed: 1, ms: 250 }, judge);
   assert.equal(zero.reason, "throughput 4.0/s vs 0.0/s (+0%, no gain beyond noise)");
 });
 

@@ -16,7 +16,10 @@ const BATCH = 12;
 const work = { rounds: 150, bytes: 1 << 20 };
 const url = new URL("./fixtures/async_cpu_tasks.ts", import.meta.url);
 
-test("a batch of long async tasks runs as concurrently through an autotuned pool as with Promise.all", async () => {
+// Three batches of ~2.5 s of hashing on 2 cores: past Bun's default 5 s per test.
+test("a batch of long async tasks runs as concurrently through an autotuned pool as with Promise.all", {
+  timeout: 60_000,
+}, async () => {
   const onCaller = sharedInts(2);
   await Promise.all(
     Array.from({ length: BATCH }, () => tasks.hashChain({ ...work, counters: onCaller })),
