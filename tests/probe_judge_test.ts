@@ -84,7 +84,15 @@ const chains = { hash: { count: 9, waitMs: 298, computeMs: 2 } };
 const raised = startProbe(INITIAL_CLIMB, { from: 1, to: 147, baselineRate: 8.8, now: 0 });
 const batch: JudgeContext = {
   knob: "concurrency",
-  sample: { ...sample, workers: 2, busyWorkers: 2, concurrency: 147, inFlight: 10, queueDepth: 2, tasks: chains },
+  sample: {
+    ...sample,
+    workers: 2,
+    busyWorkers: 2,
+    concurrency: 147,
+    inFlight: 10,
+    queueDepth: 2,
+    tasks: chains,
+  },
   interval: { completed: 0, ms: 50 },
   loadChanged: false,
   loadKind: "io",
