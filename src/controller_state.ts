@@ -12,8 +12,9 @@ import { assertInteger } from "./validate.ts";
 
 /**
  * One recorded choice. `from`/`to` are worker counts, per-worker concurrency (the reason says
- * which), or lane codes for `route` (0 worker, 1 async). `hold` is recorded only when a probe is
- * kept, so the history shows how each probe ended.
+ * which), or lane codes for `route` (0 worker, 1 async). `hold` is recorded only when a probe ends
+ * in place (kept, or a concurrency probe left unjudged as its load went away), so the history shows
+ * how each probe ended.
  */
 export interface Decision {
   at: number;

@@ -63,6 +63,34 @@ export interface ProbeResult {
 }
 
 /**
+ * How many mean run times a window must span before its completions say anything about a shape:
+ * tasks started together finish about one run time later, so a shorter window (or one with no
+ * completion at all) reads as zero throughput whatever the shape is worth.
+ */
+export const EVIDENCE_RUNS = 2;
+
+/**
+ * The tasks' mean run time (wait + compute) in ms, weighted by each name's count; 0 when none ran.
+ *
+ * @example
+ * ```ts
+ * import { meanRunMs } from "./hill_climb.ts";
+ * console.log(meanRunMs({ hash: { count: 3, waitMs: 290, computeMs: 10 } })); // 300
+ * ```
+ */
+export function meanRunMs(
+  tasks: Readonly<Record<string, { count: number; waitMs: number; computeMs: number }>>,
+): number {
+  let count = 0;
+  let ms = 0;
+  for (const t of Object.values(tasks)) {
+    count += t.count;
+    ms += t.count * (t.waitMs + t.computeMs);
+  }
+  return count > 0 ? ms / count : 0;
+}
+
+/**
  * Completions per second over `ms` milliseconds (0 for an empty window).
  *
  * @example
@@ -124,8 +152,10 @@ function show(rate: number): string {
 
 /**
  * Adds one interval to the probe under test and judges it. Only intervals that end with the move
- * applied count as evidence. A probe that is not applied, or stays inconclusive, within
- * `maxIntervals` is reverted.
+ * applied count as evidence, and only once they hold a completion and span `EVIDENCE_RUNS` × the
+ * tasks' mean run time (`runMs`): until then the probe is extended, however many intervals that
+ * takes. A probe that is not applied within `maxIntervals`, or stays inconclusive after it, is
+ * reverted.
  *
  * @example
  * ```ts
@@ -139,7 +169,7 @@ function show(rate: number): string {
  */
 export function measureProbe(
   climb: ClimbState,
-  step: { now: number; applied: boolean; completed: number; ms: number },
+  step: { now: number; applied: boolean; completed: number; ms: number; runMs?: number },
   options: ClimbOptions,
 ): ProbeResult {
   const current = climb.probe;
@@ -176,6 +206,14 @@ export function measureProbe(
       return revert(`not applied after ${probe.intervals} intervals`);
     }
     return measuring("waiting for the move");
+  }
+  const { runMs = 0 } = step;
+  if (probe.completed === 0 || probe.ms < EVIDENCE_RUNS * runMs) {
+    return measuring(
+      `window of ${Math.round(probe.ms)} ms with ${probe.completed} done: too short for tasks of ${
+        Math.round(runMs)
+      } ms`,
+    );
   }
   if (isSignificantGain(probe.baselineRate, probe.completed, probe.ms, options.noiseMargin)) {
     return {

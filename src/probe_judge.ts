@@ -1,14 +1,18 @@
 /**
  * Ends or continues the probe under test each interval: keep it when throughput rose beyond the
  * noise, revert it when it did not (or was never applied), and drop it without penalty when the
- * load went away or changed kind, since the measurement then means nothing.
+ * load went away or changed kind, since the measurement then means nothing. A window too short
+ * for the tasks to finish in is extended, not judged (see `measureProbe`); a concurrency probe is
+ * never reverted without evidence to less room than the work in hand: not while the queue is empty
+ * (the limit did not hold throughput back), and not when the load goes away (an unused limit costs
+ * nothing, and the next batch of the same tasks would start narrow).
  *
  * @module
  */
 import type { PoolSample } from "./controller.ts";
 import type { Decision } from "./controller_state.ts";
 import type { ResolvedControllerOptions } from "./controller_options.ts";
-import { type ClimbState, measureProbe } from "./hill_climb.ts";
+import { type ClimbState, meanRunMs, measureProbe } from "./hill_climb.ts";
 
 /** What {@linkcode judgeProbe} needs besides the climb under test. */
 export interface JudgeContext {
@@ -70,22 +74,38 @@ export function judgeProbe(
       reason: `revert ${knob} ${probe.to}→${probe.from}: ${why}`,
     },
   });
-  // Without the load the probe was meant for, the measurement means nothing: no penalty.
+  // Without the load the probe was meant for, the measurement means nothing: no penalty. A load
+  // that went away reads as a change to "idle" too; it is handled as gone, first.
   const abandoned = { failures: climb.failures, nextProbeAt: climb.nextProbeAt };
+  if (sample.queueDepth === 0 && busy < options.scaleDownThreshold) {
+    if (knob === "workers") return revert(abandoned, "the load went away during the probe");
+    return {
+      climb: abandoned,
+      decision: {
+        at,
+        kind: "hold",
+        from: probe.from,
+        to: probe.to,
+        reason: `end concurrency probe ${probe.from}→${probe.to} unjudged: ` +
+          "the load went away; the limit stays",
+      },
+    };
+  }
   if (context.loadChanged) {
     return revert(abandoned, `load changed to ${context.loadKind} during the probe`);
-  }
-  if (sample.queueDepth === 0 && busy < options.scaleDownThreshold) {
-    return revert(abandoned, "the load went away during the probe");
   }
   if (interval === undefined) return { climb };
   const applied = sample[knob] === probe.to;
   const backoffMs = 4 * options.monitorIntervalMs;
-  const r = measureProbe(climb, { now: at, applied, ...interval }, {
+  const runMs = meanRunMs(sample.tasks);
+  const r = measureProbe(climb, { now: at, applied, runMs, ...interval }, {
     noiseMargin: options.noiseMargin,
     backoffMs,
     maxBackoffMs: 16 * backoffMs,
   });
+  // A drained queue means the batch, not the limit, set the pace: no gain is then no evidence.
+  const unsaturated = applied && knob === "concurrency" && sample.queueDepth === 0;
+  if (r.verdict === "revert" && unsaturated) return { climb: { ...climb, probe: r.probe } };
   if (r.verdict === "revert") return revert(r.climb, r.reason);
   if (r.verdict === "measuring") return { climb: r.climb };
   return {

@@ -10,7 +10,7 @@
 import type { PoolSample } from "./controller.ts";
 import type { Decision } from "./controller_state.ts";
 import type { ResolvedControllerOptions } from "./controller_options.ts";
-import { type ClimbState, ratePerSec, startProbe } from "./hill_climb.ts";
+import { type ClimbState, EVIDENCE_RUNS, meanRunMs, ratePerSec, startProbe } from "./hill_climb.ts";
 import type { LoadProfile } from "./lane_router.ts";
 import { percent } from "./scaling_policy.ts";
 
@@ -67,7 +67,14 @@ export function proposeProbe(
   const { now, queueDepth, cpuUtilization: cpu } = sample;
   // Without waiting work a bigger shape has nothing to gain; without a baseline nothing to compare.
   if (queueDepth === 0 || steady.ms < options.monitorIntervalMs / 2) return undefined;
-  const baselineRate = ratePerSec(steady.completed, steady.ms);
+  // A window too short for the tasks to finish in measures nothing (two 300 ms tasks ending in a
+  // 50 ms interval read 40/s, none read 0/s): take the saturated shape's rate from Little's law,
+  // tasks in flight over their run time, instead.
+  const runMs = meanRunMs(sample.tasks);
+  const measured = runMs === 0 || (steady.completed > 0 && steady.ms >= EVIDENCE_RUNS * runMs);
+  const baselineRate = measured
+    ? ratePerSec(steady.completed, steady.ms)
+    : ratePerSec(sample.inFlight, runMs);
 
   if (
     load.kind === "io" && concurrency < options.maxConcurrency &&

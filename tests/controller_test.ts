@@ -114,7 +114,7 @@ test("decide keeps the last load while long tasks finish nothing in an interval"
   assert.equal(r.state.load.kind, "idle");
 });
 
-test("decide reverts a probe when the load changes or goes away during it", () => {
+test("decide reverts a probe when the load changes, and leaves the limit when it goes away", () => {
   const run = runPlant({ cores: 2, tasks, taskAt: () => "sleep", intervals: 1 });
   assert.ok(run.state.concurrencyClimb.probe, "a concurrency probe is under test");
   const counts = run.state.last!.counts;
@@ -143,8 +143,9 @@ test("decide reverts a probe when the load changes or goes away during it", () =
   });
   assert.equal(
     gone.decisions[0].reason,
-    "revert concurrency 512→1: the load went away during the probe",
+    "end concurrency probe 1→512 unjudged: the load went away; the limit stays",
   );
+  assert.equal(gone.target.concurrency, 512);
   const sameTick = decide(run.state, {
     ...base,
     now: run.state.last!.now,

@@ -4,6 +4,7 @@ import {
   type ClimbOptions,
   INITIAL_CLIMB,
   isSignificantGain,
+  meanRunMs,
   measureProbe,
   ratePerSec,
   startProbe,
@@ -67,8 +68,9 @@ test("measureProbe reverts a move without gain and doubles the back-off up to it
   const r = measureProbe(probing, { now: 1, applied: true, completed: 9, ms: 250 }, judge);
   assert.equal(r.reason, "throughput 36/s vs 40/s (-10%, no gain beyond noise)");
   const none = startProbe(INITIAL_CLIMB, { from: 1, to: 2, baselineRate: 0, now: 0 });
-  const zero = measureProbe(none, { now: 1, applied: true, completed: 0, ms: 250 }, judge);
-  assert.equal(zero.reason, "throughput 0.0/s vs 0.0/s (+0%, no gain beyond noise)");
+  const last = { ...none, probe: { ...none.probe!, intervals: 3 } }; // the fourth interval decides
+  const zero = measureProbe(last, { now: 1, applied: true, completed: 1, ms: 250 }, judge);
+  assert.equal(zero.reason, "throughput 4.0/s vs 0.0/s (+0%, no gain beyond noise)");
 });
 
 test("measureProbe gathers more evidence for a small gain, then decides", () => {
@@ -100,4 +102,37 @@ test("measureProbe refuses to run without a probe under test", () => {
     () => measureProbe(INITIAL_CLIMB, { now: 0, applied: true, completed: 1, ms: 1 }, judge),
     { name: "RangeError", message: /none is under test/ },
   );
+});
+
+test("meanRunMs is the tasks' run time (wait + compute) weighted by their counts", () => {
+  const tasks = {
+    hash: { count: 3, waitMs: 90, computeMs: 10 },
+    fib: { count: 1, waitMs: 0, computeMs: 500 },
+    unseen: { count: 0, waitMs: 9999, computeMs: 0 },
+  };
+  assert.deepEqual([meanRunMs(tasks), meanRunMs({})], [200, 0]);
+});
+
+test("measureProbe extends a window in which the tasks could not have finished instead of judging it", () => {
+  // [completed, window ms, mean run time ms, verdict]: a window must hold a completion and span
+  // twice the run time before its throughput says anything about the move.
+  const table: [number, number, number, string][] = [
+    [0, 250, 1000, "measuring"], // the issue's case: read as 0.0/s and reverted
+    [0, 60_000, 1000, "measuring"], // no completion, however long: no evidence either way
+    [3, 250, 1000, "measuring"], // shorter than 2 × run time
+    [3, 1999, 1000, "measuring"],
+    [3, 2000, 1000, "revert"], // 1.5/s vs 40/s with enough time to show it
+    [60, 1000, 20, "keep"],
+    [9, 250, 0, "revert"], // run time unknown: judged as before
+  ];
+  for (const [completed, ms, runMs, verdict] of table) {
+    // Even a probe past maxIntervals is extended: the window, not the count, decides.
+    const late = { ...probing, probe: { ...probing.probe!, intervals: 9 } };
+    const r = measureProbe(late, { now: ms, applied: true, completed, ms, runMs }, judge);
+    assert.equal(r.verdict, verdict, `${completed} in ${ms} ms, run ${runMs} ms: ${r.reason}`);
+    if (verdict === "measuring") {
+      assert.equal(r.climb.probe?.ms, ms);
+      assert.match(r.reason, /^window of \d+ ms with \d+ done: too short for tasks of \d+ ms$/);
+    }
+  }
 });

@@ -78,3 +78,57 @@ test("judgeProbe abandons without penalty when the load changes or goes away", (
   }, o);
   assert.equal(noWorkers.restore, 2);
 });
+
+// The issue's case: 300 ms hash chains routed async, a probe 1→147 just applied.
+const chains = { hash: { count: 9, waitMs: 298, computeMs: 2 } };
+const raised = startProbe(INITIAL_CLIMB, { from: 1, to: 147, baselineRate: 8.8, now: 0 });
+const batch: JudgeContext = {
+  knob: "concurrency",
+  sample: {
+    ...sample,
+    workers: 2,
+    busyWorkers: 2,
+    concurrency: 147,
+    inFlight: 10,
+    queueDepth: 2,
+    tasks: chains,
+  },
+  interval: { completed: 0, ms: 50 },
+  loadChanged: false,
+  loadKind: "io",
+};
+
+test("judgeProbe extends a probe while its window could not have seen the tasks finish", () => {
+  let c = raised;
+  for (let i = 1; i <= 12; i++) {
+    const j = judgeProbe(c, { ...batch, sample: { ...batch.sample, now: 50 * i } }, o);
+    assert.deepEqual([j.decision, j.restore], [undefined, undefined], `interval ${i}`);
+    c = j.climb;
+  }
+  assert.deepEqual([c.probe?.intervals, c.probe?.ms, c.failures], [12, 600, 0]);
+});
+
+test("judgeProbe does not revert a concurrency probe while the queue is empty: the limit was not what held throughput", () => {
+  const long = { ...raised, probe: { ...raised.probe!, ms: 2000, completed: 0, intervals: 8 } };
+  const drained = { ...batch.sample, queueDepth: 0, inFlight: 6 };
+  const j = judgeProbe(long, { ...batch, sample: drained, interval: { completed: 4, ms: 50 } }, o);
+  assert.deepEqual([j.decision, j.restore, j.climb.probe?.completed], [undefined, undefined, 4]);
+  const queued = judgeProbe(long, { ...batch, interval: { completed: 4, ms: 50 } }, o);
+  assert.equal(queued.decision?.kind, "revert", "with a queue, no gain is evidence");
+});
+
+test("judgeProbe ends a concurrency probe unjudged when the load goes away, leaving the limit", () => {
+  const failed = { ...raised, failures: 2, nextProbeAt: 77 };
+  const idle = { ...batch.sample, queueDepth: 0, busyWorkers: 0, inFlight: 0 };
+  const j = judgeProbe(failed, { ...batch, sample: idle }, o);
+  assert.deepEqual(j, {
+    climb: { failures: 2, nextProbeAt: 77 },
+    decision: {
+      at: 250,
+      kind: "hold",
+      from: 1,
+      to: 147,
+      reason: "end concurrency probe 1→147 unjudged: the load went away; the limit stays",
+    },
+  });
+});

@@ -103,3 +103,17 @@ test("proposeProbe explores past the cores of a CPU-bound load with unknown CPU 
     "probe workers 2→3: queue 900, busy 100%, cpu unknown",
   );
 });
+
+test("proposeProbe takes the baseline from Little's law when the steady window is too short for the tasks to finish", () => {
+  // 300 ms tasks, two in flight: 6.7/s. Two completions in 250 ms would read 8/s; none, 0/s.
+  const long = { ...sample, tasks: { hash: { count: 9, waitMs: 298, computeMs: 2 } } };
+  const table: [{ completed: number; ms: number }, number][] = [
+    [{ completed: 2, ms: 250 }, 2000 / 300],
+    [{ completed: 0, ms: 5000 }, 2000 / 300],
+    [{ completed: 20, ms: 600 }, 20_000 / 600], // spans 2 × run time: measured
+  ];
+  for (const [steady, rate] of table) {
+    const plan = proposeProbe({ ...io, sample: long, steady }, o);
+    assert.equal(plan?.concurrencyClimb.probe?.baselineRate, rate, JSON.stringify(steady));
+  }
+});
