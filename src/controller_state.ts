@@ -5,32 +5,13 @@
  * @module
  */
 import type { Lane } from "./controller_options.ts";
+import type { ControllerTarget, Decision } from "./decision.ts";
 import { type ClimbState, INITIAL_CLIMB } from "./hill_climb.ts";
 import type { LoadProfile } from "./lane_router.ts";
 import { INITIAL_SCALING, type ScalingState } from "./scaling_policy.ts";
 import { assertInteger } from "./validate.ts";
 
-/**
- * One recorded choice. `from`/`to` are worker counts, per-worker concurrency (the reason says
- * which), or lane codes for `route` (0 worker, 1 async). `hold` is recorded only when a probe ends
- * in place (kept, or a concurrency probe left unjudged as its load went away), so the history shows
- * how each probe ended.
- */
-export interface Decision {
-  at: number;
-  kind: "scale-up" | "scale-down" | "hold" | "probe" | "revert" | "route";
-  from: number;
-  to: number;
-  reason: string;
-  /** The task name, for `route` decisions. */
-  task?: string;
-}
-
-/** The shape the pool should have. */
-export interface ControllerTarget {
-  readonly workers: number;
-  readonly concurrency: number;
-}
+export type { ControllerTarget, Decision };
 
 /** Everything the controller remembers. */
 export interface ControllerState {

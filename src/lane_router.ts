@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Decision } from "./controller_state.ts";
+import type { Decision } from "./decision.ts";
 import type { Lane } from "./controller_options.ts";
 import { ownValue } from "./own_keys.ts";
 

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import type { PoolSample } from "./controller.ts";
-import type { Decision } from "./controller_state.ts";
+import type { PoolSample } from "./pool_sample.ts";
+import type { Decision } from "./decision.ts";
 import type { ResolvedControllerOptions } from "./controller_options.ts";
 import { type ClimbState, meanRunMs, measureProbe } from "./hill_climb.ts";
 

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { PoolSample } from "./controller.ts";
-import type { Decision } from "./controller_state.ts";
+import type { PoolSample } from "./pool_sample.ts";
+import type { Decision } from "./decision.ts";
 import type { ResolvedControllerOptions } from "./controller_options.ts";
 import { type ClimbState, EVIDENCE_RUNS, meanRunMs, ratePerSec, startProbe } from "./hill_climb.ts";
 import type { LoadProfile } from "./lane_router.ts";

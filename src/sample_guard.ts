@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { PoolSample } from "./controller.ts";
+import type { PoolSample } from "./pool_sample.ts";
 import type { ResolvedControllerOptions } from "./controller_options.ts";
-import type { ControllerTarget, Decision } from "./controller_state.ts";
+import type { ControllerTarget, Decision } from "./decision.ts";
 import { assertInteger, assertNumber } from "./validate.ts";
 
 const COUNTS = ["workers", "busyWorkers", "concurrency", "inFlight", "queueDepth", "completed"];

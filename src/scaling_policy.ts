@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Decision } from "./controller_state.ts";
+import type { Decision } from "./decision.ts";
 import { POLICY_PRESETS, type ResolvedControllerOptions } from "./controller_options.ts";
 
 /** What the threshold rules remember between intervals. */
