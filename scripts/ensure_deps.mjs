@@ -28,3 +28,21 @@ export function ensureDeps() {
   });
   if (r.status !== 0) throw new Error(`npm ${args[0]} failed with exit code ${r.status}`);
 }
+
+/** Path of the import-cycle checker, which has a package of its own (see tools/cycles/). */
+export const depcruise = `${root}tools/cycles/node_modules/.bin/depcruise`;
+
+/**
+ * Installs the import-cycle checker when it is missing: dependency-cruiser with a typescript 5
+ * of its own (the project's typescript 7 has no compiler API for it to parse with), from its own
+ * lock file.
+ */
+export function ensureCycleTool() {
+  if (existsSync(depcruise)) return;
+  console.error("workloom: installing the import-cycle checker (tools/cycles) …");
+  const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
+    cwd: `${root}tools/cycles`,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) throw new Error(`npm ci in tools/cycles failed with exit code ${r.status}`);
+}

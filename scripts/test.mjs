@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { bin, ensureDeps, root } from "./ensure_deps.mjs";
+import { bin, depcruise, ensureCycleTool, ensureDeps, root } from "./ensure_deps.mjs";
 import { findTestFiles, killAll, runFiles } from "./test_files.mjs";
 import { closingLine } from "./test_summary.mjs";
 
@@ -88,6 +88,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 }
 
 ensureDeps();
+if (!values["no-check"] && !values.only) ensureCycleTool();
 const failedChecks = [];
 if (!values["no-check"] && !values.only) {
   const dirs = [
@@ -106,6 +107,17 @@ if (!values["no-check"] && !values.only) {
       ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
       ["deno lint", bin("deno"), ["lint"]],
       ["deno fmt", bin("deno"), ["fmt", "--check", ...dirs]],
+      [
+        "import cycles",
+        depcruise,
+        [
+          "--config",
+          "tools/cycles/.dependency-cruiser.cjs",
+          "--output-type",
+          "err",
+          ...dirs.filter((d) => !d.startsWith("tests") && !d.startsWith("bench")),
+        ],
+      ],
     ]
   ) {
     if ((await check(cmd, args)) !== 0) {

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { LaneIndex } from "./lane_queues.ts";
 import type { LinkedTask, WorkerLink } from "./worker_link.ts";
 
 /** One task in the pool (internal). */
@@ -13,7 +12,7 @@ export interface Task extends LinkedTask {
   readonly input: unknown;
   readonly priority: number;
   /** Which lane it queues and runs in (worker: one at a time per worker; async: many). */
-  lane: LaneIndex;
+  lane: 0 | 1; // a LaneIndex (lane_queues.ts), spelled out: that module imports this one
   readonly transfer: Transferable[] | undefined;
   readonly stage: string | undefined;
   readonly onProgress: ((value: unknown) => void) | undefined;
