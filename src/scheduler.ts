@@ -373,11 +373,14 @@ export class Scheduler {
   }
 
   #onResults(w: WorkerHandle, batch: DoneBatch): void {
-    const { counted, runSum, busyMs } = applyResults(w, batch, this.#settleBound);
-    if (counted[0] + counted[1] > 0) this.#deaths = 0;
+    const { counted, busyMs } = applyResults(
+      w,
+      batch,
+      this.#settleBound,
+      this.#dispatcher.runTimes,
+    );
+    if (counted > 0) this.#deaths = 0;
     this.#busyMs += busyMs;
-    this.#dispatcher.recordRunTimes(WORKER_LANE, counted[WORKER_LANE], runSum[WORKER_LANE]);
-    this.#dispatcher.recordRunTimes(ASYNC_LANE, counted[ASYNC_LANE], runSum[ASYNC_LANE]);
     if (w.inFlight.size === 0) {
       w.idleSince = performance.now();
       if (w.state === "retiring") this.#set.end(w, w.retireReason);

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool, type Pool } from "../mod.ts";
+import { work } from "./fixtures/busy_tasks.ts";
 
 type BusyTasks = typeof import("./fixtures/busy_tasks.ts");
 const busyUrl = new URL("./fixtures/busy_tasks.ts", import.meta.url);
@@ -17,6 +18,20 @@ function startsPerWorker<M>(pool: Pool<M>, name: string): Map<number, number> {
   return counts;
 }
 
+/**
+ * Iterations of `work` that take about `ms` on this thread now. The batch's tasks compute a fixed
+ * amount rather than spin for a fixed time: a spinning worker finishes its tasks on time however
+ * little CPU it gets, while the worker starting beside it needs CPU, so on a busy machine a
+ * time-based batch would measure the machine's load rather than the pool's dispatch.
+ */
+function iterationsFor(ms: number): number {
+  work(1e6); // let the JIT compile it first
+  const t0 = performance.now();
+  work(2e6);
+  const perMs = 2e6 / Math.max(performance.now() - t0, 0.1);
+  return Math.round(ms * perMs);
+}
+
 /** The largest share of `total` tasks that one worker took. */
 function largestShare(counts: Map<number, number>, total: number): number {
   let most = 0;
@@ -28,9 +43,10 @@ test("after one cheap call, no worker takes more than 60 % of a batch of 60 CPU 
   const pool = createPool<BusyTasks>(busyUrl, { maxWorkers: 2 });
   try {
     assert.equal(await pool.run("cheap", "a"), "A");
-    const counts = startsPerWorker(pool, "busy");
-    const inputs = Array.from({ length: 60 }, (_, i) => 15 + (i % 6)); // 15-20 ms each
-    assert.deepEqual(await pool.map("busy", inputs), inputs);
+    const counts = startsPerWorker(pool, "work");
+    const perMs = iterationsFor(1);
+    const inputs = Array.from({ length: 60 }, (_, i) => (15 + (i % 6)) * perMs); // 15-20 ms each
+    assert.deepEqual(await pool.map("work", inputs), inputs.map(work));
     const share = largestShare(counts, inputs.length);
     assert.ok(share <= 0.6, `one worker took ${share * 100} % (${[...counts.values()]})`);
   } finally {
@@ -39,10 +55,14 @@ test("after one cheap call, no worker takes more than 60 % of a batch of 60 CPU 
 });
 
 test("the README's example spreads its countPrimes batch over the workers", async () => {
-  // The README's app.ts, with smaller limits so that the batch takes well under a second.
-  const pool = createPool<typeof import("./fixtures/readme_tasks.ts")>(readmeUrl);
+  // The README's app.ts, with smaller limits so that the batch takes well under a second, and
+  // 2 workers fixed: the README's pool also autotunes, and on a machine busy with other work
+  // (npm test runs four files at once) the controller rightly declines to grow past one worker,
+  // which is not what this test is about.
+  const pool = createPool<typeof import("./fixtures/readme_tasks.ts")>(readmeUrl, {
+    maxWorkers: 2,
+  });
   try {
-    assert.ok(pool.options.maxWorkers >= 2, `needs 2 workers: ${pool.options.sizeReason}`);
     const html = await pool.run("render", { title: "Hi" }, { priority: 0, timeoutMs: 2000 });
     assert.equal(html, "<h1>Hi</h1>");
     const counts = startsPerWorker(pool, "countPrimes");
