@@ -213,6 +213,16 @@ export class Scheduler {
     return this.#inline ??= new InlineRunner(this.moduleUrl);
   }
 
+  /** Mean run time of task `name` as measured so far, in ms; -1 for a name never measured. */
+  meanRunMs(name: string): number {
+    return this.#dispatcher.runTimes.mean(name);
+  }
+
+  /** Folds the run time of a task that ran inline (a small map batch) into its name's mean. */
+  ranInline(name: string, runMs: number): void {
+    this.#dispatcher.runTimes.record(name, 1, runMs);
+  }
+
   /** Resolves when the queue has room for one more task (at once if it has). */
   whenRoom(): Promise<void> {
     return this.#closing.state === "open" ? this.#room.whenRoom() : Promise.resolve();
