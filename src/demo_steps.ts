@@ -115,14 +115,21 @@ export async function demoBatch(
   const used = new Set<number>();
   const off = pool.on("taskFinished", (e) => used.add(e.workerId));
   const t1 = performance.now();
-  const counts = await pool.map("countPrimes", ranges, { weight: weightOf });
+  // The warm-up's tiny ranges are all the pool has measured: tell map() what a task here costs.
+  const estimateMs = sequentialMs / batch;
+  const counts = await pool.map("countPrimes", ranges, { weight: weightOf, estimateMs });
   const parallelMs = performance.now() - t1;
   off();
 
-  const threshold = getProfile(o.workload, o.environment).parallelThreshold;
-  const decision = shouldParallelize(batch, { workload: o.workload, environment: o.environment })
-    ? `workers: ${batch} tasks >= the parallel threshold of ${threshold}`
-    : `inline: ${batch} tasks < the parallel threshold of ${threshold}, so no hand-off`;
+  const minWork = getProfile(o.workload, o.environment).minWorkEstimate;
+  const work = `~${formatMs(sequentialMs)} of work`;
+  const decision = shouldParallelize(batch, {
+      workEstimateMs: sequentialMs,
+      workload: o.workload,
+      environment: o.environment,
+    })
+    ? `workers: ${work} >= the ${minWork} ms worth a hand-off`
+    : `inline: ${work} < the ${minWork} ms worth a hand-off`;
   const where = used.size === 0
     ? "on this thread"
     : `on ${used.size} worker${used.size === 1 ? "" : "s"}`;

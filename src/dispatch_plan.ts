@@ -2,7 +2,10 @@
  * The dispatch decision, as a pure function: how many queued tasks each worker gets this turn and
  * how many workers to start. Tasks go to the worker with the most room first (the least busy),
  * and each gets a fair share of the queue rather than all it can hold, so that a burst spreads
- * over every worker instead of filling the first one.
+ * over every worker instead of filling the first one. A burst also starts the workers it can
+ * use, all at once: one more for each queued task beyond the workers with room, up to what may
+ * start, even when the first worker's prefetch could hold them all (a cheap task's prefetch
+ * would otherwise hand a whole batch to the one worker that exists).
  *
  * @module
  */
@@ -28,6 +31,7 @@ export interface Dispatch {
  * import { planDispatch } from "./dispatch_plan.ts";
  * console.log(planDispatch(10, [4, 4], 0, 4)); // { counts: [4, 4], spawn: 0 }
  * console.log(planDispatch(3, [0], 1, 2)); // { counts: [0, 2], spawn: 1 }
+ * console.log(planDispatch(100, [101], 1, 101)); // { counts: [50, 50], spawn: 1 }
  * ```
  */
 export function planDispatch(
@@ -38,9 +42,13 @@ export function planDispatch(
 ): Dispatch {
   const free = rooms.slice();
   let room = 0;
-  for (const r of free) room += r;
+  let takers = 0;
+  for (const r of free) {
+    room += r;
+    if (r > 0) takers++;
+  }
   let spawn = 0;
-  while (room < queued && spawn < canSpawn) {
+  while ((room < queued || takers + spawn < queued) && spawn < canSpawn) {
     free.push(perWorker);
     room += perWorker;
     spawn++;

@@ -1,7 +1,7 @@
 /**
  * The dispatcher: when a turn of dispatch runs, how many queued tasks each worker gets, and how
  * they travel (one message per worker, or the shared-memory fast path for a lone task). It also
- * keeps the mean run time per lane that sizes prefetch.
+ * keeps the mean run time per task name that sizes prefetch.
  *
  * @module
  */
@@ -9,6 +9,7 @@ import { planDispatch } from "./dispatch_plan.ts";
 import { FlushScheduler } from "./flush_scheduler.ts";
 import { laneLimit, workerRoom } from "./lane_limits.ts";
 import { ASYNC_LANE, type LaneIndex, type LaneQueues, WORKER_LANE } from "./lane_queues.ts";
+import { RunTimes } from "./run_times.ts";
 import type { Task } from "./task.ts";
 import type { WorkerLink } from "./worker_link.ts";
 import type { WorkerSet } from "./worker_set.ts";
@@ -45,8 +46,8 @@ export interface DispatchHost {
  * ```
  */
 export class Dispatcher {
-  /** Mean run time per lane over recent batches; negative until measured. */
-  readonly meanRunMs: [number, number] = [-1, -1];
+  /** Mean run time per task name over recent batches (results from workers, inline map runs). */
+  readonly runTimes: RunTimes = new RunTimes();
   /** Tasks handed over through a worker's shared-memory mailbox instead of a message. */
   handedOff = 0;
   readonly #flusher = new FlushScheduler(() => this.#turn());
@@ -57,14 +58,6 @@ export class Dispatcher {
   schedule(): void {
     // Called once per queued task: skip the scan over workers while a turn is already coming.
     if (!this.#flusher.pending) this.#flusher.schedule(this.#starving());
-  }
-
-  /** Folds a batch of results into the per-lane means (an EMA weighted towards the latest). */
-  recordRunTimes(lane: LaneIndex, count: number, totalRunMs: number): void {
-    if (count === 0) return;
-    const mean = totalRunMs / count;
-    const old = this.meanRunMs[lane];
-    this.meanRunMs[lane] = old < 0 ? mean : old * 0.8 + mean * 0.2;
   }
 
   /** The pool is idle: lets go of what would keep the process alive, unless a turn is pending. */
@@ -96,10 +89,13 @@ export class Dispatcher {
     for (const lane of [WORKER_LANE, ASYNC_LANE] as const) {
       const queue = queues.lanes[lane];
       if (queue.size === 0) continue;
+      // Sized from the task about to be sent (a name never measured gets no prefetch beyond the
+      // backlog's one), not from whatever ran last: one cheap call must not let a worker take a
+      // whole batch of slow tasks. With names mixed in a queue, its head decides the turn.
       const limit = laneLimit({
         lane,
         concurrency: this.host.concurrency(),
-        meanRunMs: this.meanRunMs[lane],
+        meanRunMs: this.runTimes.mean(queue.peek()!.name),
         queued: queue.size,
         workers: workers.list.length,
         maxTasksPerWorker,
@@ -128,9 +124,10 @@ export class Dispatcher {
         // (no transfer, no progress: progress travels by message and must precede the result).
         const task = queue.shift()!;
         task.sentAt = now;
+        const expectedMs = this.runTimes.mean(task.name);
         if (
           task.transfer === undefined && task.onProgress === undefined &&
-          w.capabilities.handOff && w.tryHand(task, this.meanRunMs[lane])
+          w.capabilities.handOff && w.tryHand(task, expectedMs < 0 ? Infinity : expectedMs)
         ) {
           this.handedOff++;
           this.host.started([task], w, now);

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { TaskError } from "./errors.ts";
+import { serializeError } from "./protocol.ts";
 import type { Task } from "./task.ts";
 import { InlineTaskContext } from "./task_context.ts";
 
@@ -35,7 +37,7 @@ export class InlineRunner {
 
   constructor(readonly moduleUrl: string) {}
 
-  /** Runs task `name`; never throws, the error is in the outcome. */
+  /** Runs task `name`; never throws: what the task threw is in the outcome, as a `TaskError`. */
   async execute(
     name: string,
     input: unknown,
@@ -62,7 +64,9 @@ export class InlineRunner {
       busyMs = performance.now() - start;
       const value = await pending;
       return { ok: true, value, busyMs, runMs: performance.now() - t0 };
-    } catch (value) {
+    } catch (error) {
+      // The same shape as a task that threw in a worker, which arrives serialized.
+      const value = new TaskError(name, serializeError(error));
       return { ok: false, value, busyMs, runMs: performance.now() - t0 };
     } finally {
       ctx.done = true;

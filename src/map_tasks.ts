@@ -7,7 +7,7 @@
 import type { InlineRunner } from "./inline_runner.ts";
 import type { RunOptions } from "./run_options.ts";
 import { checkRunOptions } from "./task_factory.ts";
-import { assertOneOf, assertOptionsObject, show } from "./validate.ts";
+import { assertNumber, assertOneOf, assertOptionsObject, show } from "./validate.ts";
 import { orderByWeight } from "./weights.ts";
 
 /** Options of `map()`. */
@@ -15,10 +15,17 @@ export interface MapOptions<I> extends Omit<RunOptions, "transfer" | "onProgress
   /** Relative weight of an input; heavier inputs are queued first. @default {all equal: input order} */
   weight?: (input: I, index: number) => number;
   /**
-   * `"auto"` runs the batch on the calling thread when `shouldParallelize` says it is too small to
-   * be worth a hand-off; `false` always uses workers. @default {"auto"}
+   * `"auto"` runs the batch on the calling thread when its total work (tasks × `estimateMs`, or
+   * × the name's measured mean run time) is below the profile's `minWorkEstimate`; a name never
+   * measured counts as heavy and goes to the workers. `true` always runs inline, `false` always
+   * uses workers. @default {"auto"}
    */
-  inline?: "auto" | false;
+  inline?: "auto" | boolean;
+  /**
+   * Your estimate of one task's run time in milliseconds, for the `"auto"` decision; wins over
+   * the measured mean. @default {the name's measured mean run time, if any}
+   */
+  estimateMs?: number;
 }
 
 /** The names of {@linkcode MapOptions}, for the unknown-option check. */
@@ -30,14 +37,20 @@ export const MAP_OPTION_NAMES: readonly string[] = Object.freeze([
   "stage",
   "weight",
   "inline",
+  "estimateMs",
 ]);
 
 /** What `mapTasks` needs from the pool. */
 export interface MapHost {
   run(name: string, input: unknown, options: RunOptions): Promise<unknown>;
   whenRoom(): Promise<void>;
-  /** True when a batch of `count` tasks is too small to leave the calling thread. */
-  isSmallBatch(count: number): boolean;
+  /**
+   * True when `count` tasks of `name`, each estimated at `estimateMs` (else at the name's
+   * measured mean; a name never measured is heavy), are too little work to leave this thread.
+   */
+  isSmallBatch(name: string, count: number, estimateMs: number | undefined): boolean;
+  /** Reports the run time of a task that ran inline, so the name's mean follows it. */
+  ranInline(name: string, runMs: number): void;
   inlineRunner(): InlineRunner;
 }
 
@@ -59,8 +72,9 @@ export async function mapTasks<I>(
   // Up front, before any task starts: a small batch runs inline and never reaches run().
   assertOptionsObject(action, "options", options);
   checkRunOptions(name, options, MAP_OPTION_NAMES, action);
-  const { weight, inline = "auto", signal, ...runOptions } = options;
-  if (inline !== false) assertOneOf(action, "inline", inline, ["auto"]);
+  const { weight, inline = "auto", estimateMs, signal, ...runOptions } = options;
+  if (typeof inline !== "boolean") assertOneOf(action, "inline", inline, ["auto"]);
+  if (estimateMs !== undefined) assertNumber(action, "estimateMs", estimateMs, { min: 0 });
   if (weight !== undefined && typeof weight !== "function") {
     throw new TypeError(
       `Cannot ${action} as 'weight' must be a function: current value is ${show(weight)}`,
@@ -72,7 +86,8 @@ export async function mapTasks<I>(
     const weights = items.map((item, i) => weight(item, i));
     order = orderByWeight(order, (i) => weights[i]);
   }
-  const small = inline === "auto" && host.isSmallBatch(items.length);
+  const small = inline === true ||
+    (inline === "auto" && host.isSmallBatch(name, items.length, estimateMs));
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal!.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -84,6 +99,9 @@ export async function mapTasks<I>(
       if (controller.signal.aborted) break;
       if (small) {
         const out = await host.inlineRunner().execute(name, items[i], controller.signal, () => {});
+        host.ranInline(name, out.runMs);
+        // Cancelled from outside: the caller sees its abort, not what the task threw because of it.
+        if (controller.signal.aborted) throw controller.signal.reason;
         if (!out.ok) throw out.value;
         results[i] = out.value;
         continue;

@@ -94,7 +94,8 @@ export class Pool<M = AnyTaskModule> {
 
   /**
    * Runs task `name` over every input and resolves with the results in input order. Heavier
-   * inputs (by `weight`) are queued first; small batches run inline (see `MapOptions.inline`).
+   * inputs (by `weight`) are queued first; a batch whose measured or estimated work is below
+   * the profile's `minWorkEstimate` runs inline (see `MapOptions.inline` and `estimateMs`).
    * Respects backpressure: it feeds the queue as room frees up. On the first failure it rejects
    * and cancels the tasks not yet finished.
    */
@@ -108,7 +109,13 @@ export class Pool<M = AnyTaskModule> {
     const host = {
       run: (n: string, input: unknown, o: RunOptions) => core.run(n, input, o),
       whenRoom: () => core.whenRoom(),
-      isSmallBatch: (count: number) => !shouldParallelize(count, { workload, environment }),
+      isSmallBatch: (n: string, count: number, estimateMs: number | undefined) => {
+        const each = estimateMs ?? core.meanRunMs(n);
+        // A name never measured counts as heavy: guessing light would block this thread.
+        if (each < 0) return false;
+        return !shouldParallelize(count, { workEstimateMs: each * count, workload, environment });
+      },
+      ranInline: (n: string, runMs: number) => core.ranInline(n, runMs),
       inlineRunner: () => core.inlineRunner(),
     };
     return mapTasks(host, name, inputs, options) as Promise<TaskResult<M, K>[]>;

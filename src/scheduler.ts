@@ -219,6 +219,16 @@ export class Scheduler {
     return this.#inline ??= new InlineRunner(this.moduleUrl);
   }
 
+  /** Mean run time of task `name` as measured so far, in ms; -1 for a name never measured. */
+  meanRunMs(name: string): number {
+    return this.#dispatcher.runTimes.mean(name);
+  }
+
+  /** Folds the run time of a task that ran inline (a small map batch) into its name's mean. */
+  ranInline(name: string, runMs: number): void {
+    this.#dispatcher.runTimes.record(name, 1, runMs);
+  }
+
   /** Resolves when the queue has room for one more task (at once if it has). */
   whenRoom(): Promise<void> {
     return this.#closing.state === "open" ? this.#room.whenRoom() : Promise.resolve();
@@ -379,11 +389,14 @@ export class Scheduler {
   }
 
   #onResults(w: WorkerLink<Task>, batch: DoneBatch): void {
-    const { counted, runSum, busyMs } = applyResults(w, batch, this.#settleBound);
-    if (counted[0] + counted[1] > 0) this.#deaths = 0;
+    const { counted, busyMs } = applyResults(
+      w,
+      batch,
+      this.#settleBound,
+      this.#dispatcher.runTimes,
+    );
+    if (counted > 0) this.#deaths = 0;
     this.#busyMs += busyMs;
-    this.#dispatcher.recordRunTimes(WORKER_LANE, counted[WORKER_LANE], runSum[WORKER_LANE]);
-    this.#dispatcher.recordRunTimes(ASYNC_LANE, counted[ASYNC_LANE], runSum[ASYNC_LANE]);
     if (w.inFlight.size === 0) {
       w.idleSince = performance.now();
       if (w.state === "retiring") this.#set.end(w, w.retireReason);

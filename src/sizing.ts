@@ -21,7 +21,8 @@ import { clampWeight } from "./weights.ts";
 export interface ShouldParallelizeOptions {
   /**
    * Estimated total work of the batch in milliseconds (what it would take run one after another
-   * on one thread). Unknown when omitted: only the task count decides. @default {undefined}
+   * on one thread); when given, it decides alone. Unknown when omitted: only the task count
+   * decides. @default {undefined}
    */
   workEstimateMs?: number;
   /** The kind of work. @default {"cpu"} */
@@ -31,15 +32,18 @@ export interface ShouldParallelizeOptions {
 }
 
 /**
- * Says whether a batch is worth sending to workers rather than running on the calling thread:
- * it needs at least the profile's `parallelThreshold` tasks and, when the work is estimated,
- * at least `minWorkEstimate` milliseconds of it (below that, hand-off overhead eats the gain).
+ * Says whether a batch is worth sending to workers rather than running on the calling thread.
+ * When its work is estimated, the work alone decides: at least the profile's `minWorkEstimate`
+ * milliseconds in all (below that, hand-off overhead eats the gain; above it, even a few tasks
+ * would block the calling thread for that long). Without an estimate, the seed's rule: at least
+ * `parallelThreshold` tasks. An empty batch never is.
  *
  * @example
  * ```ts
  * import { shouldParallelize } from "./sizing.ts";
  * console.log(shouldParallelize(5), shouldParallelize(100)); // false true
  * console.log(shouldParallelize(100, { workEstimateMs: 0.5 })); // false
+ * console.log(shouldParallelize(4, { workEstimateMs: 400 })); // true
  * ```
  */
 export function shouldParallelize(
@@ -54,8 +58,9 @@ export function shouldParallelize(
   assertOneOf(action, "workload", workload, WORKLOADS);
   assertOneOf(action, "environment", environment, ENVIRONMENTS);
   const profile = getProfile(workload, environment);
-  if (taskCount < profile.parallelThreshold) return false;
-  return workEstimateMs === undefined || workEstimateMs >= profile.minWorkEstimate;
+  if (taskCount === 0) return false;
+  if (workEstimateMs !== undefined) return workEstimateMs >= profile.minWorkEstimate;
+  return taskCount >= profile.parallelThreshold;
 }
 
 /** Options for {@linkcode optimalWorkers} and {@linkcode planWorkers}. */

@@ -20,6 +20,9 @@ class Fifo<T> {
     if (this.head > 0) this.items[--this.head] = item;
     else this.items.unshift(item);
   }
+  first(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];
@@ -87,6 +90,12 @@ export class TaskQueue<T extends { priority: number }> {
       this.#drop(p);
     }
     return undefined;
+  }
+
+  /** The next item, left in place, or `undefined` when empty. */
+  peek(): T | undefined {
+    if (this.#priorities.length === 0) return undefined;
+    return this.#buckets.get(this.#priorities[0])!.first();
   }
 
   /** Removes a specific item (a cancelled task); O(n) in its bucket, which is the rare path. */

@@ -6,6 +6,7 @@
  */
 import { TaskError, WorkerCrashedError } from "./errors.ts";
 import type { DoneBatch, SerializedError } from "./protocol.ts";
+import type { RunTimes } from "./run_times.ts";
 import type { Task } from "./task.ts";
 import type { WorkerLink } from "./worker_link.ts";
 
@@ -20,23 +21,27 @@ export type Settle = (
 ) => void;
 
 /**
- * Settles the tasks of a result batch from `w`; returns, per lane, how many ran and their total
- * run time, for the prefetch sizing.
+ * Settles the tasks of a result batch from `w`, folds their run times into `times` per task name
+ * (for the prefetch sizing), and returns how many it settled and their busy time.
  *
  * @example
  * ```ts ignore
- * const { counted, runSum } = applyResults(worker, batch, settle);
+ * const { counted, busyMs } = applyResults(worker, batch, settle, runTimes);
  * ```
  */
 export function applyResults(
   w: WorkerLink<Task>,
   batch: DoneBatch,
   settle: Settle,
-): { counted: [number, number]; runSum: [number, number]; busyMs: number } {
+  times: RunTimes,
+): { counted: number; busyMs: number } {
   const { ids, failed, values, busy, run } = batch;
-  const runSum: [number, number] = [0, 0];
-  const counted: [number, number] = [0, 0];
+  let counted = 0;
   let busyMs = 0;
+  // A batch mostly holds one name: sum runs of the same name, and look the name up once per run.
+  let name = "";
+  let nameCount = 0;
+  let nameRunMs = 0;
   let f = 0;
   const now = performance.now();
   for (let i = 0; i < ids.length; i++) {
@@ -48,14 +53,22 @@ export function applyResults(
     w.completed++;
     w.busyMs += busy[i];
     busyMs += busy[i];
-    runSum[task.lane] += run[i];
-    counted[task.lane]++;
+    counted++;
+    if (task.name !== name) {
+      times.record(name, nameCount, nameRunMs);
+      name = task.name;
+      nameCount = 0;
+      nameRunMs = 0;
+    }
+    nameCount++;
+    nameRunMs += run[i];
     task.worker = w; // for the metrics and events of settle
     const value = isError ? new TaskError(task.name, values[i] as SerializedError) : values[i];
     settle(task, !isError, value, busy[i], run[i], now);
     task.worker = null;
   }
-  return { counted, runSum, busyMs };
+  times.record(name, nameCount, nameRunMs);
+  return { counted, busyMs };
 }
 
 /**

@@ -38,7 +38,7 @@ test("runDemo prints the profile, the pool's size and why, the speed-up, and clo
   assert.match(line(lines, /^batch: /), /^batch: map\(\) over 16 countPrimes ranges, heavy first$/);
   assert.match(
     line(lines, /^ {2}scheduler /),
-    /workers: 16 tasks >= the parallel threshold of \d+/,
+    /workers: ~[\d.]+ m?s of work >= the \d+ ms worth a hand-off/,
   );
   assert.match(line(lines, /^ {2}sequential /), /estimate: 16 of 16 tasks timed on this thread/);
   assert.match(
@@ -75,11 +75,22 @@ test("runDemo's priority table lists the tasks in the order the scheduler sent t
   line(lines, /^workloom report: demo$/);
 });
 
-test("a batch below the parallel threshold runs inline, and the demo says so", async () => {
-  const { lines, result } = await demo(3);
-  assert.match(line(lines, /^ {2}scheduler /), /inline: 3 tasks < the parallel threshold of \d+/);
-  assert.match(line(lines, /^ {2}parallel /), /wall time of map\(\) on this thread$/);
-  assert.equal(result.workersUsed, 0);
+test("the demo runs a batch where its scheduler line says, inline below the minimum work", async () => {
+  // The demo decides on work it timed on this thread, and one range times at 1-18 ms on a busy
+  // machine (the first call pays for the JIT): the line and the run must agree either way.
+  const { lines, result } = await demo(1);
+  const scheduler = line(lines, /^ {2}scheduler /);
+  const parallel = line(lines, /^ {2}parallel /);
+  const inline = /inline: ~([\d.]+) ms of work < the (\d+) ms worth a hand-off/.exec(scheduler);
+  if (inline) {
+    assert.ok(Number(inline[1]) < Number(inline[2]), scheduler);
+    assert.match(parallel, /wall time of map\(\) on this thread$/);
+    assert.equal(result.workersUsed, 0);
+  } else {
+    assert.match(scheduler, /workers: ~[\d.]+ m?s of work >= the \d+ ms worth a hand-off/);
+    assert.match(parallel, /wall time of map\(\) on 1 worker$/);
+    assert.equal(result.workersUsed, 1);
+  }
   assert.equal(result.workersLeft, 0);
 });
 

@@ -172,12 +172,14 @@ test("map() returns results in input order and runs heavy inputs first", async (
   }
 });
 
-test("map() runs a batch below the parallel threshold inline on the calling thread", async () => {
+test("map() runs a batch with too little work to hand off inline on the calling thread", async () => {
   const p = pool();
   try {
-    assert.deepEqual(await p.map("threadId", [undefined, undefined]), ["main", "main"]);
+    const light = { estimateMs: 0.01 }; // 2 tasks of 10 µs: below the profile's minWorkEstimate
+    assert.deepEqual(await p.map("threadId", [undefined, undefined], light), ["main", "main"]);
     assert.equal(p.workerCount, 0);
-    const big = await p.map("threadId", Array.from({ length: 50 }, () => undefined));
+    const inputs = Array.from({ length: 50 }, () => undefined);
+    const big = await p.map("threadId", inputs, { estimateMs: 1 });
     assert.ok(big.every((t) => t.startsWith("workloom-")), big.join());
   } finally {
     await p.closeNow();
