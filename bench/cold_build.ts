@@ -6,8 +6,10 @@
  * `maxWorkers: 2`). Each process builds the site twice: the first build is the cold one, the
  * second (same process, same pool) the warm one.
  *
- *   deno run -A bench/cold_build.ts [--rounds 5] [--pages 1500] [--json]
- *   bun bench/cold_build.ts [--rounds 5] [--pages 1500] [--json]
+ *   deno run -A bench/cold_build.ts [--rounds 5] [--pages 1500] [--modes …] [--quick] [--json]
+ *   bun bench/cold_build.ts [--rounds 5] [--pages 1500] [--modes …] [--quick] [--json]
+ *
+ * `--quick` is 2 rounds of 300 pages; `--modes auto,fixed2,fixed1` adds the 1-worker diagnostic.
  *
  * It prints the median of the rounds per mode and ratios against the main thread, then where a
  * pool's cold build spends its time (from the pool's events and the workers' own clocks): until
@@ -32,15 +34,16 @@ import {
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
   options: {
-    rounds: { type: "string", default: "5" },
-    pages: { type: "string", default: "1500" },
+    rounds: { type: "string" },
+    pages: { type: "string" },
+    quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     // Comma-separated, from main, auto, fixed2, fixed1; main is always run (the ratios' base).
     modes: { type: "string", default: DEFAULT_MODES.join(",") },
   },
 });
-const ROUNDS = Number(flags.rounds);
-const PAGES = Number(flags.pages);
+const ROUNDS = Number(flags.rounds ?? (flags.quick ? 2 : 5));
+const PAGES = Number(flags.pages ?? (flags.quick ? 300 : 1500));
 for (const [name, value] of [["rounds", ROUNDS], ["pages", PAGES]] as const) {
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
@@ -121,7 +124,10 @@ interface RoundFigures {
    */
   loadMs: number;
   evaluateMs: number;
-  /** Sum of page times in the cold and the warm build (CPU work, whichever thread did it). */
+  /** CPU time of the whole process during the cold and the warm build (every thread). */
+  coldCpuMs: number;
+  warmCpuMs: number;
+  /** Sum of page times (wall, in whichever thread ran them) in the cold and the warm build. */
   coldWorkMs: number;
   warmWorkMs: number;
   /** Mean of each thread's first tasks, and the median task of the warm build. */
@@ -144,6 +150,8 @@ function figures(r: RunReport & { wallMs: number }): RoundFigures {
     lastReadyMs: Math.max(...cold.boots.map((b) => b.firstCallAt)),
     loadMs: mean(cold.boots.map((b) => b.graphLoadedAt - Math.max(0, b.timeOrigin))),
     evaluateMs: mean(cold.boots.map((b) => b.evaluatedAt - b.graphLoadedAt)),
+    coldCpuMs: cold.cpuMs,
+    warmCpuMs: warm ? warm.cpuMs : NaN,
     coldWorkMs: sum(cold.runMs),
     warmWorkMs: warm ? sum(warm.runMs) : NaN,
     firstTasksMs: mean(byThread),
@@ -253,7 +261,8 @@ function main(): void {
     "\nwhere the cold build goes (medians, ms from the build's start): first workerSpawned, " +
       "first worker thread up; per thread, loading the task module's graph (for a worker: from " +
       "its start, runtime bootstrap and worker entry included) and evaluating it; first and last " +
-      "thread starting its first page; page times summed over the cold and the warm build; a " +
+      "thread starting its first page; the process's CPU time (all threads) in the cold and the " +
+      "warm build; page times (wall) summed over the cold and the warm build; a " +
       `thread's first ${FIRST_TASKS} pages against the warm build's median page:\n`,
   );
   console.log(formatTable(
@@ -266,6 +275,8 @@ function main(): void {
       "evaluate",
       "1st ready",
       "last ready",
+      "CPU cold",
+      "CPU warm",
       "Σ pages cold",
       "Σ warm",
       `first ${FIRST_TASKS}/thread`,
@@ -280,6 +291,8 @@ function main(): void {
       ms(s.evaluateMs),
       ms(s.firstReadyMs),
       ms(s.lastReadyMs),
+      ms(s.coldCpuMs),
+      ms(s.warmCpuMs),
       ms(s.coldWorkMs),
       ms(s.warmWorkMs),
       ms1(s.firstTasksMs),
