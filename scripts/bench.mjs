@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { bin, ensureDeps, root } from "./ensure_deps.mjs";
 import { runtimeCommand, splitRuntimeArgs } from "./run_args.mjs";
 
-const BENCHES = ["bench/dispatch.ts", "bench/autotune.ts"];
+const BENCHES = ["bench/dispatch.ts", "bench/autotune.ts", "bench/cold_build.ts"];
 
 let plan;
 try {
