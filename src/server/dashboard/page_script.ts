@@ -30,13 +30,14 @@ function el(tag, attrs, text) {
 
 function fmt(n, digits) {
   if (n === null || n === undefined || Number.isNaN(n)) return "–";
-  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en");
+  if (Math.abs(n) >= 10000) return Math.round(n / 1000) + "k";
+  if (Math.abs(n) >= 1000) return (n / 1000).toFixed(1) + "k";
   return Number(n.toFixed(digits === undefined ? 1 : digits)).toString();
 }
 
 // series: [{ name, color, values: (number|null)[], dash? }]
 function lineChart(svg, series, unit) {
-  const W = 400, H = 140, L = 34, T = 8, B = 16;
+  const W = 400, H = 140, L = 50, T = 8, B = 16;
   svg.setAttribute("viewBox", "0 0 " + W + " " + H);
   svg.replaceChildren();
   let max = 0;
@@ -48,7 +49,10 @@ function lineChart(svg, series, unit) {
     svg.append(el("svg:line", { x1: L, x2: W - 4, y1: y(max * f), y2: y(max * f), stroke: "currentColor", "stroke-opacity": 0.12 }));
     svg.append(el("svg:text", { x: L - 4, y: y(max * f) + 3, "text-anchor": "end" }, fmt(max * f) + (unit || "")));
   }
-  svg.append(el("svg:text", { x: L, y: H - 3 }, "-" + HISTORY + " s"));
+  // The span the full width stands for, from the interval between the last two snapshots.
+  const n = history.length;
+  const step = n > 1 ? (history[n - 1].at - history[n - 2].at) / 1000 : 1;
+  svg.append(el("svg:text", { x: L, y: H - 3 }, "-" + Math.round(step * HISTORY) + " s"));
   svg.append(el("svg:text", { x: W - 4, y: H - 3, "text-anchor": "end" }, "now"));
   for (const s of series) {
     const offset = HISTORY - s.values.length;
@@ -122,7 +126,9 @@ function render(s) {
   if (s.decisions.length) {
     ol.replaceChildren(...s.decisions.slice().reverse().map((d) => {
       const li = el("li", { "data-kind": d.kind });
-      li.append(el("span", { class: "kind" }, d.kind + (d.task ? " " + d.task : "") + " " + d.from + "→" + d.to), ": " + d.reason);
+      // A route's from/to are lane codes: its reason says which lanes.
+      const what = d.kind === "route" ? "route " + d.task : d.kind + " " + d.from + "→" + d.to;
+      li.append(el("span", { class: "kind" }, what), ": " + d.reason);
       return li;
     }));
   }
