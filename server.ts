@@ -20,7 +20,18 @@ export type { JobServer } from "./src/server/create_server.ts";
 export type { ServerOptions } from "./src/server/server_options.ts";
 export { isLoopback } from "./src/server/auth.ts";
 export { JobRunner } from "./src/jobs/job_runner.ts";
-export type { CancelOutcome, JobRunnerOptions, RunnerPool } from "./src/jobs/job_runner.ts";
+export type {
+  CancelOutcome,
+  JobRunnerOptions,
+  RunnerPool,
+  RunnerTotals,
+} from "./src/jobs/job_runner.ts";
+export { ServerMetrics } from "./src/server/server_metrics.ts";
+export type { MetricsReading, TaskTimes } from "./src/server/server_metrics.ts";
+export { WindowHistogram } from "./src/server/window_histogram.ts";
+export type { WindowHistogramOptions } from "./src/server/window_histogram.ts";
+export { formatExposition } from "./src/server/prometheus.ts";
+export type { MetricFamily, MetricType, Sample } from "./src/server/prometheus.ts";
 export { JobStore } from "./src/jobs/job_store.ts";
 export type { JobChange, JobLookup, JobStoreOptions, ListFilter } from "./src/jobs/job_store.ts";
 export { isFinal, JOB_STATUSES } from "./src/jobs/job.ts";

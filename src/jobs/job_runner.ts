@@ -32,6 +32,17 @@ export interface JobRunnerOptions {
   concurrency?: number;
 }
 
+/** What a runner has done since it started: the job server's counters. */
+export interface RunnerTotals {
+  /** Jobs created (an idempotent replay creates none). */
+  submitted: number;
+  /** Attempts scheduled again after a task threw or timed out. */
+  retried: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
 /** What `cancel()` found. */
 export type CancelOutcome = "cancelled" | "final" | "missing";
 
@@ -85,6 +96,7 @@ export class JobRunner {
   #keyRunning = new Map<string, number>();
   #accepting = true;
   #pumping = false;
+  #totals: RunnerTotals = { submitted: 0, retried: 0, succeeded: 0, failed: 0, cancelled: 0 };
 
   constructor(pool: RunnerPool, store: JobStore, options: JobRunnerOptions = {}) {
     this.#pool = pool;
@@ -104,6 +116,11 @@ export class JobRunner {
     return { queued: this.#ready.size, delayed: this.#timers.size, running: this.#running.size };
   }
 
+  /** Counts since the runner started (a copy). */
+  totals(): RunnerTotals {
+    return { ...this.#totals };
+  }
+
   /**
    * Submits one job; with an idempotency key a live job already holds for the same request,
    * returns that job with `created: false`. Throws `DrainingError`, `JobsFullError` or
@@ -118,7 +135,10 @@ export class JobRunner {
       fingerprint: fingerprint(request),
       idempotencyKey: options.idempotencyKey,
     });
-    if (created) this.#schedule(record.job.id, request.delayMs ?? 0);
+    if (created) {
+      this.#totals.submitted++;
+      this.#schedule(record.job.id, request.delayMs ?? 0);
+    }
     return { job: { ...record.job }, created };
   }
 
@@ -138,6 +158,7 @@ export class JobRunner {
     // Later `seq` runs later within a priority, so re-number the batch in heavy-first order.
     const seqs = jobs.map((r) => r.seq).sort((a, b) => a - b);
     order.forEach((i, rank) => (jobs[i].seq = seqs[rank]));
+    this.#totals.submitted += jobs.length;
     for (const i of order) this.#schedule(jobs[i].job.id, requests[i].delayMs ?? 0);
     return jobs.map((r) => ({ ...r.job }));
   }
@@ -160,6 +181,7 @@ export class JobRunner {
       error: { name: "AbortError", message: reason },
       finishedAt: new Date(this.store.now()).toISOString(),
     });
+    this.#totals.cancelled++;
     return "cancelled";
   }
 
@@ -272,10 +294,13 @@ export class JobRunner {
     const finishedAt = new Date(this.store.now()).toISOString();
     if (!jsonSafe(result)) {
       const error = { name: "TypeError", message: "The task's result cannot be sent as JSON" };
-      this.store.update(id, { status: "failed", error, finishedAt });
+      if (this.store.update(id, { status: "failed", error, finishedAt })) this.#totals.failed++;
       return;
     }
-    this.store.update(id, { status: "succeeded", result, error: undefined, finishedAt });
+    // A job cancelled while its task ran stays cancelled: count only a change that was stored.
+    if (this.store.update(id, { status: "succeeded", result, error: undefined, finishedAt })) {
+      this.#totals.succeeded++;
+    }
   }
 
   #failed(id: string, e: unknown, aborted: boolean): void {
@@ -289,10 +314,13 @@ export class JobRunner {
     const retryable = e instanceof TaskError || e instanceof TimeoutError;
     if (retryable && r.job.attempts < attempts && this.#accepting) {
       this.store.update(id, { error: errorOf(e) });
+      this.#totals.retried++;
       this.#schedule(id, backoffDelay(r.job.attempts, backoffMs));
       return;
     }
     const finishedAt = new Date(this.store.now()).toISOString();
-    this.store.update(id, { status: "failed", error: errorOf(e), finishedAt });
+    if (this.store.update(id, { status: "failed", error: errorOf(e), finishedAt })) {
+      this.#totals.failed++;
+    }
   }
 }

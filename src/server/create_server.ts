@@ -11,9 +11,12 @@ import { JobRunner } from "../jobs/job_runner.ts";
 import { JobStore } from "../jobs/job_store.ts";
 import { ApiError, errorResponse } from "./api_error.ts";
 import { bearerToken } from "./auth.ts";
+import { dashboardEventsRoute, dashboardPageRoute } from "./dashboard_route.ts";
 import { eventRoute } from "./event_route.ts";
 import { probeRoutes, taskRoutes } from "./info_routes.ts";
 import { jobRoutes } from "./job_routes.ts";
+import { metricsRoute } from "./metrics_route.ts";
+import { ServerMetrics } from "./server_metrics.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
 import type { ServerContext } from "./server_context.ts";
 
@@ -27,8 +30,10 @@ export interface JobServer {
   readonly runner: JobRunner;
   /** The job store. */
   readonly store: JobStore;
-  /** Event streams open now. */
+  /** Event streams open now (job events and dashboards). */
   readonly openStreams: number;
+  /** The server's counters, as `GET /metrics` and the dashboard read them. */
+  readonly metrics: ServerMetrics;
   /**
    * Stops taking jobs (503), cancels waiting ones, lets running ones finish within `timeoutMs`
    * and cancels the rest, then stops the server's timers. Every job is final when it resolves;
@@ -72,6 +77,8 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     concurrency: o.concurrency,
   });
   const streams = { open: 0 };
+  const counters = new ServerMetrics(pool, runner, { sla: o.sla });
+  const closed = new AbortController();
   const ctx: ServerContext = {
     runner,
     store,
@@ -82,23 +89,37 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     metrics: () => pool.metrics(),
     keepAliveMs: o.keepAliveMs,
     streams,
+    counters,
   };
+  // Refused submissions are counted by the error code the client gets.
+  const isSubmission = (c: { req: { method: string; path: string } }): boolean =>
+    c.req.method === "POST" && /\/jobs(\/batch)?\/?$/.test(c.req.path);
 
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return;
       const issue = result.error.issues[0];
       const field = fieldName(issue?.path ?? [], result.target);
+      if (isSubmission(c)) counters.rejected("invalid_request");
       return c.json({
         error: { code: "invalid_request", message: `${field}: ${issue?.message ?? "is invalid"}` },
       }, 400);
     },
   });
-  app.onError((e, c) => errorResponse(c, e, o.log));
+  app.onError((e, c) => {
+    const response = errorResponse(c, e, o.log);
+    if (isSubmission(c)) {
+      counters.rejected(e instanceof ApiError ? e.code : `http_${response.status}`);
+    }
+    return response;
+  });
   app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route" } }, 404));
   if (o.cors) app.use("*", cors({ origin: o.cors }));
   probeRoutes(app, ctx);
-  // Everything registered after this line needs the token; the probes above do not.
+  // The page holds no data (its stream below needs the token), and a browser cannot send a
+  // bearer token when it opens a page.
+  dashboardPageRoute(app);
+  // Everything registered after this line needs the token; the probes and the page above do not.
   if (o.token !== undefined) app.use("*", bearerToken(o.token));
   app.use("*", async (c, next) => {
     if (c.req.method === "POST" && !runner.accepting) {
@@ -111,6 +132,12 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   jobRoutes(app, ctx, { maxBody: o.maxBody });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
+  metricsRoute(app, counters);
+  dashboardEventsRoute(app, ctx, counters, {
+    intervalMs: o.dashboardIntervalMs,
+    closed: closed.signal,
+    slaTargets: o.sla.length,
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -131,10 +158,15 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     get openStreams() {
       return streams.open;
     },
+    metrics: counters,
     close(closeOptions = {}) {
-      closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() =>
-        clearInterval(sweeper)
-      );
+      // Dashboards watch until the end: let them go now, so that the HTTP server's graceful
+      // stop is not held open by a stream that never ends by itself.
+      closed.abort();
+      closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() => {
+        clearInterval(sweeper);
+        counters.close();
+      });
       return closing;
     },
   };

@@ -139,6 +139,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       }
       const { job, created } = submitted;
       const url = statusUrl(c.req.path, job.id);
+      if (created) ctx.counters.submitted([job.id]);
       if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
       const now = found(
         await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait)),
@@ -174,6 +175,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       } catch (e) {
         submitError(e);
       }
+      ctx.counters.submitted(jobs.map((j) => j.id));
       return c.json(
         jobs.map((j) => ({ id: j.id, status: j.status, statusUrl: statusUrl(c.req.path, j.id) })),
         202,

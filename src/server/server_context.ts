@@ -7,6 +7,7 @@
 import type { JobRunner } from "../jobs/job_runner.ts";
 import type { JobStore } from "../jobs/job_store.ts";
 import type { MetricsSnapshot } from "../../mod.ts";
+import type { ServerMetrics } from "./server_metrics.ts";
 
 /** The state one job server's routes share. */
 export interface ServerContext {
@@ -22,4 +23,6 @@ export interface ServerContext {
   keepAliveMs: number;
   /** Event streams open now; a stream counts until its client is gone or its job is final. */
   streams: { open: number };
+  /** The server's own counters (`/metrics`, the dashboard). */
+  counters: ServerMetrics;
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { SlaTarget } from "../../mod.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -30,6 +31,10 @@ export interface ServerOptions {
   now?: () => number;
   /** Where unexpected errors are logged (clients only ever see a fixed message). @default {console.error} */
   log?: (error: unknown) => void;
+  /** SLA targets per stage (jobs name their `stage`), shown on `/metrics` and the dashboard. @default {[]} */
+  sla?: SlaTarget[];
+  /** Interval between the dashboard's snapshots, in ms. @default {1000} */
+  dashboardIntervalMs?: number;
 }
 
 /** Options with every default applied. */
@@ -80,6 +85,9 @@ export function resolveServerOptions(
   if (cors !== undefined && (!Array.isArray(cors) || cors.some((o) => typeof o !== "string"))) {
     throw new TypeError("Cannot create the server as 'cors' must be an array of origins");
   }
+  if (options.sla !== undefined && !Array.isArray(options.sla)) {
+    throw new TypeError("Cannot create the server as 'sla' must be an array of SLA targets");
+  }
   for (const name of ["now", "log"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
       throw new TypeError(`Cannot create the server as '${name}' must be a function`);
@@ -104,5 +112,13 @@ export function resolveServerOptions(
     ),
     now: options.now ?? Date.now,
     log: options.log ?? console.error,
+    sla: options.sla ?? [],
+    dashboardIntervalMs: integer(
+      "dashboardIntervalMs",
+      options.dashboardIntervalMs,
+      1000,
+      1,
+      60_000,
+    ),
   };
 }

@@ -1,0 +1,98 @@
+/**
+ * The dashboard: `GET /` serves one self-contained page (inline CSS and script, no request
+ * anywhere else), and `GET /dashboard/events` streams a snapshot to it every second as
+ * Server-Sent Events. The page holds no data, so it is served without the token; the stream
+ * needs it. A browser's EventSource cannot send an `Authorization` header, so the page reads the
+ * stream with `fetch` instead, and the token never appears in a URL or a log.
+ *
+ * @module
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import { DASHBOARD_HTML } from "./dashboard/page.ts";
+import { dashboardSnapshot } from "./dashboard_snapshot.ts";
+import type { ServerMetrics } from "./server_metrics.ts";
+import type { ServerContext } from "./server_context.ts";
+
+// The page may talk to its own origin and nothing else: the browser enforces "no CDN".
+const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " +
+  "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * Registers `GET /`, the dashboard page. Register it before the auth middleware.
+ *
+ * @example
+ * ```ts ignore
+ * import { dashboardPageRoute } from "./dashboard_route.ts";
+ * dashboardPageRoute(app);
+ * ```
+ */
+export function dashboardPageRoute(app: OpenAPIHono): void {
+  app.get("/", (c) =>
+    c.html(DASHBOARD_HTML, 200, {
+      "content-security-policy": CSP,
+      "cache-control": "no-store",
+      "referrer-policy": "no-referrer",
+    }));
+}
+
+/** Options of {@linkcode dashboardEventsRoute}. */
+export interface DashboardEventsOptions {
+  /** Interval between snapshots, in ms. @default {1000} */
+  intervalMs?: number;
+  /** Aborted when the server closes: open streams end then. */
+  closed: AbortSignal;
+  /** SLA targets configured, for the page's "no targets" line. */
+  slaTargets: number;
+}
+
+/**
+ * Registers `GET /dashboard/events`: a `snapshot` event at once, then one every `intervalMs`
+ * while the client stays. The timer lives inside each stream: nobody watching, no timer.
+ *
+ * @example
+ * ```ts ignore
+ * import { dashboardEventsRoute } from "./dashboard_route.ts";
+ * dashboardEventsRoute(app, context, serverMetrics, { closed: signal, slaTargets: 0 });
+ * ```
+ */
+export function dashboardEventsRoute(
+  app: OpenAPIHono,
+  ctx: ServerContext,
+  metrics: ServerMetrics,
+  options: DashboardEventsOptions,
+): void {
+  const intervalMs = options.intervalMs ?? 1000;
+  app.get("/dashboard/events", (c) =>
+    streamSSE(c, async (stream) => {
+      ctx.streams.open++;
+      let gone = options.closed.aborted;
+      let wake: (() => void) | undefined;
+      const onGone = (): void => {
+        gone = true;
+        wake?.();
+      };
+      stream.onAbort(onGone);
+      options.closed.addEventListener("abort", onGone);
+      try {
+        while (!gone) {
+          const snapshot = dashboardSnapshot(metrics.read(), ctx.store, options.slaTargets);
+          await stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot) });
+          if (gone) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, intervalMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      } finally {
+        options.closed.removeEventListener("abort", onGone);
+        ctx.streams.open--;
+      }
+    }, async () => {
+      // A write to a client that went away fails: the loop ends with it.
+    }));
+}
