@@ -4,6 +4,6 @@
  *
  * @module
  */
-import { runDemo } from "../src/demo.ts";
+import { runDemo } from "../src/cli/demo.ts";
 
 await runDemo(new URL("./tasks.ts", import.meta.url));

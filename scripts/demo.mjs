@@ -13,6 +13,10 @@ try {
   process.exit(2);
 }
 ensureDeps();
-const [cmd, args] = runtimeCommand(plan.runtimes[0], bin, "src/cli.ts", ["demo", ...plan.rest]);
-const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
+const [cmd, args] = runtimeCommand(plan.runtimes[0], bin, "src/cli/cli.ts", ["demo", ...plan.rest]);
+const r = spawnSync(cmd, args, {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, NO_COLOR: "1" },
+});
 process.exit(r.status ?? 1);

@@ -15,7 +15,7 @@ try {
 }
 ensureDeps();
 const args = ["serve", "--tasks", "examples/tasks.ts", ...plan.rest];
-const [cmd, argv] = runtimeCommand(plan.runtimes[0], bin, "src/cli.ts", args);
+const [cmd, argv] = runtimeCommand(plan.runtimes[0], bin, "src/cli/cli.ts", args);
 const child = spawn(cmd, argv, {
   cwd: root,
   stdio: "inherit",

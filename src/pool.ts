@@ -4,19 +4,19 @@
  *
  * @module
  */
-import type { Decision } from "./controller_state.ts";
-import type { PoolDiagnostics } from "./diagnostics.ts";
-import type { HandoffProbeOptions, HandoffRow } from "./handoff_probe.ts";
-import { type MapOptions, mapTasks } from "./map_tasks.ts";
-import type { MetricsSnapshot } from "./metrics_snapshot.ts";
-import type { PoolEventMap, PoolEventName } from "./pool_events.ts";
-import type { PoolOptions, ResolvedPoolOptions } from "./pool_options.ts";
-import type { RunOptions } from "./run_options.ts";
-import { shouldParallelize } from "./sizing.ts";
-import type { PoolStats } from "./pool_monitor.ts";
-import { type CloseOptions, Scheduler } from "./scheduler.ts";
-import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./task_types.ts";
-import type { SpawnLink } from "./worker_link.ts";
+import type { Decision } from "./tuning/controller_state.ts";
+import type { PoolDiagnostics } from "./report/diagnostics.ts";
+import type { HandoffProbeOptions, HandoffRow } from "./report/handoff_probe.ts";
+import { type MapOptions, mapTasks } from "./engine/map_tasks.ts";
+import type { MetricsSnapshot } from "./metrics/metrics_snapshot.ts";
+import type { PoolEventMap, PoolEventName } from "./engine/pool_events.ts";
+import type { PoolOptions, ResolvedPoolOptions } from "./engine/pool_options.ts";
+import type { RunOptions } from "./engine/run_options.ts";
+import { shouldParallelize } from "./sizing/sizing.ts";
+import type { PoolStats } from "./engine/pool_monitor.ts";
+import { type CloseOptions, Scheduler } from "./engine/scheduler.ts";
+import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./engine/task_types.ts";
+import type { SpawnLink } from "./transport/worker_link.ts";
 
 export type { CloseOptions, MapOptions, PoolStats, RunOptions };
 

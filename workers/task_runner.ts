@@ -16,8 +16,8 @@ import {
   SLOT_CANCELLED,
   startSlot,
   type ToWorker,
-} from "../src/protocol.ts";
-import { WorkerTaskContext } from "../src/task_context.ts";
+} from "../src/transport/protocol.ts";
+import { WorkerTaskContext } from "./task_context.ts";
 
 type TaskFn = (input: unknown, ctx: WorkerTaskContext) => unknown;
 

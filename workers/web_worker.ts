@@ -7,7 +7,7 @@
  * @module
  */
 import { endWorker, hookUncaughtErrors, hookWorkerExit } from "../src/adapter/worker_exit_hooks.ts";
-import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import type { FromWorker, ToWorker } from "../src/transport/protocol.ts";
 import {
   AWAKE,
   DOZING,
@@ -19,7 +19,7 @@ import {
   MB_STATE,
   readRequest,
   writeReply,
-} from "../src/mailbox.ts";
+} from "../src/transport/mailbox.ts";
 import { TaskRunner } from "./task_runner.ts";
 
 const runner = new TaskRunner((message: FromWorker) =>

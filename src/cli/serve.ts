@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { createPool } from "../../mod.ts";
 import { exitNow, onShutdownSignal, serveHttp, workingDirectoryUrl } from "../adapter/serve.ts";
-import { runtime } from "../runtime.ts";
+import { runtime } from "../adapter/runtime.ts";
 import { isLoopback } from "../server/auth.ts";
 import { createServer } from "../server/create_server.ts";
 import { parseBytes, parseDuration } from "./units.ts";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readServeSettings, SERVE_USAGE } from "../../src/cli/serve.ts";
 import { parseBytes, parseDuration } from "../../src/cli/units.ts";
-import { main } from "../../src/cli.ts";
+import { main } from "../../src/cli/cli.ts";
 
 const noEnv = () => undefined;
 

@@ -9,7 +9,7 @@ const root = decodeURIComponent(new URL("../..", import.meta.url).pathname);
 /** The CLI as a child process of the runtime running this test (deno or bun). */
 function startCli(args: string[]) {
   const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  const argv = isDeno ? ["run", "-A", "src/cli.ts", ...args] : ["src/cli.ts", ...args];
+  const argv = isDeno ? ["run", "-A", "src/cli/cli.ts", ...args] : ["src/cli/cli.ts", ...args];
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

@@ -1,0 +1,77 @@
+/**
+ * Backpressure: the queue's bound, the calls waiting for room (`onFull: "wait"`), and the callers
+ * of `whenRoom()`. A million submissions through `whenRoom()` keep memory flat because nothing is
+ * created for a caller that waits.
+ *
+ * @module
+ */
+import type { Task } from "./task.ts";
+
+/**
+ * Tasks waiting for room in a bounded queue, and promises for "there is room now".
+ *
+ * @example
+ * ```ts
+ * import { Room } from "./backpressure.ts";
+ * let queued = 0;
+ * const room = new Room(1, () => queued);
+ * console.log(room.full); // false
+ * queued = 1;
+ * room.whenRoom().then(() => console.log("room"));
+ * queued = 0;
+ * room.admit(() => {}); // logs "room"
+ * ```
+ */
+export class Room {
+  #waiting: Task[] = [];
+  #resolvers: (() => void)[] = [];
+
+  constructor(readonly maxQueue: number, readonly queued: () => number) {}
+
+  /** True when the queue is at its bound. */
+  get full(): boolean {
+    return this.queued() >= this.maxQueue;
+  }
+
+  /** Calls waiting to enter the queue. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Parks a task until the queue has room. */
+  wait(task: Task): void {
+    this.#waiting.push(task);
+  }
+
+  /** Takes a parked task out (it was cancelled); false if it was not parked. */
+  remove(task: Task): boolean {
+    const i = this.#waiting.indexOf(task);
+    if (i < 0) return false;
+    this.#waiting.splice(i, 1);
+    return true;
+  }
+
+  /** Resolves when the queue has room (at once if it has). */
+  whenRoom(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.#resolvers.push(resolve));
+  }
+
+  /** Moves parked tasks into the queue while there is room, then wakes `whenRoom()` callers. */
+  admit(enqueue: (task: Task) => void): void {
+    while (this.#waiting.length > 0 && !this.full) enqueue(this.#waiting.shift()!);
+    if (!this.full) this.release();
+  }
+
+  /** Wakes every `whenRoom()` caller (room, or the pool is closing: they must not hang). */
+  release(): void {
+    const resolvers = this.#resolvers;
+    this.#resolvers = [];
+    for (const resolve of resolvers) resolve();
+  }
+
+  /** Takes every parked task out, in order. */
+  drain(): Task[] {
+    return this.#waiting.splice(0);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Inline mode (the seed's SEQUENTIAL strategy): runs tasks on the calling thread with the same
+ * API, for debugging with ordinary breakpoints and for batches too small to be worth a hand-off.
+ *
+ * @module
+ */
+import { TaskError } from "../errors.ts";
+import { serializeError } from "../transport/protocol.ts";
+import type { Task } from "./task.ts";
+import { InlineTaskContext } from "../../workers/task_context.ts";
+
+/** The outcome of one inline call. */
+export interface InlineOutcome {
+  ok: boolean;
+  value: unknown;
+  busyMs: number;
+  runMs: number;
+}
+
+/**
+ * Imports the task module on the calling thread (once) and calls its functions.
+ *
+ * @example
+ * ```ts ignore
+ * const runner = new InlineRunner(new URL("./tasks.ts", import.meta.url).href);
+ * const out = await runner.execute("render", { title: "Hi" }, new AbortController().signal, () => {});
+ * ```
+ */
+export class InlineRunner {
+  #module: Promise<Record<string, unknown>> | undefined;
+  #busy = false;
+
+  /** True while a queued task runs (see `pump`). */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  constructor(readonly moduleUrl: string) {}
+
+  /** Runs task `name`; never throws: what the task threw is in the outcome, as a `TaskError`. */
+  async execute(
+    name: string,
+    input: unknown,
+    signal: AbortSignal,
+    onProgress: (value: unknown) => void,
+  ): Promise<InlineOutcome> {
+    const t0 = performance.now();
+    let busyMs = 0;
+    const ctx = new InlineTaskContext(signal, onProgress);
+    try {
+      this.#module ??= import(this.moduleUrl);
+      const tasks = await this.#module;
+      // Only the module's own exports are tasks, never members its namespace might inherit.
+      const fn = Object.hasOwn(tasks, name) ? tasks[name] : undefined;
+      if (typeof fn !== "function") {
+        const names = Object.keys(tasks).filter((k) => typeof tasks[k] === "function");
+        throw new TypeError(
+          `Cannot run task '${name}' as the task module ${this.moduleUrl} exports no function of ` +
+            `that name (it exports: ${names.join(", ") || "nothing"})`,
+        );
+      }
+      const start = performance.now();
+      const pending = fn(input, ctx);
+      busyMs = performance.now() - start;
+      const value = await pending;
+      return { ok: true, value, busyMs, runMs: performance.now() - t0 };
+    } catch (error) {
+      // The same shape as a task that threw in a worker, which arrives serialized.
+      const value = new TaskError(name, serializeError(error));
+      return { ok: false, value, busyMs, runMs: performance.now() - t0 };
+    } finally {
+      ctx.done = true;
+    }
+  }
+
+  /**
+   * Runs a queued task on this thread and reports its outcome; the task's signal (its caller's
+   * abort) reaches the task's context.
+   */
+  async runTask(task: Task): Promise<InlineOutcome> {
+    task.sentAt = performance.now();
+    const controller = new AbortController();
+    const cancel = () => controller.abort(task.signal?.reason);
+    task.signal?.addEventListener("abort", cancel, { once: true });
+    try {
+      return await this.execute(
+        task.name,
+        task.input,
+        controller.signal,
+        (v) => task.onProgress?.(v),
+      );
+    } finally {
+      task.signal?.removeEventListener("abort", cancel);
+    }
+  }
+
+  /**
+   * Runs the next queued task (from `next`) unless one is already running, and reports it to
+   * `done`: one at a time, as the seed's SEQUENTIAL strategy runs them.
+   */
+  pump(next: () => Task | undefined, done: (task: Task, out: InlineOutcome) => void): void {
+    if (this.#busy) return;
+    const task = next();
+    if (task === undefined) return;
+    this.#busy = true;
+    this.runTask(task).then((out) => {
+      this.#busy = false;
+      done(task, out);
+    });
+  }
+}

@@ -1,0 +1,518 @@
+/**
+ * The scheduler behind `Pool`: bounded priority queues (one per lane) in front of Web Workers that
+ * each import the task module. `run()` queues a task; the dispatcher hands queued tasks to the
+ * least-busy workers in batches; results, crashes and cancellations settle each task exactly once.
+ * `Pool` is its typed face; this class knows task names only as strings.
+ *
+ * @module
+ */
+import { Autotuner, type Tunable } from "../tuning/autotuner.ts";
+import { Closing } from "./closing.ts";
+import type { Lane } from "../tuning/controller_options.ts";
+import type { Decision } from "../tuning/controller_state.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { PoolClosedError, QueueFullError, TaskError, WorkerStartError } from "../errors.ts";
+import type { HandoffProbeOptions, HandoffRow } from "../report/handoff_probe.ts";
+import { InlineRunner } from "./inline_runner.ts";
+import { ASYNC_LANE, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
+import { LaneTable } from "./lane_table.ts";
+import { MetricsRecorder } from "../metrics/metrics_recorder.ts";
+import { type PoolEventMap, type PoolEventName, PoolEvents } from "./pool_events.ts";
+import { probeWorkerHandoff } from "./pool_inspection.ts";
+import { PoolMonitor } from "./pool_monitor.ts";
+import {
+  poolControllerOptions,
+  type PoolOptions,
+  type ResolvedPoolOptions,
+  resolvePoolOptions,
+} from "./pool_options.ts";
+import { type DoneBatch, type SerializedError, serializeError } from "../transport/protocol.ts";
+import { respawnDelayMs } from "./respawn_backoff.ts";
+import { Room } from "./backpressure.ts";
+import type { RunOptions } from "./run_options.ts";
+import type { Task } from "./task.ts";
+import { newTask } from "./task_factory.ts";
+import { cloneError, resolveModuleUrl } from "./task_input.ts";
+import { TaskSettler } from "./task_settler.ts";
+import {
+  assertInteger,
+  assertKnownOptions,
+  assertOptionsObject,
+  assertTimerMs,
+} from "../validate.ts";
+import { spawnWebWorker } from "../transport/web_worker_link.ts";
+import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
+import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
+import { WorkerSet } from "./worker_set.ts";
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** Stop waiting for the drain after this long and cancel the rest. @default {no deadline} */
+  timeoutMs?: number;
+}
+
+/**
+ * The untyped engine of a pool (see `Pool` for the documented API).
+ *
+ * @example
+ * ```ts ignore
+ * const scheduler = new Scheduler(new URL("./tasks.ts", import.meta.url), { maxWorkers: 2 });
+ * console.log(await scheduler.run("render", { title: "Hi" }));
+ * ```
+ */
+export class Scheduler {
+  /** The task module every worker imports. */
+  readonly moduleUrl: string;
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedPoolOptions;
+  #closing = new Closing();
+  #queues = new LaneQueues();
+  #room: Room;
+  #set: WorkerSet;
+  #events = new PoolEvents();
+  #recorder = new MetricsRecorder(performance.now());
+  #tuner: Autotuner | undefined;
+  #nextTaskId = 1;
+  #dispatcher: Dispatcher;
+  #targetWorkers: number;
+  #concurrency: number;
+  #lanes: LaneTable;
+  #inline: InlineRunner | undefined;
+  #settler: TaskSettler;
+  #settleBound: Settle = (task, ok, value, busyMs, runMs, now) =>
+    this.#settler.settle(task, ok, value, busyMs, runMs, now);
+  #busyMs = 0;
+  /** Workers that failed to start in a row (reset when one is ready). */
+  #startFailures = 0;
+  /** Workers that died in a row with no task finishing in between (for the respawn back-off). */
+  #deaths = 0;
+  /** No worker starts before this time (performance.now()); see respawn_backoff.ts. */
+  #respawnAt = 0;
+  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Read-only views: counters, metrics snapshot, diagnostics. */
+  readonly monitor: PoolMonitor;
+
+  /**
+   * @param spawn starts one worker: the transport (Web Workers unless a test or another profile
+   * plugs in its own link).
+   */
+  constructor(module: URL | string, options: PoolOptions = {}, spawn: SpawnLink = spawnWebWorker) {
+    this.moduleUrl = resolveModuleUrl(module);
+    this.options = resolvePoolOptions(options);
+    this.#targetWorkers = this.options.maxWorkers;
+    this.#concurrency = this.options.concurrency;
+    // Before anything is measured, a pool made for concurrent work puts every task in the async lane.
+    this.#lanes = new LaneTable(
+      this.options.lanes,
+      this.options.concurrency > 1 ? ASYNC_LANE : WORKER_LANE,
+    );
+    this.#settler = new TaskSettler(this.#recorder, this.#events, this.options.mode === "inline");
+    this.#room = new Room(this.options.maxQueue, () => this.#queues.size);
+    if (this.options.mode === "inline") this.#inline = new InlineRunner(this.moduleUrl);
+    else if (this.options.autotune) {
+      this.#tuner = new Autotuner(
+        this.#tunable(),
+        this.options.cores,
+        poolControllerOptions(this.options),
+      );
+    }
+    const workerEvents: LinkEvents<Task> = {
+      ready: () => {
+        this.#startFailures = 0;
+        this.#scheduleFlush();
+      },
+      initError: (w, e) => this.#onInitError(w, e),
+      results: (w, r) => this.#onResults(w, r),
+      progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
+      exited: (w, reason) => this.#onWorkerExited(w, reason),
+    };
+    this.#set = new WorkerSet(this.moduleUrl, spawn, workerEvents, {
+      spawned: (w) => {
+        if (this.#events.has("workerSpawned")) {
+          this.#events.emit("workerSpawned", { workerId: w.id });
+        }
+      },
+      removed: (w, reason) => {
+        this.#recorder.workerRetired(w.id);
+        if (this.#events.has("workerExited")) {
+          this.#events.emit("workerExited", { workerId: w.id, reason });
+        }
+      },
+    }, this.options);
+    this.monitor = new PoolMonitor({
+      workers: this.#set,
+      settler: this.#settler,
+      recorder: this.#recorder,
+      cores: this.options.cores,
+      queueSize: () => this.queueSize,
+      concurrency: () => this.#concurrency,
+      targetWorkers: () => this.#targetWorkers,
+      busyMs: () => this.#busyMs,
+      handedOff: () => this.#dispatcher.handedOff,
+      decisions: () => this.decisions,
+    });
+    this.#dispatcher = new Dispatcher({
+      queues: this.#queues,
+      workers: this.#set,
+      maxTasksPerWorker: this.options.maxTasksPerWorker,
+      targetWorkers: () => this.#targetWorkers,
+      concurrency: () => this.#concurrency,
+      intercept: () => {
+        if (this.#closing.state === "closed") return true;
+        if (this.options.mode !== "inline") return false;
+        this.#pumpInline();
+        return true;
+      },
+      spawn: () => this.#spawn(),
+      maySpawn: () => this.#maySpawn(),
+      started: (batch, w, now) => this.#started(batch, w, now),
+      unsendable: (task, error) => this.#settle(task, false, cloneError(task.name, error)),
+      afterTurn: () => this.#admitWaiters(),
+    });
+  }
+
+  /** Tasks waiting (queued, or waiting for room with `onFull: "wait"`). */
+  get queueSize(): number {
+    return this.#queues.size + this.#room.waiting;
+  }
+
+  /** Live workers, starting ones included. */
+  get workerCount(): number {
+    return this.#set.list.length;
+  }
+
+  /** The adaptive controller's decisions so far, with their reasons (empty without autotune). */
+  get decisions(): readonly Decision[] {
+    return this.#tuner?.decisions ?? [];
+  }
+
+  /** Adds a listener for a pool event; returns a function that removes it. */
+  on<K extends PoolEventName>(name: K, listener: (payload: PoolEventMap[K]) => void): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  /** See `Pool.run`. */
+  run(name: string, input: unknown, options: RunOptions = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.#closing.state !== "open") {
+        reject(
+          new PoolClosedError(`Cannot run task '${name}' as the pool is ${this.#closing.state}`),
+        );
+        return;
+      }
+      const task = this.#createTask(name, input, options, resolve, reject);
+      if (task === undefined) return;
+      if (this.#room.full) {
+        if (this.options.onFull === "reject") {
+          this.#settle(task, false, new QueueFullError(this.options.maxQueue));
+          return;
+        }
+        this.#room.wait(task);
+      } else {
+        this.#enqueue(task);
+      }
+    });
+  }
+
+  /** The runner for tasks on this thread (inline mode, and batches too small to hand off). */
+  inlineRunner(): InlineRunner {
+    return this.#inline ??= new InlineRunner(this.moduleUrl);
+  }
+
+  /** Mean run time of task `name` as measured so far, in ms; -1 for a name never measured. */
+  meanRunMs(name: string): number {
+    return this.#dispatcher.runTimes.mean(name);
+  }
+
+  /** Folds the run time of a task that ran inline (a small map batch) into its name's mean. */
+  ranInline(name: string, runMs: number): void {
+    this.#dispatcher.runTimes.record(name, 1, runMs);
+  }
+
+  /** Resolves when the queue has room for one more task (at once if it has). */
+  whenRoom(): Promise<void> {
+    return this.#closing.state === "open" ? this.#room.whenRoom() : Promise.resolve();
+  }
+
+  /** See `Pool.close`. */
+  close(options: CloseOptions = {}): Promise<void> {
+    assertOptionsObject("close pool", "options", options);
+    assertKnownOptions("close pool", options, ["timeoutMs"]);
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) {
+      assertInteger("close pool", "timeoutMs", timeoutMs, { min: 0 });
+      assertTimerMs("close pool", "timeoutMs", timeoutMs);
+    }
+    const done = this.#closing.wait();
+    const deadline = (ms: number) =>
+      this.#shutdown(`the close deadline of ${ms} ms passed before the task finished`);
+    if (this.#closing.begin(timeoutMs, deadline)) this.#room.release();
+    this.#maybeFinishClose();
+    return done;
+  }
+
+  /** Ends the pool now: queued and running tasks reject with `PoolClosedError`. */
+  closeNow(): Promise<void> {
+    if (this.#closing.state !== "closed") this.#shutdown("the pool was closed with closeNow()");
+    return Promise.resolve();
+  }
+
+  /** See `Pool.resize`. Surplus idle workers retire at once, busy ones after their last task. */
+  resize(workers: number, concurrency: number = this.#concurrency): void {
+    assertInteger("resize pool", "workers", workers, { min: 1 });
+    assertInteger("resize pool", "concurrency", concurrency, { min: 1, max: 2048 });
+    this.#targetWorkers = workers;
+    if (concurrency !== this.#concurrency) {
+      this.#concurrency = concurrency;
+      for (const w of this.#set.list) w.setConcurrency(concurrency);
+    }
+    this.#set.shrinkTo(workers, "the pool shrank");
+    this.#scheduleFlush(); // a busy retiring worker's replacement may start now
+  }
+
+  /** See `Pool.probeHandoff`. */
+  probeHandoff(options: HandoffProbeOptions = {}): Promise<HandoffRow[]> {
+    if (this.#closing.state !== "open") {
+      return Promise.reject(new PoolClosedError("Cannot probe the hand-off as the pool is closed"));
+    }
+    return probeWorkerHandoff(
+      this.#set.list.find((x) => x.state === "ready") ?? this.#spawn(),
+      options,
+    );
+  }
+
+  // ——— tasks ———
+
+  #createTask(
+    name: string,
+    input: unknown,
+    options: RunOptions,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): Task | undefined {
+    const handlers = { resolve, reject, cancel: this.#cancelBound };
+    try {
+      return newTask(this.#nextTaskId++, name, input, options, this.#lanes.laneOf(name), handlers);
+    } catch (error) {
+      reject(error);
+      return undefined;
+    }
+  }
+
+  #enqueue(task: Task): void {
+    this.#queues.push(task);
+    this.#recorder.taskQueued(task.name, task.queuedAt);
+    if (this.#events.has("taskQueued")) {
+      this.#events.emit("taskQueued", { id: task.id, name: task.name, priority: task.priority });
+    }
+    this.#tuner?.wake();
+    this.#scheduleFlush();
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown, busyMs = 0, runMs = -1): void {
+    this.#settler.settle(task, ok, value, busyMs, runMs);
+  }
+
+  /** Cancels a task wherever it is: waiting for room, queued, or in a worker. */
+  #cancel(task: Task, error: Error): void {
+    if (task.settled) return;
+    const w = task.worker;
+    if (w === null) {
+      if (!this.#queues.remove(task)) this.#room.remove(task);
+      this.#settle(task, false, error);
+      this.#admitWaiters();
+      this.#maybeFinishClose();
+      return;
+    }
+    this.#settle(task, false, error);
+    w.cancel(task, serializeError(error));
+    // On Deno a thread spinning in a loop survives terminate(); see the README.
+    const grace = this.options.cancelGraceMs;
+    this.#set.watchCancelled(w, task, grace, () => {
+      this.#kill(w, `task '${task.name}' did not stop within ${grace} ms of being cancelled`);
+    });
+  }
+
+  #cancelBound = (task: Task, error: Error): void => this.#cancel(task, error);
+
+  // ——— dispatch ———
+
+  #scheduleFlush(): void {
+    this.#dispatcher.schedule();
+  }
+
+  #started(batch: Task[], w: WorkerLink<Task>, now: number): void {
+    if (this.#events.has("taskStarted")) {
+      for (const t of batch) {
+        this.#events.emit("taskStarted", {
+          id: t.id,
+          name: t.name,
+          workerId: w.id,
+          waitMs: now - t.queuedAt,
+        });
+      }
+    }
+    if (this.options.maxTasksPerWorker > 0 && w.sent >= this.options.maxTasksPerWorker) {
+      this.#retire(w, `recycled after ${w.sent} tasks (maxTasksPerWorker)`);
+    }
+  }
+
+  #admitWaiters(): void {
+    this.#room.admit((task) => this.#enqueue(task));
+  }
+
+  /** Inline mode: one task at a time on this thread, in queue order. */
+  #pumpInline(): void {
+    this.#inline!.pump(() => this.#queues.shift(), (task, out) => {
+      this.#settle(task, out.ok, out.value, out.busyMs, out.runMs);
+      this.#scheduleFlush();
+    });
+    this.#admitWaiters();
+    this.#maybeFinishClose();
+  }
+
+  // ——— workers ———
+
+  #spawn(): WorkerLink<Task> {
+    return this.#set.spawn(this.#concurrency);
+  }
+
+  /** False during a respawn back-off, which then arms one timer to dispatch when it ends. */
+  #maySpawn(): boolean {
+    const wait = this.#respawnAt - performance.now();
+    if (wait <= 0) return true;
+    this.#respawnTimer ??= setTimeout(() => {
+      this.#respawnTimer = undefined;
+      this.#scheduleFlush();
+    }, wait);
+    return false;
+  }
+
+  #onResults(w: WorkerLink<Task>, batch: DoneBatch): void {
+    const { counted, busyMs } = applyResults(
+      w,
+      batch,
+      this.#settleBound,
+      this.#dispatcher.runTimes,
+    );
+    if (counted > 0) this.#deaths = 0;
+    this.#busyMs += busyMs;
+    if (w.inFlight.size === 0) {
+      w.idleSince = performance.now();
+      if (w.state === "retiring") this.#set.end(w, w.retireReason);
+      else if (this.#closing.state === "open") this.#set.armIdleTimer();
+      // Nothing left to do: let go of the dispatch port, which would keep the process alive.
+      if (this.#queues.size === 0 && this.#set.load().inFlight === 0) this.#dispatcher.release();
+    }
+    if (this.#queues.size > 0) this.#scheduleFlush();
+    this.#maybeFinishClose();
+  }
+
+  #onInitError(w: WorkerLink<Task>, error: SerializedError): void {
+    const failure = new Error(`Cannot load the task module ${this.moduleUrl}: ${error.message}`, {
+      cause: new TaskError("(module)", error),
+    });
+    const tasks = [...w.inFlight.values(), ...this.#queues.drain(), ...this.#room.drain()];
+    w.inFlight.clear();
+    this.#set.end(w, `the task module failed to load: ${error.message}`);
+    for (const task of tasks) this.#settle(task, false, failure);
+    this.#room.release();
+    this.#maybeFinishClose();
+  }
+
+  #onWorkerExited(w: WorkerLink<Task>, reason: string): void {
+    const requeue = recoverTasks(w, reason, this.#settleBound);
+    this.#set.remove(w, reason);
+    this.#deaths++;
+    this.#respawnAt = performance.now() + respawnDelayMs(this.#deaths);
+    if (!w.wasReady && ++this.#startFailures >= this.options.maxStartFailures) {
+      this.#stopStarting(new WorkerStartError(reason, this.#startFailures), requeue);
+      return;
+    }
+    for (let i = requeue.length - 1; i >= 0; i--) this.#queues.unshift(requeue[i]);
+    // A replacement starts when there is work for it (the flush spawns it), not before.
+    if (this.#closing.state !== "closed") this.#scheduleFlush();
+    this.#maybeFinishClose();
+  }
+
+  /**
+   * Workers keep failing to start: stop starting them, end the ones still starting, and reject
+   * every call waiting for one. The pool stays open, and the next call starts afresh.
+   */
+  #stopStarting(error: WorkerStartError, requeue: Task[]): void {
+    this.#startFailures = 0;
+    const tasks = [...requeue];
+    for (const w of [...this.#set.list]) {
+      if (w.wasReady) continue;
+      for (const task of w.inFlight.values()) {
+        if (w.claim(task) || !w.started(task)) tasks.push(task);
+      }
+      w.inFlight.clear();
+      this.#set.end(w, `stopped starting workers: ${error.message}`);
+    }
+    tasks.push(...this.#queues.drain(), ...this.#room.drain());
+    for (const task of tasks) {
+      task.worker = null;
+      this.#settle(task, false, error);
+    }
+    this.#room.release();
+    this.#maybeFinishClose();
+  }
+
+  /** Terminates a worker whose task will not stop; its other tasks are handled as in a crash. */
+  #kill(w: WorkerLink<Task>, reason: string): void {
+    w.terminate();
+    this.#onWorkerExited(w, reason);
+  }
+
+  #retire(w: WorkerLink<Task>, reason: string): void {
+    if (!this.#set.retire(w, reason)) this.#scheduleFlush(); // a replacement may start now
+  }
+
+  // ——— metrics and tuning ———
+
+  #tunable(): Tunable {
+    return {
+      sample: (now: number) => this.monitor.sample(now),
+      apply: (target: { workers: number; concurrency: number }, lanes: Record<string, Lane>) => {
+        // Tasks already queued follow their name, or a backlog would drain in the old lane.
+        for (const [name, lane] of this.#lanes.route(lanes)) this.#queues.reroute(name, lane);
+        if (target.workers !== this.#targetWorkers || target.concurrency !== this.#concurrency) {
+          this.resize(target.workers, target.concurrency);
+        }
+      },
+      idle: () => this.queueSize === 0 && this.#set.load().inFlight === 0,
+    };
+  }
+
+  // ——— closing ———
+
+  #maybeFinishClose(): void {
+    if (this.#closing.state !== "closing") return;
+    if (this.#queues.size > 0 || this.#room.waiting > 0 || this.#inline?.busy) return;
+    for (const w of this.#set.list) if (w.inFlight.size > 0) return;
+    this.#shutdown("");
+  }
+
+  #shutdown(reason: string): void {
+    const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
+    this.#closing.state = "closed";
+    for (const task of [...this.#room.drain(), ...this.#queues.drain()]) {
+      this.#settle(task, false, error());
+    }
+    this.#set.endAll((task, w) => {
+      const e = error();
+      this.#settle(task, false, e);
+      // Deno's terminate() cannot stop a thread spinning in a loop, and that thread keeps the
+      // process alive: raise the cancelled flag first, so a task checking shouldStop() ends.
+      w.cancel(task, serializeError(e));
+    });
+    this.#tuner?.stop();
+    clearTimeout(this.#respawnTimer);
+    this.#respawnTimer = undefined;
+    this.#set.stop();
+    this.#dispatcher.close();
+    this.#room.release();
+    this.#closing.finish();
+  }
+}
