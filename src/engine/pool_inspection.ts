@@ -41,8 +41,10 @@ export function workerDiagnostics(w: WorkerLink<Task>, now: number): WorkerDiagn
     currentTask: oldest?.name ?? null,
     runningMs: oldest ? now - oldest.sentAt : null,
     tasksDone: w.completed,
-    // A Web Worker's heap is not visible to its parent.
-    memoryBytes: null,
+    // A Web Worker's heap is not visible to its parent; a child process reports its own.
+    memoryBytes: w.memoryBytes,
+    transport: w.transport,
+    pid: w.pid,
   };
 }
 

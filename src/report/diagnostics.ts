@@ -24,6 +24,10 @@ export interface WorkerDiagnostics {
   tasksDone: number;
   /** Memory the worker uses, when the runtime can tell. */
   memoryBytes: number | null;
+  /** How the worker is run: "web-worker", or "process" (a child process with `pid`). */
+  transport?: string;
+  /** The worker's process id, for a worker with a process of its own. */
+  pid?: number | null;
 }
 
 /** The whole pool at clock time `at`. */

@@ -59,6 +59,7 @@ const waitAsync = hasWaitAsync
  */
 export class WebWorkerLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T> {
   readonly capabilities: LinkCapabilities;
+  readonly transport = "web-worker";
   readonly #worker: Worker;
   readonly #control: Int32Array | null;
   readonly #mailbox: MailboxViews | null;

@@ -152,6 +152,16 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   protected get control(): Int32Array | null {
     return null;
   }
+  /** What the transport is, for metrics and diagnostics ("web-worker", "process", …). */
+  abstract readonly transport: string;
+  /** The worker's process id, where it has a process of its own. */
+  get pid(): number | null {
+    return null;
+  }
+  /** The worker's resident memory in bytes as last reported, where the transport can see it. */
+  get memoryBytes(): number | null {
+    return null;
+  }
   /** Whether this worker keeps the process alive (where the transport can say). */
   protected setRef(_on: boolean): void {}
 
