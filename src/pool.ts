@@ -11,7 +11,7 @@ import { type MapOptions, mapTasks } from "./engine/map_tasks.ts";
 import type { MetricsSnapshot } from "./metrics/metrics_snapshot.ts";
 import type { PoolEventMap, PoolEventName } from "./engine/pool_events.ts";
 import type { PoolOptions, ResolvedPoolOptions } from "./engine/pool_options.ts";
-import type { RunOptions } from "./engine/run_options.ts";
+import type { RunOptions } from "./engine/task.ts";
 import { shouldParallelize } from "./sizing/sizing.ts";
 import type { PoolStats } from "./engine/pool_monitor.ts";
 import { type CloseOptions, Scheduler } from "./engine/scheduler.ts";

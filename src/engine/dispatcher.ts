@@ -5,9 +5,7 @@
  *
  * @module
  */
-import { planDispatch } from "./dispatch_plan.ts";
-import { FlushScheduler } from "./flush_scheduler.ts";
-import { laneLimit, workerRoom } from "./lane_limits.ts";
+import { laneLimit, planDispatch, workerRoom } from "./dispatch_plan.ts";
 import { ASYNC_LANE, type LaneIndex, type LaneQueues, WORKER_LANE } from "./lane_queues.ts";
 import { RunTimes } from "./run_times.ts";
 import type { Task } from "./task.ts";
@@ -144,5 +142,67 @@ export class Dispatcher {
       for (const { task, error } of w.send(batch)) this.host.unsendable(task as Task, error);
       this.host.started(batch, w, now);
     }
+  }
+}
+
+/**
+ * Runs `flush` at most once per scheduling, soon or a macrotask later.
+ *
+ * @example
+ * ```ts
+ * import { FlushScheduler } from "./dispatcher.ts";
+ * const s = new FlushScheduler(() => console.log("flush"));
+ * s.schedule(true); // logs "flush" in a microtask
+ * s.close();
+ * ```
+ */
+export class FlushScheduler {
+  #queued = false;
+  #channel: MessageChannel | undefined;
+  readonly #run: () => void;
+
+  constructor(flush: () => void) {
+    this.#run = () => {
+      this.#queued = false;
+      flush();
+    };
+  }
+
+  /** True while a flush is scheduled and has not run. */
+  get pending(): boolean {
+    return this.#queued;
+  }
+
+  /** Schedules one flush; calls while one is pending do nothing. */
+  schedule(urgent: boolean): void {
+    if (this.#queued) return;
+    this.#queued = true;
+    if (urgent) queueMicrotask(this.#run);
+    else this.#macrotask();
+  }
+
+  /**
+   * Releases the channel when no flush is pending (the pool went idle): an open port with a
+   * listener keeps the process alive. The next macrotask flush opens a new one.
+   */
+  release(): void {
+    if (!this.#queued) this.close();
+  }
+
+  /** Releases the channel: an open port with a listener keeps the event loop alive. */
+  close(): void {
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
+    this.#channel = undefined;
+  }
+
+  // A message to ourselves is the cheapest macrotask on Deno and Bun: setTimeout(0) is clamped
+  // to about 1 ms, which would cap throughput at one batch per millisecond.
+  #macrotask(): void {
+    if (!this.#channel) {
+      this.#channel = new MessageChannel();
+      this.#channel.port2.onmessage = this.#run;
+    }
+    this.#channel.port1.postMessage(null);
   }
 }

@@ -5,8 +5,7 @@
  * @module
  */
 import type { InlineRunner } from "./inline_runner.ts";
-import type { RunOptions } from "./run_options.ts";
-import { checkRunOptions } from "./task_factory.ts";
+import { checkRunOptions, type RunOptions } from "./task.ts";
 import { assertNumber, assertOneOf, assertOptionsObject, show } from "../validate.ts";
 import { orderByWeight } from "../sizing/weights.ts";
 

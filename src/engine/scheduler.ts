@@ -14,12 +14,10 @@ import { Dispatcher } from "./dispatcher.ts";
 import { PoolClosedError, QueueFullError, TaskError, WorkerStartError } from "../errors.ts";
 import type { HandoffProbeOptions, HandoffRow } from "../report/handoff_probe.ts";
 import { InlineRunner } from "./inline_runner.ts";
-import { ASYNC_LANE, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
-import { LaneTable } from "./lane_table.ts";
+import { ASYNC_LANE, LaneQueues, LaneTable, WORKER_LANE } from "./lane_queues.ts";
 import { MetricsRecorder } from "../metrics/metrics_recorder.ts";
 import { type PoolEventMap, type PoolEventName, PoolEvents } from "./pool_events.ts";
-import { probeWorkerHandoff } from "./pool_inspection.ts";
-import { PoolMonitor } from "./pool_monitor.ts";
+import { PoolMonitor, probeWorkerHandoff } from "./pool_monitor.ts";
 import {
   poolControllerOptions,
   type PoolOptions,
@@ -29,11 +27,9 @@ import {
 import { type DoneBatch, type SerializedError, serializeError } from "../transport/protocol.ts";
 import { respawnDelayMs } from "./respawn_backoff.ts";
 import { Room } from "./backpressure.ts";
-import type { RunOptions } from "./run_options.ts";
-import type { Task } from "./task.ts";
-import { newTask } from "./task_factory.ts";
+import { newTask, type RunOptions, type Task } from "./task.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
-import { TaskSettler } from "./task_settler.ts";
+import { applyResults, recoverTasks, type Settle, TaskSettler } from "./task_settler.ts";
 import {
   assertInteger,
   assertKnownOptions,
@@ -42,7 +38,6 @@ import {
 } from "../validate.ts";
 import { spawnWebWorker } from "../transport/web_worker_link.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
-import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { WorkerSet } from "./worker_set.ts";
 
 /** Options of `close()`. */

@@ -1,13 +1,19 @@
 /**
  * Settling a task, exactly once: clear its timer and abort listener, resolve or reject the
- * caller, record it in the metrics, and emit the event. Every way a task ends goes through here.
+ * caller, record it in the metrics, and emit the event. Every way a task ends goes through here:
+ * a worker's batch of results (`applyResults`) and a worker's death (`recoverTasks`: started
+ * tasks crash or retry, tasks claimed back run elsewhere) included.
  *
  * @module
  */
+import { TaskError, WorkerCrashedError } from "../errors.ts";
 import { ASYNC_LANE } from "./lane_queues.ts";
 import type { MetricsRecorder } from "../metrics/metrics_recorder.ts";
 import type { PoolEvents } from "./pool_events.ts";
+import type { DoneBatch, SerializedError } from "../transport/protocol.ts";
+import type { RunTimes } from "./run_times.ts";
 import type { Task } from "./task.ts";
+import type { WorkerLink } from "../transport/worker_link.ts";
 
 /**
  * Settles tasks and counts them.
@@ -83,4 +89,95 @@ export class TaskSettler {
       }
     }
   }
+}
+
+/** Settles one task (see TaskSettler.settle). */
+export type Settle = (
+  task: Task,
+  ok: boolean,
+  value: unknown,
+  busyMs?: number,
+  runMs?: number,
+  now?: number,
+) => void;
+
+/**
+ * Settles the tasks of a result batch from `w`, folds their run times into `times` per task name
+ * (for the prefetch sizing), and returns how many it settled and their busy time.
+ *
+ * @example
+ * ```ts ignore
+ * const { counted, busyMs } = applyResults(worker, batch, settle, runTimes);
+ * ```
+ */
+export function applyResults(
+  w: WorkerLink<Task>,
+  batch: DoneBatch,
+  settle: Settle,
+  times: RunTimes,
+): { counted: number; busyMs: number } {
+  const { ids, failed, values, busy, run } = batch;
+  let counted = 0;
+  let busyMs = 0;
+  // A batch mostly holds one name: sum runs of the same name, and look the name up once per run.
+  let name = "";
+  let nameCount = 0;
+  let nameRunMs = 0;
+  let f = 0;
+  const now = performance.now();
+  for (let i = 0; i < ids.length; i++) {
+    const task = w.inFlight.get(ids[i]);
+    const isError = failed !== null && failed[f] === i;
+    if (isError) f++;
+    if (task === undefined) continue; // a task already settled and forgotten (killed worker)
+    w.release(task);
+    w.completed++;
+    w.busyMs += busy[i];
+    busyMs += busy[i];
+    counted++;
+    if (task.name !== name) {
+      times.record(name, nameCount, nameRunMs);
+      name = task.name;
+      nameCount = 0;
+      nameRunMs = 0;
+    }
+    nameCount++;
+    nameRunMs += run[i];
+    task.worker = w; // for the metrics and events of settle
+    const value = isError ? new TaskError(task.name, values[i] as SerializedError) : values[i];
+    settle(task, !isError, value, busy[i], run[i], now);
+    task.worker = null;
+  }
+  times.record(name, nameCount, nameRunMs);
+  return { counted, busyMs };
+}
+
+/**
+ * After `w` died: rejects its started tasks with `WorkerCrashedError` (or keeps them for a retry
+ * when they have retries left) and returns, in order, the tasks to queue again.
+ *
+ * @example
+ * ```ts ignore
+ * for (const task of recoverTasks(worker, "exit code 1", settle).reverse()) queues.unshift(task);
+ * ```
+ */
+export function recoverTasks(w: WorkerLink<Task>, reason: string, settle: Settle): Task[] {
+  const requeue: Task[] = [];
+  for (const task of w.inFlight.values()) {
+    if (task.settled) continue;
+    // A task that never started is safe to run elsewhere once claimed (a dying worker may still
+    // be running, and checks the claim before it starts a task); one that started may have had
+    // effects, so it runs again only when the caller asked for retries.
+    if (w.claim(task)) requeue.push(task);
+    else if (task.retriesLeft > 0) {
+      task.retriesLeft--;
+      requeue.push(task);
+    } else settle(task, false, new WorkerCrashedError(task.name, reason));
+  }
+  w.inFlight.clear();
+  for (const task of requeue) {
+    task.worker = null;
+    task.sentAt = 0;
+  }
+  return requeue;
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FlushScheduler } from "../../src/engine/flush_scheduler.ts";
+import { FlushScheduler } from "../../src/engine/dispatcher.ts";
 
 function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LaneTable } from "../../src/engine/lane_table.ts";
+import { LaneTable } from "../../src/engine/lane_queues.ts";
 
 test("LaneTable: pins win over routing, routing over the default", () => {
   const lanes = new LaneTable({ pinnedWorker: "worker", pinnedAsync: "async" }, 0);
