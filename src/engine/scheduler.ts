@@ -25,11 +25,10 @@ import {
   resolvePoolOptions,
 } from "./pool_options.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "../transport/protocol.ts";
-import { respawnDelayMs } from "./respawn_backoff.ts";
 import { Room } from "./backpressure.ts";
 import { newTask, type RunOptions, type Task } from "./task.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
-import { applyResults, recoverTasks, type Settle, TaskSettler } from "./task_settler.ts";
+import { TaskSettler } from "./task_settler.ts";
 import {
   assertInteger,
   assertKnownOptions,
@@ -74,16 +73,8 @@ export class Scheduler {
   #lanes: LaneTable;
   #inline: InlineRunner | undefined;
   #settler: TaskSettler;
-  #settleBound: Settle = (task, ok, value, busyMs, runMs, now) =>
-    this.#settler.settle(task, ok, value, busyMs, runMs, now);
+  #flushBound = (): void => this.#scheduleFlush();
   #busyMs = 0;
-  /** Workers that failed to start in a row (reset when one is ready). */
-  #startFailures = 0;
-  /** Workers that died in a row with no task finishing in between (for the respawn back-off). */
-  #deaths = 0;
-  /** No worker starts before this time (performance.now()); see respawn_backoff.ts. */
-  #respawnAt = 0;
-  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   /** Read-only views: counters, metrics snapshot, diagnostics. */
   readonly monitor: PoolMonitor;
 
@@ -113,7 +104,7 @@ export class Scheduler {
     }
     const workerEvents: LinkEvents<Task> = {
       ready: () => {
-        this.#startFailures = 0;
+        this.#set.noteReady();
         this.#scheduleFlush();
       },
       initError: (w, e) => this.#onInitError(w, e),
@@ -159,7 +150,7 @@ export class Scheduler {
         return true;
       },
       spawn: () => this.#spawn(),
-      maySpawn: () => this.#maySpawn(),
+      maySpawn: () => this.#set.maySpawn(this.#flushBound),
       started: (batch, w, now) => this.#started(batch, w, now),
       unsendable: (task, error) => this.#settle(task, false, cloneError(task.name, error)),
       afterTurn: () => this.#admitWaiters(),
@@ -372,25 +363,9 @@ export class Scheduler {
     return this.#set.spawn(this.#concurrency);
   }
 
-  /** False during a respawn back-off, which then arms one timer to dispatch when it ends. */
-  #maySpawn(): boolean {
-    const wait = this.#respawnAt - performance.now();
-    if (wait <= 0) return true;
-    this.#respawnTimer ??= setTimeout(() => {
-      this.#respawnTimer = undefined;
-      this.#scheduleFlush();
-    }, wait);
-    return false;
-  }
-
   #onResults(w: WorkerLink<Task>, batch: DoneBatch): void {
-    const { counted, busyMs } = applyResults(
-      w,
-      batch,
-      this.#settleBound,
-      this.#dispatcher.runTimes,
-    );
-    if (counted > 0) this.#deaths = 0;
+    const { counted, busyMs } = this.#settler.applyResults(w, batch, this.#dispatcher.runTimes);
+    if (counted > 0) this.#set.noteFinished();
     this.#busyMs += busyMs;
     if (w.inFlight.size === 0) {
       w.idleSince = performance.now();
@@ -416,12 +391,11 @@ export class Scheduler {
   }
 
   #onWorkerExited(w: WorkerLink<Task>, reason: string): void {
-    const requeue = recoverTasks(w, reason, this.#settleBound);
+    const requeue = this.#settler.recoverTasks(w, reason);
     this.#set.remove(w, reason);
-    this.#deaths++;
-    this.#respawnAt = performance.now() + respawnDelayMs(this.#deaths);
-    if (!w.wasReady && ++this.#startFailures >= this.options.maxStartFailures) {
-      this.#stopStarting(new WorkerStartError(reason, this.#startFailures), requeue);
+    const failedStarts = this.#set.noteDeath(w);
+    if (failedStarts > 0) {
+      this.#stopStarting(new WorkerStartError(reason, failedStarts), requeue);
       return;
     }
     for (let i = requeue.length - 1; i >= 0; i--) this.#queues.unshift(requeue[i]);
@@ -435,17 +409,12 @@ export class Scheduler {
    * every call waiting for one. The pool stays open, and the next call starts afresh.
    */
   #stopStarting(error: WorkerStartError, requeue: Task[]): void {
-    this.#startFailures = 0;
-    const tasks = [...requeue];
-    for (const w of [...this.#set.list]) {
-      if (w.wasReady) continue;
-      for (const task of w.inFlight.values()) {
-        if (w.claim(task) || !w.started(task)) tasks.push(task);
-      }
-      w.inFlight.clear();
-      this.#set.end(w, `stopped starting workers: ${error.message}`);
-    }
-    tasks.push(...this.#queues.drain(), ...this.#room.drain());
+    const tasks = [
+      ...requeue,
+      ...this.#set.endStarting(`stopped starting workers: ${error.message}`),
+      ...this.#queues.drain(),
+      ...this.#room.drain(),
+    ];
     for (const task of tasks) {
       task.worker = null;
       this.#settle(task, false, error);
@@ -503,8 +472,6 @@ export class Scheduler {
       w.cancel(task, serializeError(e));
     });
     this.#tuner?.stop();
-    clearTimeout(this.#respawnTimer);
-    this.#respawnTimer = undefined;
     this.#set.stop();
     this.#dispatcher.close();
     this.#room.release();

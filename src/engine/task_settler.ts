@@ -89,95 +89,75 @@ export class TaskSettler {
       }
     }
   }
-}
 
-/** Settles one task (see TaskSettler.settle). */
-export type Settle = (
-  task: Task,
-  ok: boolean,
-  value: unknown,
-  busyMs?: number,
-  runMs?: number,
-  now?: number,
-) => void;
-
-/**
- * Settles the tasks of a result batch from `w`, folds their run times into `times` per task name
- * (for the prefetch sizing), and returns how many it settled and their busy time.
- *
- * @example
- * ```ts ignore
- * const { counted, busyMs } = applyResults(worker, batch, settle, runTimes);
- * ```
- */
-export function applyResults(
-  w: WorkerLink<Task>,
-  batch: DoneBatch,
-  settle: Settle,
-  times: RunTimes,
-): { counted: number; busyMs: number } {
-  const { ids, failed, values, busy, run } = batch;
-  let counted = 0;
-  let busyMs = 0;
-  // A batch mostly holds one name: sum runs of the same name, and look the name up once per run.
-  let name = "";
-  let nameCount = 0;
-  let nameRunMs = 0;
-  let f = 0;
-  const now = performance.now();
-  for (let i = 0; i < ids.length; i++) {
-    const task = w.inFlight.get(ids[i]);
-    const isError = failed !== null && failed[f] === i;
-    if (isError) f++;
-    if (task === undefined) continue; // a task already settled and forgotten (killed worker)
-    w.release(task);
-    w.completed++;
-    w.busyMs += busy[i];
-    busyMs += busy[i];
-    counted++;
-    if (task.name !== name) {
-      times.record(name, nameCount, nameRunMs);
-      name = task.name;
-      nameCount = 0;
-      nameRunMs = 0;
+  /**
+   * Settles the tasks of a result batch from `w`, folds their run times into `times` per task
+   * name (for the prefetch sizing), and returns how many it settled and their busy time. A
+   * worker's results reach the settler in this one call.
+   */
+  applyResults(
+    w: WorkerLink<Task>,
+    batch: DoneBatch,
+    times: RunTimes,
+  ): { counted: number; busyMs: number } {
+    const { ids, failed, values, busy, run } = batch;
+    let counted = 0;
+    let busyMs = 0;
+    // A batch mostly holds one name: sum runs of the same name, and look the name up once per run.
+    let name = "";
+    let nameCount = 0;
+    let nameRunMs = 0;
+    let f = 0;
+    const now = performance.now();
+    for (let i = 0; i < ids.length; i++) {
+      const task = w.inFlight.get(ids[i]);
+      const isError = failed !== null && failed[f] === i;
+      if (isError) f++;
+      if (task === undefined) continue; // a task already settled and forgotten (killed worker)
+      w.release(task);
+      w.completed++;
+      w.busyMs += busy[i];
+      busyMs += busy[i];
+      counted++;
+      if (task.name !== name) {
+        times.record(name, nameCount, nameRunMs);
+        name = task.name;
+        nameCount = 0;
+        nameRunMs = 0;
+      }
+      nameCount++;
+      nameRunMs += run[i];
+      task.worker = w; // for the metrics and events of settle
+      const value = isError ? new TaskError(task.name, values[i] as SerializedError) : values[i];
+      this.settle(task, !isError, value, busy[i], run[i], now);
+      task.worker = null;
     }
-    nameCount++;
-    nameRunMs += run[i];
-    task.worker = w; // for the metrics and events of settle
-    const value = isError ? new TaskError(task.name, values[i] as SerializedError) : values[i];
-    settle(task, !isError, value, busy[i], run[i], now);
-    task.worker = null;
+    times.record(name, nameCount, nameRunMs);
+    return { counted, busyMs };
   }
-  times.record(name, nameCount, nameRunMs);
-  return { counted, busyMs };
-}
 
-/**
- * After `w` died: rejects its started tasks with `WorkerCrashedError` (or keeps them for a retry
- * when they have retries left) and returns, in order, the tasks to queue again.
- *
- * @example
- * ```ts ignore
- * for (const task of recoverTasks(worker, "exit code 1", settle).reverse()) queues.unshift(task);
- * ```
- */
-export function recoverTasks(w: WorkerLink<Task>, reason: string, settle: Settle): Task[] {
-  const requeue: Task[] = [];
-  for (const task of w.inFlight.values()) {
-    if (task.settled) continue;
-    // A task that never started is safe to run elsewhere once claimed (a dying worker may still
-    // be running, and checks the claim before it starts a task); one that started may have had
-    // effects, so it runs again only when the caller asked for retries.
-    if (w.claim(task)) requeue.push(task);
-    else if (task.retriesLeft > 0) {
-      task.retriesLeft--;
-      requeue.push(task);
-    } else settle(task, false, new WorkerCrashedError(task.name, reason));
+  /**
+   * After `w` died: rejects its started tasks with `WorkerCrashedError` (or keeps them for a
+   * retry when they have retries left) and returns, in order, the tasks to queue again.
+   */
+  recoverTasks(w: WorkerLink<Task>, reason: string): Task[] {
+    const requeue: Task[] = [];
+    for (const task of w.inFlight.values()) {
+      if (task.settled) continue;
+      // A task that never started is safe to run elsewhere once claimed (a dying worker may still
+      // be running, and checks the claim before it starts a task); one that started may have had
+      // effects, so it runs again only when the caller asked for retries.
+      if (w.claim(task)) requeue.push(task);
+      else if (task.retriesLeft > 0) {
+        task.retriesLeft--;
+        requeue.push(task);
+      } else this.settle(task, false, new WorkerCrashedError(task.name, reason));
+    }
+    w.inFlight.clear();
+    for (const task of requeue) {
+      task.worker = null;
+      task.sentAt = 0;
+    }
+    return requeue;
   }
-  w.inFlight.clear();
-  for (const task of requeue) {
-    task.worker = null;
-    task.sentAt = 0;
-  }
-  return requeue;
 }

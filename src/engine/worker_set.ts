@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { respawnDelayMs } from "./respawn_backoff.ts";
 import type { Task } from "./task.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 
@@ -19,7 +20,7 @@ export interface WorkerSetHooks {
  *
  * @example
  * ```ts ignore
- * const idle = { minWorkers: 1, idleTimeoutMs: 5000, startTimeoutMs: 10_000 };
+ * const idle = { minWorkers: 1, idleTimeoutMs: 5000, startTimeoutMs: 10_000, maxStartFailures: 3 };
  * const set = new WorkerSet(moduleUrl, spawnWebWorker, events, hooks, idle);
  * const w = set.spawn(1);
  * ```
@@ -30,13 +31,25 @@ export class WorkerSet {
   #nextId = 1;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Workers that failed to start in a row (reset when one is ready). */
+  #startFailures = 0;
+  /** Workers that died in a row with no task finishing in between (for the respawn back-off). */
+  #deaths = 0;
+  /** No worker starts before this time (performance.now()); see respawn_backoff.ts. */
+  #respawnAt = 0;
+  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly moduleUrl: string,
     readonly spawnLink: SpawnLink,
     readonly events: LinkEvents<Task>,
     readonly hooks: WorkerSetHooks,
-    readonly idle: { minWorkers: number; idleTimeoutMs: number; startTimeoutMs: number },
+    readonly idle: {
+      minWorkers: number;
+      idleTimeoutMs: number;
+      startTimeoutMs: number;
+      maxStartFailures: number;
+    },
   ) {}
 
   /** Workers that take tasks (starting or ready). */
@@ -146,10 +159,61 @@ export class WorkerSet {
     this.#graceTimers.add(timer);
   }
 
+  /** A worker is ready: starting workers works. */
+  noteReady(): void {
+    this.#startFailures = 0;
+  }
+
+  /** Tasks finished: workers dying in a row (for the back-off) stops counting. */
+  noteFinished(): void {
+    this.#deaths = 0;
+  }
+
+  /**
+   * Counts the death of `w` for the respawn back-off and, when it never became ready, as a failed
+   * start. Returns the failed starts in a row once they reach `maxStartFailures` (the pool then
+   * stops starting workers, and the count starts over), else 0.
+   */
+  noteDeath(w: WorkerLink<Task>): number {
+    this.#deaths++;
+    this.#respawnAt = performance.now() + respawnDelayMs(this.#deaths);
+    if (w.wasReady || ++this.#startFailures < this.idle.maxStartFailures) return 0;
+    const failures = this.#startFailures;
+    this.#startFailures = 0;
+    return failures;
+  }
+
+  /** False during a respawn back-off, which then arms one timer to call `wake` when it ends. */
+  maySpawn(wake: () => void): boolean {
+    const wait = this.#respawnAt - performance.now();
+    if (wait <= 0) return true;
+    this.#respawnTimer ??= setTimeout(() => {
+      this.#respawnTimer = undefined;
+      wake();
+    }, wait);
+    return false;
+  }
+
+  /** Ends every worker that never became ready and returns the tasks they held (none started). */
+  endStarting(reason: string): Task[] {
+    const tasks: Task[] = [];
+    for (const w of [...this.list]) {
+      if (w.wasReady) continue;
+      for (const task of w.inFlight.values()) {
+        if (w.claim(task) || !w.started(task)) tasks.push(task);
+      }
+      w.inFlight.clear();
+      this.end(w, reason);
+    }
+    return tasks;
+  }
+
   /** Clears the idle timer and the grace timers (the pool closed). */
   stop(): void {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
+    clearTimeout(this.#respawnTimer);
+    this.#respawnTimer = undefined;
     for (const timer of this.#graceTimers) clearTimeout(timer);
     this.#graceTimers.clear();
   }

@@ -1,3 +1,4 @@
+// workloom-test: solo (the fast-path test needs a free core for the worker that watches its mailbox)
 // Behaviours the README promises of a running pool, each tested on a real pool so that the test
 // fails if the promise breaks. Executions are counted in shared memory inside the workers.
 import { test } from "node:test";
