@@ -22,6 +22,15 @@ export { isLoopback } from "./src/server/auth.ts";
 export { JobRunner } from "./src/jobs/job_runner.ts";
 export type { CancelOutcome, JobRunnerOptions, RunnerPool } from "./src/jobs/job_runner.ts";
 export { JobStore } from "./src/jobs/job_store.ts";
+export { memoryQueue } from "./src/jobs/memory_queue.ts";
+export type {
+  Awaitable,
+  JobBackend,
+  JobBackendSettings,
+  JobRunnerApi,
+  JobStoreApi,
+  OpenedJobBackend,
+} from "./src/jobs/job_backend.ts";
 export type { JobChange, JobLookup, JobStoreOptions, ListFilter } from "./src/jobs/job_store.ts";
 export { isFinal, JOB_STATUSES } from "./src/jobs/job.ts";
 export type { Job, JobError, JobRequest, JobStatus } from "./src/jobs/job.ts";

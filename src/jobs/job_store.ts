@@ -6,6 +6,7 @@
  * @module
  */
 import { decideIdempotency } from "./idempotency.ts";
+import type { JobStoreApi } from "./job_backend.ts";
 import type { Job, JobRequest, JobStatus } from "./job.ts";
 import { isFinal } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
@@ -69,7 +70,7 @@ export interface JobStoreOptions {
  * console.log(store.lookup(record.job.id).state); // "found"
  * ```
  */
-export class JobStore {
+export class JobStore implements JobStoreApi {
   readonly maxJobs: number;
   readonly ttlMs: number;
   readonly now: () => number;

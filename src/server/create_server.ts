@@ -7,8 +7,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import type { Pool } from "../../mod.ts";
-import { JobRunner } from "../jobs/job_runner.ts";
-import { JobStore } from "../jobs/job_store.ts";
+import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
+import { memoryQueue } from "../jobs/memory_queue.ts";
 import { ApiError, errorResponse } from "./api_error.ts";
 import { bearerToken } from "./auth.ts";
 import { eventRoute } from "./event_route.ts";
@@ -23,10 +23,10 @@ export interface JobServer {
   readonly app: OpenAPIHono;
   /** The app's request handler. */
   readonly fetch: (request: Request) => Response | Promise<Response>;
-  /** The job runner (submit and cancel from code). */
-  readonly runner: JobRunner;
-  /** The job store. */
-  readonly store: JobStore;
+  /** The job runner (submit and cancel from code): a `JobRunner` with the in-memory default. */
+  readonly runner: JobRunnerApi;
+  /** The job store: a `JobStore` with the in-memory default. */
+  readonly store: JobStoreApi;
   /** Event streams open now. */
   readonly openStreams: number;
   /**
@@ -65,12 +65,16 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   const o = resolveServerOptions(options, pool.options.maxWorkers);
   const module = (await import(pool.moduleUrl)) as Record<string, unknown>;
   const taskNames = Object.keys(module).filter((k) => typeof module[k] === "function");
-  const store = new JobStore({ maxJobs: o.maxJobs, ttlMs: o.jobTtlMs, now: o.now });
-  const runner = new JobRunner(pool, store, {
+  const backend = await (o.queue ?? memoryQueue()).open(pool, {
     keyConcurrency: o.keyConcurrency,
     maxQueue: o.maxQueue,
     concurrency: o.concurrency,
+    maxJobs: o.maxJobs,
+    jobTtlMs: o.jobTtlMs,
+    now: o.now,
+    log: o.log,
   });
+  const { runner, store } = backend;
   const streams = { open: 0 };
   const ctx: ServerContext = {
     runner,
@@ -121,7 +125,14 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     security: o.token !== undefined ? [{ bearer: [] }] : [],
   });
 
-  const sweeper = setInterval(() => store.sweep(), o.sweepIntervalMs);
+  const sweeper = setInterval(async () => {
+    try {
+      await store.sweep();
+    } catch (e) {
+      // A shared store may be unreachable for a while: the next sweep tries again.
+      o.log(e);
+    }
+  }, o.sweepIntervalMs);
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -132,9 +143,10 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       return streams.open;
     },
     close(closeOptions = {}) {
-      closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() =>
-        clearInterval(sweeper)
-      );
+      closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() => {
+        clearInterval(sweeper);
+        return backend.close();
+      });
       return closing;
     },
   };
