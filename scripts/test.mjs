@@ -94,6 +94,7 @@ if (!values["no-check"] && !values.only) {
     "mod.ts",
     "server.ts",
     "client.ts",
+    "redis.ts",
     "src/",
     "workers/",
     "tests/",

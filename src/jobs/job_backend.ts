@@ -57,7 +57,7 @@ export interface RunnerPool {
   run(name: string, input: unknown, options?: RunOptions): Promise<unknown>;
   whenRoom(): Promise<void>;
   /** Task slots now (the auto-tuned size); a shared-queue node sizes what it takes by it. */
-  stats?(): { concurrency: number };
+  stats?(): { concurrency: number; workers: number };
 }
 
 /** The settings a backend opens with: the server's options that concern jobs. */
