@@ -50,6 +50,11 @@ export interface JobRunnerApi {
   drain(options?: { timeoutMs?: number }): Promise<void>;
   /** Jobs by state on this node now. */
   counts(): { queued: number; delayed: number; running: number };
+  /**
+   * Every node sharing the queue, as each last reported itself (id, runtime, workers, jobs in
+   * flight, last heartbeat); absent for a backend of one process.
+   */
+  nodes?(): Promise<Record<string, unknown>[]>;
 }
 
 /** The part of a `Pool` a job runner uses. */
@@ -57,7 +62,7 @@ export interface RunnerPool {
   run(name: string, input: unknown, options?: RunOptions): Promise<unknown>;
   whenRoom(): Promise<void>;
   /** Task slots now (the auto-tuned size); a shared-queue node sizes what it takes by it. */
-  stats?(): { concurrency: number; workers: number };
+  stats?(): { concurrency: number; workers: number; targetWorkers: number };
 }
 
 /** The settings a backend opens with: the server's options that concern jobs. */

@@ -97,6 +97,11 @@ export class RedisNode implements JobRunnerApi {
     return { queued: 0, delayed: 0, running: this.#runs.size };
   }
 
+  /** Every node of the queue, with its last heartbeat. */
+  nodes(): Promise<Record<string, unknown>[]> {
+    return this.#jobs.nodes();
+  }
+
   /** Starts taking work: the pull loop, the heartbeat and the takeover of dead nodes' jobs. */
   start(): void {
     this.#active = true;
@@ -210,11 +215,13 @@ export class RedisNode implements JobRunnerApi {
     };
   }
 
-  /** Jobs in flight here at most: the pool's auto-tuned task slots, twice, or the option. */
+  /** Jobs in flight here at most: the pool's auto-tuned size, twice, or the option. */
   #capacity(): number {
     if (this.#s.concurrency !== undefined) return this.#s.concurrency;
-    const slots = this.#pool.stats?.().concurrency ?? 0;
-    return 2 * Math.max(1, slots);
+    // The task slots of the workers alive, or of those the pool (or its autotuner) aims for:
+    // workers start with the first task, and an idle pool may have none.
+    const stats = this.#pool.stats?.();
+    return 2 * Math.max(1, stats?.concurrency ?? 0, stats?.targetWorkers ?? 0);
   }
 
   async #pump(): Promise<void> {

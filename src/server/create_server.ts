@@ -14,6 +14,7 @@ import { bearerToken } from "./auth.ts";
 import { eventRoute } from "./event_route.ts";
 import { probeRoutes, taskRoutes } from "./info_routes.ts";
 import { jobRoutes } from "./job_routes.ts";
+import { nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
 import type { ServerContext } from "./server_context.ts";
 
@@ -115,6 +116,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   jobRoutes(app, ctx, { maxBody: o.maxBody });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
+  nodeRoutes(app, ctx);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

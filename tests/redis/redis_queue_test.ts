@@ -142,3 +142,27 @@ test("event streams and listings see jobs run by another node", async () => {
     await b.close();
   }
 });
+
+test("GET /nodes on any node lists every node with its runtime, workers and last heartbeat", async () => {
+  const p = prefix();
+  const a = await startNode(redis.url, { prefix: p, nodeId: "node-a" });
+  const b = await startNode(redis.url, { prefix: p, nodeId: "node-b" });
+  try {
+    const nodes = await until("both nodes to report", async () => {
+      const r = await call(`${a.url}/nodes`);
+      return r.body.nodes.length === 2 ? r.body.nodes : undefined;
+    });
+    const ids = nodes.map((x: { id: string }) => x.id).sort();
+    assert.deepEqual(ids, ["node-a", "node-b"]);
+    for (const x of nodes) {
+      assert.match(x.runtime, /^(deno|bun)$/);
+      // Workers start with the first task: an idle node may have none yet.
+      assert.ok(Number.isInteger(x.workers) && x.workers >= 0 && x.workers <= 2);
+      assert.equal(x.capacity, 4, "twice the pool's target size of 2");
+      assert.ok(Date.parse(x.lastHeartbeat) > 0);
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
