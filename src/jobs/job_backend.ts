@@ -63,6 +63,8 @@ export interface RunnerPool {
   whenRoom(): Promise<void>;
   /** Task slots now (the auto-tuned size); a shared-queue node sizes what it takes by it. */
   stats?(): { concurrency: number; workers: number; targetWorkers: number };
+  /** What the pool measured per task: how long a task ran lately, in its worker. */
+  metrics?(): { tasks: readonly { count: number; recent: { runMs: number } }[] };
 }
 
 /** The settings a backend opens with: the server's options that concern jobs. */

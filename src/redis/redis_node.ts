@@ -13,6 +13,7 @@ import type { CancelOutcome, JobRunnerApi, RunnerPool } from "../jobs/job_backen
 import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../runtime.ts";
 import type { Claimed, Outcome, RedisJobs } from "./redis_jobs.ts";
+import { takeWindow } from "./take_window.ts";
 
 /** What a node needs to know besides its queue and pool. */
 export interface RedisNodeSettings {
@@ -43,6 +44,11 @@ interface Run {
 }
 
 const DEFAULT_BACKOFF_MS = 1000;
+
+/** An exponential moving average that starts at its first sample. */
+function ema(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : previous + 0.1 * (sample - previous);
+}
 
 function errorJson(e: unknown): string {
   const error = e instanceof Error
@@ -80,6 +86,10 @@ export class RedisNode implements JobRunnerApi {
   #pumping = false;
   #wanted = false;
   #timers: ReturnType<typeof setInterval>[] = [];
+  /** How long a task runs in a worker lately (the pool's measure), and a take's round trip, in ms. */
+  #runMs?: number;
+  #roundTripMs?: number;
+  #measuredAt = -Infinity;
 
   constructor(jobs: RedisJobs, pool: RunnerPool, settings: RedisNodeSettings) {
     this.#jobs = jobs;
@@ -215,13 +225,32 @@ export class RedisNode implements JobRunnerApi {
     };
   }
 
-  /** Jobs in flight here at most: the pool's auto-tuned size, twice, or the option. */
+  /** Jobs held here at most: by the pool's auto-tuned size and the measured times, or the option. */
   #capacity(): number {
     if (this.#s.concurrency !== undefined) return this.#s.concurrency;
     // The task slots of the workers alive, or of those the pool (or its autotuner) aims for:
     // workers start with the first task, and an idle pool may have none.
     const stats = this.#pool.stats?.();
-    return 2 * Math.max(1, stats?.concurrency ?? 0, stats?.targetWorkers ?? 0);
+    const slots = Math.max(1, stats?.concurrency ?? 0, stats?.targetWorkers ?? 0);
+    return takeWindow(slots, { runMs: this.#runMs, roundTripMs: this.#roundTripMs });
+  }
+
+  /**
+   * Reads the pool's recent run time per task, weighted by how often each task ran, at most
+   * every 200 ms (a metrics snapshot is not free).
+   */
+  #measureRuns(): void {
+    const now = performance.now();
+    if (now - this.#measuredAt < 200) return;
+    this.#measuredAt = now;
+    const tasks = this.#pool.metrics?.().tasks ?? [];
+    let count = 0;
+    let sum = 0;
+    for (const t of tasks) {
+      count += t.count;
+      sum += t.count * t.recent.runMs;
+    }
+    if (count > 0) this.#runMs = sum / count;
   }
 
   async #pump(): Promise<void> {
@@ -230,11 +259,14 @@ export class RedisNode implements JobRunnerApi {
       while (this.#wanted && this.#active) {
         this.#wanted = false;
         for (;;) {
+          this.#measureRuns();
           const free = this.#capacity() - this.#runs.size;
           if (free <= 0 || !this.#active) break;
           // The pool's own queue is bounded: take work only when it has room.
           await this.#pool.whenRoom();
+          const t0 = performance.now();
           const claimed = await this.#jobs.take(this.nodeId, free, this.#s.keyConcurrency);
+          this.#roundTripMs = ema(this.#roundTripMs, performance.now() - t0);
           for (const c of claimed) this.#start(c);
           if (claimed.length < free) break;
         }
