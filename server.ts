@@ -33,6 +33,15 @@ export type { WindowHistogramOptions } from "./src/server/window_histogram.ts";
 export { formatExposition } from "./src/server/prometheus.ts";
 export type { MetricFamily, MetricType, Sample } from "./src/server/prometheus.ts";
 export { JobStore } from "./src/jobs/job_store.ts";
+export { memoryQueue } from "./src/jobs/memory_queue.ts";
+export type {
+  Awaitable,
+  JobBackend,
+  JobBackendSettings,
+  JobRunnerApi,
+  JobStoreApi,
+  OpenedJobBackend,
+} from "./src/jobs/job_backend.ts";
 export type { JobChange, JobLookup, JobStoreOptions, ListFilter } from "./src/jobs/job_store.ts";
 export { isFinal, JOB_STATUSES } from "./src/jobs/job.ts";
 export type { Job, JobError, JobRequest, JobStatus } from "./src/jobs/job.ts";

@@ -95,6 +95,7 @@ if (!values["no-check"] && !values.only) {
     "mod.ts",
     "server.ts",
     "client.ts",
+    "redis.ts",
     "src/",
     "workers/",
     "tests/",

@@ -38,6 +38,14 @@ Options:
   --max-jobs <n>          Jobs kept at most, finished ones included (then 429). Default: 10000.
   --key-concurrency <n>   Jobs of one concurrencyKey running at once. Default: 4.
   --drain-timeout <dur>   How long running jobs may finish on shutdown. Default: 10s.
+  --queue <url>           Share one job queue with other nodes through Redis, e.g.
+                          redis://127.0.0.1:6379 (connect by IP on Deno). Default: the
+                          in-memory store of this process.
+  --node-id <name>        This node's name in the Redis queue. Default: runtime-random.
+  --claim-idle <dur>      With --queue: a dead node's jobs are taken over after this.
+                          Default: 5s.
+  --max-deliveries <n>    With --queue: deliveries of a job whose node keeps dying before
+                          it goes to the dead-letter stream. Default: 3.
   -h, --help              Show this help.`;
 
 const FLAGS = {
@@ -51,6 +59,10 @@ const FLAGS = {
   "max-jobs": { type: "string" },
   "key-concurrency": { type: "string" },
   "drain-timeout": { type: "string" },
+  queue: { type: "string" },
+  "node-id": { type: "string" },
+  "claim-idle": { type: "string" },
+  "max-deliveries": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -66,6 +78,11 @@ export interface ServeSettings {
   maxJobs: number;
   keyConcurrency: number;
   drainTimeoutMs: number;
+  /** The Redis URL of a shared queue, when not in memory. */
+  queue?: string;
+  nodeId?: string;
+  claimIdleMs?: number;
+  maxDeliveries?: number;
 }
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -145,6 +162,35 @@ export function readServeSettings(
     maxJobs: count("max-jobs", values["max-jobs"], 10_000),
     keyConcurrency: count("key-concurrency", values["key-concurrency"], 4),
     drainTimeoutMs: measure("drain-timeout", values["drain-timeout"], 10_000, parseDuration),
+    ...queueSettings(values),
+  };
+}
+
+function queueSettings(values: {
+  queue?: string;
+  "node-id"?: string;
+  "claim-idle"?: string;
+  "max-deliveries"?: string;
+}): Pick<ServeSettings, "queue" | "nodeId" | "claimIdleMs" | "maxDeliveries"> {
+  const { queue } = values;
+  if (queue === undefined) {
+    for (const name of ["node-id", "claim-idle", "max-deliveries"] as const) {
+      if (values[name] !== undefined) throw new TypeError(`--${name} needs --queue`);
+    }
+    return {};
+  }
+  if (!/^rediss?:\/\//.test(queue)) {
+    throw new TypeError(`--queue must be a redis:// URL: got ${JSON.stringify(queue)}`);
+  }
+  return {
+    queue,
+    nodeId: values["node-id"],
+    claimIdleMs: values["claim-idle"] === undefined
+      ? undefined
+      : measure("claim-idle", values["claim-idle"], 5000, parseDuration),
+    maxDeliveries: values["max-deliveries"] === undefined
+      ? undefined
+      : count("max-deliveries", values["max-deliveries"], 3),
   };
 }
 
@@ -186,7 +232,13 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   const pool = createPool(new URL(s.tasks, workingDirectoryUrl()));
   let server;
   try {
+    // Loaded only when asked for: a node without --queue never loads a Redis client.
+    const queue = s.queue === undefined ? undefined : (await import("../../redis.ts")).redisQueue(
+      s.queue,
+      { nodeId: s.nodeId, claimIdleMs: s.claimIdleMs, maxDeliveries: s.maxDeliveries },
+    );
     server = await createServer(pool, {
+      queue,
       token: s.token,
       maxQueue: s.maxQueue,
       maxBody: s.maxBody,
@@ -196,7 +248,10 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     });
   } catch (e) {
     await pool.closeNow();
-    io.stderr(`workloom serve: cannot load the task module ${s.tasks}: ${(e as Error).message}`);
+    const what = s.queue === undefined
+      ? `load the task module ${s.tasks}`
+      : `start with the task module ${s.tasks} and the queue ${s.queue}`;
+    io.stderr(`workloom serve: cannot ${what}: ${(e as Error).message}`);
     return 1;
   }
   const http = serveHttp(server.fetch, { port: s.port, hostname: s.host });
@@ -208,6 +263,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     ? '{"task":"countPrimes","input":{"from":0,"to":100000}}'
     : '{"task":"<name>","input":<json>}';
   io.stdout(banner(url, s.token, sample));
+  if (s.queue !== undefined) io.stdout(`Jobs are shared through the Redis queue at ${s.queue}.`);
   let signals = 0;
   let stopListening = (): void => {};
   const signal = await new Promise<string>((resolve) => {

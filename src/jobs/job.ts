@@ -77,3 +77,27 @@ export interface Job {
 export function isFinal(status: JobStatus): boolean {
   return status === "succeeded" || status === "failed" || status === "cancelled";
 }
+
+/** One change of a job, as listeners receive it. */
+export interface JobChange {
+  /** A copy of the job after the change. */
+  job: Job;
+  rev: number;
+  kind: "status" | "progress";
+}
+
+/** What an id names: a job, the tombstone of an expired one, or nothing known. */
+export type JobLookup =
+  | { state: "found"; job: Job; rev: number }
+  | { state: "expired" }
+  | { state: "missing" };
+
+/** Filters and paging of `list()`. */
+export interface ListFilter {
+  status?: JobStatus;
+  task?: string;
+  /** At most this many jobs. @default {100} */
+  limit?: number;
+  /** The `nextCursor` of the previous page. @default {undefined} */
+  cursor?: number;
+}

@@ -5,19 +5,16 @@
  *
  * @module
  */
-import { type RunOptions, TaskError, TimeoutError } from "../../mod.ts";
+import { TaskError, TimeoutError } from "../../mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
 import { isFinal, type Job, type JobError, type JobRequest } from "./job.ts";
+import type { CancelOutcome, JobRunnerApi, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import type { JobStore } from "./job_store.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 
-/** The part of a `Pool` the runner uses. */
-export interface RunnerPool {
-  run(name: string, input: unknown, options?: RunOptions): Promise<unknown>;
-  whenRoom(): Promise<void>;
-}
+export type { CancelOutcome, RunnerPool };
 
 /** Options of {@linkcode JobRunner}. */
 export interface JobRunnerOptions {
@@ -42,9 +39,6 @@ export interface RunnerTotals {
   failed: number;
   cancelled: number;
 }
-
-/** What `cancel()` found. */
-export type CancelOutcome = "cancelled" | "final" | "missing";
 
 interface Running {
   controller: AbortController;
@@ -84,7 +78,7 @@ function jsonSafe(value: unknown): boolean {
  * await runner.drain({ timeoutMs: 1000 });
  * ```
  */
-export class JobRunner {
+export class JobRunner implements JobRunnerApi {
   readonly store: JobStore;
   readonly keyConcurrency: number;
   readonly maxQueue: number;

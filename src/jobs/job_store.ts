@@ -6,10 +6,13 @@
  * @module
  */
 import { decideIdempotency } from "./idempotency.ts";
-import type { Job, JobRequest, JobStatus } from "./job.ts";
+import type { JobStoreApi } from "./job_backend.ts";
+import type { Job, JobChange, JobLookup, JobRequest, ListFilter } from "./job.ts";
 import { isFinal } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
+
+export type { JobChange, JobLookup, ListFilter };
 
 /** A job with what the store needs besides what clients see. */
 export interface StoredJob {
@@ -22,30 +25,6 @@ export interface StoredJob {
   fingerprint: string;
   idempotencyKey?: string;
   finishedAtMs?: number;
-}
-
-/** One change of a job, as listeners receive it. */
-export interface JobChange {
-  /** A copy of the job after the change. */
-  job: Job;
-  rev: number;
-  kind: "status" | "progress";
-}
-
-/** What an id names: a job, the tombstone of an expired one, or nothing known. */
-export type JobLookup =
-  | { state: "found"; job: Job; rev: number }
-  | { state: "expired" }
-  | { state: "missing" };
-
-/** Filters and paging of `list()`. */
-export interface ListFilter {
-  status?: JobStatus;
-  task?: string;
-  /** At most this many jobs. @default {100} */
-  limit?: number;
-  /** The `nextCursor` of the previous page. @default {undefined} */
-  cursor?: number;
 }
 
 /** Options of {@linkcode JobStore}. */
@@ -69,7 +48,7 @@ export interface JobStoreOptions {
  * console.log(store.lookup(record.job.id).state); // "found"
  * ```
  */
-export class JobStore {
+export class JobStore implements JobStoreApi {
   readonly maxJobs: number;
   readonly ttlMs: number;
   readonly now: () => number;

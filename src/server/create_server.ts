@@ -7,8 +7,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import type { Pool } from "../../mod.ts";
-import { JobRunner } from "../jobs/job_runner.ts";
-import { JobStore } from "../jobs/job_store.ts";
+import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
+import { memoryQueue } from "../jobs/memory_queue.ts";
 import { ApiError, errorResponse } from "./api_error.ts";
 import { bearerToken } from "./auth.ts";
 import { dashboardEventsRoute, dashboardPageRoute } from "./dashboard_route.ts";
@@ -17,6 +17,7 @@ import { probeRoutes, taskRoutes } from "./info_routes.ts";
 import { jobRoutes } from "./job_routes.ts";
 import { metricsRoute } from "./metrics_route.ts";
 import { ServerMetrics } from "./server_metrics.ts";
+import { nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
 import type { ServerContext } from "./server_context.ts";
 
@@ -26,10 +27,10 @@ export interface JobServer {
   readonly app: OpenAPIHono;
   /** The app's request handler. */
   readonly fetch: (request: Request) => Response | Promise<Response>;
-  /** The job runner (submit and cancel from code). */
-  readonly runner: JobRunner;
-  /** The job store. */
-  readonly store: JobStore;
+  /** The job runner (submit and cancel from code): a `JobRunner` with the in-memory default. */
+  readonly runner: JobRunnerApi;
+  /** The job store: a `JobStore` with the in-memory default. */
+  readonly store: JobStoreApi;
   /** Event streams open now (job events and dashboards). */
   readonly openStreams: number;
   /** The server's counters, as `GET /metrics` and the dashboard read them. */
@@ -70,12 +71,16 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   const o = resolveServerOptions(options, pool.options.maxWorkers);
   const module = (await import(pool.moduleUrl)) as Record<string, unknown>;
   const taskNames = Object.keys(module).filter((k) => typeof module[k] === "function");
-  const store = new JobStore({ maxJobs: o.maxJobs, ttlMs: o.jobTtlMs, now: o.now });
-  const runner = new JobRunner(pool, store, {
+  const backend = await (o.queue ?? memoryQueue()).open(pool, {
     keyConcurrency: o.keyConcurrency,
     maxQueue: o.maxQueue,
     concurrency: o.concurrency,
+    maxJobs: o.maxJobs,
+    jobTtlMs: o.jobTtlMs,
+    now: o.now,
+    log: o.log,
   });
+  const { runner, store } = backend;
   const streams = { open: 0 };
   const counters = new ServerMetrics(pool, runner, { sla: o.sla });
   const closed = new AbortController();
@@ -138,6 +143,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     closed: closed.signal,
     slaTargets: o.sla.length,
   });
+  nodeRoutes(app, ctx);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -148,7 +154,14 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     security: o.token !== undefined ? [{ bearer: [] }] : [],
   });
 
-  const sweeper = setInterval(() => store.sweep(), o.sweepIntervalMs);
+  const sweeper = setInterval(async () => {
+    try {
+      await store.sweep();
+    } catch (e) {
+      // A shared store may be unreachable for a while: the next sweep tries again.
+      o.log(e);
+    }
+  }, o.sweepIntervalMs);
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -166,6 +179,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() => {
         clearInterval(sweeper);
         counters.close();
+        return backend.close();
       });
       return closing;
     },

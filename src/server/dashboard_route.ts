@@ -76,7 +76,7 @@ export function dashboardEventsRoute(
       options.closed.addEventListener("abort", onGone);
       try {
         while (!gone) {
-          const snapshot = dashboardSnapshot(metrics.read(), ctx.store, options.slaTargets);
+          const snapshot = await dashboardSnapshot(metrics.read(), ctx.store, options.slaTargets);
           await stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot) });
           if (gone) break;
           await new Promise<void>((resolve) => {

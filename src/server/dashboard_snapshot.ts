@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JobStore } from "../jobs/job_store.ts";
+import type { JobStoreApi } from "../jobs/job_backend.ts";
 import type { MetricsReading } from "./server_metrics.ts";
 
 /** One dashboard update. */
@@ -61,14 +61,14 @@ const ms = (seconds: number | null): number | null => seconds === null ? null : 
  * @example
  * ```ts ignore
  * import { dashboardSnapshot } from "./dashboard_snapshot.ts";
- * const update = dashboardSnapshot(serverMetrics.read(), store, 1);
+ * const update = await dashboardSnapshot(serverMetrics.read(), store, 1);
  * ```
  */
-export function dashboardSnapshot(
+export async function dashboardSnapshot(
   r: MetricsReading,
-  store: JobStore,
+  store: JobStoreApi,
   slaTargets: number,
-): DashboardSnapshot {
+): Promise<DashboardSnapshot> {
   const workers = { starting: 0, idle: 0, busy: 0, retiring: 0 };
   for (const w of r.diagnostics.workers) {
     if (w.state in workers) workers[w.state as keyof typeof workers]++;
@@ -85,7 +85,7 @@ export function dashboardSnapshot(
   });
   const recentJobs = [];
   for (const id of [...r.recentJobs].reverse()) {
-    const found = store.lookup(id);
+    const found = await store.lookup(id);
     if (found.state !== "found") continue;
     const { task, status, progress, attempts, submittedAt, finishedAt } = found.job;
     recentJobs.push({ id, task, status, progress, attempts, submittedAt, finishedAt });

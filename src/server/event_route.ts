@@ -53,9 +53,9 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
         410: error("The job expired"),
       },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      const first = ctx.store.lookup(id);
+      const first = await ctx.store.lookup(id);
       if (first.state === "expired") throw new ApiError(410, "job_expired", `Job '${id}' expired`);
       if (first.state === "missing") {
         throw new ApiError(404, "job_not_found", `No job has the id '${id}'`);
@@ -79,7 +79,7 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
         // The runtime cancels the response body when the client goes away.
         stream.onAbort(onGone);
         try {
-          const now = ctx.store.lookup(id);
+          const now = await ctx.store.lookup(id);
           if (now.state !== "found") return;
           pending.unshift({ job: now.job, rev: now.rev, kind: "status" });
           let final = false;

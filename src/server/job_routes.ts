@@ -131,7 +131,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       checkTask(body);
       let submitted: { job: Job; created: boolean };
       try {
-        submitted = ctx.runner.submit(body, {
+        submitted = await ctx.runner.submit(body, {
           idempotencyKey: c.req.valid("header")["idempotency-key"],
         });
       } catch (e) {
@@ -166,12 +166,12 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
         ...SUBMIT_ERRORS,
       },
     }),
-    (c) => {
+    async (c) => {
       const body = c.req.valid("json") as JobRequest[];
       body.forEach((job, i) => checkTask(job, `[${i}].task`));
       let jobs: Job[];
       try {
-        jobs = ctx.runner.submitBatch(body);
+        jobs = await ctx.runner.submitBatch(body);
       } catch (e) {
         submitError(e);
       }
@@ -216,13 +216,13 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
         401: error("Missing or wrong bearer token"),
       },
     }),
-    (c) => {
+    async (c) => {
       const q = c.req.valid("query");
       const limit = q.limit === undefined ? 100 : Number(q.limit);
       if (limit < 1 || limit > 1000) {
         throw new ApiError(400, "invalid_request", "limit: must be a whole number from 1 to 1000");
       }
-      const page = ctx.store.list({
+      const page = await ctx.store.list({
         status: q.status as Job["status"] | undefined,
         task: q.task,
         limit,
@@ -251,10 +251,10 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
         410: error("The job expired"),
       },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      const outcome = ctx.runner.cancel(id);
-      const job = found(ctx.store.lookup(id), id);
+      const outcome = await ctx.runner.cancel(id);
+      const job = found(await ctx.store.lookup(id), id);
       if (outcome === "final") {
         throw new ApiError(409, "job_final", `Job '${id}' is already ${job.status}`);
       }

@@ -4,15 +4,14 @@
  *
  * @module
  */
-import type { JobRunner } from "../jobs/job_runner.ts";
-import type { JobStore } from "../jobs/job_store.ts";
+import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
 import type { MetricsSnapshot } from "../../mod.ts";
 import type { ServerMetrics } from "./server_metrics.ts";
 
 /** The state one job server's routes share. */
 export interface ServerContext {
-  runner: JobRunner;
-  store: JobStore;
+  runner: JobRunnerApi;
+  store: JobStoreApi;
   /** True when `name` is a function the task module itself exports. */
   hasTask(name: string): boolean;
   /** The task module's own function exports, in order. */

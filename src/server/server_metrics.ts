@@ -16,7 +16,8 @@ import {
   type SlaResult,
   type SlaTarget,
 } from "../../mod.ts";
-import type { JobRunner, RunnerTotals } from "../jobs/job_runner.ts";
+import type { JobRunnerApi } from "../jobs/job_backend.ts";
+import type { RunnerTotals } from "../jobs/job_runner.ts";
 import { WindowHistogram } from "./window_histogram.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -71,7 +72,7 @@ function bump(map: Map<string, number>, key: string, by = 1): void {
  */
 export class ServerMetrics {
   #pool: AnyPool;
-  #runner: JobRunner;
+  #runner: JobRunnerApi;
   #sla: readonly SlaTarget[];
   #now: () => number;
   #times = new Map<string, TaskTimes>();
@@ -88,7 +89,7 @@ export class ServerMetrics {
 
   constructor(
     pool: AnyPool,
-    runner: JobRunner,
+    runner: JobRunnerApi,
     options: { sla?: readonly SlaTarget[]; now?: () => number } = {},
   ) {
     this.#pool = pool;
@@ -167,7 +168,9 @@ export class ServerMetrics {
       pool,
       diagnostics: this.#pool.diagnostics(),
       jobs: this.#runner.counts(),
-      totals: this.#runner.totals(),
+      // A shared-queue backend counts nothing per node here: its totals read zero.
+      totals: this.#runner.totals?.() ??
+        { submitted: 0, retried: 0, succeeded: 0, failed: 0, cancelled: 0 },
       rejections: this.#rejections,
       decisionsByKind: this.#decisionsByKind,
       decisions: decisions.slice(-10),

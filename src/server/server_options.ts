@@ -4,6 +4,7 @@
  * @module
  */
 import type { SlaTarget } from "../../mod.ts";
+import type { JobBackend } from "../jobs/job_backend.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -27,6 +28,11 @@ export interface ServerOptions {
   keepAliveMs?: number;
   /** How often expired jobs are swept. @default {the smaller of 1000 and jobTtlMs} */
   sweepIntervalMs?: number;
+  /**
+   * Where jobs are kept and dispatched: `redisQueue(url)` from the `./redis` subpath shares one
+   * queue between nodes. @default {the in-memory store of this process}
+   */
+  queue?: JobBackend;
   /** The clock, in milliseconds (tests move it by hand). @default {Date.now} */
   now?: () => number;
   /** Where unexpected errors are logged (clients only ever see a fixed message). @default {console.error} */
@@ -39,8 +45,8 @@ export interface ServerOptions {
 
 /** Options with every default applied. */
 export type ResolvedServerOptions =
-  & Required<Omit<ServerOptions, "token" | "cors">>
-  & Pick<ServerOptions, "token" | "cors">;
+  & Required<Omit<ServerOptions, "token" | "cors" | "queue">>
+  & Pick<ServerOptions, "token" | "cors" | "queue">;
 
 function integer(
   name: string,
@@ -76,7 +82,12 @@ export function resolveServerOptions(
   options: ServerOptions,
   maxWorkers: number,
 ): ResolvedServerOptions {
-  const { token, cors } = options;
+  const { token, cors, queue } = options;
+  if (queue !== undefined && (typeof queue !== "object" || typeof queue?.open !== "function")) {
+    throw new TypeError(
+      "Cannot create the server as 'queue' must be a job backend such as redisQueue(url)",
+    );
+  }
   if (token !== undefined && (typeof token !== "string" || !/^\S+$/.test(token))) {
     throw new TypeError(
       "Cannot create the server as 'token' must be a non-empty string without spaces",
@@ -97,6 +108,7 @@ export function resolveServerOptions(
   return {
     token,
     cors,
+    queue,
     maxQueue: integer("maxQueue", options.maxQueue, 1000, 1),
     maxBody: integer("maxBody", options.maxBody, 1 << 20, 1),
     jobTtlMs,

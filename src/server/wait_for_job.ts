@@ -4,7 +4,8 @@
  * @module
  */
 import { isFinal, type Job } from "../jobs/job.ts";
-import type { JobLookup, JobStore } from "../jobs/job_store.ts";
+import type { JobStoreApi } from "../jobs/job_backend.ts";
+import type { JobLookup } from "../jobs/job_store.ts";
 
 /**
  * Resolves with the job once it is final, or with its state at `waitMs`, whichever comes
@@ -19,24 +20,28 @@ import type { JobLookup, JobStore } from "../jobs/job_store.ts";
  * const state = await waitForJob(store, id, 5000);
  * ```
  */
-export function waitForJob(
-  store: JobStore,
+export async function waitForJob(
+  store: JobStoreApi,
   id: string,
   waitMs: number,
 ): Promise<JobLookup> {
-  const now = store.lookup(id);
-  if (now.state !== "found" || isFinal(now.job.status) || waitMs <= 0) {
-    return Promise.resolve(now);
-  }
-  return new Promise((resolve) => {
-    const done = (job?: Job, rev = 0): void => {
-      clearTimeout(timer);
-      stop();
-      resolve(job ? { state: "found", job, rev } : store.lookup(id));
-    };
-    const stop = store.watch(id, (change) => {
-      if (isFinal(change.job.status)) done(change.job, change.rev);
-    });
-    const timer = setTimeout(() => done(), waitMs);
+  if (waitMs <= 0) return store.lookup(id);
+  let settle: (job?: Job, rev?: number) => void = () => {};
+  const settled = new Promise<JobLookup | undefined>((resolve) => {
+    settle = (job, rev = 0) => resolve(job ? { state: "found", job, rev } : undefined);
   });
+  // Watch before reading the state now: with a store that answers later (Redis), a change
+  // between the read and the watch would otherwise be missed.
+  const stop = store.watch(id, (change) => {
+    if (isFinal(change.job.status)) settle(change.job, change.rev);
+  });
+  const timer = setTimeout(() => settle(), waitMs);
+  try {
+    const now = await store.lookup(id);
+    if (now.state !== "found" || isFinal(now.job.status)) return now;
+    return (await settled) ?? await store.lookup(id);
+  } finally {
+    clearTimeout(timer);
+    stop();
+  }
 }

@@ -117,3 +117,31 @@ test("workloom serve exits 2 with a clear message for an unknown option or a bad
   assert.equal(help.code, 0);
   assert.match(help.out, /--drain-timeout/);
 });
+
+test("workloom serve reads --queue and its options, which need --queue, and refuses a URL that is not redis://", () => {
+  const s = readServeSettings([
+    "--tasks",
+    "t.ts",
+    "--queue",
+    "redis://127.0.0.1:6379",
+    "--node-id",
+    "n1",
+    "--claim-idle",
+    "2s",
+    "--max-deliveries",
+    "5",
+  ], noEnv);
+  assert.ok(s !== "help");
+  assert.deepEqual(
+    [s.queue, s.nodeId, s.claimIdleMs, s.maxDeliveries],
+    ["redis://127.0.0.1:6379", "n1", 2000, 5],
+  );
+  const plain = readServeSettings(["--tasks", "t.ts"], noEnv);
+  assert.ok(plain !== "help" && plain.queue === undefined);
+  assert.throws(() => readServeSettings(["--tasks", "t.ts", "--claim-idle", "2s"], noEnv), {
+    message: /--claim-idle needs --queue/,
+  });
+  assert.throws(() => readServeSettings(["--tasks", "t.ts", "--queue", "http://x"], noEnv), {
+    message: /--queue must be a redis:\/\/ URL/,
+  });
+});

@@ -269,6 +269,19 @@ test("GET /tasks lists the module's functions with lane and measured stats", asy
   }
 });
 
+test("GET /nodes names this one process when jobs are kept in memory", async () => {
+  const s = await startServer();
+  try {
+    const r = await call(`${s.url}/nodes`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.nodes.length, 1);
+    assert.equal(r.body.nodes[0].id, "local");
+    assert.equal(r.body.nodes[0].inFlight, 0);
+  } finally {
+    await s.close();
+  }
+});
+
 test("the OpenAPI document parses and names every route", async () => {
   const s = await startServer();
   try {
@@ -284,6 +297,7 @@ test("the OpenAPI document parses and names every route", async () => {
       "GET /jobs",
       "GET /jobs/{id}",
       "GET /jobs/{id}/events",
+      "GET /nodes",
       "GET /readyz",
       "GET /tasks",
       "POST /jobs",

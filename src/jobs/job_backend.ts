@@ -1,0 +1,113 @@
+/**
+ * What the job server needs from a job backend, extracted from the in-memory store and runner so
+ * that the routes run on either: the embedded default (`JobStore` + `JobRunner`, synchronous) or
+ * a shared queue such as Redis Streams (asynchronous). Every method may answer with a value or a
+ * promise; the routes always `await`.
+ *
+ * @module
+ */
+import type { RunOptions } from "../../mod.ts";
+import type { Job, JobChange, JobLookup, JobRequest, ListFilter } from "./job.ts";
+
+/** A value now, or later. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** What `cancel()` found. */
+export type CancelOutcome = "cancelled" | "final" | "missing";
+
+/** The reading side of a job backend: what the routes look up, list and watch. */
+export interface JobStoreApi {
+  /** A copy of job `id`, or whether it expired. */
+  lookup(id: string): Awaitable<JobLookup>;
+  /** Jobs in submission order after `cursor`, filtered; `nextCursor` when more may follow. */
+  list(filter?: ListFilter): Awaitable<{ jobs: Job[]; nextCursor?: number }>;
+  /**
+   * Calls `listener` on changes of job `id`; returns a function that stops it. A listener may
+   * be called with a revision it has seen already: compare `rev`.
+   */
+  watch(id: string, listener: (change: JobChange) => void): () => void;
+  /** Listeners now watching any job on this node (waiters and event streams). */
+  readonly watchers: number;
+  /** Expires finished jobs past their time to live and forgets old tombstones. */
+  sweep(): Awaitable<{ expired: number; forgotten: number }>;
+}
+
+/** The driving side of a job backend: what the routes submit and cancel. */
+export interface JobRunnerApi {
+  /** False once draining began: submissions throw `DrainingError`. */
+  readonly accepting: boolean;
+  /** Submits one job (see `JobRunner.submit`). */
+  submit(
+    request: JobRequest,
+    options?: { idempotencyKey?: string },
+  ): Awaitable<{ job: Job; created: boolean }>;
+  /** Submits jobs together, all or none, heaviest first (see `JobRunner.submitBatch`). */
+  submitBatch(requests: readonly JobRequest[]): Awaitable<Job[]>;
+  /** Cancels job `id`: removed if waiting, aborted if running. Final jobs are left alone. */
+  cancel(id: string, reason?: string): Awaitable<CancelOutcome>;
+  /** Stops taking jobs and lets running ones finish until `timeoutMs`. */
+  drain(options?: { timeoutMs?: number }): Promise<void>;
+  /** Jobs by state on this node now. */
+  counts(): { queued: number; delayed: number; running: number };
+  /** What this runner has done since it started (the in-memory runner counts; others may not). */
+  totals?(): {
+    submitted: number;
+    retried: number;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+  };
+  /**
+   * Every node sharing the queue, as each last reported itself (id, runtime, workers, jobs in
+   * flight, last heartbeat); absent for a backend of one process.
+   */
+  nodes?(): Promise<Record<string, unknown>[]>;
+}
+
+/** The part of a `Pool` a job runner uses. */
+export interface RunnerPool {
+  run(name: string, input: unknown, options?: RunOptions): Promise<unknown>;
+  whenRoom(): Promise<void>;
+  /** Task slots now (the auto-tuned size); a shared-queue node sizes what it takes by it. */
+  stats?(): { concurrency: number; workers: number; targetWorkers: number };
+  /** What the pool measured per task: how long a task ran lately, in its worker. */
+  metrics?(): { tasks: readonly { count: number; recent: { runMs: number } }[] };
+}
+
+/** The settings a backend opens with: the server's options that concern jobs. */
+export interface JobBackendSettings {
+  keyConcurrency: number;
+  maxQueue: number;
+  /** Jobs handed to the pool at once. */
+  concurrency: number;
+  maxJobs: number;
+  jobTtlMs: number;
+  now: () => number;
+  log: (error: unknown) => void;
+}
+
+/** A backend opened for one server: its two sides and how to let go of it. */
+export interface OpenedJobBackend {
+  runner: JobRunnerApi;
+  store: JobStoreApi;
+  /** Releases what the backend holds (connections, timers) after the runner drained. */
+  close(): Promise<void>;
+}
+
+/**
+ * A job backend `createServer` can open instead of the in-memory default, such as
+ * `redisQueue()` from the `./redis` subpath.
+ *
+ * @example
+ * ```ts ignore
+ * import { createServer } from "@workloom/workloom/server";
+ * import { redisQueue } from "@workloom/workloom/redis";
+ * const server = await createServer(pool, { queue: redisQueue("redis://127.0.0.1:6379") });
+ * ```
+ */
+export interface JobBackend {
+  /** A name for logs and `/nodes`: `"memory"`, `"redis"`. */
+  readonly name: string;
+  /** Opens the backend for a server over `pool`. */
+  open(pool: RunnerPool, settings: JobBackendSettings): Promise<OpenedJobBackend>;
+}

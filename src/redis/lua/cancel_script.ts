@@ -1,0 +1,71 @@
+/**
+ * The cancel script, and the release script a draining node hands its unfinished jobs back with.
+ *
+ * @module
+ */
+import { LuaScript } from "../lua_script.ts";
+import { PRELUDE } from "./prelude.ts";
+
+/**
+ * ARGV: prefix, id, error JSON. Takes the job out of wherever it waits (its key's ready set, or
+ * the delayed set) or, when running, acknowledges its entry (the node running it hears the
+ * `cancelled` event and aborts the task). Replies `cancelled`, `final` or `missing`.
+ */
+export const CANCEL = new LuaScript(
+  PRELUDE + `
+local id = ARGV[2]
+local jk = job_key(id)
+local h = redis.call('HMGET', jk, 'status', 'ckey', 'member', 'entry')
+local status = h[1]
+if not status then return 'missing' end
+if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 'final' end
+if status == 'queued' then
+  local rk = P .. ':ready:' .. h[2]
+  redis.call('ZREM', rk, h[3])
+  if redis.call('EXISTS', rk) == 0 then redis.call('ZREM', P .. ':turns', h[2]) end
+  redis.call('DECR', P .. ':waiting')
+elseif status == 'delayed' then
+  redis.call('ZREM', P .. ':delayed', id)
+  redis.call('DECR', P .. ':waiting')
+elseif status == 'running' then
+  ensure_group()
+  redis.call('XACK', D, G, h[4])
+  release_key(h[2])
+end
+redis.call('HDEL', jk, 'error')
+finish(jk, id, 'cancelled', 'error', ARGV[3], now_ms())
+return 'cancelled'
+`,
+);
+
+/**
+ * ARGV: prefix, n, then per job: id, entry id. Puts jobs this node runs back in the ready set,
+ * in their old place, and acknowledges their entries: a node that drains hands its unfinished
+ * work to the others at once instead of making them wait for the claim to go idle. The attempt
+ * is given back too. Replies the number released.
+ */
+export const RELEASE = new LuaScript(
+  PRELUDE + `
+ensure_group()
+local n = tonumber(ARGV[2])
+local released = 0
+for i = 0, n - 1 do
+  local id, eid = ARGV[3 + i * 2], ARGV[4 + i * 2]
+  local jk = job_key(id)
+  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'prio', 'member')
+  redis.call('XACK', D, G, eid)
+  if h[1] == 'running' and h[2] == eid then
+    release_key(h[3])
+    local rev = redis.call('HINCRBY', jk, 'rev', 1)
+    redis.call('HINCRBY', jk, 'attempts', -1)
+    redis.call('HSET', jk, 'status', 'queued')
+    redis.call('HDEL', jk, 'entry', 'node')
+    redis.call('INCR', P .. ':waiting')
+    make_ready(h[3], h[4], h[5])
+    emit(id, rev, 'status', 'queued')
+    released = released + 1
+  end
+end
+return released
+`,
+);

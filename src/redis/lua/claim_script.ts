@@ -1,0 +1,85 @@
+/**
+ * The claim scripts: a node's heartbeat (it renews its claim on the jobs it runs) and the
+ * takeover of jobs whose node stopped renewing (it died), with the dead-letter rule.
+ *
+ * @module
+ */
+import { LuaScript } from "../lua_script.ts";
+import { PRELUDE } from "./prelude.ts";
+
+/**
+ * ARGV: prefix, consumer, node info JSON, then pairs of (entry id, job id) this node runs.
+ * Records the node's heartbeat, and claims its entries again to itself (XCLAIM … JUSTID: the
+ * idle time restarts, the delivery count does not grow), but only those still its own: a job
+ * another node took over, or one cancelled, is not claimed back. Replies the job ids no longer
+ * this node's, so that it aborts them.
+ */
+export const HEARTBEAT = new LuaScript(
+  PRELUDE + `
+ensure_group()
+local consumer = ARGV[2]
+redis.call('HSET', P .. ':nodes', consumer, ARGV[3])
+redis.call('HSET', P .. ':beats', consumer, now_ms())
+local mine, lost = {}, {}
+for i = 4, #ARGV, 2 do
+  local eid, id = ARGV[i], ARGV[i + 1]
+  local h = redis.call('HMGET', job_key(id), 'status', 'entry', 'node')
+  if h[1] == 'running' and h[2] == eid and h[3] == consumer then
+    mine[#mine + 1] = eid
+  else
+    lost[#lost + 1] = id
+  end
+end
+-- In slices: Lua's unpack() has a limit on how many values it spreads.
+for s = 1, #mine, 1000 do
+  local slice = {unpack(mine, s, math.min(s + 999, #mine))}
+  slice[#slice + 1] = 'JUSTID'
+  redis.call('XCLAIM', D, G, consumer, 0, unpack(slice))
+end
+return lost
+`,
+);
+
+/**
+ * ARGV: prefix, consumer, minIdleMs, count, maxDeliveries, poison error JSON. Takes over entries
+ * idle longer than minIdleMs (their node stopped renewing them: it died or hangs) with
+ * XAUTOCLAIM, which counts one more delivery. An entry delivered more than maxDeliveries times
+ * is a poison job (every node that took it died): it goes to the dead-letter stream and the job
+ * fails. Entries of jobs no longer running under them are only acknowledged. Replies, like
+ * TAKE, a flat list of (entry id, job id, request JSON, attempts, concurrency key).
+ */
+export const RECLAIM = new LuaScript(
+  PRELUDE + `
+ensure_group()
+local consumer, min_idle, count, max_deliveries = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local r = redis.call('XAUTOCLAIM', D, G, consumer, min_idle, '0-0', 'COUNT', count)
+local out = {}
+local now = now_ms()
+for _, e in ipairs(r[2]) do
+  local eid = e[1]
+  local id = e[2] and e[2][2]
+  local p = redis.call('XPENDING', D, G, eid, eid, 1)
+  local deliveries = (p[1] and tonumber(p[1][4])) or 1
+  local jk = job_key(id or '')
+  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'request', 'attempts')
+  if not id or h[1] ~= 'running' or h[2] ~= eid then
+    redis.call('XACK', D, G, eid)
+  elseif deliveries > max_deliveries then
+    redis.call('XADD', P .. ':dead', '*', 'id', id, 'entry', eid, 'deliveries', deliveries,
+      'request', h[4])
+    redis.call('XACK', D, G, eid)
+    release_key(h[3])
+    redis.call('HDEL', jk, 'error')
+    finish(jk, id, 'failed', 'error', ARGV[6], now)
+  else
+    redis.call('HSET', jk, 'node', consumer)
+    out[#out + 1] = eid
+    out[#out + 1] = id
+    out[#out + 1] = h[4]
+    out[#out + 1] = h[5]
+    out[#out + 1] = h[3]
+  end
+end
+return out
+`,
+);

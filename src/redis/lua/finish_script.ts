@@ -1,0 +1,53 @@
+/**
+ * The finish script: records results, failures and retries of many jobs at once, each together
+ * with its state change and its XACK.
+ *
+ * @module
+ */
+import { LuaScript } from "../lua_script.ts";
+import { PRELUDE } from "./prelude.ts";
+
+/**
+ * ARGV: prefix, n, then per job: id, entry id, outcome (`ok` | `fail` | `retry`), payload (the
+ * result or error as JSON), retry delay ms. A job records only while it is running under that
+ * very entry: a run that another node took over and finished first, or a cancelled one, is only
+ * acknowledged. That check, the write (set-if-absent) and the XACK are one step, so a job has
+ * exactly one recorded result however many times it ran. Replies 1 (recorded) or 0 per job.
+ */
+export const FINISH = new LuaScript(
+  PRELUDE + `
+ensure_group()
+local n = tonumber(ARGV[2])
+local now = now_ms()
+local out = {}
+for i = 0, n - 1 do
+  local b = 3 + i * 5
+  local id, eid, outcome, payload, delay = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+  local jk = job_key(id)
+  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey')
+  redis.call('XACK', D, G, eid)
+  if h[1] ~= 'running' or h[2] ~= eid then
+    out[#out + 1] = 0
+  else
+    release_key(h[3])
+    if outcome == 'retry' then
+      local rev = redis.call('HINCRBY', jk, 'rev', 1)
+      redis.call('HSET', jk, 'status', 'delayed', 'error', payload)
+      redis.call('HDEL', jk, 'entry', 'node')
+      redis.call('ZADD', P .. ':delayed', now + tonumber(delay), id)
+      redis.call('INCR', P .. ':waiting')
+      emit(id, rev, 'status', 'delayed')
+    elseif outcome == 'ok' then
+      redis.call('HDEL', jk, 'error')
+      finish(jk, id, 'succeeded', 'result', payload, now)
+    else
+      -- The error of an earlier attempt gives way to the last one's.
+      redis.call('HDEL', jk, 'error')
+      finish(jk, id, 'failed', 'error', payload, now)
+    end
+    out[#out + 1] = 1
+  end
+end
+return out
+`,
+);

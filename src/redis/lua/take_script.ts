@@ -1,0 +1,68 @@
+/**
+ * The take script: chooses the next jobs fairly across every node and hands them to one node
+ * through the consumer group, in one atomic step.
+ *
+ * @module
+ */
+import { LuaScript } from "../lua_script.ts";
+import { PRELUDE } from "./prelude.ts";
+
+/**
+ * ARGV: prefix, consumer, n, keyConcurrency. Moves due delayed jobs to the ready set first, then
+ * takes up to n jobs by turns between concurrency keys (least recently served key first; a key
+ * that already runs keyConcurrency jobs on all nodes together is skipped; within a key, lowest
+ * priority then submission order), appends one dispatch entry per job and reads exactly those
+ * entries as `consumer` (XREADGROUP), so each sits in this node's pending list from the start.
+ * Replies a flat list of (entry id, job id, request JSON, attempts, concurrency key).
+ */
+export const TAKE = new LuaScript(
+  PRELUDE + `
+ensure_group()
+local consumer, n, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = now_ms()
+promote(now, 1000)
+local turns, running = P .. ':turns', P .. ':running'
+local taken = 0
+while taken < n do
+  local keys = redis.call('ZRANGE', turns, 0, -1)
+  local progressed = false
+  for _, k in ipairs(keys) do
+    if taken >= n then break end
+    local rk = P .. ':ready:' .. k
+    if k == '' or tonumber(redis.call('HGET', running, k) or '0') < limit then
+      local m = redis.call('ZPOPMIN', rk)
+      if m[1] then
+        local id = string.sub(m[1], 18)
+        local jk = job_key(id)
+        local eid = redis.call('XADD', D, '*', 'id', id)
+        local rev = redis.call('HINCRBY', jk, 'rev', 1)
+        redis.call('HINCRBY', jk, 'attempts', 1)
+        redis.call('HSET', jk, 'status', 'running', 'entry', eid, 'node', consumer, 'startedAt', now)
+        redis.call('HINCRBY', running, k, 1)
+        redis.call('DECR', P .. ':waiting')
+        emit(id, rev, 'status', 'running')
+        redis.call('ZADD', turns, redis.call('INCR', P .. ':turn'), k)
+        taken = taken + 1
+        progressed = true
+      end
+      if redis.call('EXISTS', rk) == 0 then redis.call('ZREM', turns, k) end
+    end
+  end
+  if not progressed then break end
+end
+if taken == 0 then return {} end
+local got = redis.call('XREADGROUP', 'GROUP', G, consumer, 'COUNT', taken, 'STREAMS', D, '>')
+local out = {}
+if not got then return out end
+for _, e in ipairs(got[1][2]) do
+  local id = e[2][2]
+  local h = redis.call('HMGET', job_key(id), 'request', 'attempts', 'ckey')
+  out[#out + 1] = e[1]
+  out[#out + 1] = id
+  out[#out + 1] = h[1] or 'null'
+  out[#out + 1] = h[2] or '0'
+  out[#out + 1] = h[3] or ''
+end
+return out
+`,
+);

@@ -1,0 +1,260 @@
+/**
+ * The queue's operations on Redis, one script or read each, with typed answers: what every node
+ * shares. It holds no state of its own but the connection, so any number of nodes (and tests
+ * acting as nodes) can drive the same queue.
+ *
+ * @module
+ */
+import type { Job, JobError, JobRequest } from "../jobs/job.ts";
+import type { CancelOutcome } from "../jobs/job_backend.ts";
+import { IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
+import type { JobLookup, ListFilter } from "../jobs/job_store.ts";
+import { retryAfterSeconds } from "../jobs/retention.ts";
+import { fieldsOf, jobOfHash } from "./job_hash.ts";
+import { CANCEL, RELEASE } from "./lua/cancel_script.ts";
+import { HEARTBEAT, RECLAIM } from "./lua/claim_script.ts";
+import { FINISH } from "./lua/finish_script.ts";
+import { MAINTAIN, PROGRESS } from "./lua/maintain_script.ts";
+import { SUBMIT } from "./lua/submit_script.ts";
+import { TAKE } from "./lua/take_script.ts";
+import { redisKeys } from "./redis_keys.ts";
+import type { RedisLink } from "./redis_link.ts";
+
+/** A job handed to a node: its dispatch entry and what to run. */
+export interface Claimed {
+  entry: string;
+  id: string;
+  request: JobRequest;
+  /** Attempts started, this one included. */
+  attempts: number;
+  key: string;
+}
+
+/** How a run ended, as the finish script records it. */
+export interface Outcome {
+  id: string;
+  entry: string;
+  kind: "ok" | "fail" | "retry";
+  /** The result or the error, as JSON. */
+  payload: string;
+  /** For `retry`: the wait before the next attempt. */
+  delayMs?: number;
+}
+
+/** One job to submit. */
+export interface NewJob {
+  id: string;
+  request: JobRequest;
+  fingerprint: string;
+  idempotencyKey?: string;
+}
+
+function claimedOf(reply: unknown): Claimed[] {
+  const r = reply as string[];
+  const out: Claimed[] = [];
+  for (let i = 0; i + 4 < r.length; i += 5) {
+    out.push({
+      entry: r[i],
+      id: r[i + 1],
+      request: JSON.parse(r[i + 2]),
+      attempts: Number(r[i + 3]),
+      key: r[i + 4],
+    });
+  }
+  return out;
+}
+
+/**
+ * The queue on one Redis under one key prefix.
+ *
+ * @example
+ * ```ts ignore
+ * import { RedisJobs } from "./redis_jobs.ts";
+ * const jobs = new RedisJobs(link, "workloom");
+ * const [claimed] = await jobs.take("node-1", 1, 4);
+ * ```
+ */
+export class RedisJobs {
+  readonly prefix: string;
+  readonly keys: ReturnType<typeof redisKeys>;
+  readonly link: RedisLink;
+
+  constructor(link: RedisLink, prefix: string) {
+    this.link = link;
+    this.prefix = prefix;
+    this.keys = redisKeys(prefix);
+  }
+
+  /**
+   * Adds jobs (in the order given: that is their submission order), all or none. One job with
+   * an idempotency key a live job holds gives back that job's id (`replay`). Throws
+   * `JobsFullError` or `IdempotencyConflictError`.
+   */
+  async submit(
+    jobs: readonly NewJob[],
+    bounds: { maxJobs: number; maxQueue: number; ttlMs: number },
+  ): Promise<{ replay?: string; submittedAt: number }> {
+    const args: (string | number)[] = [
+      this.prefix,
+      bounds.maxJobs,
+      bounds.maxQueue,
+      bounds.ttlMs,
+      jobs.length,
+    ];
+    for (const j of jobs) {
+      const r = j.request;
+      args.push(
+        j.id,
+        r.task,
+        JSON.stringify(r),
+        j.fingerprint,
+        j.idempotencyKey ?? "",
+        r.delayMs ?? 0,
+        r.priority ?? 0,
+        r.concurrencyKey ?? "",
+      );
+    }
+    const reply = (await SUBMIT.run(this.link, args)) as string[];
+    if (reply[0] === "replay") return { replay: reply[1], submittedAt: 0 };
+    if (reply[0] === "conflict") throw new IdempotencyConflictError(jobs[0].idempotencyKey!);
+    if (reply[0] === "full") {
+      const bound = reply[1] as "queue" | "store";
+      const detail = bound === "queue"
+        ? `${reply[2]} jobs are waiting to run`
+        : `${reply[2]} jobs are kept`;
+      throw new JobsFullError(bound, detail, retryAfterSeconds(Number(reply[3])));
+    }
+    return { submittedAt: Number(reply[1]) };
+  }
+
+  /** Takes up to `n` jobs for `consumer`, fairly between keys (see TAKE). */
+  async take(consumer: string, n: number, keyConcurrency: number): Promise<Claimed[]> {
+    return claimedOf(await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency]));
+  }
+
+  /** Records how runs ended; 1 per run recorded, 0 per run that was no longer current. */
+  async finish(outcomes: readonly Outcome[]): Promise<number[]> {
+    const args: (string | number)[] = [this.prefix, outcomes.length];
+    for (const o of outcomes) args.push(o.id, o.entry, o.kind, o.payload, o.delayMs ?? 0);
+    return (await FINISH.run(this.link, args)) as number[];
+  }
+
+  /** Cancels job `id`. */
+  async cancel(id: string, error: JobError): Promise<CancelOutcome> {
+    return (await CANCEL.run(this.link, [this.prefix, id, JSON.stringify(error)])) as CancelOutcome;
+  }
+
+  /** Hands running jobs back to the ready set (a draining node). */
+  async release(runs: readonly { id: string; entry: string }[]): Promise<number> {
+    const args: (string | number)[] = [this.prefix, runs.length];
+    for (const r of runs) args.push(r.id, r.entry);
+    return Number(await RELEASE.run(this.link, args));
+  }
+
+  /** Records `consumer`'s heartbeat and renews its claims; replies the job ids it lost. */
+  async heartbeat(
+    consumer: string,
+    info: unknown,
+    runs: readonly { id: string; entry: string }[],
+  ): Promise<string[]> {
+    const args: (string | number)[] = [this.prefix, consumer, JSON.stringify(info)];
+    for (const r of runs) args.push(r.entry, r.id);
+    return (await HEARTBEAT.run(this.link, args)) as string[];
+  }
+
+  /** Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM). */
+  async reclaim(
+    consumer: string,
+    options: { minIdleMs: number; count: number; maxDeliveries: number },
+  ): Promise<Claimed[]> {
+    const poison: JobError = {
+      name: "PoisonJobError",
+      message: `The job was delivered ${options.maxDeliveries} times and its node stopped ` +
+        "every time; it is in the dead-letter stream",
+    };
+    return claimedOf(
+      await RECLAIM.run(this.link, [
+        this.prefix,
+        consumer,
+        options.minIdleMs,
+        options.count,
+        options.maxDeliveries,
+        JSON.stringify(poison),
+      ]),
+    );
+  }
+
+  /** Promotes due delayed jobs, expires old ones, trims the dispatch stream (see MAINTAIN). */
+  async maintain(ttlMs: number, consumerIdleMs: number): Promise<number> {
+    return Number(await MAINTAIN.run(this.link, [this.prefix, ttlMs, 1000, consumerIdleMs]));
+  }
+
+  /** Stores a running job's progress. */
+  async progress(id: string, entry: string, value: unknown): Promise<void> {
+    await PROGRESS.run(this.link, [this.prefix, id, entry, JSON.stringify(value)]);
+  }
+
+  /** Job `id`, or whether it expired. */
+  async lookup(id: string): Promise<JobLookup> {
+    const found = jobOfHash(fieldsOf(await this.link.send(["HGETALL", this.keys.job(id)])));
+    if (found) return { state: "found", ...found };
+    const tomb = await this.link.send(["EXISTS", this.keys.tomb(id)]);
+    return Number(tomb) === 1 ? { state: "expired" } : { state: "missing" };
+  }
+
+  /** Jobs in submission order after `cursor`, filtered. */
+  async list(filter: ListFilter = {}): Promise<{ jobs: Job[]; nextCursor?: number }> {
+    const limit = filter.limit ?? 100;
+    let after = filter.cursor ?? 0;
+    const jobs: Job[] = [];
+    let last = 0;
+    for (;;) {
+      const ids = (await this.link.send([
+        "ZRANGE",
+        this.keys.jobs,
+        `(${after}`,
+        "+inf",
+        "BYSCORE",
+        "LIMIT",
+        0,
+        200,
+      ])) as string[];
+      if (ids.length === 0) return { jobs };
+      const hashes = await Promise.all(
+        ids.map((id) => this.link.send(["HGETALL", this.keys.job(id)])),
+      );
+      for (const reply of hashes) {
+        const fields = fieldsOf(reply);
+        const found = jobOfHash(fields);
+        if (!found) continue;
+        const seq = Number(fields.seq);
+        after = seq;
+        if (filter.status !== undefined && found.job.status !== filter.status) continue;
+        if (filter.task !== undefined && found.job.task !== filter.task) continue;
+        if (jobs.length === limit) return { jobs, nextCursor: last };
+        jobs.push(found.job);
+        last = seq;
+      }
+    }
+  }
+
+  /** Every node that reported itself, with its last heartbeat (Redis time, ms). */
+  async nodes(): Promise<Record<string, unknown>[]> {
+    const info = fieldsOf(await this.link.send(["HGETALL", this.keys.nodes]));
+    const beats = fieldsOf(await this.link.send(["HGETALL", this.keys.beats]));
+    return Object.entries(info).map(([id, json]) => ({
+      ...JSON.parse(json),
+      id,
+      lastHeartbeat: beats[id] === undefined ? null : new Date(Number(beats[id])).toISOString(),
+    }));
+  }
+
+  /** The job ids in the dead-letter stream, oldest first. */
+  async deadLetters(): Promise<string[]> {
+    const entries = (await this.link.send(["XRANGE", this.keys.dead, "-", "+"])) as [
+      string,
+      string[],
+    ][];
+    return entries.map(([, fields]) => fieldsOf(fields).id);
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * One node of a Redis queue: takes jobs sized by its pool's free room, runs them, records how
+ * they ended in batches, renews its claims on a heartbeat and takes over the jobs of nodes that
+ * died. Submissions and cancels from this node go to the shared queue.
+ *
+ * @module
+ */
+import { TaskError, TimeoutError } from "../../mod.ts";
+import { backoffDelay } from "../jobs/backoff.ts";
+import { fingerprint } from "../jobs/idempotency.ts";
+import type { Job, JobRequest } from "../jobs/job.ts";
+import type { CancelOutcome, JobRunnerApi, RunnerPool } from "../jobs/job_backend.ts";
+import { DrainingError } from "../jobs/job_errors.ts";
+import { runtime } from "../adapter/runtime.ts";
+import type { Claimed, Outcome, RedisJobs } from "./redis_jobs.ts";
+import { takeWindow } from "./take_window.ts";
+
+/** What a node needs to know besides its queue and pool. */
+export interface RedisNodeSettings {
+  /** This node's consumer name in the group. */
+  nodeId: string;
+  keyConcurrency: number;
+  maxQueue: number;
+  maxJobs: number;
+  jobTtlMs: number;
+  /** Jobs in flight on this node at most; by default twice the pool's task slots. */
+  concurrency?: number;
+  /** A run whose node stopped renewing it for this long is taken over. */
+  claimIdleMs: number;
+  /** Deliveries of one run before it goes to the dead-letter stream. */
+  maxDeliveries: number;
+  /** How often the node looks for due delayed jobs and work it missed. */
+  pollMs: number;
+  log: (error: unknown) => void;
+}
+
+interface Run {
+  id: string;
+  entry: string;
+  controller: AbortController;
+  done: Promise<void>;
+  /** The task settled: its outcome is recorded or on the way. */
+  ended: boolean;
+}
+
+const DEFAULT_BACKOFF_MS = 1000;
+
+/** An exponential moving average that starts at its first sample. */
+function ema(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : previous + 0.1 * (sample - previous);
+}
+
+function errorJson(e: unknown): string {
+  const error = e instanceof Error
+    ? { name: e.name, message: e.message }
+    : { name: "Error", message: String(e) };
+  return JSON.stringify(error);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * A node of the shared queue.
+ *
+ * @example
+ * ```ts ignore
+ * import { RedisNode } from "./redis_node.ts";
+ * const node = new RedisNode(jobs, pool, settings);
+ * node.start();
+ * await node.drain({ timeoutMs: 1000 });
+ * await node.close();
+ * ```
+ */
+export class RedisNode implements JobRunnerApi {
+  readonly nodeId: string;
+  #jobs: RedisJobs;
+  #pool: RunnerPool;
+  #s: RedisNodeSettings;
+  #runs = new Map<string, Run>();
+  #outcomes: Outcome[] = [];
+  #flushing?: Promise<void>;
+  #accepting = true;
+  #active = false;
+  #pumping = false;
+  #wanted = false;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  /** How long a task runs in a worker lately (the pool's measure), and a take's round trip, in ms. */
+  #runMs?: number;
+  #roundTripMs?: number;
+  #measuredAt = -Infinity;
+
+  constructor(jobs: RedisJobs, pool: RunnerPool, settings: RedisNodeSettings) {
+    this.#jobs = jobs;
+    this.#pool = pool;
+    this.#s = settings;
+    this.nodeId = settings.nodeId;
+  }
+
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  /** Jobs running on this node; nothing waits on a node (the queue is shared). */
+  counts(): { queued: number; delayed: number; running: number } {
+    return { queued: 0, delayed: 0, running: this.#runs.size };
+  }
+
+  /** Every node of the queue, with its last heartbeat. */
+  nodes(): Promise<Record<string, unknown>[]> {
+    return this.#jobs.nodes();
+  }
+
+  /** Starts taking work: the pull loop, the heartbeat and the takeover of dead nodes' jobs. */
+  start(): void {
+    this.#active = true;
+    const every = (ms: number, f: () => Promise<void>) => {
+      this.#timers.push(setInterval(() => void f().catch((e) => this.#s.log(e)), ms));
+    };
+    every(this.#s.pollMs, () => Promise.resolve(this.wake()));
+    every(Math.max(10, Math.floor(this.#s.claimIdleMs / 3)), () => this.#heartbeat());
+    every(Math.max(10, Math.floor(this.#s.claimIdleMs / 2)), () => this.#reclaim());
+    void this.#heartbeat().catch((e) => this.#s.log(e));
+    this.wake();
+  }
+
+  /** Looks for work now (an event said some may be ready). */
+  wake(): void {
+    this.#wanted = true;
+    if (this.#active && !this.#pumping) void this.#pump();
+  }
+
+  /** Aborts job `id` if it runs here (it was cancelled, or another node took it over). */
+  abortLocal(id: string, reason: string): void {
+    this.#runs.get(id)?.controller.abort(new DOMException(reason, "AbortError"));
+  }
+
+  async submit(
+    request: JobRequest,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<{ job: Job; created: boolean }> {
+    if (!this.#accepting) throw new DrainingError();
+    const id = crypto.randomUUID();
+    const { replay, submittedAt } = await this.#jobs.submit([{
+      id,
+      request,
+      fingerprint: fingerprint(request),
+      idempotencyKey: options.idempotencyKey,
+    }], this.#bounds());
+    if (replay !== undefined) {
+      const held = await this.#jobs.lookup(replay);
+      if (held.state === "found") return { job: held.job, created: false };
+    }
+    return { job: this.#newJob(id, request, submittedAt), created: true };
+  }
+
+  async submitBatch(requests: readonly JobRequest[]): Promise<Job[]> {
+    if (!this.#accepting) throw new DrainingError();
+    const ids = requests.map(() => crypto.randomUUID());
+    // Heaviest first: submission order is the order within a priority.
+    const order = requests.map((_, i) => i).sort((a, b) =>
+      (requests[b].weight ?? 1) - (requests[a].weight ?? 1) || a - b
+    );
+    const { submittedAt } = await this.#jobs.submit(
+      order.map((i) => ({
+        id: ids[i],
+        request: requests[i],
+        fingerprint: fingerprint(requests[i]),
+      })),
+      this.#bounds(),
+    );
+    return requests.map((r, i) => this.#newJob(ids[i], r, submittedAt));
+  }
+
+  async cancel(id: string, reason = "The job was cancelled by a client"): Promise<CancelOutcome> {
+    const outcome = await this.#jobs.cancel(id, { name: "AbortError", message: reason });
+    if (outcome === "cancelled") this.abortLocal(id, reason);
+    return outcome;
+  }
+
+  /**
+   * Stops taking jobs and lets running ones finish until `timeoutMs`; those still running then
+   * go back to the shared queue for another node (queued jobs stay queued: they are not this
+   * node's).
+   */
+  async drain(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#accepting = false;
+    this.#active = false;
+    if (this.#runs.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((r) => (timer = setTimeout(r, options.timeoutMs ?? 0)));
+      await Promise.race([Promise.all([...this.#runs.values()].map((r) => r.done)), deadline]);
+      clearTimeout(timer);
+    }
+    const left = [...this.#runs.values()].filter((r) => !r.ended);
+    if (left.length > 0) {
+      await this.#retrying(() => this.#jobs.release(left));
+      for (const r of left) {
+        this.#runs.delete(r.id);
+        r.controller.abort(new DOMException("The node shut down", "AbortError"));
+      }
+    }
+    await this.#flush();
+  }
+
+  /** Stops the timers (after `drain()`). */
+  close(): void {
+    this.#active = false;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+  }
+
+  #bounds() {
+    return { maxJobs: this.#s.maxJobs, maxQueue: this.#s.maxQueue, ttlMs: this.#s.jobTtlMs };
+  }
+
+  #newJob(id: string, request: JobRequest, submittedAt: number): Job {
+    return {
+      id,
+      task: request.task,
+      status: (request.delayMs ?? 0) > 0 ? "delayed" : "queued",
+      attempts: 0,
+      submittedAt: new Date(submittedAt).toISOString(),
+    };
+  }
+
+  /** Jobs held here at most: by the pool's auto-tuned size and the measured times, or the option. */
+  #capacity(): number {
+    if (this.#s.concurrency !== undefined) return this.#s.concurrency;
+    // The task slots of the workers alive, or of those the pool (or its autotuner) aims for:
+    // workers start with the first task, and an idle pool may have none.
+    const stats = this.#pool.stats?.();
+    const slots = Math.max(1, stats?.concurrency ?? 0, stats?.targetWorkers ?? 0);
+    return takeWindow(slots, { runMs: this.#runMs, roundTripMs: this.#roundTripMs });
+  }
+
+  /**
+   * Reads the pool's recent run time per task, weighted by how often each task ran, at most
+   * every 200 ms (a metrics snapshot is not free).
+   */
+  #measureRuns(): void {
+    const now = performance.now();
+    if (now - this.#measuredAt < 200) return;
+    this.#measuredAt = now;
+    const tasks = this.#pool.metrics?.().tasks ?? [];
+    let count = 0;
+    let sum = 0;
+    for (const t of tasks) {
+      count += t.count;
+      sum += t.count * t.recent.runMs;
+    }
+    if (count > 0) this.#runMs = sum / count;
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#wanted && this.#active) {
+        this.#wanted = false;
+        for (;;) {
+          this.#measureRuns();
+          const free = this.#capacity() - this.#runs.size;
+          if (free <= 0 || !this.#active) break;
+          // The pool's own queue is bounded: take work only when it has room.
+          await this.#pool.whenRoom();
+          const t0 = performance.now();
+          const claimed = await this.#jobs.take(this.nodeId, free, this.#s.keyConcurrency);
+          this.#roundTripMs = ema(this.#roundTripMs, performance.now() - t0);
+          for (const c of claimed) this.#start(c);
+          if (claimed.length < free) break;
+        }
+      }
+    } catch (e) {
+      // Redis unreachable: the next tick or event tries again.
+      this.#s.log(e);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #start(c: Claimed): void {
+    if (this.#runs.has(c.id)) return;
+    const controller = new AbortController();
+    const { request } = c;
+    let run: Promise<unknown>;
+    try {
+      run = this.#pool.run(request.task, request.input, {
+        priority: request.priority,
+        timeoutMs: request.timeoutMs,
+        stage: request.stage,
+        signal: controller.signal,
+        onProgress: (value) => {
+          this.#jobs.progress(c.id, c.entry, value).catch((e) => this.#s.log(e));
+        },
+      });
+    } catch (e) {
+      run = Promise.reject(e);
+    }
+    const done = run.then(
+      (result) => this.#ended(c, controller, "ok", result),
+      (e) => this.#ended(c, controller, "fail", e),
+    );
+    this.#runs.set(c.id, { id: c.id, entry: c.entry, controller, done, ended: false });
+  }
+
+  #ended(c: Claimed, controller: AbortController, how: "ok" | "fail", value: unknown): void {
+    const run = this.#runs.get(c.id);
+    if (run?.controller === controller) run.ended = true;
+    if (controller.signal.aborted) {
+      // Cancelled (the cancel recorded it), taken over by another node, or handed back.
+      if (this.#runs.get(c.id)?.controller === controller) this.#runs.delete(c.id);
+      this.wake();
+      return;
+    }
+    let outcome: Outcome;
+    if (how === "ok") {
+      let payload: string | undefined;
+      try {
+        payload = JSON.stringify(value) ?? "null";
+      } catch {
+        payload = undefined;
+      }
+      outcome = payload === undefined
+        ? {
+          id: c.id,
+          entry: c.entry,
+          kind: "fail",
+          payload: errorJson(new TypeError("The task's result cannot be sent as JSON")),
+        }
+        : { id: c.id, entry: c.entry, kind: "ok", payload };
+    } else {
+      const { attempts = 1, backoffMs = DEFAULT_BACKOFF_MS } = c.request;
+      const retryable = value instanceof TaskError || value instanceof TimeoutError;
+      outcome = retryable && c.attempts < attempts && this.#accepting
+        ? {
+          id: c.id,
+          entry: c.entry,
+          kind: "retry",
+          payload: errorJson(value),
+          delayMs: backoffDelay(c.attempts, backoffMs),
+        }
+        : { id: c.id, entry: c.entry, kind: "fail", payload: errorJson(value) };
+    }
+    this.#outcomes.push(outcome);
+    void this.#flush();
+  }
+
+  /**
+   * Records the outcomes gathered so far in one script call, again and again while more come
+   * in: under load, each call carries every run that ended during the previous one. A run stays
+   * in `#runs` (so its claim keeps being renewed) until its outcome is recorded.
+   */
+  #flush(): Promise<void> {
+    this.#flushing ??= (async () => {
+      try {
+        while (this.#outcomes.length > 0) {
+          const batch = this.#outcomes.splice(0, 500);
+          await this.#retrying(() => this.#jobs.finish(batch));
+          for (const o of batch) {
+            if (this.#runs.get(o.id)?.entry === o.entry) this.#runs.delete(o.id);
+          }
+          this.wake();
+        }
+      } finally {
+        this.#flushing = undefined;
+      }
+    })();
+    return this.#flushing;
+  }
+
+  /**
+   * Runs `f` until it succeeds: the finish and release scripts may run twice (a reply lost with
+   * the connection), so trying again is always safe.
+   */
+  async #retrying<T>(f: () => Promise<T>): Promise<T> {
+    for (let wait = 50;; wait = Math.min(wait * 2, 1000)) {
+      try {
+        return await f();
+      } catch (e) {
+        this.#s.log(e);
+        await delay(wait);
+      }
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    const stats = this.#pool.stats?.();
+    const info = {
+      runtime: runtime.key,
+      workers: stats?.workers ?? null,
+      inFlight: this.#runs.size,
+      capacity: this.#capacity(),
+    };
+    const lost = await this.#jobs.heartbeat(this.nodeId, info, [...this.#runs.values()]);
+    for (const id of lost) {
+      // Unless its outcome is on the way, another node owns it now, or it was cancelled.
+      if (!this.#runs.get(id)?.ended) {
+        this.abortLocal(id, "The job is no longer this node's");
+      }
+    }
+  }
+
+  async #reclaim(): Promise<void> {
+    if (!this.#active) return;
+    const claimed = await this.#jobs.reclaim(this.nodeId, {
+      minIdleMs: this.#s.claimIdleMs,
+      count: this.#capacity(),
+      maxDeliveries: this.#s.maxDeliveries,
+    });
+    for (const c of claimed) this.#start(c);
+  }
+}

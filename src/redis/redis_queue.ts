@@ -1,0 +1,127 @@
+/**
+ * `redisQueue(url)`: the job backend that shares one queue between workloom nodes through Redis
+ * Streams and a consumer group.
+ *
+ * @module
+ */
+import type { JobBackend, OpenedJobBackend } from "../jobs/job_backend.ts";
+import { runtime } from "../adapter/runtime.ts";
+import { EventReader } from "./event_reader.ts";
+import { RedisJobs } from "./redis_jobs.ts";
+import { connectRedis } from "./redis_link.ts";
+import { RedisNode } from "./redis_node.ts";
+import { RedisStore } from "./redis_store.ts";
+
+/** Options of {@linkcode redisQueue}. */
+export interface RedisQueueOptions {
+  /** Prefix of every key, so that several queues can share one Redis. @default {"workloom"} */
+  prefix?: string;
+  /** This node's name in the consumer group and in `/nodes`. @default {"<runtime>-<random>"} */
+  nodeId?: string;
+  /**
+   * A running job whose node has not renewed its claim for this long is taken over by another
+   * node (the node renews every third of it). @default {5000}
+   */
+  claimIdleMs?: number;
+  /** Deliveries of a job whose node keeps dying before it goes to the dead-letter stream. @default {3} */
+  maxDeliveries?: number;
+  /** How often a node looks for due delayed jobs and work it missed. @default {250} */
+  pollMs?: number;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot use the Redis queue as '${name}' must be a positive integer: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A job backend on the Redis at `url` (`redis://host:port`, `rediss://` for TLS; connect by IP
+ * on Deno, where a host name with a port-scoped --allow-net loops on a permission error). Give
+ * it to `createServer({ queue })` on every node; they share one queue.
+ *
+ * @example
+ * ```ts ignore
+ * import { createPool } from "@workloom/workloom";
+ * import { createServer } from "@workloom/workloom/server";
+ * import { redisQueue } from "@workloom/workloom/redis";
+ * const pool = createPool(new URL("./tasks.ts", import.meta.url));
+ * const server = await createServer(pool, { queue: redisQueue("redis://127.0.0.1:6379") });
+ * ```
+ */
+export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBackend {
+  if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
+    throw new TypeError(
+      `Cannot use the Redis queue as 'url' must start with redis:// or rediss://: current value is ${url}`,
+    );
+  }
+  const prefix = options.prefix ?? "workloom";
+  if (typeof prefix !== "string" || !/^[\w.:-]+$/.test(prefix)) {
+    throw new TypeError(
+      `Cannot use the Redis queue as 'prefix' must be letters, digits, _ . : or -: current value is ${prefix}`,
+    );
+  }
+  const claimIdleMs = positive("claimIdleMs", options.claimIdleMs, 5000);
+  const maxDeliveries = positive("maxDeliveries", options.maxDeliveries, 3);
+  const pollMs = positive("pollMs", options.pollMs, 250);
+  const nodeId = options.nodeId ?? `${runtime.key}-${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    name: "redis",
+    async open(pool, s): Promise<OpenedJobBackend> {
+      // Log a connection problem once per outage, not once per retry.
+      let down = false;
+      const onError = (e: Error) => {
+        if (!down) s.log(new Error(`Redis at ${url}: ${e.message}`, { cause: e }));
+        down = true;
+      };
+      const commands = await connectRedis(url, { onError, name: `workloom:${nodeId}` });
+      const blocking = await connectRedis(url, { onError, name: `workloom:${nodeId}:events` });
+      const jobs = new RedisJobs(commands, prefix);
+      const log = (e: unknown) => {
+        if (!down) s.log(e);
+      };
+      const store = new RedisStore(jobs, {
+        ttlMs: s.jobTtlMs,
+        consumerIdleMs: Math.max(60_000, 10 * claimIdleMs),
+        log,
+      });
+      const node = new RedisNode(jobs, pool, {
+        nodeId,
+        keyConcurrency: s.keyConcurrency,
+        maxQueue: s.maxQueue,
+        maxJobs: s.maxJobs,
+        jobTtlMs: s.jobTtlMs,
+        claimIdleMs,
+        maxDeliveries,
+        pollMs,
+        log,
+      });
+      const reader = new EventReader(blocking, jobs.keys.events, (events) => {
+        down = false;
+        store.deliver(events);
+        for (const e of events) {
+          if (e.kind !== "status" || e.status === "running") continue;
+          // A job became ready, or a running one ended and freed its key's slot.
+          node.wake();
+          if (e.status === "cancelled") node.abortLocal(e.id, "The job was cancelled");
+        }
+      }, log);
+      node.start();
+      reader.start();
+      return {
+        runner: node,
+        store,
+        async close() {
+          node.close();
+          await reader.close();
+          await commands.send(["HDEL", jobs.keys.nodes, nodeId]).catch(log);
+          await commands.close();
+        },
+      };
+    },
+  };
+}
