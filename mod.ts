@@ -60,7 +60,12 @@ export type {
   WorkerPlan,
   WorkersLimitedBy,
 } from "./src/sizing/sizing.ts";
-export { concurrencyForThroughput, workersForWaitRatio } from "./src/sizing/littles_law.ts";
+export {
+  concurrencyForThroughput,
+  inFlightForWaitRatio,
+  waitComputeRatio,
+  workersForWaitRatio,
+} from "./src/sizing/littles_law.ts";
 export type { SizeBounds, ThroughputOptions, WaitRatioOptions } from "./src/sizing/littles_law.ts";
 export {
   clampWeight,
@@ -91,7 +96,6 @@ export type {
 export { Histogram } from "./src/metrics/histogram.ts";
 export type { HistogramOptions, LatencySummary } from "./src/metrics/histogram.ts";
 export { Ema, emaStep } from "./src/metrics/ema.ts";
-export { waitComputeRatio } from "./src/metrics/task_stats.ts";
 export type { TaskLane, TaskSummary } from "./src/metrics/task_stats.ts";
 export { MetricsRecorder } from "./src/metrics/metrics_recorder.ts";
 export type { FinishedTask, MetricsRecorderOptions } from "./src/metrics/metrics_recorder.ts";

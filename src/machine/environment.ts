@@ -3,11 +3,11 @@
  *
  * @module
  */
-import { type EnvironmentName, ENVIRONMENTS } from "../sizing/profiles.ts";
 import { runtime } from "../adapter/runtime.ts";
 import { assertOneOf } from "../validate.ts";
 
-export type { EnvironmentName };
+/** Where the process runs; decides how much of the machine a pool may take. */
+export type EnvironmentName = "ci" | "local" | "production";
 
 /** The environment and why it was chosen. */
 export interface EnvironmentProfile {
@@ -18,8 +18,18 @@ export interface EnvironmentProfile {
 /** Reads one environment variable; `undefined` when unset. */
 export type EnvLookup = (name: string) => string | undefined;
 
-/** The valid values of `WORKLOOM_ENV`. */
-export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = ENVIRONMENTS;
+/**
+ * Every environment, in the profile table's order: the valid values of `WORKLOOM_ENV`.
+ *
+ * @example
+ * ```ts
+ * import { ENVIRONMENT_NAMES } from "./environment.ts";
+ * console.log(ENVIRONMENT_NAMES.includes("ci")); // true
+ * ```
+ */
+export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = Object.freeze(
+  ["ci", "local", "production"] as const,
+);
 
 /**
  * Variables set by common CI services, most specific first so that the reason names the

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { waitComputeRatio } from "../sizing/littles_law.ts";
 import { Ema } from "./ema.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 
@@ -48,21 +49,6 @@ export interface TaskSummary {
   waitComputeRatio: number | null;
   /** Result bytes: total and mean over the tasks that reported a size. */
   resultBytes: { total: number; mean: number };
-}
-
-/**
- * W/C = (run − busy) / busy. `null` when busy is 0 (nothing measured, or nothing but waiting).
- * Busy above run (two clocks) counts as no waiting rather than a negative ratio.
- *
- * @example
- * ```ts
- * import { waitComputeRatio } from "./task_stats.ts";
- * console.log(waitComputeRatio(30, 10)); // 2
- * ```
- */
-export function waitComputeRatio(runMs: number, busyMs: number): number | null {
-  if (!(busyMs > 0)) return null;
-  return Math.max(0, runMs - busyMs) / busyMs;
 }
 
 /**
@@ -150,7 +136,10 @@ export class TaskStats {
       run: this.#run.summary(),
       busy: this.#busy.summary(),
       recent,
-      waitComputeRatio: waitComputeRatio(recent.runMs, recent.busyMs),
+      // Unknown until the task computed at all; busy above run (two clocks) is no waiting.
+      waitComputeRatio: recent.busyMs > 0
+        ? waitComputeRatio(recent.runMs - recent.busyMs, recent.busyMs)
+        : null,
       resultBytes: {
         total: this.#bytesTotal,
         mean: this.#bytesCount === 0 ? 0 : this.#bytesTotal / this.#bytesCount,

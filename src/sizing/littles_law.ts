@@ -98,3 +98,36 @@ export function concurrencyForThroughput(options: ThroughputOptions): number {
   // The epsilon keeps float noise (e.g. 0.1 × 30 = 3.0000000000000004) from adding a slot.
   return clampToBounds(action, Math.ceil((throughputPerSec * latencyMs) / 1000 - 1e-9), options);
 }
+
+/**
+ * The wait/compute ratio W/C of a task: the time it spends waiting over the time it computes,
+ * the one definition the sizing rules, the lane router and the metrics share. Compute below a
+ * microsecond counts as a microsecond (the clock cannot tell less, and the task mostly waits);
+ * negative waiting (two clocks disagreeing) counts as none.
+ *
+ * @example
+ * ```ts
+ * import { waitComputeRatio } from "./littles_law.ts";
+ * console.log(waitComputeRatio(20, 10), waitComputeRatio(20, 0.5), waitComputeRatio(-1, 10)); // 2 40 0
+ * ```
+ */
+export function waitComputeRatio(waitMs: number, computeMs: number): number {
+  return Math.max(0, waitMs) / Math.max(computeMs, MIN_COMPUTE_MS);
+}
+
+/** The least compute time the clocks can tell, in milliseconds. */
+const MIN_COMPUTE_MS = 0.001;
+
+/**
+ * Tasks in flight that keep `cores` busy with work of wait/compute ratio `wc`: Little's law for
+ * mixed work, `ceil(cores × (1 + W/C))`, unclamped (the controller caps it itself).
+ *
+ * @example
+ * ```ts
+ * import { inFlightForWaitRatio } from "./littles_law.ts";
+ * console.log(inFlightForWaitRatio(2, 595)); // 1192
+ * ```
+ */
+export function inFlightForWaitRatio(cores: number, wc: number): number {
+  return Math.ceil(cores * (1 + wc));
+}

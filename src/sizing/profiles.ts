@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ENVIRONMENT_NAMES, type EnvironmentName } from "../machine/environment.ts";
 import { assertOneOf } from "../validate.ts";
 
 /**
@@ -17,8 +18,7 @@ import { assertOneOf } from "../validate.ts";
  */
 export type Workload = "cpu" | "compile" | "io";
 
-/** Where the process runs; decides how much of the machine a pool may take. */
-export type EnvironmentName = "ci" | "local" | "production";
+export type { EnvironmentName };
 
 /**
  * Every workload, in table order.
@@ -40,9 +40,7 @@ export const WORKLOADS: readonly Workload[] = Object.freeze(["cpu", "compile", "
  * console.log(ENVIRONMENTS.includes("ci")); // true
  * ```
  */
-export const ENVIRONMENTS: readonly EnvironmentName[] = Object.freeze(
-  ["ci", "local", "production"] as const,
-);
+export const ENVIRONMENTS: readonly EnvironmentName[] = ENVIRONMENT_NAMES;
 
 /** The tuning parameters for one workload in one environment. */
 export interface WorkloadProfile {

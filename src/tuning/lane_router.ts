@@ -9,6 +9,7 @@
 import type { Decision } from "./decision.ts";
 import type { Lane } from "./controller_options.ts";
 import { ownValue } from "../own_keys.ts";
+import { waitComputeRatio } from "../sizing/littles_law.ts";
 
 /** Recent statistics of one task name (EMA of wait and compute per task). */
 export interface TaskLoad {
@@ -42,20 +43,6 @@ export interface LoadProfile {
 
 /** Numeric code of a lane in a route decision's `from`/`to`. */
 export const LANE_CODE: Readonly<Record<Lane, number>> = Object.freeze({ worker: 0, async: 1 });
-
-/**
- * W/C of a task: wait over compute, finite even when compute is too small to measure.
- *
- * @example
- * ```ts
- * import { waitComputeRatio } from "./lane_router.ts";
- * console.log(waitComputeRatio({ waitMs: 20, computeMs: 0.5 })); // 40
- * ```
- */
-export function waitComputeRatio(stats: { waitMs: number; computeMs: number }): number {
-  // A microsecond of compute is the floor: below it the clock cannot tell, and the task waits.
-  return stats.waitMs / Math.max(stats.computeMs, 0.001);
-}
 
 function fmt(wc: number): string {
   return wc >= 10 ? String(Math.round(wc)) : wc.toFixed(2);
@@ -95,7 +82,7 @@ export function routeLanes(
     } else if (stats === undefined || stats.count < routeMinSamples) {
       continue;
     } else {
-      const wc = waitComputeRatio(stats);
+      const wc = waitComputeRatio(stats.waitMs, stats.computeMs);
       const bound = current === undefined
         ? 1
         : current === "worker"
@@ -156,6 +143,6 @@ export function classifyLoad(
   const lane: Lane = weight(sums.async) > weight(sums.worker) ? "async" : "worker";
   return {
     kind: lane === "async" ? "io" : "cpu",
-    wc: waitComputeRatio({ waitMs: sums[lane].wait, computeMs: sums[lane].compute }),
+    wc: waitComputeRatio(sums[lane].wait, sums[lane].compute),
   };
 }

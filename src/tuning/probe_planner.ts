@@ -13,6 +13,7 @@ import type { ResolvedControllerOptions } from "./controller_options.ts";
 import { type ClimbState, EVIDENCE_RUNS, meanRunMs, ratePerSec, startProbe } from "./hill_climb.ts";
 import type { LoadProfile } from "./lane_router.ts";
 import { percent } from "./scaling_policy.ts";
+import { inFlightForWaitRatio } from "../sizing/littles_law.ts";
 
 /** What the planner needs to know about this interval. */
 export interface ProbeContext {
@@ -80,7 +81,7 @@ export function proposeProbe(
     load.kind === "io" && concurrency < options.maxConcurrency &&
     now >= concurrencyClimb.nextProbeAt
   ) {
-    const littles = Math.ceil(context.cores * (1 + load.wc));
+    const littles = inFlightForWaitRatio(context.cores, load.wc);
     const perWorker = Math.ceil(littles / Math.max(1, workers));
     // Jump straight to the estimate once; after a failed probe only double, as the estimate lied.
     const jump = concurrencyClimb.failures === 0 && perWorker > 2 * concurrency;

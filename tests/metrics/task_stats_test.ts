@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TaskStats, waitComputeRatio } from "../../src/metrics/task_stats.ts";
+import { TaskStats } from "../../src/metrics/task_stats.ts";
 
-test("waitComputeRatio is (run - busy) / busy, null without busy time, never negative", () => {
+test("a summary's W/C is (run - busy) / busy, null without busy time, never negative", () => {
   const table: [number, number, number | null][] = [
     [30, 10, 2],
     [10, 10, 0],
@@ -12,7 +12,9 @@ test("waitComputeRatio is (run - busy) / busy, null without busy time, never neg
     [0, 0, null],
   ];
   for (const [run, busy, want] of table) {
-    assert.equal(waitComputeRatio(run, busy), want, `${run}/${busy}`);
+    const s = new TaskStats("t");
+    s.record({ waitMs: 0, runMs: run, busyMs: busy, ok: true });
+    assert.equal(s.summary().waitComputeRatio, want, `${run}/${busy}`);
   }
 });
 

@@ -1,23 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  classifyLoad,
-  LANE_CODE,
-  routeLanes,
-  waitComputeRatio,
-} from "../../src/tuning/lane_router.ts";
+import { classifyLoad, LANE_CODE, routeLanes } from "../../src/tuning/lane_router.ts";
+import { inFlightForWaitRatio, waitComputeRatio } from "../../src/sizing/littles_law.ts";
 
 const route = { now: 7, pinnedLanes: {}, routeMinSamples: 8, routeHysteresis: 0.25 };
 
 test("waitComputeRatio stays finite when compute is too small to measure", () => {
   assert.deepEqual(
     [
-      waitComputeRatio({ waitMs: 20, computeMs: 0.5 }),
-      waitComputeRatio({ waitMs: 2, computeMs: 0 }),
-      waitComputeRatio({ waitMs: 0, computeMs: 0 }),
+      waitComputeRatio(20, 0.5),
+      waitComputeRatio(2, 0),
+      waitComputeRatio(0, 0),
+      waitComputeRatio(-3, 10),
     ],
-    [40, 2000, 0],
+    [40, 2000, 0, 0],
   );
+  assert.deepEqual([inFlightForWaitRatio(2, 595), inFlightForWaitRatio(3, 0)], [1192, 3]);
 });
 
 test("routeLanes sends mostly-waiting names to async and records the change", () => {
