@@ -4,6 +4,38 @@
  *
  * @module
  */
+import {
+  assertInteger,
+  assertKnownOptions,
+  assertOptionsObject,
+  assertTimerMs,
+} from "../validate.ts";
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** Stop waiting for the drain after this long and cancel the rest. @default {no deadline} */
+  timeoutMs?: number;
+}
+
+/**
+ * Validates the options of `close()`, naming a bad one, and returns them.
+ *
+ * @example
+ * ```ts
+ * import { checkCloseOptions } from "./closing.ts";
+ * console.log(checkCloseOptions({ timeoutMs: 100 }).timeoutMs); // 100
+ * ```
+ */
+export function checkCloseOptions(options: CloseOptions): CloseOptions {
+  assertOptionsObject("close pool", "options", options);
+  assertKnownOptions("close pool", options, ["timeoutMs"]);
+  const { timeoutMs } = options;
+  if (timeoutMs !== undefined) {
+    assertInteger("close pool", "timeoutMs", timeoutMs, { min: 0 });
+    assertTimerMs("close pool", "timeoutMs", timeoutMs);
+  }
+  return options;
+}
 
 /** Where a pool is in its life. */
 export type PoolState = "open" | "closing" | "closed";

@@ -68,4 +68,16 @@ export class PoolEvents {
       }
     }
   }
+
+  /** Emits `taskStarted` for each task of a batch handed to worker `workerId` at `now`. */
+  started(
+    batch: readonly { id: number; name: string; queuedAt: number }[],
+    workerId: number,
+    now: number,
+  ): void {
+    if (!this.has("taskStarted")) return;
+    for (const t of batch) {
+      this.emit("taskStarted", { id: t.id, name: t.name, workerId, waitMs: now - t.queuedAt });
+    }
+  }
 }

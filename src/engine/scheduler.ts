@@ -7,7 +7,7 @@
  * @module
  */
 import { Autotuner, type Tunable } from "../tuning/autotuner.ts";
-import { Closing } from "./closing.ts";
+import { checkCloseOptions, type CloseOptions, Closing } from "./closing.ts";
 import type { Lane } from "../tuning/controller_options.ts";
 import type { Decision } from "../tuning/controller_state.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -29,21 +29,12 @@ import { Room } from "./backpressure.ts";
 import { newTask, type RunOptions, type Task } from "./task.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
 import { TaskSettler } from "./task_settler.ts";
-import {
-  assertInteger,
-  assertKnownOptions,
-  assertOptionsObject,
-  assertTimerMs,
-} from "../validate.ts";
+import { assertInteger } from "../validate.ts";
 import { spawnWebWorker } from "../transport/web_worker_link.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 import { WorkerSet } from "./worker_set.ts";
 
-/** Options of `close()`. */
-export interface CloseOptions {
-  /** Stop waiting for the drain after this long and cancel the rest. @default {no deadline} */
-  timeoutMs?: number;
-}
+export type { CloseOptions };
 
 /**
  * The untyped engine of a pool (see `Pool` for the documented API).
@@ -54,7 +45,7 @@ export interface CloseOptions {
  * console.log(await scheduler.run("render", { title: "Hi" }));
  * ```
  */
-export class Scheduler {
+export class Scheduler implements LinkEvents<Task> {
   /** The task module every worker imports. */
   readonly moduleUrl: string;
   /** The options in force, defaults applied. */
@@ -102,29 +93,11 @@ export class Scheduler {
         poolControllerOptions(this.options),
       );
     }
-    const workerEvents: LinkEvents<Task> = {
-      ready: () => {
-        this.#set.noteReady();
-        this.#scheduleFlush();
-      },
-      initError: (w, e) => this.#onInitError(w, e),
-      results: (w, r) => this.#onResults(w, r),
-      progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
-      exited: (w, reason) => this.#onWorkerExited(w, reason),
-    };
-    this.#set = new WorkerSet(this.moduleUrl, spawn, workerEvents, {
-      spawned: (w) => {
-        if (this.#events.has("workerSpawned")) {
-          this.#events.emit("workerSpawned", { workerId: w.id });
-        }
-      },
-      removed: (w, reason) => {
-        this.#recorder.workerRetired(w.id);
-        if (this.#events.has("workerExited")) {
-          this.#events.emit("workerExited", { workerId: w.id, reason });
-        }
-      },
-    }, this.options);
+    // The scheduler hears every worker's events itself (see LinkEvents below).
+    this.#set = new WorkerSet(this.moduleUrl, spawn, this, this.options, {
+      events: this.#events,
+      recorder: this.#recorder,
+    });
     this.monitor = new PoolMonitor({
       workers: this.#set,
       settler: this.#settler,
@@ -222,13 +195,7 @@ export class Scheduler {
 
   /** See `Pool.close`. */
   close(options: CloseOptions = {}): Promise<void> {
-    assertOptionsObject("close pool", "options", options);
-    assertKnownOptions("close pool", options, ["timeoutMs"]);
-    const { timeoutMs } = options;
-    if (timeoutMs !== undefined) {
-      assertInteger("close pool", "timeoutMs", timeoutMs, { min: 0 });
-      assertTimerMs("close pool", "timeoutMs", timeoutMs);
-    }
+    const { timeoutMs } = checkCloseOptions(options);
     const done = this.#closing.wait();
     const deadline = (ms: number) =>
       this.#shutdown(`the close deadline of ${ms} ms passed before the task finished`);
@@ -328,16 +295,7 @@ export class Scheduler {
   }
 
   #started(batch: Task[], w: WorkerLink<Task>, now: number): void {
-    if (this.#events.has("taskStarted")) {
-      for (const t of batch) {
-        this.#events.emit("taskStarted", {
-          id: t.id,
-          name: t.name,
-          workerId: w.id,
-          waitMs: now - t.queuedAt,
-        });
-      }
-    }
+    this.#events.started(batch, w.id, now);
     if (this.options.maxTasksPerWorker > 0 && w.sent >= this.options.maxTasksPerWorker) {
       this.#retire(w, `recycled after ${w.sent} tasks (maxTasksPerWorker)`);
     }
@@ -363,7 +321,21 @@ export class Scheduler {
     return this.#set.spawn(this.#concurrency);
   }
 
-  #onResults(w: WorkerLink<Task>, batch: DoneBatch): void {
+  // ——— what the workers report (LinkEvents) ———
+
+  /** A worker loaded the task module. */
+  ready(): void {
+    this.#set.noteReady();
+    this.#scheduleFlush();
+  }
+
+  /** A task reported progress. */
+  progress(w: WorkerLink<Task>, id: number, value: unknown): void {
+    w.inFlight.get(id)?.onProgress?.(value);
+  }
+
+  /** A worker sent a batch of results: it reaches the settler in one call. */
+  results(w: WorkerLink<Task>, batch: DoneBatch): void {
     const { counted, busyMs } = this.#settler.applyResults(w, batch, this.#dispatcher.runTimes);
     if (counted > 0) this.#set.noteFinished();
     this.#busyMs += busyMs;
@@ -378,19 +350,19 @@ export class Scheduler {
     this.#maybeFinishClose();
   }
 
-  #onInitError(w: WorkerLink<Task>, error: SerializedError): void {
+  /** The task module threw while loading: every call waiting fails the same way. */
+  initError(w: WorkerLink<Task>, error: SerializedError): void {
     const failure = new Error(`Cannot load the task module ${this.moduleUrl}: ${error.message}`, {
       cause: new TaskError("(module)", error),
     });
-    const tasks = [...w.inFlight.values(), ...this.#queues.drain(), ...this.#room.drain()];
+    const held = [...w.inFlight.values()];
     w.inFlight.clear();
     this.#set.end(w, `the task module failed to load: ${error.message}`);
-    for (const task of tasks) this.#settle(task, false, failure);
-    this.#room.release();
-    this.#maybeFinishClose();
+    this.#failWaiting(failure, held);
   }
 
-  #onWorkerExited(w: WorkerLink<Task>, reason: string): void {
+  /** A worker is gone: its tasks crash, retry or run elsewhere, and a replacement may start. */
+  exited(w: WorkerLink<Task>, reason: string): void {
     const requeue = this.#settler.recoverTasks(w, reason);
     this.#set.remove(w, reason);
     const failedStarts = this.#set.noteDeath(w);
@@ -409,13 +381,15 @@ export class Scheduler {
    * every call waiting for one. The pool stays open, and the next call starts afresh.
    */
   #stopStarting(error: WorkerStartError, requeue: Task[]): void {
-    const tasks = [
+    this.#failWaiting(error, [
       ...requeue,
       ...this.#set.endStarting(`stopped starting workers: ${error.message}`),
-      ...this.#queues.drain(),
-      ...this.#room.drain(),
-    ];
-    for (const task of tasks) {
+    ]);
+  }
+
+  /** Rejects `held` and every call waiting (queued or for room) with `error`. */
+  #failWaiting(error: Error, held: Task[]): void {
+    for (const task of [...held, ...this.#queues.drain(), ...this.#room.drain()]) {
       task.worker = null;
       this.#settle(task, false, error);
     }
@@ -426,7 +400,7 @@ export class Scheduler {
   /** Terminates a worker whose task will not stop; its other tasks are handled as in a crash. */
   #kill(w: WorkerLink<Task>, reason: string): void {
     w.terminate();
-    this.#onWorkerExited(w, reason);
+    this.exited(w, reason);
   }
 
   #retire(w: WorkerLink<Task>, reason: string): void {

@@ -6,13 +6,15 @@
  * @module
  */
 import { respawnDelayMs } from "./respawn_backoff.ts";
+import type { MetricsRecorder } from "../metrics/metrics_recorder.ts";
+import type { PoolEvents } from "./pool_events.ts";
 import type { Task } from "./task.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 
-/** What the set tells its pool. */
-export interface WorkerSetHooks {
-  spawned(w: WorkerLink<Task>): void;
-  removed(w: WorkerLink<Task>, reason: string): void;
+/** Where the set reports workers starting and ending: the pool's events and metrics. */
+export interface WorkerSetReport {
+  events: PoolEvents;
+  recorder: MetricsRecorder;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface WorkerSetHooks {
  * @example
  * ```ts ignore
  * const idle = { minWorkers: 1, idleTimeoutMs: 5000, startTimeoutMs: 10_000, maxStartFailures: 3 };
- * const set = new WorkerSet(moduleUrl, spawnWebWorker, events, hooks, idle);
+ * const set = new WorkerSet(moduleUrl, spawnWebWorker, linkEvents, idle, { events, recorder });
  * const w = set.spawn(1);
  * ```
  */
@@ -43,13 +45,13 @@ export class WorkerSet {
     readonly moduleUrl: string,
     readonly spawnLink: SpawnLink,
     readonly events: LinkEvents<Task>,
-    readonly hooks: WorkerSetHooks,
     readonly idle: {
       minWorkers: number;
       idleTimeoutMs: number;
       startTimeoutMs: number;
       maxStartFailures: number;
     },
+    readonly report: WorkerSetReport,
   ) {}
 
   /** Workers that take tasks (starting or ready). */
@@ -76,7 +78,9 @@ export class WorkerSet {
     const options = { moduleUrl: this.moduleUrl, concurrency, startTimeoutMs };
     const w = this.spawnLink(this.#nextId++, options, this.events);
     this.list.push(w);
-    this.hooks.spawned(w);
+    if (this.report.events.has("workerSpawned")) {
+      this.report.events.emit("workerSpawned", { workerId: w.id });
+    }
     return w;
   }
 
@@ -113,7 +117,10 @@ export class WorkerSet {
     const i = this.list.indexOf(w);
     if (i < 0) return;
     this.list.splice(i, 1);
-    this.hooks.removed(w, reason);
+    this.report.recorder.workerRetired(w.id);
+    if (this.report.events.has("workerExited")) {
+      this.report.events.emit("workerExited", { workerId: w.id, reason });
+    }
   }
 
   /** Ends every worker (the pool closed), after handing each task still in one to `each`. */
