@@ -77,8 +77,15 @@ export class TaskRunner {
   #flushBound = () => this.flush();
   #postProgress = (id: number, value: unknown) => this.#post({ t: "progress", id, value });
 
-  constructor(post: Post) {
+  #onStart: ((id: number) => void) | undefined;
+
+  /**
+   * @param onStart called just before a task's function is called (the process shell tells its
+   * pool, see `ProcessFromWorker`); a task it is not called for never ran here.
+   */
+  constructor(post: Post, onStart?: (id: number) => void) {
     this.#post = post;
+    this.#onStart = onStart;
   }
 
   /** True when the module is loaded and nothing runs or waits here. */
@@ -274,6 +281,7 @@ export class TaskRunner {
       return;
     }
     const ctx = new WorkerTaskContext(id, slot, control, this.#postProgress);
+    this.#onStart?.(id);
     const t0 = performance.now();
     let value: unknown;
     try {

@@ -41,6 +41,7 @@ import {
   assertTimerMs,
 } from "../validate.ts";
 import { spawnWebWorker } from "../transport/web_worker_link.ts";
+import { createProcessSpawner } from "../transport/process_link.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { WorkerSet } from "./worker_set.ts";
@@ -96,9 +97,11 @@ export class Scheduler {
    * @param spawn starts one worker: the transport (Web Workers unless a test or another profile
    * plugs in its own link).
    */
-  constructor(module: URL | string, options: PoolOptions = {}, spawn: SpawnLink = spawnWebWorker) {
+  constructor(module: URL | string, options: PoolOptions = {}, spawn?: SpawnLink) {
     this.moduleUrl = resolveModuleUrl(module);
     this.options = resolvePoolOptions(options);
+    const { isolation, process } = this.options;
+    spawn ??= isolation === "process" ? createProcessSpawner(process) : spawnWebWorker;
     this.#targetWorkers = this.options.maxWorkers;
     this.#concurrency = this.options.concurrency;
     // Before anything is measured, a pool made for concurrent work puts every task in the async lane.
@@ -125,6 +128,7 @@ export class Scheduler {
       results: (w, r) => this.#onResults(w, r),
       progress: (w, id, value) => w.inFlight.get(id)?.onProgress?.(value),
       exited: (w, reason) => this.#onWorkerExited(w, reason),
+      recycle: (w, reason) => this.#retire(w, reason),
     };
     this.#set = new WorkerSet(this.moduleUrl, spawn, workerEvents, {
       spawned: (w) => {
@@ -248,13 +252,13 @@ export class Scheduler {
       this.#shutdown(`the close deadline of ${ms} ms passed before the task finished`);
     if (this.#closing.begin(timeoutMs, deadline)) this.#room.release();
     this.#maybeFinishClose();
-    return done;
+    return done.then(() => this.#set.allGone());
   }
 
   /** Ends the pool now: queued and running tasks reject with `PoolClosedError`. */
   closeNow(): Promise<void> {
     if (this.#closing.state !== "closed") this.#shutdown("the pool was closed with closeNow()");
-    return Promise.resolve();
+    return this.#set.allGone();
   }
 
   /** See `Pool.resize`. Surplus idle workers retire at once, busy ones after their last task. */
@@ -461,8 +465,7 @@ export class Scheduler {
 
   /** Terminates a worker whose task will not stop; its other tasks are handled as in a crash. */
   #kill(w: WorkerLink<Task>, reason: string): void {
-    w.terminate();
-    this.#onWorkerExited(w, reason);
+    w.kill(reason);
   }
 
   #retire(w: WorkerLink<Task>, reason: string): void {

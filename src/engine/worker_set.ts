@@ -30,6 +30,8 @@ export class WorkerSet {
   #nextId = 1;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Removed workers not yet gone (a child process still being reaped). */
+  #going = new Set<Promise<void>>();
 
   constructor(
     readonly moduleUrl: string,
@@ -100,7 +102,15 @@ export class WorkerSet {
     const i = this.list.indexOf(w);
     if (i < 0) return;
     this.list.splice(i, 1);
+    const gone = w.gone();
+    this.#going.add(gone);
+    gone.then(() => this.#going.delete(gone));
     this.hooks.removed(w, reason);
+  }
+
+  /** Resolves once every worker removed so far is gone (child processes reaped). */
+  async allGone(): Promise<void> {
+    await Promise.all(this.#going);
   }
 
   /** Ends every worker (the pool closed), after handing each task still in one to `each`. */
