@@ -30,7 +30,7 @@ const runner = new TaskRunner((message) => {
     const bytes = runtime.memoryUsage();
     if (bytes !== undefined) send({ t: "rss", bytes });
   }
-}, (id) => send({ t: "started", id }));
+}, (id) => send({ t: "started", id }), (id) => send({ t: "yielded", id }));
 
 const reader = new FrameReader(codec, (frame) => {
   const m = frame as ProcessToWorker;

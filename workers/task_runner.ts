@@ -78,14 +78,18 @@ export class TaskRunner {
   #postProgress = (id: number, value: unknown) => this.#post({ t: "progress", id, value });
 
   #onStart: ((id: number) => void) | undefined;
+  #onYield: ((id: number) => void) | undefined;
 
   /**
    * @param onStart called just before a task's function is called (the process shell tells its
    * pool, see `ProcessFromWorker`); a task it is not called for never ran here.
+   * @param onYield called when a task's function returned a promise: the thread is free again
+   * while the task waits.
    */
-  constructor(post: Post, onStart?: (id: number) => void) {
+  constructor(post: Post, onStart?: (id: number) => void, onYield?: (id: number) => void) {
     this.#post = post;
     this.#onStart = onStart;
+    this.#onYield = onYield;
   }
 
   /** True when the module is loaded and nothing runs or waits here. */
@@ -306,6 +310,7 @@ export class TaskRunner {
         this.#pump();
       };
       (value as PromiseLike<unknown>).then((v) => done(true, v), (e) => done(false, e));
+      this.#onYield?.(id);
     } else {
       ctx.done = true;
       this.#settle(id, true, value, busy, busy);

@@ -11,7 +11,13 @@ import { Closing } from "./closing.ts";
 import type { Lane } from "../tuning/controller_options.ts";
 import type { Decision } from "../tuning/controller_state.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { PoolClosedError, QueueFullError, TaskError, WorkerStartError } from "../errors.ts";
+import {
+  PoolClosedError,
+  QueueFullError,
+  TaskError,
+  WorkerStartError,
+  WorkerUnresponsiveError,
+} from "../errors.ts";
 import type { HandoffProbeOptions, HandoffRow } from "../report/handoff_probe.ts";
 import { InlineRunner } from "./inline_runner.ts";
 import { ASYNC_LANE, LaneQueues, WORKER_LANE } from "./lane_queues.ts";
@@ -425,7 +431,12 @@ export class Scheduler {
   }
 
   #onWorkerExited(w: WorkerLink<Task>, reason: string): void {
-    const requeue = recoverTasks(w, reason, this.#settleBound);
+    // A child killed for missing heartbeats: its started tasks say so rather than "crashed".
+    const settle: Settle = w.unresponsive
+      ? (task, ok, value, ...rest) =>
+        this.#settleBound(task, ok, ok ? value : new WorkerUnresponsiveError(task.name, reason), ...rest)
+      : this.#settleBound;
+    const requeue = recoverTasks(w, reason, settle);
     this.#set.remove(w, reason);
     this.#deaths++;
     this.#respawnAt = performance.now() + respawnDelayMs(this.#deaths);

@@ -79,8 +79,6 @@ export function denoFlags(moduleUrl: string, permissions: string[] | null): stri
 export class ProcessLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T> {
   readonly capabilities: LinkCapabilities = { handOff: false, claim: false };
   readonly transport = "process";
-  /** True once the child was judged unresponsive (its heartbeat stopped). */
-  unresponsive = false;
   #child: ChildHandle | null = null;
   #queued: Uint8Array[] | null = [];
   #started = new Set<number>();
@@ -232,6 +230,7 @@ export class ProcessLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T
         this.#heartbeat.pause(true);
         return;
       case "pong":
+      case "yielded":
         break;
       case "rss":
         this.#rss = m.bytes;
@@ -250,7 +249,7 @@ export class ProcessLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T
     }
     this.#heartbeat.pause(false);
     this.#heartbeat.heard();
-    if (m.t !== "pong" && m.t !== "rss") this.receive(m);
+    if (m.t !== "pong" && m.t !== "rss" && m.t !== "yielded") this.receive(m);
   }
 
   #onReady(): void {

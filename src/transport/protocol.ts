@@ -69,7 +69,8 @@ export type FromWorker =
  * `src/transport/process_link.ts`). With no shared memory across processes the pool learns which
  * tasks a child began from `started`, which the child writes, synchronously, before it calls the
  * task: frames keep their order, so once a dead child's stream is read to its end, a task with no
- * `started` note never ran there. `ping`/`pong` are the heartbeat; `rss` is the child's resident
+ * `started` note never ran there. `ping`/`pong` are the heartbeat, and
+ * `yielded` says a task went async, handing the child's thread back; `rss` is the child's resident
  * memory in bytes, sent after each batch of results.
  */
 export type ProcessToWorker = ToWorker | { t: "ping"; seq: number };
@@ -78,6 +79,7 @@ export type ProcessToWorker = ToWorker | { t: "ping"; seq: number };
 export type ProcessFromWorker =
   | FromWorker
   | { t: "started"; id: number }
+  | { t: "yielded"; id: number }
   | { t: "pong"; seq: number }
   | { t: "rss"; bytes: number };
 

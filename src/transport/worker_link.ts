@@ -127,6 +127,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   readonly startedAt: number = performance.now();
   /** True once the worker loaded the task module and said it is ready. */
   wasReady = false;
+  /** True once the worker was judged unresponsive (a child process whose heartbeat stopped). */
+  unresponsive = false;
   /** Set by the hand-off probe while it runs. */
   onEcho: ((payload: unknown) => void) | undefined;
   abstract readonly capabilities: LinkCapabilities;
