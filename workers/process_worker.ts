@@ -24,13 +24,17 @@ function send(message: ProcessFromWorker): void {
   channel.write(encodeFrame(message, codec));
 }
 
-const runner = new TaskRunner((message) => {
-  send(message);
-  if (message.t === "done") {
-    const bytes = runtime.memoryUsage();
-    if (bytes !== undefined) send({ t: "rss", bytes });
-  }
-}, (id) => send({ t: "started", id }), (id) => send({ t: "yielded", id }));
+const runner = new TaskRunner(
+  (message) => {
+    send(message);
+    if (message.t === "done") {
+      const bytes = runtime.memoryUsage();
+      if (bytes !== undefined) send({ t: "rss", bytes });
+    }
+  },
+  (id) => send({ t: "started", id }),
+  (id) => send({ t: "yielded", id }),
+);
 
 const reader = new FrameReader(codec, (frame) => {
   const m = frame as ProcessToWorker;

@@ -57,6 +57,7 @@ export class TaskRunner {
   #control: Int32Array | null = null;
   #concurrency = 1;
   #active = new Map<number, WorkerTaskContext>();
+  #cancelledEarly = new Set<number>();
   #lastFlush = 0;
   #flushQueued = false;
   // Set once the worker has sent its last word (see lastWord): from then on it starts no task.
@@ -108,7 +109,13 @@ export class TaskRunner {
         break;
       case "cancel": {
         const error = Object.assign(new Error(m.reason.message), { name: m.reason.name });
-        this.#active.get(m.id)?.cancel(error);
+        const ctx = this.#active.get(m.id);
+        if (ctx) ctx.cancel(error);
+        // Without shared flags (a child process) a task cancelled while it waits here learns it
+        // only from this message: remember it, or it would start later and run unwatched.
+        else if (this.#control === null && this.#qIds.indexOf(m.id, this.#qHead) >= 0) {
+          this.#cancelledEarly.add(m.id);
+        }
         break;
       }
       case "concurrency":
@@ -264,6 +271,10 @@ export class TaskRunner {
   #start(id: number, slot: number, name: string, input: unknown): void {
     if (this.#dying) return; // the pool runs it elsewhere (see lastWord)
     const control = this.#control;
+    if (this.#cancelledEarly.delete(id)) {
+      this.#settle(id, false, { name: "AbortError", message: "cancelled before it started" }, 0, 0);
+      return;
+    }
     if (control !== null) {
       const before = startSlot(control, slot);
       if (before < 0) return; // the pool claimed it back after judging this worker dead

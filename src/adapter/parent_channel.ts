@@ -52,7 +52,9 @@ export function openParentChannel(
 ): ParentChannel {
   const D = (globalThis as unknown as { Deno?: DenoStd }).Deno;
   // Bound now: the names are pointed at stderr below.
-  const raw = D ? D.stdout.writeSync.bind(D.stdout) : (b: Uint8Array) => writeSync(1, b, 0, b.length);
+  const raw = D
+    ? D.stdout.writeSync.bind(D.stdout)
+    : (b: Uint8Array) => writeSync(1, b, 0, b.length);
   // Task output goes to stderr: stdout carries frames only.
   for (const level of ["log", "info", "debug", "trace", "dir", "table"] as const) {
     (console as unknown as Record<string, unknown>)[level] = console.error;

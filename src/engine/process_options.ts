@@ -5,7 +5,13 @@
  * @module
  */
 import type { ProcessSettings } from "../transport/process_link.ts";
-import { assertInteger, assertKnownOptions, assertOptionsObject, assertTimerMs, show } from "../validate.ts";
+import {
+  assertInteger,
+  assertKnownOptions,
+  assertOptionsObject,
+  assertTimerMs,
+  show,
+} from "../validate.ts";
 
 /** Options of the process profile, under `PoolOptions.process`. */
 export interface ProcessOptions {

@@ -434,7 +434,12 @@ export class Scheduler {
     // A child killed for missing heartbeats: its started tasks say so rather than "crashed".
     const settle: Settle = w.unresponsive
       ? (task, ok, value, ...rest) =>
-        this.#settleBound(task, ok, ok ? value : new WorkerUnresponsiveError(task.name, reason), ...rest)
+        this.#settleBound(
+          task,
+          ok,
+          ok ? value : new WorkerUnresponsiveError(task.name, reason),
+          ...rest,
+        )
       : this.#settleBound;
     const requeue = recoverTasks(w, reason, settle);
     this.#set.remove(w, reason);

@@ -95,7 +95,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * console.log(findSharedMemory({ a: [new Int32Array(new SharedArrayBuffer(8))] })); // "input.a[0].buffer"
  * ```
  */
-export function findSharedMemory(value: unknown, path = "input", seen = new Set<object>()): string | null {
+export function findSharedMemory(
+  value: unknown,
+  path = "input",
+  seen = new Set<object>(),
+): string | null {
   if (typeof value !== "object" || value === null || seen.has(value)) return null;
   seen.add(value);
   if (typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer) return path;

@@ -57,7 +57,9 @@ const codec = { encode: encodeValue, decode: decodeValue };
 /** Where the child shell lives (`.js` beside a built copy of this file, `.ts` from source). */
 function shellPath(): string {
   const ext = import.meta.url.endsWith(".js") ? "js" : "ts";
-  return decodeURIComponent(new URL(`../../workers/process_worker.${ext}`, import.meta.url).pathname);
+  return decodeURIComponent(
+    new URL(`../../workers/process_worker.${ext}`, import.meta.url).pathname,
+  );
 }
 
 /** Deno's flags for a child: the pool's, or read access to the task module and nothing else. */
@@ -259,7 +261,10 @@ export class ProcessLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T
       unrefTimer(this.#beat);
     }
     if (workerTtlMs > 0) {
-      const ttl = setTimeout(() => this.#recycle(`recycled after ${workerTtlMs} ms (workerTtlMs)`), workerTtlMs);
+      const ttl = setTimeout(
+        () => this.#recycle(`recycled after ${workerTtlMs} ms (workerTtlMs)`),
+        workerTtlMs,
+      );
       unrefTimer(ttl);
       this.#timers.push(ttl);
     }

@@ -64,7 +64,10 @@ test("process pool: inputs are copied with what structured clone carries, not on
       "undefined",
       "[object BigInt]",
     ]);
-    assert.deepEqual(await p.run("echo", new Map([["a", new Set([1])]])), new Map([["a", new Set([1])]]));
+    assert.deepEqual(
+      await p.run("echo", new Map([["a", new Set([1])]])),
+      new Map([["a", new Set([1])]]),
+    );
   } finally {
     await p.close();
   }
@@ -120,6 +123,7 @@ test("process pool: with retries, the task a killed child had started runs again
 test("process pool: a never-yielding loop past timeoutMs rejects with TimeoutError and its child is killed", async () => {
   const p = processPool({ cancelGraceMs: 50 });
   try {
+    await p.run("echo", "warm"); // the timeout should catch the loop running, not the child starting
     const call = rejection(p.run("spinForever", undefined, { timeoutMs: 100 }));
     await until(() => pidOf(p, "spinForever") !== null, "the loop to start");
     const pid = pidOf(p, "spinForever")!;
