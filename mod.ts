@@ -18,6 +18,8 @@
 export { createPool, Pool } from "./src/pool.ts";
 export type { CloseOptions, MapOptions, PoolStats, RunOptions } from "./src/pool.ts";
 export type { PoolOptions } from "./src/engine/pool_options.ts";
+export type { ProcessOptions } from "./src/engine/process_options.ts";
+export { THREAD_CAPS } from "./src/engine/process_options.ts";
 export type { PoolEventMap, PoolEventName } from "./src/engine/pool_events.ts";
 export type { TaskContext } from "./workers/task_context.ts";
 export type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./src/engine/task_types.ts";
@@ -29,6 +31,7 @@ export {
   TimeoutError,
   WorkerCrashedError,
   WorkerStartError,
+  WorkerUnresponsiveError,
 } from "./src/errors.ts";
 
 // The machine

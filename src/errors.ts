@@ -71,6 +71,24 @@ export class WorkerCrashedError extends Error {
 }
 
 /**
+ * The child process running a task stopped answering heartbeats (its event loop was blocked
+ * outside a task's own synchronous call) and was killed. A `WorkerCrashedError`, so code that
+ * catches crashes catches this too.
+ *
+ * @example
+ * ```ts
+ * import { WorkerUnresponsiveError } from "./errors.ts";
+ * console.log(new WorkerUnresponsiveError("render", "2 heartbeats missed").name); // "WorkerUnresponsiveError"
+ * ```
+ */
+export class WorkerUnresponsiveError extends WorkerCrashedError {
+  override name = "WorkerUnresponsiveError";
+  constructor(task: string, reason: string, options?: ErrorOptions) {
+    super(task, reason, options);
+  }
+}
+
+/**
  * No worker could be started: the task module ended its worker while loading, never finished
  * loading within `startTimeoutMs`, or the runtime refused to start the worker (Deno without
  * `--allow-read`, say), `maxStartFailures` times in a row. The message says why the last start

@@ -57,6 +57,7 @@ export class TaskRunner {
   #control: Int32Array | null = null;
   #concurrency = 1;
   #active = new Map<number, WorkerTaskContext>();
+  #cancelledEarly = new Set<number>();
   #lastFlush = 0;
   #flushQueued = false;
   // Set once the worker has sent its last word (see lastWord): from then on it starts no task.
@@ -77,8 +78,19 @@ export class TaskRunner {
   #flushBound = () => this.flush();
   #postProgress = (id: number, value: unknown) => this.#post({ t: "progress", id, value });
 
-  constructor(post: Post) {
+  #onStart: ((id: number) => void) | undefined;
+  #onYield: ((id: number) => void) | undefined;
+
+  /**
+   * @param onStart called just before a task's function is called (the process shell tells its
+   * pool, see `ProcessFromWorker`); a task it is not called for never ran here.
+   * @param onYield called when a task's function returned a promise: the thread is free again
+   * while the task waits.
+   */
+  constructor(post: Post, onStart?: (id: number) => void, onYield?: (id: number) => void) {
     this.#post = post;
+    this.#onStart = onStart;
+    this.#onYield = onYield;
   }
 
   /** True when the module is loaded and nothing runs or waits here. */
@@ -97,7 +109,13 @@ export class TaskRunner {
         break;
       case "cancel": {
         const error = Object.assign(new Error(m.reason.message), { name: m.reason.name });
-        this.#active.get(m.id)?.cancel(error);
+        const ctx = this.#active.get(m.id);
+        if (ctx) ctx.cancel(error);
+        // Without shared flags (a child process) a task cancelled while it waits here learns it
+        // only from this message: remember it, or it would start later and run unwatched.
+        else if (this.#control === null && this.#qIds.indexOf(m.id, this.#qHead) >= 0) {
+          this.#cancelledEarly.add(m.id);
+        }
         break;
       }
       case "concurrency":
@@ -253,6 +271,10 @@ export class TaskRunner {
   #start(id: number, slot: number, name: string, input: unknown): void {
     if (this.#dying) return; // the pool runs it elsewhere (see lastWord)
     const control = this.#control;
+    if (this.#cancelledEarly.delete(id)) {
+      this.#settle(id, false, { name: "AbortError", message: "cancelled before it started" }, 0, 0);
+      return;
+    }
     if (control !== null) {
       const before = startSlot(control, slot);
       if (before < 0) return; // the pool claimed it back after judging this worker dead
@@ -274,6 +296,7 @@ export class TaskRunner {
       return;
     }
     const ctx = new WorkerTaskContext(id, slot, control, this.#postProgress);
+    this.#onStart?.(id);
     const t0 = performance.now();
     let value: unknown;
     try {
@@ -298,6 +321,7 @@ export class TaskRunner {
         this.#pump();
       };
       (value as PromiseLike<unknown>).then((v) => done(true, v), (e) => done(false, e));
+      this.#onYield?.(id);
     } else {
       ctx.done = true;
       this.#settle(id, true, value, busy, busy);

@@ -20,6 +20,8 @@ import {
   WORKLOADS,
 } from "../sizing/profiles.ts";
 import { SLOTS_PER_WORKER } from "../transport/protocol.ts";
+import type { ProcessSettings } from "../transport/process_link.ts";
+import { type ProcessOptions, resolveProcessOptions } from "./process_options.ts";
 import { planWorkers, queueBound } from "../sizing/sizing.ts";
 import {
   assertInteger,
@@ -82,6 +84,15 @@ export interface PoolOptions {
    * pool's: `minWorkers`/`maxWorkers` from the pool, `maxConcurrency` 1024 per worker. @default {true when neither maxWorkers nor concurrency is given}
    */
   autotune?: boolean | ControllerOptions;
+  /**
+   * Where tasks run: `"thread"` in Web Workers (one process, shared memory, fast hand-off), or
+   * `"process"` in child processes (crash containment, killable on every runtime, memory
+   * recycling, thread caps and a heap cap for native code; tasks' inputs and results are copied).
+   * See the README's decision matrix. @default {"thread"}
+   */
+  isolation?: "thread" | "process";
+  /** Options of the process profile (only with `isolation: "process"`). @default {{}} */
+  process?: ProcessOptions;
 }
 
 /** The names of {@linkcode PoolOptions}, for the unknown-option check. */
@@ -101,6 +112,8 @@ export const POOL_OPTION_NAMES: readonly string[] = Object.freeze([
   "maxStartFailures",
   "lanes",
   "autotune",
+  "isolation",
+  "process",
 ]);
 
 /** Options after defaults, validated. */
@@ -121,6 +134,9 @@ export interface ResolvedPoolOptions {
   maxStartFailures: number;
   autotune: false | ControllerOptions;
   lanes: Record<string, Lane>;
+  isolation: "thread" | "process";
+  /** The process profile's settings (defaults when `isolation` is "thread"). */
+  process: ProcessSettings;
   /** Why maxWorkers has its value, for diagnostics. */
   sizeReason: string;
 }
@@ -232,6 +248,16 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     assertOneOf(action, `lanes.${name}`, lane, ["worker", "async"] as const);
   }
 
+  const isolation = options.isolation ?? "thread";
+  assertOneOf(action, "isolation", isolation, ["thread", "process"] as const);
+  if (options.process !== undefined && isolation !== "process") {
+    throw new TypeError(
+      `Cannot ${action} as 'process' options apply only with isolation: "process": current ` +
+        `isolation is "${isolation}"`,
+    );
+  }
+  const process = resolveProcessOptions(options.process);
+
   return {
     workload,
     environment,
@@ -249,6 +275,8 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     maxStartFailures,
     autotune,
     lanes,
+    isolation,
+    process,
     sizeReason,
   };
 }

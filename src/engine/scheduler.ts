@@ -31,6 +31,7 @@ import { cloneError, resolveModuleUrl } from "./task_input.ts";
 import { TaskSettler } from "./task_settler.ts";
 import { assertInteger } from "../validate.ts";
 import { spawnWebWorker } from "../transport/web_worker_link.ts";
+import { createProcessSpawner } from "../transport/process_link.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 import { WorkerSet } from "./worker_set.ts";
 
@@ -73,9 +74,11 @@ export class Scheduler implements LinkEvents<Task> {
    * @param spawn starts one worker: the transport (Web Workers unless a test or another profile
    * plugs in its own link).
    */
-  constructor(module: URL | string, options: PoolOptions = {}, spawn: SpawnLink = spawnWebWorker) {
+  constructor(module: URL | string, options: PoolOptions = {}, spawn?: SpawnLink) {
     this.moduleUrl = resolveModuleUrl(module);
     this.options = resolvePoolOptions(options);
+    const { isolation, process } = this.options;
+    spawn ??= isolation === "process" ? createProcessSpawner(process) : spawnWebWorker;
     this.#targetWorkers = this.options.maxWorkers;
     this.#concurrency = this.options.concurrency;
     // Before anything is measured, a pool made for concurrent work puts every task in the async lane.
@@ -201,13 +204,13 @@ export class Scheduler implements LinkEvents<Task> {
       this.#shutdown(`the close deadline of ${ms} ms passed before the task finished`);
     if (this.#closing.begin(timeoutMs, deadline)) this.#room.release();
     this.#maybeFinishClose();
-    return done;
+    return done.then(() => this.#set.allGone());
   }
 
   /** Ends the pool now: queued and running tasks reject with `PoolClosedError`. */
   closeNow(): Promise<void> {
     if (this.#closing.state !== "closed") this.#shutdown("the pool was closed with closeNow()");
-    return Promise.resolve();
+    return this.#set.allGone();
   }
 
   /** See `Pool.resize`. Surplus idle workers retire at once, busy ones after their last task. */
@@ -323,6 +326,11 @@ export class Scheduler implements LinkEvents<Task> {
 
   // ——— what the workers report (LinkEvents) ———
 
+  /** A worker asks to be retired after its current task (TTL, memory, task count). */
+  recycle(w: WorkerLink<Task>, reason: string): void {
+    this.#retire(w, reason);
+  }
+
   /** A worker loaded the task module. */
   ready(): void {
     this.#set.noteReady();
@@ -399,8 +407,7 @@ export class Scheduler implements LinkEvents<Task> {
 
   /** Terminates a worker whose task will not stop; its other tasks are handled as in a crash. */
   #kill(w: WorkerLink<Task>, reason: string): void {
-    w.terminate();
-    this.exited(w, reason);
+    w.kill(reason);
   }
 
   #retire(w: WorkerLink<Task>, reason: string): void {

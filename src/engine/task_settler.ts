@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { TaskError, WorkerCrashedError } from "../errors.ts";
+import { TaskError, WorkerCrashedError, WorkerUnresponsiveError } from "../errors.ts";
 import { ASYNC_LANE } from "./lane_queues.ts";
 import type { MetricsRecorder } from "../metrics/metrics_recorder.ts";
 import type { PoolEvents } from "./pool_events.ts";
@@ -151,7 +151,13 @@ export class TaskSettler {
       else if (task.retriesLeft > 0) {
         task.retriesLeft--;
         requeue.push(task);
-      } else this.settle(task, false, new WorkerCrashedError(task.name, reason));
+      } else {
+        // A child killed for missing heartbeats: its started tasks say so rather than "crashed".
+        const error = w.unresponsive
+          ? new WorkerUnresponsiveError(task.name, reason)
+          : new WorkerCrashedError(task.name, reason);
+        this.settle(task, false, error);
+      }
     }
     w.inFlight.clear();
     for (const task of requeue) {

@@ -40,6 +40,8 @@ export class WorkerSet {
   /** No worker starts before this time (performance.now()); see respawn_backoff.ts. */
   #respawnAt = 0;
   #respawnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Removed workers not yet gone (a child process still being reaped). */
+  #going = new Set<Promise<void>>();
 
   constructor(
     readonly moduleUrl: string,
@@ -117,10 +119,18 @@ export class WorkerSet {
     const i = this.list.indexOf(w);
     if (i < 0) return;
     this.list.splice(i, 1);
+    const gone = w.gone();
+    this.#going.add(gone);
+    gone.then(() => this.#going.delete(gone));
     this.report.recorder.workerRetired(w.id);
     if (this.report.events.has("workerExited")) {
       this.report.events.emit("workerExited", { workerId: w.id, reason });
     }
+  }
+
+  /** Resolves once every worker removed so far is gone (child processes reaped). */
+  async allGone(): Promise<void> {
+    await Promise.all(this.#going);
   }
 
   /** Ends every worker (the pool closed), after handing each task still in one to `each`. */

@@ -65,6 +65,25 @@ export type FromWorker =
   | ExitNotice;
 
 /**
+ * What only a child process says and hears, on top of the messages above (see
+ * `src/transport/process_link.ts`). With no shared memory across processes the pool learns which
+ * tasks a child began from `started`, which the child writes, synchronously, before it calls the
+ * task: frames keep their order, so once a dead child's stream is read to its end, a task with no
+ * `started` note never ran there. `ping`/`pong` are the heartbeat, and
+ * `yielded` says a task went async, handing the child's thread back; `rss` is the child's resident
+ * memory in bytes, sent after each batch of results.
+ */
+export type ProcessToWorker = ToWorker | { t: "ping"; seq: number };
+
+/** Frames from a child process (see `ProcessToWorker`). */
+export type ProcessFromWorker =
+  | FromWorker
+  | { t: "started"; id: number }
+  | { t: "yielded"; id: number }
+  | { t: "pong"; seq: number }
+  | { t: "rss"; bytes: number };
+
+/**
  * A worker's last word as it ends (it called `process.exit()` or `self.close()`, or an uncaught
  * error is ending it). It is the last message the worker sends, so when it arrives every result
  * the worker sent before it has arrived too, and the worker starts no task after sending it.

@@ -42,6 +42,11 @@ export interface LinkEvents<T extends LinkedTask = LinkedTask> {
   results(link: WorkerLink<T>, batch: DoneBatch): void;
   progress(link: WorkerLink<T>, id: number, value: unknown): void;
   exited(link: WorkerLink<T>, reason: string): void;
+  /**
+   * The worker asks to be retired after its current tasks and replaced (a child process past its
+   * TTL or its memory limit).
+   */
+  recycle?(link: WorkerLink<T>, reason: string): void;
 }
 
 /**
@@ -122,6 +127,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   readonly startedAt: number = performance.now();
   /** True once the worker loaded the task module and said it is ready. */
   wasReady = false;
+  /** True once the worker was judged unresponsive (a child process whose heartbeat stopped). */
+  unresponsive = false;
   /** Set by the hand-off probe while it runs. */
   onEcho: ((payload: unknown) => void) | undefined;
   abstract readonly capabilities: LinkCapabilities;
@@ -288,6 +295,19 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
    */
   tryHand(_task: T, _expectedMs = Infinity): boolean {
     return false;
+  }
+
+  /**
+   * Ends a worker whose task will not stop; the pool hears `exited` once its tasks can be judged
+   * (at once here; a child process waits until its stream has been read to the end).
+   */
+  kill(reason: string): void {
+    this.ended(reason);
+  }
+
+  /** Resolves once the worker is really gone (a child process reaped); at once by default. */
+  gone(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Ends the worker now. Idempotent. */
