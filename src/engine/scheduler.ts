@@ -40,7 +40,7 @@ import {
   assertOptionsObject,
   assertTimerMs,
 } from "../validate.ts";
-import { spawnWebWorker } from "../transport/web_worker_link.ts";
+import { defaultSpawn } from "../transport/default_spawn.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 import { applyResults, recoverTasks, type Settle } from "./worker_outcomes.ts";
 import { WorkerSet } from "./worker_set.ts";
@@ -96,7 +96,7 @@ export class Scheduler {
    * @param spawn starts one worker: the transport (Web Workers unless a test or another profile
    * plugs in its own link).
    */
-  constructor(module: URL | string, options: PoolOptions = {}, spawn: SpawnLink = spawnWebWorker) {
+  constructor(module: URL | string, options: PoolOptions = {}, spawn: SpawnLink = defaultSpawn) {
     this.moduleUrl = resolveModuleUrl(module);
     this.options = resolvePoolOptions(options);
     this.#targetWorkers = this.options.maxWorkers;
