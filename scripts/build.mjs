@@ -102,5 +102,5 @@ export async function buildPackage() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildPackage();
-  console.log("workloom: built dist/");
+  console.error("workloom: built dist/");
 }

@@ -107,6 +107,9 @@ if (!values["no-check"] && !values.only) {
       ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
       ["deno lint", bin("deno"), ["lint"]],
       ["deno fmt", bin("deno"), ["fmt", "--check", ...dirs]],
+      // npm pack, then the tarball installed into scratch projects: a task on Node, Bun and
+      // Deno, the bin, and a bun init app type-checking against it (scripts/package_smoke.mjs).
+      ["package", process.execPath, ["scripts/package_smoke.mjs"]],
       [
         "import cycles",
         depcruise,
