@@ -110,6 +110,8 @@ if (!values["no-check"] && !values.only) {
       // npm pack, then the tarball installed into scratch projects: a task on Node, Bun and
       // Deno, the bin, and a bun init app type-checking against it (scripts/package_smoke.mjs).
       ["package", process.execPath, ["scripts/package_smoke.mjs"]],
+      // The pool behaviour files on Node, against dist/ (scripts/node_suite.mjs).
+      ["node pool suite", process.execPath, ["scripts/node_suite.mjs"]],
       [
         "import cycles",
         depcruise,
