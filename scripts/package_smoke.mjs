@@ -6,6 +6,8 @@
 //   - the root entry's import graph reaches no package (no Hono, zod or Redis client);
 //   - an app imports "workloom" and runs a task on Node (worker_threads), Bun and Deno;
 //   - the bin runs `workloom profile --json` on Node;
+//   - `bun build --compile` of that app (worker entry and task module as extra entry points)
+//     runs a task from another folder, with the app's files deleted;
 //   - a `bun init -y` app, with bun init's own tsconfig, type-checks against the installed types
 //     (a typed call, a compile error for a wrong task name, the subpaths' types).
 //
@@ -121,6 +123,26 @@ console.log(JSON.stringify({ one, many, transport }));
     const profile = JSON.parse(run(join(app, "node_modules/.bin/workloom"), ["profile", "--json"], app));
     assert.equal(profile.runtime.key, "node");
     assert.ok(profile.cores.effective >= 1);
+  });
+
+  step("bun build --compile of an app that uses a pool starts its workers and runs a task", () => {
+    // The worker entry and the task module go in as extra entry points, from the project root.
+    const exe = join(scratch, "compiled-app");
+    run(bin("bun"), [
+      "build",
+      "--compile",
+      "app.mjs",
+      "./node_modules/workloom/dist/workers/web_worker.js",
+      "./tasks.mjs",
+      "--outfile",
+      exe,
+    ], app);
+    // Away from the project, with its files gone: the executable needs nothing on disk.
+    const elsewhere = mkdtempSync(join(scratch, "run-"));
+    rmSync(join(app, "node_modules"), { recursive: true });
+    rmSync(join(app, "tasks.mjs"));
+    const out = JSON.parse(run(exe, [], elsewhere).trim().split("\n").at(-1));
+    assert.deepEqual(out, { one: 42, many: [2, 4, 6], transport: "web-worker" });
   });
 
   step("a bun init app type-checks against the installed package", () => {

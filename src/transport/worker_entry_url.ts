@@ -4,6 +4,12 @@
  * `dist/workers/<name>.js`: pick the layout this module itself was loaded from. Bundlers leave
  * `new URL("…", import.meta.url)` alone, so the path is computed here at run time.
  *
+ * In an executable made by `bun build --compile`, every module is embedded under
+ * `/$bunfs/root/` (`B:/~BUN/root/` on Windows), named by its path from the project root, and the
+ * bundle is named after the executable: the entry is then where `npm install` put it,
+ * `node_modules/workloom/dist/workers/<name>.js`, given to `bun build --compile` as an extra
+ * entry point from the project root.
+ *
  * @example
  * ```ts
  * import { workerEntryUrl } from "./worker_entry_url.ts";
@@ -11,7 +17,10 @@
  * ```
  */
 export function workerEntryUrl(name: "web_worker" | "node_worker"): URL {
-  return import.meta.url.endsWith(".ts")
-    ? new URL(`../../workers/${name}.ts`, import.meta.url)
-    : new URL(`./workers/${name}.js`, import.meta.url);
+  const url = import.meta.url;
+  const compiled = /^file:\/\/\/(?:\$bunfs|B:\/~BUN)\/root\//.exec(url);
+  if (compiled) return new URL(`./node_modules/workloom/dist/workers/${name}.js`, compiled[0]);
+  return url.endsWith(".ts")
+    ? new URL(`../../workers/${name}.ts`, url)
+    : new URL(`./workers/${name}.js`, url);
 }
