@@ -47,7 +47,6 @@ test("a task that throws rejects with TaskError carrying its name, message, stac
 
 // ——— workers that die ———
 
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 /** Runs `task`, which ends its worker, and checks its call fails and a new worker takes over. */
