@@ -53,6 +53,26 @@ function libraryEntries() {
   return Object.values(exports).map((p) => p.replace(/^\.\//, ""));
 }
 
+/**
+ * Each JSR export must also be a tsc root (tsconfig.build.json) and an npm export with types
+ * (package.json): a subpath added to jsr.json alone would ship without them.
+ */
+function checkEntriesAgree() {
+  const read = (f) => JSON.parse(readFileSync(join(root, f), "utf8"));
+  const roots = read("tsconfig.build.json").files;
+  const npm = read("package.json").exports;
+  for (const [subpath, file] of Object.entries(read("jsr.json").exports)) {
+    const name = file.replace(/^\.\//, "").replace(/\.ts$/, "");
+    if (!roots.includes(`${name}.ts`)) {
+      throw new Error(`tsconfig.build.json's files lack ${name}.ts, exported by jsr.json`);
+    }
+    const want = { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` };
+    if (JSON.stringify(npm[subpath]) !== JSON.stringify(want)) {
+      throw new Error(`package.json's exports["${subpath}"] should be ${JSON.stringify(want)}`);
+    }
+  }
+}
+
 function declarations() {
   const r = spawnSync(bin("tsc"), ["-p", "tsconfig.build.json"], {
     cwd: root,
@@ -80,6 +100,7 @@ function* walk(dir) {
 /** Builds dist/ from scratch. */
 export async function buildPackage() {
   ensureDeps();
+  checkEntriesAgree();
   rmSync(dist, { recursive: true, force: true });
   await build({
     ...common,
