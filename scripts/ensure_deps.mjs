@@ -13,20 +13,20 @@ export function bin(name) {
 }
 
 /**
- * Runs `npm install` unless every tool is already there. Not `npm ci`: npm 11 leaves the deno
- * package's optional binaries for other platforms out of the lock file and then refuses it as
- * out of sync; `npm install` still takes every version from the lock.
+ * Runs `npm ci` unless every tool is already there: it installs exactly what package-lock.json
+ * says and never rewrites it (an `npm install` here used to, and a changed lock makes
+ * `deno publish --dry-run` refuse to run). The lock lists every platform's optional Deno, Bun and
+ * esbuild binaries, so it installs on Linux, macOS and Windows alike.
  */
 export function ensureDeps() {
   const tools = ["deno", "bun", "tsc", "esbuild"];
   if (tools.every((t) => existsSync(bin(t)))) return;
-  const args = ["install"];
-  console.error(`workloom: installing the toolchain with npm ${args[0]} …`);
-  const r = spawnSync("npm", [...args, "--no-audit", "--no-fund"], {
+  console.error("workloom: installing the toolchain with npm ci …");
+  const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
   });
-  if (r.status !== 0) throw new Error(`npm ${args[0]} failed with exit code ${r.status}`);
+  if (r.status !== 0) throw new Error(`npm ci failed with exit code ${r.status}`);
 }
 
 /** Path of the import-cycle checker, which has a package of its own (see tools/cycles/). */

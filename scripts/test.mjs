@@ -108,6 +108,20 @@ if (!values["no-check"] && !values.only) {
       ["tsc", bin("tsc"), ["--noEmit", "-p", "."]],
       ["deno lint", bin("deno"), ["lint"]],
       ["deno fmt", bin("deno"), ["fmt", "--check", ...dirs]],
+      // Every JSDoc @example in the published modules is type-checked and run (those marked
+      // ignore are not), then JSR's publish checks, slow types included.
+      [
+        "doc tests",
+        bin("deno"),
+        ["test", "--doc", "-A", "-q", "mod.ts", "server.ts", "client.ts", "src/", "workers/"],
+      ],
+      // --allow-dirty: a run of the suite rewrites docs/dashboard.png (the browser test), never the lock.
+      ["deno publish --dry-run", bin("deno"), ["publish", "--dry-run", "--allow-dirty"]],
+      // npm pack, then the tarball installed into scratch projects: a task on Node, Bun and
+      // Deno, the bin, and a bun init app type-checking against it (scripts/package_smoke.mjs).
+      ["package", process.execPath, ["scripts/package_smoke.mjs"]],
+      // The pool behaviour files on Node, against dist/ (scripts/node_suite.mjs).
+      ["node pool suite", process.execPath, ["scripts/node_suite.mjs"]],
       [
         "import cycles",
         depcruise,

@@ -6,7 +6,6 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { serve } from "./serve.ts";
 import { runDemo } from "./demo.ts";
 import { formatMachine } from "../machine/format_machine.ts";
 import { detectMachine } from "../machine/machine.ts";
@@ -72,8 +71,11 @@ function profile(args: string[], io: Io): number {
   return 0;
 }
 
-// The demo's task module ships beside the source, like the examples a user would copy.
-const DEMO_TASKS = new URL("../../examples/tasks.ts", import.meta.url);
+// The demo's task module ships beside the source, like the examples a user would copy; the
+// built package has it at dist/examples/tasks.js, beside the bundle this code is in.
+const DEMO_TASKS = import.meta.url.endsWith(".ts")
+  ? new URL("../../examples/tasks.ts", import.meta.url)
+  : new URL("./examples/tasks.js", import.meta.url);
 const DEMO_BATCH = 200;
 const QUICK_BATCH = 24;
 
@@ -90,6 +92,14 @@ async function demo(args: string[], io: Io): Promise<number> {
   }
   await runDemo(DEMO_TASKS, { write: io.stdout, batch: flags.quick ? QUICK_BATCH : DEMO_BATCH });
   return 0;
+}
+
+/**
+ * `workloom serve`, loaded when used: it needs Hono and zod, which the npm package lists as
+ * optional peers, so `profile` and `demo` run without them.
+ */
+async function serve(args: string[], io: Io): Promise<number> {
+  return (await import("./serve.ts")).serve(args, io);
 }
 
 const COMMANDS: Record<string, Command> = { profile, demo, serve };

@@ -36,7 +36,7 @@ export type Out = (lines: string | readonly string[]) => void;
  *
  * @example
  * ```ts
- * import { grouped } from "../demo_lines.ts";
+ * import { grouped } from "./demo_steps.ts";
  * console.log(grouped(5000000)); // "5,000,000"
  * ```
  */
@@ -49,7 +49,7 @@ export function grouped(n: number): string {
  *
  * @example
  * ```ts
- * import { kv } from "../demo_lines.ts";
+ * import { kv } from "./demo_steps.ts";
  * console.log(kv([["max workers", "2", "the cpu profile"], ["autotune", "on"]]).join("\n"));
  * ```
  */

@@ -30,7 +30,7 @@ import { newTask, type RunOptions, type Task } from "./task.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
 import { TaskSettler } from "./task_settler.ts";
 import { assertInteger } from "../validate.ts";
-import { spawnWebWorker } from "../transport/web_worker_link.ts";
+import { defaultSpawn } from "../transport/default_spawn.ts";
 import { createProcessSpawner } from "../transport/process_link.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 import { WorkerSet } from "./worker_set.ts";
@@ -78,7 +78,7 @@ export class Scheduler implements LinkEvents<Task> {
     this.moduleUrl = resolveModuleUrl(module);
     this.options = resolvePoolOptions(options);
     const { isolation, process } = this.options;
-    spawn ??= isolation === "process" ? createProcessSpawner(process) : spawnWebWorker;
+    spawn ??= isolation === "process" ? createProcessSpawner(process) : defaultSpawn;
     this.#targetWorkers = this.options.maxWorkers;
     this.#concurrency = this.options.concurrency;
     // Before anything is measured, a pool made for concurrent work puts every task in the async lane.

@@ -14,7 +14,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
  * @example
  * ```ts
  * import { ApiError } from "./api_error.ts";
- * throw new ApiError(404, "job_not_found", "No job has the id 'x'");
+ * const e = new ApiError(404, "job_not_found", "No job has the id 'x'");
+ * console.log(e.status, e.code); // 404 "job_not_found"; a route throws it
  * ```
  */
 export class ApiError extends Error {

@@ -1,185 +1,50 @@
 /**
- * The Web Worker link: the first transport behind the seam (`worker_link.ts`). It starts a
- * module Web Worker running `workers/web_worker.ts`, gives it a shared control buffer (per-task
- * started/cancelled/claimed flags) and a mailbox for the shared-memory fast path, and turns the
- * worker's events into the link's: messages in order, an error event as a sign of death that
- * may have overtaken them, Bun's `close` event as the end.
+ * The Web Worker transport (Deno, Bun, browsers): a thread link (`thread_link.ts`) whose thread
+ * is a module Web Worker running `workers/web_worker.ts`.
  *
  * @module
  */
-import {
-  AWAKE,
-  DOZING,
-  HANDED,
-  MAILBOX_BYTES,
-  type MailboxViews,
-  mailboxViews,
-  MB_PENDING,
-  MB_REPLY_SEQ,
-  MB_STATE,
-  readReply,
-  writeRequest,
-} from "./mailbox.ts";
-import { type FromWorker, SLOTS_PER_WORKER, type ToWorker } from "./protocol.ts";
+import type { FromWorker } from "./protocol.ts";
+import type { StartThread, Thread, ThreadEvents } from "./thread.ts";
+import { ThreadLink } from "./thread_link.ts";
 import { workerEntryUrl } from "./worker_entry_url.ts";
-import {
-  type LinkCapabilities,
-  type LinkedTask,
-  type LinkEvents,
-  type LinkOptions,
-  type SpawnLink,
-  WorkerLink,
-} from "./worker_link.ts";
-
-// Longest the pool watches for a fast-path reply before it waits asynchronously.
-const REPLY_SPIN_MS = 0.02;
-
-const sharedMemory = typeof SharedArrayBuffer === "function" && typeof Atomics === "object";
-const hasWaitAsync = sharedMemory &&
-  typeof (Atomics as { waitAsync?: unknown }).waitAsync === "function";
-
-type WaitAsync = (
-  array: Int32Array,
-  index: number,
-  value: number,
-  timeoutMs?: number,
-) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = hasWaitAsync
-  ? (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync
-  : undefined;
+import type { SpawnLink } from "./worker_link.ts";
 
 /**
- * One Web Worker of the pool.
+ * Starts a module Web Worker running the worker entry, with the global `Worker`.
  *
  * @example
  * ```ts ignore
- * const url = new URL("./tasks.ts", import.meta.url).href;
- * const w = new WebWorkerLink(1, { moduleUrl: url, concurrency: 1, startTimeoutMs: 10_000 }, events);
+ * const thread = startWebWorker("workloom-1", { message, error, exit });
  * ```
  */
-export class WebWorkerLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T> {
-  readonly capabilities: LinkCapabilities;
-  readonly transport = "web-worker";
-  readonly #worker: Worker;
-  readonly #control: Int32Array | null;
-  readonly #mailbox: MailboxViews | null;
-
-  constructor(id: number, options: LinkOptions, events: LinkEvents<T>) {
-    super(id, options, events);
-    const buffer = sharedMemory ? new SharedArrayBuffer(SLOTS_PER_WORKER * 4) : null;
-    this.#control = buffer ? new Int32Array(buffer) : null;
-    const mailbox = sharedMemory && hasWaitAsync ? new SharedArrayBuffer(MAILBOX_BYTES) : null;
-    this.#mailbox = mailbox ? mailboxViews(mailbox) : null;
-    this.capabilities = { handOff: mailbox !== null, claim: buffer !== null };
-    this.#worker = new Worker(workerEntryUrl(), { type: "module", name: `workloom-${id}` });
-    this.#worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
-    this.#worker.onerror = (e: ErrorEvent) => {
-      // Deno ends the whole process unless the parent handles a worker's uncaught error.
-      e.preventDefault();
-      // The worker reports its own uncaught errors in its last word; an error event means one it
-      // could not catch (a worker that failed to start, say). On Deno it may overtake results the
-      // worker sent before it, so it is not the last word.
-      this.dying(`uncaught ${e.message || "error"}`);
-    };
-    this.#worker.onmessageerror = () => this.dying("a message from the worker could not be read");
-    // Bun reports every end of a worker with a `close` event, after all of its messages; Deno
-    // has none (see the exit hooks).
-    this.#worker.addEventListener("close", (e) => {
-      const code = (e as Event & { code?: number }).code;
-      this.ended(`the worker exited${code === undefined ? "" : ` with code ${code}`}`);
-    });
-    this.init(buffer, mailbox);
-  }
-
-  protected override get control(): Int32Array | null {
-    return this.#control;
-  }
-
-  protected transmit(message: ToWorker, transfer: Transferable[]): void {
-    this.#worker.postMessage(message, transfer);
-    this.#wake();
-  }
-
-  protected close(): void {
-    const mb = this.#mailbox;
-    // A dozing worker watches its mailbox, not its messages: send it back to its event loop.
-    if (mb) Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
-    this.#worker.terminate();
-  }
-
-  /** Bun's workers can be unref'd; Deno's cannot (the pool retires idle workers there). */
-  protected override setRef(on: boolean): void {
-    const w = this.#worker as Worker & { ref?: () => void; unref?: () => void };
-    if (on) w.ref?.();
-    else w.unref?.();
-  }
-
-  /**
-   * Called after every message posted to the worker: counts it as on its way, and wakes the
-   * worker if it dozes, since a dozing worker reads no messages.
-   */
-  #wake(): void {
-    const mb = this.#mailbox;
-    if (mb === null) return;
-    Atomics.add(mb.i32, MB_PENDING, 1);
-    Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
-  }
-
-  /**
-   * The shared-memory fast path: hands `task` to the worker through its mailbox if the worker is
-   * dozing and the input fits. Returns false (and changes nothing) otherwise; then send it.
-   */
-  override tryHand(task: T, expectedMs = Infinity): boolean {
-    const mb = this.#mailbox;
-    if (mb === null || this.state !== "ready" || this.inFlight.size !== 0) return false;
-    if (Atomics.load(mb.i32, MB_STATE) !== DOZING) return false;
-    const slot = this.takeSlot();
-    if (!writeRequest(mb, task.id, slot, task.name, task.input)) {
-      this.returnSlot(slot);
-      return false;
-    }
-    const seq = Atomics.load(mb.i32, MB_REPLY_SEQ);
-    // Claim the worker; fails if its doze just ended, and then the request is simply ignored.
-    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, HANDED) !== DOZING) {
-      this.returnSlot(slot);
-      return false;
-    }
-    this.track(task, slot);
-    // A task expected to take only microseconds: watch for the reply for a moment rather than
-    // go to sleep, since being woken costs more than the task (see the worker's doze).
-    if (expectedMs < REPLY_SPIN_MS) {
-      const until = performance.now() + REPLY_SPIN_MS;
-      while (Atomics.load(mb.i32, MB_REPLY_SEQ) === seq && performance.now() < until) { /* spin */ }
-    }
-    this.#awaitReply(task.id, seq);
-    return true;
-  }
-
-  #awaitReply(id: number, seq: number): void {
-    // A bounded wait, renewed while the task is still ours: a worker that died mid-task must not
-    // leave a wait pending forever.
-    const result = waitAsync!(this.#mailbox!.i32, MB_REPLY_SEQ, seq, 1000);
-    const onWake = () => {
-      if (this.state === "exited" || !this.inFlight.has(id)) return;
-      if (Atomics.load(this.#mailbox!.i32, MB_REPLY_SEQ) === seq) return this.#awaitReply(id, seq);
-      const reply = readReply(this.#mailbox!);
-      if (reply.viaMessage || reply.id !== id) return; // the result comes as a "done" message
-      this.events.results(this, {
-        t: "done",
-        ids: [id],
-        failed: null,
-        values: [reply.value],
-        busy: [reply.busyMs],
-        run: [reply.runMs],
-      });
-    };
-    if (result.async) result.value.then(onWake);
-    else onWake();
-  }
-}
+export const startWebWorker: StartThread = (name: string, events: ThreadEvents): Thread => {
+  const worker = new Worker(workerEntryUrl("web_worker"), { type: "module", name });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => events.message(e.data);
+  worker.onerror = (e: ErrorEvent) => {
+    // Deno ends the whole process unless the parent handles a worker's uncaught error.
+    e.preventDefault();
+    events.error(`uncaught ${e.message || "error"}`);
+  };
+  worker.onmessageerror = () => events.error("a message from the worker could not be read");
+  // Bun reports every end of a worker with a `close` event, after all of its messages; Deno
+  // has none (see the exit hooks).
+  worker.addEventListener("close", (e) => {
+    const code = (e as Event & { code?: number }).code;
+    events.exit(`the worker exited${code === undefined ? "" : ` with code ${code}`}`);
+  });
+  // Bun's workers can be unref'd; Deno's cannot (the pool retires idle workers there).
+  const w = worker as Worker & { ref?: () => void; unref?: () => void };
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    terminate: () => worker.terminate(),
+    ref: () => w.ref?.(),
+    unref: () => w.unref?.(),
+  };
+};
 
 /**
- * Starts a Web Worker link: the pool's default transport.
+ * Starts a Web Worker link: the pool's transport on Deno, Bun and in browsers.
  *
  * @example
  * ```ts ignore
@@ -187,4 +52,4 @@ export class WebWorkerLink<T extends LinkedTask = LinkedTask> extends WorkerLink
  * ```
  */
 export const spawnWebWorker: SpawnLink = (id, options, events) =>
-  new WebWorkerLink(id, options, events);
+  new ThreadLink(id, options, events, startWebWorker, "web-worker");

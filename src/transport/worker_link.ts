@@ -111,7 +111,7 @@ const LAST_WORD_MS = 2000;
 export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   state: LinkState = "starting";
   /** Tasks sent and not yet reported back, by id. */
-  readonly inFlight = new Map<number, T>();
+  readonly inFlight: Map<number, T> = new Map<number, T>();
   /** Tasks in flight per lane (worker lane, async lane), for the dispatcher's room. */
   readonly laneInFlight: [number, number] = [0, 0];
   /** Tasks completed by this worker (for recycling and diagnostics). */

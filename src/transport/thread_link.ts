@@ -1,0 +1,178 @@
+/**
+ * The link for a worker on a thread of this process: a Web Worker (Deno, Bun, browsers) or a
+ * Node `worker_threads` Worker. Both share memory with the pool, so this link gives the worker a
+ * shared control buffer (per-task started/cancelled/claimed flags) and a mailbox for the
+ * shared-memory fast path, and turns the thread's events into the link's: messages in order, an
+ * error as a sign of death that may have overtaken them, an exit notice as the end. How a thread
+ * starts and what its events look like is the `StartThread` function's business
+ * (`web_worker_link.ts`, `node_worker_link.ts`).
+ *
+ * @module
+ */
+import {
+  AWAKE,
+  DOZING,
+  HANDED,
+  MAILBOX_BYTES,
+  type MailboxViews,
+  mailboxViews,
+  MB_PENDING,
+  MB_REPLY_SEQ,
+  MB_STATE,
+  readReply,
+  writeRequest,
+} from "./mailbox.ts";
+import { type FromWorker, SLOTS_PER_WORKER, type ToWorker } from "./protocol.ts";
+import type { StartThread, Thread } from "./thread.ts";
+import {
+  type LinkCapabilities,
+  type LinkedTask,
+  type LinkEvents,
+  type LinkOptions,
+  WorkerLink,
+} from "./worker_link.ts";
+
+// Longest the pool watches for a fast-path reply before it waits asynchronously.
+const REPLY_SPIN_MS = 0.02;
+
+const sharedMemory = typeof SharedArrayBuffer === "function" && typeof Atomics === "object";
+const hasWaitAsync = sharedMemory &&
+  typeof (Atomics as { waitAsync?: unknown }).waitAsync === "function";
+
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs?: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = hasWaitAsync
+  ? (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync
+  : undefined;
+
+/**
+ * One worker thread of the pool, whatever started it.
+ *
+ * @example
+ * ```ts ignore
+ * const url = new URL("./tasks.ts", import.meta.url).href;
+ * const options = { moduleUrl: url, concurrency: 1, startTimeoutMs: 10_000 };
+ * const w = new ThreadLink(1, options, events, startWebWorker, "web-worker");
+ * ```
+ */
+export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T> {
+  readonly capabilities: LinkCapabilities;
+  readonly transport: string;
+  readonly #worker: Thread;
+  readonly #control: Int32Array | null;
+  readonly #mailbox: MailboxViews | null;
+
+  constructor(
+    id: number,
+    options: LinkOptions,
+    events: LinkEvents<T>,
+    start: StartThread,
+    transport: string,
+  ) {
+    super(id, options, events);
+    this.transport = transport;
+    const buffer = sharedMemory ? new SharedArrayBuffer(SLOTS_PER_WORKER * 4) : null;
+    this.#control = buffer ? new Int32Array(buffer) : null;
+    const mailbox = sharedMemory && hasWaitAsync ? new SharedArrayBuffer(MAILBOX_BYTES) : null;
+    this.#mailbox = mailbox ? mailboxViews(mailbox) : null;
+    this.capabilities = { handOff: mailbox !== null, claim: buffer !== null };
+    this.#worker = start(`workloom-${id}`, {
+      message: (m: FromWorker) => this.receive(m),
+      // An error the worker could not report in its last word (a worker that failed to start,
+      // say). On Deno it may overtake results the worker sent before it: not the last word.
+      error: (reason: string) => this.dying(reason),
+      // Comes after every message the worker sent.
+      exit: (reason: string) => this.ended(reason),
+    });
+    this.init(buffer, mailbox);
+  }
+
+  protected override get control(): Int32Array | null {
+    return this.#control;
+  }
+
+  protected transmit(message: ToWorker, transfer: Transferable[]): void {
+    this.#worker.post(message, transfer);
+    this.#wake();
+  }
+
+  protected close(): void {
+    const mb = this.#mailbox;
+    // A dozing worker watches its mailbox, not its messages: send it back to its event loop.
+    if (mb) Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
+    this.#worker.terminate();
+  }
+
+  /** Where the thread can be unref'd (Bun, Node; not Deno, where the pool retires idle ones). */
+  protected override setRef(on: boolean): void {
+    if (on) this.#worker.ref();
+    else this.#worker.unref();
+  }
+
+  /**
+   * Called after every message posted to the worker: counts it as on its way, and wakes the
+   * worker if it dozes, since a dozing worker reads no messages.
+   */
+  #wake(): void {
+    const mb = this.#mailbox;
+    if (mb === null) return;
+    Atomics.add(mb.i32, MB_PENDING, 1);
+    Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
+  }
+
+  /**
+   * The shared-memory fast path: hands `task` to the worker through its mailbox if the worker is
+   * dozing and the input fits. Returns false (and changes nothing) otherwise; then send it.
+   */
+  override tryHand(task: T, expectedMs = Infinity): boolean {
+    const mb = this.#mailbox;
+    if (mb === null || this.state !== "ready" || this.inFlight.size !== 0) return false;
+    if (Atomics.load(mb.i32, MB_STATE) !== DOZING) return false;
+    const slot = this.takeSlot();
+    if (!writeRequest(mb, task.id, slot, task.name, task.input)) {
+      this.returnSlot(slot);
+      return false;
+    }
+    const seq = Atomics.load(mb.i32, MB_REPLY_SEQ);
+    // Claim the worker; fails if its doze just ended, and then the request is simply ignored.
+    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, HANDED) !== DOZING) {
+      this.returnSlot(slot);
+      return false;
+    }
+    this.track(task, slot);
+    // A task expected to take only microseconds: watch for the reply for a moment rather than
+    // go to sleep, since being woken costs more than the task (see the worker's doze).
+    if (expectedMs < REPLY_SPIN_MS) {
+      const until = performance.now() + REPLY_SPIN_MS;
+      while (Atomics.load(mb.i32, MB_REPLY_SEQ) === seq && performance.now() < until) { /* spin */ }
+    }
+    this.#awaitReply(task.id, seq);
+    return true;
+  }
+
+  #awaitReply(id: number, seq: number): void {
+    // A bounded wait, renewed while the task is still ours: a worker that died mid-task must not
+    // leave a wait pending forever.
+    const result = waitAsync!(this.#mailbox!.i32, MB_REPLY_SEQ, seq, 1000);
+    const onWake = () => {
+      if (this.state === "exited" || !this.inFlight.has(id)) return;
+      if (Atomics.load(this.#mailbox!.i32, MB_REPLY_SEQ) === seq) return this.#awaitReply(id, seq);
+      const reply = readReply(this.#mailbox!);
+      if (reply.viaMessage || reply.id !== id) return; // the result comes as a "done" message
+      this.events.results(this, {
+        t: "done",
+        ids: [id],
+        failed: null,
+        values: [reply.value],
+        busy: [reply.busyMs],
+        run: [reply.runMs],
+      });
+    };
+    if (result.async) result.value.then(onWake);
+    else onWake();
+  }
+}
