@@ -11,7 +11,7 @@ import { checkCloseOptions, type CloseOptions, Closing } from "./closing.ts";
 import type { Lane } from "../tuning/controller_options.ts";
 import type { Decision } from "../tuning/controller_state.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { PoolClosedError, QueueFullError, TaskError, WorkerStartError } from "../errors.ts";
+import { PoolClosedError, TaskError, WorkerStartError } from "../errors.ts";
 import type { HandoffProbeOptions, HandoffRow } from "../report/handoff_probe.ts";
 import { InlineRunner } from "./inline_runner.ts";
 import { ASYNC_LANE, LaneQueues, LaneTable, WORKER_LANE } from "./lane_queues.ts";
@@ -26,7 +26,8 @@ import {
 } from "./pool_options.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "../transport/protocol.ts";
 import { Room } from "./backpressure.ts";
-import { newTask, type RunOptions, type Task } from "./task.ts";
+import type { RunOptions, Task } from "./task.ts";
+import { Admission } from "./admission.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
 import { TaskSettler } from "./task_settler.ts";
 import { assertInteger } from "../validate.ts";
@@ -58,7 +59,7 @@ export class Scheduler implements LinkEvents<Task> {
   #events = new PoolEvents();
   #recorder = new MetricsRecorder(performance.now());
   #tuner: Autotuner | undefined;
-  #nextTaskId = 1;
+  #admission: Admission;
   #dispatcher: Dispatcher;
   #targetWorkers: number;
   #concurrency: number;
@@ -88,6 +89,26 @@ export class Scheduler implements LinkEvents<Task> {
     );
     this.#settler = new TaskSettler(this.#recorder, this.#events, this.options.mode === "inline");
     this.#room = new Room(this.options.maxQueue, () => this.#queues.size);
+    this.#admission = new Admission(
+      {
+        queues: this.#queues,
+        room: this.#room,
+        lanes: this.#lanes,
+        settler: this.#settler,
+        recorder: this.#recorder,
+        events: this.#events,
+        closing: this.#closing,
+      },
+      this.options,
+      {
+        queued: () => {
+          this.#tuner?.wake();
+          this.#scheduleFlush();
+        },
+        cancelInWorker: (task, error) => this.#cancelInWorker(task, error),
+        left: () => this.#maybeFinishClose(),
+      },
+    );
     if (this.options.mode === "inline") this.#inline = new InlineRunner(this.moduleUrl);
     else if (this.options.autotune) {
       this.#tuner = new Autotuner(
@@ -125,11 +146,11 @@ export class Scheduler implements LinkEvents<Task> {
         this.#pumpInline();
         return true;
       },
-      spawn: () => this.#spawn(),
+      spawn: () => this.#set.spawn(this.#concurrency),
       maySpawn: () => this.#set.maySpawn(this.#flushBound),
       started: (batch, w, now) => this.#started(batch, w, now),
-      unsendable: (task, error) => this.#settle(task, false, cloneError(task.name, error)),
-      afterTurn: () => this.#admitWaiters(),
+      unsendable: (task, error) => this.#settler.settle(task, false, cloneError(task.name, error)),
+      afterTurn: () => this.#admission.admitWaiters(),
     });
   }
 
@@ -155,25 +176,7 @@ export class Scheduler implements LinkEvents<Task> {
 
   /** See `Pool.run`. */
   run(name: string, input: unknown, options: RunOptions = {}): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (this.#closing.state !== "open") {
-        reject(
-          new PoolClosedError(`Cannot run task '${name}' as the pool is ${this.#closing.state}`),
-        );
-        return;
-      }
-      const task = this.#createTask(name, input, options, resolve, reject);
-      if (task === undefined) return;
-      if (this.#room.full) {
-        if (this.options.onFull === "reject") {
-          this.#settle(task, false, new QueueFullError(this.options.maxQueue));
-          return;
-        }
-        this.#room.wait(task);
-      } else {
-        this.#enqueue(task);
-      }
-    });
+    return this.#admission.run(name, input, options);
   }
 
   /** The runner for tasks on this thread (inline mode, and batches too small to hand off). */
@@ -232,55 +235,17 @@ export class Scheduler implements LinkEvents<Task> {
       return Promise.reject(new PoolClosedError("Cannot probe the hand-off as the pool is closed"));
     }
     return probeWorkerHandoff(
-      this.#set.list.find((x) => x.state === "ready") ?? this.#spawn(),
+      this.#set.list.find((x) => x.state === "ready") ?? this.#set.spawn(this.#concurrency),
       options,
     );
   }
 
   // ——— tasks ———
 
-  #createTask(
-    name: string,
-    input: unknown,
-    options: RunOptions,
-    resolve: (v: unknown) => void,
-    reject: (e: unknown) => void,
-  ): Task | undefined {
-    const handlers = { resolve, reject, cancel: this.#cancelBound };
-    try {
-      return newTask(this.#nextTaskId++, name, input, options, this.#lanes.laneOf(name), handlers);
-    } catch (error) {
-      reject(error);
-      return undefined;
-    }
-  }
-
-  #enqueue(task: Task): void {
-    this.#queues.push(task);
-    this.#recorder.taskQueued(task.name, task.queuedAt);
-    if (this.#events.has("taskQueued")) {
-      this.#events.emit("taskQueued", { id: task.id, name: task.name, priority: task.priority });
-    }
-    this.#tuner?.wake();
-    this.#scheduleFlush();
-  }
-
-  #settle(task: Task, ok: boolean, value: unknown, busyMs = 0, runMs = -1): void {
-    this.#settler.settle(task, ok, value, busyMs, runMs);
-  }
-
-  /** Cancels a task wherever it is: waiting for room, queued, or in a worker. */
-  #cancel(task: Task, error: Error): void {
-    if (task.settled) return;
-    const w = task.worker;
-    if (w === null) {
-      if (!this.#queues.remove(task)) this.#room.remove(task);
-      this.#settle(task, false, error);
-      this.#admitWaiters();
-      this.#maybeFinishClose();
-      return;
-    }
-    this.#settle(task, false, error);
+  /** Cancels a task in a worker: it is asked to stop, and its worker goes if it does not. */
+  #cancelInWorker(task: Task, error: Error): void {
+    const w = task.worker!;
+    this.#settler.settle(task, false, error);
     w.cancel(task, serializeError(error));
     // On Deno a thread spinning in a loop survives terminate(); see the README.
     const grace = this.options.cancelGraceMs;
@@ -288,8 +253,6 @@ export class Scheduler implements LinkEvents<Task> {
       this.#kill(w, `task '${task.name}' did not stop within ${grace} ms of being cancelled`);
     });
   }
-
-  #cancelBound = (task: Task, error: Error): void => this.#cancel(task, error);
 
   // ——— dispatch ———
 
@@ -304,24 +267,14 @@ export class Scheduler implements LinkEvents<Task> {
     }
   }
 
-  #admitWaiters(): void {
-    this.#room.admit((task) => this.#enqueue(task));
-  }
-
   /** Inline mode: one task at a time on this thread, in queue order. */
   #pumpInline(): void {
     this.#inline!.pump(() => this.#queues.shift(), (task, out) => {
-      this.#settle(task, out.ok, out.value, out.busyMs, out.runMs);
+      this.#settler.settle(task, out.ok, out.value, out.busyMs, out.runMs);
       this.#scheduleFlush();
     });
-    this.#admitWaiters();
+    this.#admission.admitWaiters();
     this.#maybeFinishClose();
-  }
-
-  // ——— workers ———
-
-  #spawn(): WorkerLink<Task> {
-    return this.#set.spawn(this.#concurrency);
   }
 
   // ——— what the workers report (LinkEvents) ———
@@ -399,7 +352,7 @@ export class Scheduler implements LinkEvents<Task> {
   #failWaiting(error: Error, held: Task[]): void {
     for (const task of [...held, ...this.#queues.drain(), ...this.#room.drain()]) {
       task.worker = null;
-      this.#settle(task, false, error);
+      this.#settler.settle(task, false, error);
     }
     this.#room.release();
     this.#maybeFinishClose();
@@ -443,11 +396,11 @@ export class Scheduler implements LinkEvents<Task> {
     const error = () => new PoolClosedError(`The pool was closed: ${reason}`);
     this.#closing.state = "closed";
     for (const task of [...this.#room.drain(), ...this.#queues.drain()]) {
-      this.#settle(task, false, error());
+      this.#settler.settle(task, false, error());
     }
     this.#set.endAll((task, w) => {
       const e = error();
-      this.#settle(task, false, e);
+      this.#settler.settle(task, false, e);
       // Deno's terminate() cannot stop a thread spinning in a loop, and that thread keeps the
       // process alive: raise the cancelled flag first, so a task checking shouldStop() ends.
       w.cancel(task, serializeError(e));
