@@ -17,7 +17,7 @@ import { probeRoutes, taskRoutes } from "./info_routes.ts";
 import { jobRoutes } from "./job_routes.ts";
 import { metricsRoute } from "./metrics_route.ts";
 import { ServerMetrics } from "./server_metrics.ts";
-import { nodeRoutes } from "./node_routes.ts";
+import { listNodes, nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
 import type { ServerContext } from "./server_context.ts";
 
@@ -137,7 +137,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   jobRoutes(app, ctx, { maxBody: o.maxBody });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
-  metricsRoute(app, counters);
+  metricsRoute(app, counters, () => listNodes(ctx));
   dashboardEventsRoute(app, ctx, counters, {
     intervalMs: o.dashboardIntervalMs,
     closed: closed.signal,

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { listNodes } from "./node_routes.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { DASHBOARD_HTML } from "./dashboard/page.ts";
@@ -76,7 +77,12 @@ export function dashboardEventsRoute(
       options.closed.addEventListener("abort", onGone);
       try {
         while (!gone) {
-          const snapshot = await dashboardSnapshot(metrics.read(), ctx.store, options.slaTargets);
+          const snapshot = await dashboardSnapshot(
+            metrics.read(),
+            ctx.store,
+            options.slaTargets,
+            await listNodes(ctx),
+          );
           await stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot) });
           if (gone) break;
           await new Promise<void>((resolve) => {

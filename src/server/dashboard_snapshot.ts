@@ -42,6 +42,8 @@ export interface DashboardSnapshot {
     blocking: boolean;
     findings: { stage: string; level: string; message: string }[];
   } | null;
+  /** Every node sharing the job queue (this process alone with the in-memory store). */
+  nodes: Record<string, unknown>[];
   recentJobs: {
     id: string;
     task: string;
@@ -68,6 +70,7 @@ export async function dashboardSnapshot(
   r: MetricsReading,
   store: JobStoreApi,
   slaTargets: number,
+  nodes: Record<string, unknown>[] = [],
 ): Promise<DashboardSnapshot> {
   const workers = { starting: 0, idle: 0, busy: 0, retiring: 0 };
   for (const w of r.diagnostics.workers) {
@@ -122,6 +125,7 @@ export async function dashboardSnapshot(
         message: f.message,
       })),
     },
+    nodes,
     recentJobs,
   };
 }

@@ -198,9 +198,54 @@ export function metricFamilies(r: MetricsReading): MetricFamily[] {
  * metricsRoute(app, serverMetrics);
  * ```
  */
-export function metricsRoute(app: OpenAPIHono, metrics: ServerMetrics): void {
-  app.get("/metrics", (c) => {
-    const text = formatExposition(metricFamilies(metrics.read()));
-    return c.body(text, 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+export function metricsRoute(
+  app: OpenAPIHono,
+  metrics: ServerMetrics,
+  nodes: () => Promise<Record<string, unknown>[]>,
+): void {
+  app.get("/metrics", async (c) => {
+    const families = [...metricFamilies(metrics.read()), ...nodeFamilies(await nodes())];
+    return c.body(formatExposition(families), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
+}
+
+/**
+ * The nodes sharing the job queue (every node of a Redis queue, else this process), one series
+ * per node labelled with its id and runtime.
+ *
+ * @example
+ * ```ts
+ * import { nodeFamilies } from "./metrics_route.ts";
+ * const [workers] = nodeFamilies([{ id: "a", runtime: "deno", workers: 2, inFlight: 1 }]);
+ * console.log(workers.samples[0].value); // 2
+ * ```
+ */
+export function nodeFamilies(nodes: readonly Record<string, unknown>[]): MetricFamily[] {
+  const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : NaN);
+  const labels = (n: Record<string, unknown>) => ({
+    node: String(n.id),
+    runtime: String(n.runtime ?? "unknown"),
+  });
+  const beat = (n: Record<string, unknown>): number =>
+    typeof n.lastHeartbeat === "string" ? Date.parse(n.lastHeartbeat) / 1000 : NaN;
+  return [
+    {
+      name: "workloom_node_workers",
+      type: "gauge",
+      help: "Workers of each node sharing the job queue",
+      samples: nodes.map((n) => ({ labels: labels(n), value: num(n.workers) })),
+    },
+    {
+      name: "workloom_node_jobs_in_flight",
+      type: "gauge",
+      help: "Jobs each node is running now",
+      samples: nodes.map((n) => ({ labels: labels(n), value: num(n.inFlight) })),
+    },
+    {
+      name: "workloom_node_last_heartbeat_seconds",
+      type: "gauge",
+      help: "When each node last reported itself (Unix time)",
+      samples: nodes.map((n) => ({ labels: labels(n), value: beat(n) })),
+    },
+  ];
 }

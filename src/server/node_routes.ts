@@ -32,17 +32,27 @@ export function nodeRoutes(app: OpenAPIHono, ctx: ServerContext): void {
         200: { content: { "application/json": { schema: NodesSchema } }, description: "Nodes" },
       },
     }),
-    async (c) => {
-      if (ctx.runner.nodes) return c.json({ nodes: await ctx.runner.nodes() }, 200);
-      const m = ctx.metrics().pool;
-      const here = {
-        id: "local",
-        runtime: runtime.key,
-        workers: m.workers,
-        inFlight: ctx.runner.counts().running,
-        lastHeartbeat: new Date().toISOString(),
-      };
-      return c.json({ nodes: [here] }, 200);
-    },
+    async (c) => c.json({ nodes: await listNodes(ctx) }, 200),
   );
+}
+
+/**
+ * The nodes sharing this server's job queue: every node that reported itself to a shared queue
+ * (Redis), or this process alone with the in-memory store.
+ *
+ * @example
+ * ```ts ignore
+ * for (const node of await listNodes(ctx)) console.log(node.id, node.workers, node.inFlight);
+ * ```
+ */
+export async function listNodes(ctx: ServerContext): Promise<Record<string, unknown>[]> {
+  if (ctx.runner.nodes) return await ctx.runner.nodes();
+  const m = ctx.metrics().pool;
+  return [{
+    id: "local",
+    runtime: runtime.key,
+    workers: m.workers,
+    inFlight: ctx.runner.counts().running,
+    lastHeartbeat: new Date().toISOString(),
+  }];
 }

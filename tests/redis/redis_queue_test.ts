@@ -161,6 +161,15 @@ test("GET /nodes on any node lists every node with its runtime, workers and last
       assert.equal(x.capacity, 4, "twice the pool's target size of 2");
       assert.ok(Date.parse(x.lastHeartbeat) > 0);
     }
+    // /metrics on either node has a series per node of the queue.
+    const text = await (await fetch(`${b.url}/metrics`)).text();
+    for (const id of ["node-a", "node-b"]) {
+      assert.match(
+        text,
+        new RegExp(`workloom_node_workers\\{node="${id}",runtime="(deno|bun)"\\} \\d`),
+      );
+      assert.match(text, new RegExp(`workloom_node_last_heartbeat_seconds\\{node="${id}",`));
+    }
   } finally {
     await a.close();
     await b.close();

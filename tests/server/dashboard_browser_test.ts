@@ -75,6 +75,10 @@ test("the dashboard shows jobs submitted over HTTP progress and finish, and a de
       /^(route \w+|(scale-up|scale-down|hold|probe|revert) \d+→\d+): \S.+/,
     );
     await page.locator("#sla-state").filter({ hasText: "met" }).waitFor();
+    // The nodes sharing the queue: this process alone with the in-memory store.
+    const node = page.locator('#nodes tr[data-node="local"]');
+    await node.waitFor();
+    assert.match((await node.locator("td:nth-child(2)").textContent()) ?? "", /^(deno|bun)$/);
 
     // Let the charts gather a little history before the picture.
     await page.waitForTimeout(1500);

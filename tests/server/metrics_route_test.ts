@@ -87,6 +87,11 @@ test("GET /metrics counts submissions, rejections by reason, retries and finishe
     assert.equal(value(f, "workloom_workers", { state: "idle" }), 1);
     assert.equal(value(f, "workloom_tasks_finished_total", { task: "echo", outcome: "ok" }), 3);
     assert.equal(value(f, "workloom_worker_respawns_total"), 0);
+    // One node with the in-memory store: this process, with its workers.
+    const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "undefined" ? "bun" : "deno";
+    assert.equal(value(f, "workloom_node_workers", { node: "local", runtime }), 1);
+    assert.equal(value(f, "workloom_node_jobs_in_flight", { node: "local", runtime }), 0);
+    assert.ok(value(f, "workloom_node_last_heartbeat_seconds", { node: "local", runtime }) > 0);
     for (const name of ["workloom_job_submissions_total", "workloom_job_retries_total"]) {
       assert.equal(family(f, name).type, "COUNTER");
     }

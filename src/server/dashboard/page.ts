@@ -41,6 +41,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Controller decisions</h2>
     <ol id="decisions"><li class="muted">No decision yet.</li></ol></section>
   <section><h2>SLA</h2><div id="sla" class="muted">–</div></section>
+  <section class="wide"><h2>Nodes</h2>
+    <table><thead><tr><th>node</th><th>runtime</th><th>workers</th><th>jobs in flight</th>
+    <th>last heartbeat</th></tr></thead><tbody id="nodes"></tbody></table></section>
   <section class="wide"><h2>Recent jobs</h2>
     <table><thead><tr><th>id</th><th>task</th><th>status</th><th>progress</th><th>attempts</th>
     <th>submitted</th></tr></thead><tbody id="jobs"></tbody></table>

@@ -140,6 +140,12 @@ function render(s) {
     head.append(el("span", { class: "badge " + state, id: "sla-state" }, state), " " + s.sla.targets + " target(s)" + (s.sla.blocking ? ", blocking" : ""));
     sla.replaceChildren(head, ...s.sla.findings.map((f) => el("div", { class: f.level }, f.message)));
   }
+  $("nodes").replaceChildren(...(s.nodes || []).map((n) => {
+    const tr = el("tr", { "data-node": String(n.id) });
+    const beat = n.lastHeartbeat ? new Date(n.lastHeartbeat).toLocaleTimeString("en-GB") : "-";
+    tr.append(el("td", {}, String(n.id)), el("td", {}, String(n.runtime ?? "-")), el("td", {}, String(n.workers ?? "-")), el("td", {}, String(n.inFlight ?? "-")), el("td", {}, beat));
+    return tr;
+  }));
   const rows = s.recentJobs.map((j) => {
     const tr = el("tr", { "data-id": j.id, "data-status": j.status });
     const status = el("td");
