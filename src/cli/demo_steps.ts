@@ -92,7 +92,7 @@ function weightOf(r: Range): number {
  *
  * @example
  * ```ts ignore
- * import { demoBatch } from "../demo_batch.ts";
+ * import { demoBatch } from "./demo_steps.ts";
  * const figures = await demoBatch(pool, { batch: 24, out: console.log });
  * ```
  */
@@ -207,7 +207,7 @@ function page(title: string): Parameters<DemoTaskModule["renderPage"]>[0] {
  *
  * @example
  * ```ts ignore
- * import { demoPriorities } from "../demo_priorities.ts";
+ * import { demoPriorities } from "./demo_steps.ts";
  * await demoPriorities(pool, console.log);
  * ```
  */
