@@ -3,54 +3,15 @@
 // on the runtime running this test, and kills it if it has not exited within 10 s.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { runScript as run, type ScriptExit } from "../fixtures/run_script.ts";
 
-const root = new URL("../..", import.meta.url);
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-const script = "tests/fixtures/exit_after_close.ts";
-// --no-check: type-checking the script and each worker would cost seconds of the 10 s budget.
-const command = isDeno
-  ? [new URL("node_modules/.bin/deno", root).pathname, "run", "-A", "--no-check", script]
-  : [new URL("node_modules/.bin/bun", root).pathname, script];
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  killed: boolean;
+function runScript(mode: string): Promise<ScriptExit> {
+  return run("tests/fixtures/exit_after_close.ts", [mode], { limitMs: 10_000 });
 }
 
-function runScript(mode: string, limitMs = 10_000): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0], [...command.slice(1), mode], {
-      cwd: root.pathname,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...(globalThis as unknown as { process: { env: Record<string, string> } }).process.env,
-        NO_COLOR: "1",
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    let killed = false;
-    child.stdout.on("data", (chunk) => stdout += chunk);
-    child.stderr.on("data", (chunk) => stderr += chunk);
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill("SIGKILL");
-    }, limitMs);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: stdout.trim(), stderr, killed });
-    });
-  });
-}
-
-function assertExitedCleanly(exit: Exit): void {
+function assertExitedCleanly(exit: ScriptExit): void {
   assert.equal(exit.killed, false, `the process did not exit within 10 s; stderr:\n${exit.stderr}`);
   assert.equal(exit.code, 0, `exit code ${exit.code}; stderr:\n${exit.stderr}`);
 }

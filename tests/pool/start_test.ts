@@ -4,11 +4,10 @@
 // the cause is gone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import process from "node:process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createPool, WorkerStartError } from "../../mod.ts";
 import { rejection, within } from "../fixtures/pool_helpers.ts";
+import { runScript } from "../fixtures/run_script.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 const fixture = (name: string) => new URL(`../fixtures/pool_faults/${name}`, import.meta.url);
@@ -72,28 +71,11 @@ test("after a start-up storm the pool stays open and a later call starts a fresh
 
 if (isDeno) {
   test("on Deno without --allow-read the call rejects with WorkerStartError naming the permission, and the process exits", async () => {
-    const deno = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;
-    const script = new URL("../fixtures/start_without_read.ts", import.meta.url).pathname;
-    const out = await new Promise<{ code: number | null; stdout: string; killed: boolean }>(
-      (resolve, reject) => {
-        const child = spawn(deno, ["run", "--no-check", script], {
-          stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, NO_COLOR: "1" },
-        });
-        let stdout = "";
-        let killed = false;
-        child.stdout.on("data", (c) => stdout += c);
-        const timer = setTimeout(() => {
-          killed = true;
-          child.kill("SIGKILL");
-        }, 30_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout: stdout.trim(), killed });
-        });
-      },
-    );
+    // No permission flags at all: the script may not read the worker's files.
+    const out = await runScript("tests/fixtures/start_without_read.ts", [], {
+      limitMs: 30_000,
+      denoFlags: [],
+    });
     assert.equal(out.killed, false, `the process did not exit: ${out.stdout}`);
     assert.match(out.stdout, /^WorkerStartError: .*(read|permission|NotCapable)/i);
   });
