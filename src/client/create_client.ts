@@ -6,7 +6,7 @@
  */
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "../../mod.ts";
-import type { Job } from "../jobs/job.ts";
+import type { Job, JobRequest } from "../jobs/job.ts";
 import { JobServerError } from "./job_server_error.ts";
 
 /** Options of {@linkcode createClient}. */
@@ -17,27 +17,11 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** How to run one submitted job. */
-export interface SubmitOptions {
-  /** Lower runs first within its key. @default {0} */
-  priority?: number;
-  /** Each attempt fails after this long. @default {no timeout} */
-  timeoutMs?: number;
-  /** Held as delayed this long first. @default {0} */
-  delayMs?: number;
-  /** Runs at most, when the task throws. @default {1} */
-  attempts?: number;
-  /** Wait before attempt 2, doubling after. @default {1000} */
-  backoffMs?: number;
-  /** The tenant or group whose jobs share the per-key limit. @default {undefined} */
-  concurrencyKey?: string;
-  /** Relative cost (heavier first in batches). @default {1} */
-  weight?: number;
-  /** Stage for the pool's metrics. @default {undefined} */
-  stage?: string;
-  /** Sent as `Idempotency-Key`: the same key and request give back the same job. @default {undefined} */
-  idempotencyKey?: string;
-}
+/**
+ * How to run one submitted job: the job request's own options (see `JobRequest`), and the
+ * `Idempotency-Key` to send: the same key and request give back the same job.
+ */
+export type SubmitOptions = Omit<JobRequest, "task" | "input"> & { idempotencyKey?: string };
 
 /** A job as the client returns it, its result typed when the task is known. */
 export type ClientJob<R = unknown> = Omit<Job, "result"> & {

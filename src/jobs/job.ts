@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RunOptions } from "../../mod.ts";
 
 /** Where a job is in its life. The last three are final: nothing changes a job after them. */
 export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";
@@ -100,4 +101,24 @@ export interface ListFilter {
   limit?: number;
   /** The `nextCursor` of the previous page. @default {undefined} */
   cursor?: number;
+}
+
+/**
+ * The pool's options for one attempt of `request`: its priority, timeout and stage, the job's
+ * cancellation signal, and where its progress goes. Every job runner calls the pool with these.
+ *
+ * @example
+ * ```ts
+ * import { attemptOptions } from "./job.ts";
+ * const o = attemptOptions({ task: "t", input: 1, priority: 2 }, new AbortController().signal, () => {});
+ * console.log(o.priority); // 2
+ * ```
+ */
+export function attemptOptions(
+  request: JobRequest,
+  signal: AbortSignal,
+  onProgress: (value: unknown) => void,
+): RunOptions {
+  const { priority, timeoutMs, stage } = request;
+  return { priority, timeoutMs, stage, signal, onProgress };
 }

@@ -8,7 +8,7 @@
 import { TaskError, TimeoutError } from "../../mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
-import { isFinal, type Job, type JobError, type JobRequest } from "./job.ts";
+import { attemptOptions, isFinal, type Job, type JobError, type JobRequest } from "./job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import type { JobStore } from "./job_store.ts";
@@ -258,15 +258,13 @@ export class JobRunner implements JobRunnerApi {
     });
     let run: Promise<unknown>;
     try {
-      run = this.#pool.run(request.task, request.input, {
-        priority: request.priority,
-        timeoutMs: request.timeoutMs,
-        stage: request.stage,
-        signal: controller.signal,
-        onProgress: (value) => {
+      run = this.#pool.run(
+        request.task,
+        request.input,
+        attemptOptions(request, controller.signal, (value) => {
           if (jsonSafe(value)) this.store.update(id, { progress: value }, "progress");
-        },
-      });
+        }),
+      );
     } catch (e) {
       run = Promise.reject(e);
     }

@@ -10,6 +10,7 @@ import type { JobStoreApi } from "./job_backend.ts";
 import type { Job, JobChange, JobLookup, JobRequest, ListFilter } from "./job.ts";
 import { isFinal } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
+import { JobWatchers } from "./job_watchers.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 
 export type { JobChange, JobLookup, ListFilter };
@@ -55,7 +56,7 @@ export class JobStore implements JobStoreApi {
   #jobs = new Map<string, StoredJob>();
   #tombstones = new Map<string, number>();
   #keys = new Map<string, string>();
-  #listeners = new Map<string, Set<(change: JobChange) => void>>();
+  #watchers = new JobWatchers();
   #seq = 0;
 
   constructor(options: JobStoreOptions = {}) {
@@ -149,30 +150,18 @@ export class JobStore implements JobStoreApi {
     Object.assign(r.job, patch);
     if (isFinal(r.job.status)) r.finishedAtMs = this.now();
     r.rev++;
-    const listeners = this.#listeners.get(id);
-    if (listeners) {
-      const change: JobChange = { job: { ...r.job }, rev: r.rev, kind };
-      for (const listener of [...listeners]) listener(change);
-    }
+    if (this.#watchers.has(id)) this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind });
     return true;
   }
 
   /** Calls `listener` on every change of job `id`; returns a function that stops it. */
   watch(id: string, listener: (change: JobChange) => void): () => void {
-    let set = this.#listeners.get(id);
-    if (!set) this.#listeners.set(id, set = new Set());
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.#listeners.get(id) === set) this.#listeners.delete(id);
-    };
+    return this.#watchers.watch(id, listener);
   }
 
   /** Listeners now watching any job (waiters and event streams). */
   get watchers(): number {
-    let n = 0;
-    for (const set of this.#listeners.values()) n += set.size;
-    return n;
+    return this.#watchers.count;
   }
 
   /** Jobs in submission order after `cursor`, filtered; `nextCursor` when more may follow. */

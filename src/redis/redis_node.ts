@@ -8,7 +8,7 @@
 import { TaskError, TimeoutError } from "../../mod.ts";
 import { backoffDelay } from "../jobs/backoff.ts";
 import { fingerprint } from "../jobs/idempotency.ts";
-import type { Job, JobRequest } from "../jobs/job.ts";
+import { attemptOptions, type Job, type JobRequest } from "../jobs/job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerPool } from "../jobs/job_backend.ts";
 import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../adapter/runtime.ts";
@@ -285,15 +285,13 @@ export class RedisNode implements JobRunnerApi {
     const { request } = c;
     let run: Promise<unknown>;
     try {
-      run = this.#pool.run(request.task, request.input, {
-        priority: request.priority,
-        timeoutMs: request.timeoutMs,
-        stage: request.stage,
-        signal: controller.signal,
-        onProgress: (value) => {
+      run = this.#pool.run(
+        request.task,
+        request.input,
+        attemptOptions(request, controller.signal, (value) => {
           this.#jobs.progress(c.id, c.entry, value).catch((e) => this.#s.log(e));
-        },
-      });
+        }),
+      );
     } catch (e) {
       run = Promise.reject(e);
     }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { JobWatchers } from "../jobs/job_watchers.ts";
 import type { Job } from "../jobs/job.ts";
 import type { JobStoreApi } from "../jobs/job_backend.ts";
 import type { JobChange, JobLookup, ListFilter } from "../jobs/job_store.ts";
@@ -25,7 +26,7 @@ export class RedisStore implements JobStoreApi {
   #ttlMs: number;
   #consumerIdleMs: number;
   #log: (e: unknown) => void;
-  #listeners = new Map<string, Set<(change: JobChange) => void>>();
+  #watchers = new JobWatchers();
 
   constructor(
     jobs: RedisJobs,
@@ -46,19 +47,11 @@ export class RedisStore implements JobStoreApi {
   }
 
   watch(id: string, listener: (change: JobChange) => void): () => void {
-    let set = this.#listeners.get(id);
-    if (!set) this.#listeners.set(id, set = new Set());
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.#listeners.get(id) === set) this.#listeners.delete(id);
-    };
+    return this.#watchers.watch(id, listener);
   }
 
   get watchers(): number {
-    let n = 0;
-    for (const set of this.#listeners.values()) n += set.size;
-    return n;
+    return this.#watchers.count;
   }
 
   /** Expires old jobs and does the queue's upkeep (see MAINTAIN); tombstones expire by TTL. */
@@ -74,11 +67,10 @@ export class RedisStore implements JobStoreApi {
    */
   deliver(events: readonly QueueEvent[]): void {
     for (const e of events) {
-      if (!this.#listeners.has(e.id)) continue;
+      if (!this.#watchers.has(e.id)) continue;
       this.#jobs.lookup(e.id).then((now) => {
         if (now.state !== "found") return;
-        const change: JobChange = { job: now.job, rev: now.rev, kind: e.kind };
-        for (const listener of [...this.#listeners.get(e.id) ?? []]) listener(change);
+        this.#watchers.notify(e.id, { job: now.job, rev: now.rev, kind: e.kind });
       }, this.#log);
     }
   }
