@@ -115,7 +115,7 @@ if (!values["no-check"] && !values.only) {
         bin("deno"),
         ["test", "--doc", "-A", "-q", "mod.ts", "server.ts", "client.ts", "src/", "workers/"],
       ],
-      // --allow-dirty: a run of the suite rewrites docs/dashboard.png (the browser test), never the lock.
+      // --allow-dirty: a working tree with changes not yet committed is still worth checking.
       ["deno publish --dry-run", bin("deno"), ["publish", "--dry-run", "--allow-dirty"]],
       // npm pack, then the tarball installed into scratch projects: a task on Node, Bun and
       // Deno, the bin, and a bun init app type-checking against it (scripts/package_smoke.mjs).
