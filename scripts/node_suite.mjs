@@ -28,6 +28,7 @@ export const NODE_SUITE = [
   "tests/pool/exactly_once_test.ts",
   "tests/pool/faults_test.ts",
   "tests/pool/map_inline_test.ts",
+  "tests/pool/map_test.ts",
   "tests/pool/metrics_test.ts",
   "tests/pool/pool_test.ts",
   "tests/pool/promises_test.ts",

@@ -150,55 +150,6 @@ test("a million submissions through whenRoom() keep the queue within maxQueue", 
   }
 });
 
-test("map() returns results in input order and runs heavy inputs first", async () => {
-  // One worker runs one task at a time, so the order the tasks log in shared memory is the
-  // order map() handed them to the pool.
-  const p = pool({ maxWorkers: 1, minWorkers: 1 });
-  try {
-    const log = sharedInts(31);
-    const inputs = Array.from({ length: 30 }, (_, value) => ({ log, value }));
-    const results = await p.map("logRun", inputs, {
-      weight: ({ value }) => (value === 29 ? 5 : value === 10 ? 3 : 1),
-      inline: false,
-    });
-    assert.deepEqual(results, inputs.map(({ value }) => value));
-    assert.equal(Atomics.load(log, 0), 30, "each input ran once");
-    const ran = Array.from(log.subarray(1));
-    // Heaviest first, then the next heaviest, then equal weights in input order.
-    const light = inputs.map(({ value }) => value).filter((v) => v !== 29 && v !== 10);
-    assert.deepEqual(ran, [29, 10, ...light]);
-  } finally {
-    await p.closeNow();
-  }
-});
-
-test("map() runs a batch with too little work to hand off inline on the calling thread", async () => {
-  const p = pool();
-  try {
-    const light = { estimateMs: 0.01 }; // 2 tasks of 10 µs: below the profile's minWorkEstimate
-    assert.deepEqual(await p.map("threadId", [undefined, undefined], light), ["main", "main"]);
-    assert.equal(p.workerCount, 0);
-    const inputs = Array.from({ length: 50 }, () => undefined);
-    const big = await p.map("threadId", inputs, { estimateMs: 1 });
-    assert.ok(big.every((t) => t.startsWith("workloom-")), big.join());
-  } finally {
-    await p.closeNow();
-  }
-});
-
-test("map() rejects with the first failure and cancels the rest", async () => {
-  const p = pool({ maxWorkers: 1 });
-  try {
-    await assert.rejects(
-      p.map("fail", Array.from({ length: 40 }, (_, i) => `bad ${i}`), { inline: false }),
-      { name: "RangeError", message: "bad 0" },
-    );
-    assert.equal(p.stats().queueDepth, 0);
-  } finally {
-    await p.closeNow();
-  }
-});
-
 test("concurrency lets one worker hold several async tasks at once", async () => {
   const p = pool({ maxWorkers: 1, concurrency: 20 });
   try {
