@@ -110,12 +110,12 @@ export class Pool<M = AnyTaskModule> {
       run: (n: string, input: unknown, o: RunOptions) => core.run(n, input, o),
       whenRoom: () => core.whenRoom(),
       isSmallBatch: (n: string, count: number, estimateMs: number | undefined) => {
-        const each = estimateMs ?? core.meanRunMs(n);
+        const each = estimateMs ?? core.runTimes.mean(n);
         // A name never measured counts as heavy: guessing light would block this thread.
         if (each < 0) return false;
         return !shouldParallelize(count, { workEstimateMs: each * count, workload, environment });
       },
-      ranInline: (n: string, runMs: number) => core.ranInline(n, runMs),
+      ranInline: (n: string, runMs: number) => core.runTimes.record(n, 1, runMs),
       inlineRunner: () => core.inlineRunner(),
     };
     return mapTasks(host, name, inputs, options) as Promise<TaskResult<M, K>[]>;

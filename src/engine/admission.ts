@@ -89,6 +89,11 @@ export class Admission {
     this.host.queued();
   }
 
+  /** Resolves when the queue has room for one more task (at once if it has, or if closed). */
+  whenRoom(): Promise<void> {
+    return this.parts.closing.state === "open" ? this.parts.room.whenRoom() : Promise.resolve();
+  }
+
   /** Queues the tasks waiting for room, as far as room allows. */
   admitWaiters(): void {
     this.parts.room.admit((task) => this.enqueue(task));

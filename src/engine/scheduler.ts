@@ -26,6 +26,7 @@ import {
 } from "./pool_options.ts";
 import { type DoneBatch, type SerializedError, serializeError } from "../transport/protocol.ts";
 import { Room } from "./backpressure.ts";
+import type { RunTimes } from "./run_times.ts";
 import type { RunOptions, Task } from "./task.ts";
 import { Admission } from "./admission.ts";
 import { cloneError, resolveModuleUrl } from "./task_input.ts";
@@ -184,19 +185,14 @@ export class Scheduler implements LinkEvents<Task> {
     return this.#inline ??= new InlineRunner(this.moduleUrl);
   }
 
-  /** Mean run time of task `name` as measured so far, in ms; -1 for a name never measured. */
-  meanRunMs(name: string): number {
-    return this.#dispatcher.runTimes.mean(name);
-  }
-
-  /** Folds the run time of a task that ran inline (a small map batch) into its name's mean. */
-  ranInline(name: string, runMs: number): void {
-    this.#dispatcher.runTimes.record(name, 1, runMs);
+  /** Measured run time per task name: what prefetch and `map()`'s inline decision go by. */
+  get runTimes(): RunTimes {
+    return this.#dispatcher.runTimes;
   }
 
   /** Resolves when the queue has room for one more task (at once if it has). */
   whenRoom(): Promise<void> {
-    return this.#closing.state === "open" ? this.#room.whenRoom() : Promise.resolve();
+    return this.#admission.whenRoom();
   }
 
   /** See `Pool.close`. */
