@@ -13,7 +13,7 @@
 // a removal that only stops a file from loading would count as "killed"; here it does not. It
 // also needs Node >= 22 and would be a dependency for something this ~250-line script does.
 //
-// Usage: npm run claims [-- --only <id substring>] [-- --list] [-- --jobs 2] [-- --deadline 120]
+// Usage: npm run claims [-- --only <id substring> …] [-- --list] [-- --jobs 2] [-- --deadline 120]
 //        node scripts/claims.mjs --root <tree>   (another tree: the tool's own test fixture)
 // Exit code 0 only when every claim went red; 2 when a claims file is malformed.
 import { execFileSync } from "node:child_process";
@@ -211,7 +211,7 @@ async function checkClaim(tree, claim, deadlineS) {
         return {
           verdict: "RED ok",
           seconds: seconds(),
-          detail: [`${file}: ${failed.length} failed (${failed[0].slice(5)})`],
+          detail: [`${file}: ${failed.length} failed: ${failed.map((f) => f.slice(5)).join("; ")}`],
         };
       }
       if (result.problems.length) broken.push(result);
@@ -254,7 +254,7 @@ function positiveNumber(name, text) {
 async function main() {
   const { values } = parseArgs({
     options: {
-      only: { type: "string" },
+      only: { type: "string", multiple: true },
       list: { type: "boolean" },
       jobs: { type: "string", default: "2" },
       deadline: { type: "string", default: "120" },
@@ -272,9 +272,12 @@ async function main() {
     console.error(`claims: ${error.message}`);
     return 2;
   }
-  if (values.only !== undefined) claims = claims.filter((c) => c.id.includes(values.only));
+  const only = values.only ?? [];
+  if (only.length) claims = claims.filter((c) => only.some((s) => c.id.includes(s)));
   if (!claims.length) {
-    console.error(`claims: no claim${values.only ? ` matches --only ${values.only}` : " found"}`);
+    console.error(
+      `claims: no claim${only.length ? ` matches --only ${only.join(", ")}` : " found"}`,
+    );
     return 1;
   }
   if (values.list) {

@@ -74,7 +74,10 @@ test("the claims check exits 0 when every selected claim goes red, with the fail
     "fixture.upper-bound": "RED ok",
     "fixture.lower-bound.bun": "RED ok",
   }, run.stdout + run.stderr);
-  assert.match(run.stdout, /fixture\.upper-bound .*lowers a value above the range/);
+  assert.match(
+    run.stdout,
+    /fixture\.upper-bound .*1 failed: clamp\(\) lowers a value above the range/,
+  );
   assert.match(run.stdout, /^claims: 2 of 2 red,/m);
   assert.equal(run.code, 0);
 });
