@@ -122,6 +122,9 @@ if (!values["no-check"] && !values.only) {
       ["package", process.execPath, ["scripts/package_smoke.mjs"]],
       // The pool behaviour files on Node, against dist/ (scripts/node_suite.mjs).
       ["node pool suite", process.execPath, ["scripts/node_suite.mjs"]],
+      // Each claim's mechanism removed in a scratch copy: its named test must go red
+      // (scripts/claims.mjs, tests/claims/*.json).
+      ["claims", process.execPath, ["scripts/claims.mjs"]],
       [
         "import cycles",
         depcruise,

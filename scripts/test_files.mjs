@@ -53,13 +53,13 @@ function killGroup(pid) {
  * Runs one file and resolves with its verdict plus { runtime, file, seconds, output }. The
  * output is kept, not streamed, so that files running side by side do not interleave.
  */
-function runFile(runtime, file, deadlineS, scratch) {
+function runFile(runtime, file, deadlineS, scratch, cwd) {
   const junit = join(scratch, `${runtime}-${file.replaceAll("/", "_")}.xml`);
   const [cmd, args] = testCommand(runtime, file, junit);
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
-      cwd: root,
+      cwd,
       detached: true,
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -102,18 +102,19 @@ function runFile(runtime, file, deadlineS, scratch) {
  * in its source): it runs with no other test file beside it, since another file's threads on our
  * two cores would skew what it measures.
  */
-function isSolo(file) {
-  return readFileSync(join(root, file), "utf8").includes("workloom-test: solo");
+function isSolo(file, cwd) {
+  return readFileSync(join(cwd, file), "utf8").includes("workloom-test: solo");
 }
 
 /**
  * Runs `files` on `runtime`, `jobs` at a time (solo files alone, after the others), calling
- * `onDone` with each file's result as it ends; resolves with all results in file order.
+ * `onDone` with each file's result as it ends; resolves with all results in file order. `cwd` is
+ * the tree the files are in (the project root unless the claims check runs a scratch copy).
  */
-export async function runFiles(runtime, files, { jobs, deadlineS, onDone }) {
+export async function runFiles(runtime, files, { jobs, deadlineS, onDone, cwd = root }) {
   const scratch = mkdtempSync(join(tmpdir(), "workloom-test-"));
   const results = new Array(files.length);
-  const order = files.map((file, i) => ({ file, i, solo: isSolo(file) }));
+  const order = files.map((file, i) => ({ file, i, solo: isSolo(file, cwd) }));
   const shared = order.filter((f) => !f.solo);
   const solo = order.filter((f) => f.solo);
   async function run(batch, width) {
@@ -121,7 +122,7 @@ export async function runFiles(runtime, files, { jobs, deadlineS, onDone }) {
     async function lane() {
       while (next < batch.length) {
         const { file, i } = batch[next++];
-        results[i] = await runFile(runtime, file, deadlineS, scratch);
+        results[i] = await runFile(runtime, file, deadlineS, scratch, cwd);
         onDone(results[i]);
       }
     }

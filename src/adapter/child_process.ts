@@ -99,6 +99,9 @@ export function spawnChild(
     gone = true;
     events.closed(code, signal);
   });
+  // Reaped: from here its pid may belong to another process, so no signal goes to it.
+  let exited = false;
+  child.on("exit", () => exited = true);
   child.on("error", (error) => {
     if (child.pid === undefined) {
       gone = true;
@@ -113,9 +116,13 @@ export function spawnChild(
       if (!gone && child.stdin!.writable) child.stdin!.write(bytes);
     },
     kill(signal) {
-      if (gone || child.exitCode !== null || child.signalCode !== null) return false;
+      if (gone || exited || child.pid === undefined) return false;
       try {
-        return child.kill(signal);
+        // By pid, not child.kill(): Deno's node:child_process counts a child as killed once it
+        // was sent SIGTERM (it even sets signalCode while the child still runs) and refuses any
+        // later signal, so the SIGKILL for a child that ignores SIGTERM would never go.
+        process.kill(child.pid, signal);
+        return true;
       } catch {
         return false;
       }

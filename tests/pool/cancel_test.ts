@@ -22,7 +22,12 @@ test("a task that ignores its timeout rejects with TimeoutError while it still r
     const first = await p.run("threadId", undefined);
     const exited = nextEvent(p, "workerExited");
     const state = sharedInts();
-    const e = await rejection(p.run("runawayMarking", { state, ms: 1500 }, { timeoutMs: 100 }));
+    // Bounded: were the timeout lost, this must fail, not hang the file.
+    const e = await within(
+      rejection(p.run("runawayMarking", { state, ms: 1500 }, { timeoutMs: 100 })),
+      10_000,
+      "the call with timeoutMs: 100",
+    );
     assert.ok(e instanceof TimeoutError, String(e));
     assert.equal(e.task, "runawayMarking");
     assert.equal(e.timeoutMs, 100);
@@ -68,7 +73,11 @@ test("an async task sees ctx.signal abort with a TimeoutError when its call time
   try {
     await p.run("echo", "warm-up"); // the timeout must not expire while the worker starts
     const state = sharedInts(2);
-    const e = await rejection(p.run("recordAbort", state, { timeoutMs: 300 }));
+    const e = await within(
+      rejection(p.run("recordAbort", state, { timeoutMs: 300 })),
+      10_000,
+      "the call with timeoutMs: 300",
+    );
     assert.ok(e instanceof TimeoutError);
     assert.equal(Atomics.load(state, 1), 1, "the task started before its timeout");
     await until(() => Atomics.load(state, 0) !== 0, "the task seeing its signal abort");
