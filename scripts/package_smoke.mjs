@@ -6,6 +6,8 @@
 //   - the root entry's import graph reaches no package (no Hono, zod or Redis client);
 //   - an app imports "workloom" and runs a task on Node (worker_threads), Bun and Deno;
 //   - the bin runs `workloom profile --json` on Node;
+//   - the README's plain-JavaScript example (its `.mjs` files, as the README shows them) runs on
+//     Node in a project made by `npm init -y`, and prints what the README says it prints;
 //   - `bun build --compile` of that app (worker entry and task module as extra entry points)
 //     runs a task from another folder, with the app's files deleted;
 //   - a `bun init -y` app, with bun init's own tsconfig, type-checks against the installed types
@@ -41,6 +43,23 @@ function run(cmd, args, cwd) {
 function step(name, fn) {
   fn();
   console.log(`ok   package: ${name}`);
+}
+
+/**
+ * The README's Node example: the body of each fenced block whose first line is `// <name>`, and the
+ * output its `node app.mjs   # prints: …` line promises. Read from the README itself, so that the
+ * example cannot drift from what runs.
+ */
+function readmeNodeExample() {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const files = {};
+  for (const [, name, body] of readme.matchAll(/^```js\n\/\/ (\S+\.mjs)\n([\s\S]*?)^```$/gm)) {
+    files[name] = `// ${name}\n${body}`;
+  }
+  const prints = readme.match(/^node app\.mjs +# prints: (.+)$/m);
+  assert.deepEqual(Object.keys(files).sort(), ["app.mjs", "tasks.mjs"], "the README's .mjs blocks");
+  assert.ok(prints, "the README's `node app.mjs   # prints: …` line");
+  return { files, prints: prints[1] };
 }
 
 /** Every module the file statically imports, followed through relative imports. */
@@ -133,6 +152,18 @@ console.log(JSON.stringify({ one, many, transport }));
     );
     assert.equal(profile.runtime.key, "node");
     assert.ok(profile.cores.effective >= 1);
+  });
+
+  step("the README's .mjs example runs on Node in an npm init -y project", () => {
+    const { files, prints } = readmeNodeExample();
+    const hello = join(scratch, "hello");
+    mkdirSync(hello);
+    run("npm", ["init", "-y"], hello);
+    // The README's reason for .mjs: npm init -y declares the project CommonJS.
+    assert.equal(JSON.parse(readFileSync(join(hello, "package.json"), "utf8")).type, "commonjs");
+    run("npm", ["install", tarball, "--no-audit", "--no-fund"], hello);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(hello, name), text);
+    assert.equal(run(process.execPath, ["app.mjs"], hello).trim(), prints);
   });
 
   step("bun build --compile of an app that uses a pool starts its workers and runs a task", () => {
