@@ -7,8 +7,14 @@
  */
 import process from "node:process";
 
-/** A web-standard request handler, such as a Hono app's `fetch`. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/**
+ * A web-standard request handler, such as a Hono app's `fetch`; the second argument carries the
+ * client's address (the app sees it as its `env`).
+ */
+export type FetchHandler = (
+  request: Request,
+  info: { remoteAddress?: string },
+) => Response | Promise<Response>;
 
 /** A listening HTTP server. */
 export interface HttpServer {
@@ -25,7 +31,10 @@ export interface HttpServer {
 interface DenoServe {
   serve(
     options: { port: number; hostname: string; onListen?: () => void },
-    handler: FetchHandler,
+    handler: (
+      request: Request,
+      info: { remoteAddr: { hostname?: string } },
+    ) => Response | Promise<Response>,
   ): { addr: { port: number }; shutdown(): Promise<void>; finished: Promise<void> };
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
@@ -33,10 +42,18 @@ interface DenoServe {
   exit(code: number): never;
 }
 interface BunServe {
-  serve(options: { port: number; hostname: string; fetch: FetchHandler }): {
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
+  }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void> | void;
   };
+}
+
+interface BunServer {
+  requestIP(request: Request): { address: string } | null;
 }
 
 const g = globalThis as unknown as { Deno?: DenoServe; Bun?: BunServe };
@@ -59,7 +76,10 @@ export function serveHttp(
   const { port, hostname } = options;
   if (g.Deno) {
     // onListen replaces Deno's own "Listening on" line: the command prints its own.
-    const server = g.Deno.serve({ port, hostname, onListen: () => {} }, fetch);
+    const server = g.Deno.serve(
+      { port, hostname, onListen: () => {} },
+      (request, info) => fetch(request, { remoteAddress: info.remoteAddr.hostname }),
+    );
     return {
       port: server.addr.port,
       hostname,
@@ -67,8 +87,12 @@ export function serveHttp(
     };
   }
   if (g.Bun) {
-    // Bun passes its server as a second argument; a Hono app would take it for its `env`.
-    const server = g.Bun.serve({ port, hostname, fetch: (request) => fetch(request) });
+    // Bun passes its server as a second argument: hand the app the client's address instead.
+    const server = g.Bun.serve({
+      port,
+      hostname,
+      fetch: (request, bun) => fetch(request, { remoteAddress: bun.requestIP(request)?.address }),
+    });
     return {
       port: server.port,
       hostname,

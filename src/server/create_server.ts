@@ -17,6 +17,8 @@ import { probeRoutes, taskRoutes } from "./info_routes.ts";
 import { jobRoutes } from "./job_routes.ts";
 import { metricsRoute } from "./metrics_route.ts";
 import { ServerMetrics } from "./server_metrics.ts";
+import { StreamSlots } from "./stream_slots.ts";
+import type { ConnectionInfo } from "./client_address.ts";
 import { listNodes, nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
 import type { ServerContext } from "./server_context.ts";
@@ -25,8 +27,11 @@ import type { ServerContext } from "./server_context.ts";
 export interface JobServer {
   /** The Hono app: mount it with `app.route("/", server.app)` or serve `server.fetch`. */
   readonly app: OpenAPIHono;
-  /** The app's request handler. */
-  readonly fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * The app's request handler. `info.remoteAddress` (the client's IP) is what the per-client
+   * stream cap counts by; without it every client counts as one.
+   */
+  readonly fetch: (request: Request, info?: ConnectionInfo) => Response | Promise<Response>;
   /** The job runner (submit and cancel from code): a `JobRunner` with the in-memory default. */
   readonly runner: JobRunnerApi;
   /** The job store: a `JobStore` with the in-memory default. */
@@ -81,7 +86,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     log: o.log,
   });
   const { runner, store } = backend;
-  const streams = { open: 0 };
+  const streams = new StreamSlots({ max: o.maxStreams, maxPerClient: o.maxStreamsPerClient });
   const counters = new ServerMetrics(pool, runner, { sla: o.sla });
   const closed = new AbortController();
   const ctx: ServerContext = {
@@ -94,6 +99,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     metrics: () => pool.metrics(),
     keepAliveMs: o.keepAliveMs,
     streams,
+    streamLimits: { maxLag: o.maxStreamLag, stallMs: o.streamStallMs },
     counters,
   };
   // Refused submissions are counted by the error code the client gets.
@@ -134,7 +140,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     }
     await next();
   });
-  jobRoutes(app, ctx, { maxBody: o.maxBody });
+  jobRoutes(app, ctx, { maxBody: o.maxBody, bodyTimeoutMs: o.bodyTimeoutMs });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
   metricsRoute(app, counters, () => listNodes(ctx));
@@ -165,7 +171,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   let closing: Promise<void> | undefined;
   return {
     app,
-    fetch: (request) => app.fetch(request),
+    fetch: (request, info) => app.fetch(request, info),
     runner,
     store,
     get openStreams() {

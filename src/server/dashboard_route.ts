@@ -9,11 +9,13 @@
  */
 import { listNodes } from "./node_routes.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { streamSSE } from "hono/streaming";
 import { DASHBOARD_HTML } from "./dashboard/page.ts";
 import { dashboardSnapshot } from "./dashboard_snapshot.ts";
 import type { ServerMetrics } from "./server_metrics.ts";
 import type { ServerContext } from "./server_context.ts";
+import { clientAddress } from "./client_address.ts";
+import { SSE_HEADERS } from "./event_route.ts";
+import { sseBody, sseFrame, type SseSource } from "./sse_body.ts";
 
 // The page may talk to its own origin and nothing else: the browser enforces "no CDN".
 const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " +
@@ -49,7 +51,8 @@ export interface DashboardEventsOptions {
 
 /**
  * Registers `GET /dashboard/events`: a `snapshot` event at once, then one every `intervalMs`
- * while the client stays. The timer lives inside each stream: nobody watching, no timer.
+ * while the client stays. The timer lives inside each stream: nobody watching, no timer. Like
+ * job streams, it counts against the stream caps and a client that stops reading is cut off.
  *
  * @example
  * ```ts ignore
@@ -64,41 +67,34 @@ export function dashboardEventsRoute(
   options: DashboardEventsOptions,
 ): void {
   const intervalMs = options.intervalMs ?? 1000;
-  app.get("/dashboard/events", (c) =>
-    streamSSE(c, async (stream) => {
-      ctx.streams.open++;
-      let gone = options.closed.aborted;
-      let wake: (() => void) | undefined;
-      const onGone = (): void => {
-        gone = true;
-        wake?.();
-      };
-      stream.onAbort(onGone);
-      options.closed.addEventListener("abort", onGone);
-      try {
-        while (!gone) {
-          const snapshot = await dashboardSnapshot(
-            metrics.read(),
-            ctx.store,
-            options.slaTargets,
-            await listNodes(ctx),
-          );
-          await stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot) });
-          if (gone) break;
+  app.get("/dashboard/events", (c) => {
+    const release = ctx.streams.acquire(clientAddress(c));
+    let first = true;
+    const source: SseSource = {
+      async next() {
+        if (!first) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, intervalMs);
-            wake = () => {
+            const done = (): void => {
               clearTimeout(timer);
+              options.closed.removeEventListener("abort", done);
               resolve();
             };
+            const timer = setTimeout(done, intervalMs);
+            options.closed.addEventListener("abort", done);
           });
-          wake = undefined;
         }
-      } finally {
-        options.closed.removeEventListener("abort", onGone);
-        ctx.streams.open--;
-      }
-    }, async () => {
-      // A write to a client that went away fails: the loop ends with it.
-    }));
+        first = false;
+        if (options.closed.aborted) return undefined;
+        const snapshot = await dashboardSnapshot(
+          metrics.read(),
+          ctx.store,
+          options.slaTargets,
+          await listNodes(ctx),
+        );
+        return sseFrame({ event: "snapshot", data: JSON.stringify(snapshot) });
+      },
+      end: release,
+    };
+    return c.body(sseBody(source, { stallMs: ctx.streamLimits.stallMs }), 200, SSE_HEADERS);
+  });
 }

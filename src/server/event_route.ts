@@ -4,15 +4,28 @@
  * only what it has not seen; a comment every `keepAliveMs` keeps proxies (and Bun's idle
  * timeout) from closing a quiet stream, and a client that goes away is noticed and let go.
  *
+ * Bounded whatever the client does: events are made only as the client reads (progress
+ * coalesced to the latest value), a client more than `maxStreamLag` changes behind gets a
+ * `lagging` event and is closed (it resumes with `Last-Event-ID`), one that stops reading is cut
+ * after `streamStallMs`, and streams are capped in all and per client (429).
+ *
  * @module
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { streamSSE } from "hono/streaming";
 import { isFinal } from "../jobs/job.ts";
-import type { JobChange } from "../jobs/job_store.ts";
 import { ApiError } from "./api_error.ts";
+import { ChangeFeed } from "./change_feed.ts";
+import { clientAddress } from "./client_address.ts";
 import { ErrorSchema, IdParamSchema } from "./schemas.ts";
 import type { ServerContext } from "./server_context.ts";
+import { sseBody, sseFrame, type SseSource } from "./sse_body.ts";
+
+/** The headers of every event stream the server sends. */
+export const SSE_HEADERS: Record<string, string> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  "connection": "keep-alive",
+};
 
 const error = (description: string) => ({
   content: { "application/json": { schema: ErrorSchema } },
@@ -46,8 +59,10 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
       responses: {
         200: {
           content: { "text/event-stream": { schema: z.string() } },
-          description: "Events `status` and `progress`, data the job as JSON, id its revision",
+          description: "Events `status` and `progress`, data the job as JSON, id its revision; " +
+            "`lagging` (no id) when the client fell too far behind and should reconnect",
         },
+        429: error("Too many event streams open, in all or for this client"),
         401: error("Missing or wrong bearer token"),
         404: error("No such job"),
         410: error("The job expired"),
@@ -62,56 +77,55 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
       }
       const seen = Number(c.req.valid("header")["last-event-id"]);
       let lastId = Number.isSafeInteger(seen) ? seen : 0;
-      return streamSSE(c, async (stream) => {
-        ctx.streams.open++;
-        const pending: JobChange[] = [];
-        let wake: (() => void) | undefined;
-        let gone = false;
-        const onGone = (): void => {
-          gone = true;
-          wake?.();
-        };
-        // Watch before reading the state now, so that no change falls between the two.
-        const stop = ctx.store.watch(id, (change) => {
-          pending.push(change);
-          wake?.();
-        });
-        // The runtime cancels the response body when the client goes away.
-        stream.onAbort(onGone);
-        try {
-          const now = await ctx.store.lookup(id);
-          if (now.state !== "found") return;
-          pending.unshift({ job: now.job, rev: now.rev, kind: "status" });
-          let final = false;
-          while (!gone && !final) {
-            for (let change = pending.shift(); change; change = pending.shift()) {
-              final = isFinal(change.job.status);
+      const release = ctx.streams.acquire(clientAddress(c));
+      const feed = new ChangeFeed(ctx.streamLimits.maxLag);
+      // Watch before reading the state now, so that no change falls between the two.
+      const stop = ctx.store.watch(id, (change) => feed.push(change));
+      let done = false;
+      const source: SseSource = {
+        async next() {
+          while (!done) {
+            if (feed.lagging) {
+              done = true;
+              // The client fell too far behind: it resumes from what it has seen, without loss.
+              return sseFrame({
+                event: "lagging",
+                data: JSON.stringify({
+                  lastEventId: String(lastId),
+                  message: "Too far behind: reconnect with Last-Event-ID to resume",
+                }),
+              });
+            }
+            const change = feed.shift();
+            if (change) {
+              done = isFinal(change.job.status);
               if (change.rev <= lastId) continue;
-              await stream.writeSSE({
+              lastId = change.rev;
+              return sseFrame({
                 event: change.kind,
                 id: String(change.rev),
                 data: JSON.stringify(change.job),
               });
-              lastId = change.rev;
             }
-            if (final || gone) break;
-            const quiet = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(true), ctx.keepAliveMs);
-              wake = () => {
-                clearTimeout(timer);
-                resolve(false);
-              };
-            });
-            wake = undefined;
-            if (quiet && !gone) await stream.write(": keep-alive\n\n");
+            if (await feed.wait(ctx.keepAliveMs)) return ": keep-alive\n\n";
           }
-        } finally {
+          return undefined;
+        },
+        end() {
+          done = true;
           stop();
-          ctx.streams.open--;
-        }
-      }, async () => {
-        // A write to a client that went away fails: that is how a disconnect often shows.
-      });
+          release();
+        },
+      };
+      try {
+        const now = await ctx.store.lookup(id);
+        if (now.state !== "found") done = true;
+        else feed.unshift({ job: now.job, rev: now.rev, kind: "status" });
+      } catch (e) {
+        source.end();
+        throw e;
+      }
+      return c.body(sseBody(source, { stallMs: ctx.streamLimits.stallMs }), 200, SSE_HEADERS);
     },
   );
 }

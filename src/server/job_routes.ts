@@ -5,11 +5,11 @@
  * @module
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { MiddlewareHandler } from "hono";
 import type { Job, JobRequest } from "../jobs/job.ts";
 import { DrainingError, IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
 import type { JobLookup } from "../jobs/job_store.ts";
+import { readBody } from "./body_reader.ts";
 import { ApiError } from "./api_error.ts";
 import {
   ErrorSchema,
@@ -87,16 +87,15 @@ function waitMs(wait: string | undefined): number {
  * ```ts ignore
  * import { OpenAPIHono } from "@hono/zod-openapi";
  * import { jobRoutes } from "./job_routes.ts";
- * jobRoutes(new OpenAPIHono(), context, { maxBody: 1 << 20 });
+ * jobRoutes(new OpenAPIHono(), context, { maxBody: 1 << 20, bodyTimeoutMs: 10_000 });
  * ```
  */
-export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBody: number }): void {
-  const tooLarge = bodyLimit({
-    maxSize: limits.maxBody,
-    onError: () => {
-      throw new ApiError(413, "body_too_large", `The body is over ${limits.maxBody} bytes`);
-    },
-  });
+export function jobRoutes(
+  app: OpenAPIHono,
+  ctx: ServerContext,
+  limits: { maxBody: number; bodyTimeoutMs: number },
+): void {
+  const boundedBody = readBody(limits);
   const checkTask = (body: JobRequest, field = "task"): void => {
     if (!ctx.hasTask(body.task)) {
       throw new ApiError(
@@ -113,7 +112,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       method: "post",
       path: "/jobs",
       summary: "Submit a job",
-      middleware: [tooLarge, jsonOnly] as const,
+      middleware: [boundedBody, jsonOnly] as const,
       request: {
         body: { ...json(JobSubmitSchema, "The job"), required: true },
         query: WaitQuerySchema,
@@ -156,7 +155,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       method: "post",
       path: "/jobs/batch",
       summary: "Submit jobs together (all or none), scheduled heavy-first by weight",
-      middleware: [tooLarge, jsonOnly] as const,
+      middleware: [boundedBody, jsonOnly] as const,
       request: { body: { ...json(JobBatchSchema, "The jobs"), required: true } },
       responses: {
         202: json(

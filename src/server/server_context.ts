@@ -7,6 +7,7 @@
 import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
 import type { MetricsSnapshot } from "../../mod.ts";
 import type { ServerMetrics } from "./server_metrics.ts";
+import type { StreamSlots } from "./stream_slots.ts";
 
 /** The state one job server's routes share. */
 export interface ServerContext {
@@ -20,8 +21,10 @@ export interface ServerContext {
   metrics(): MetricsSnapshot;
   /** Interval of SSE keep-alive comments, in milliseconds. */
   keepAliveMs: number;
-  /** Event streams open now; a stream counts until its client is gone or its job is final. */
-  streams: { open: number };
+  /** Event streams open now, capped; a stream counts until its client is gone or it ends. */
+  streams: StreamSlots;
+  /** How far an event stream's client may fall behind: in changes, and in time not reading. */
+  streamLimits: { maxLag: number; stallMs: number };
   /** The server's own counters (`/metrics`, the dashboard). */
   counters: ServerMetrics;
 }

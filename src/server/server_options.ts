@@ -41,6 +41,19 @@ export interface ServerOptions {
   sla?: SlaTarget[];
   /** Interval between the dashboard's snapshots, in ms. @default {1000} */
   dashboardIntervalMs?: number;
+  /** Event streams (job events and dashboards) open at once, at most; more answer 429. @default {500} */
+  maxStreams?: number;
+  /** Event streams one client address may hold open at once; more answer 429. @default {50} */
+  maxStreamsPerClient?: number;
+  /**
+   * Changes a job stream's client may fall behind (progress is coalesced, so these are status
+   * changes) before it gets a `lagging` event and is closed. @default {64}
+   */
+  maxStreamLag?: number;
+  /** How long a stream's client may leave an event unread before it is cut off, in ms. @default {30000} */
+  streamStallMs?: number;
+  /** How long a request's body may take to arrive, in ms; slower answer 408. @default {10000} */
+  bodyTimeoutMs?: number;
 }
 
 /** Options with every default applied. */
@@ -132,5 +145,10 @@ export function resolveServerOptions(
       1,
       60_000,
     ),
+    maxStreams: integer("maxStreams", options.maxStreams, 500, 1),
+    maxStreamsPerClient: integer("maxStreamsPerClient", options.maxStreamsPerClient, 50, 1),
+    maxStreamLag: integer("maxStreamLag", options.maxStreamLag, 64, 1),
+    streamStallMs: integer("streamStallMs", options.streamStallMs, 30_000, 1, 2 ** 31 - 1),
+    bodyTimeoutMs: integer("bodyTimeoutMs", options.bodyTimeoutMs, 10_000, 1, 2 ** 31 - 1),
   };
 }
