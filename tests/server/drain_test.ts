@@ -127,6 +127,15 @@ test("npm start's server prints a curl that works, and a second signal exits at 
       json: { task: "fetchRecord", input: { id: 1, latencyMs: 60_000 } },
     });
     assert.equal(long.status, 202);
+    // Running before the signal: a job still queued would be cancelled at once, and the drain
+    // could end and the server exit before the test saw it draining.
+    await within(
+      (async () => {
+        while ((await call(`${url}/jobs/${long.body.id}`)).body.status !== "running");
+      })(),
+      10_000,
+      "the long job starting",
+    );
     process.kill(cli.child.pid!, "SIGTERM");
     await within(
       (async () => {
