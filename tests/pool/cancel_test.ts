@@ -23,7 +23,12 @@ test("a task that ignores its timeout rejects with TimeoutError while it still r
     const exited = nextEvent(p, "workerExited");
     // state[1] stays 0: the task spins until its worker is killed.
     const state = sharedInts(2);
-    const e = await rejection(p.run("runawayMarking", { state }, { timeoutMs: 100 }));
+    // Bounded: were the timeout lost, this must fail, not hang the file.
+    const e = await within(
+      rejection(p.run("runawayMarking", { state }, { timeoutMs: 100 })),
+      10_000,
+      "the call with timeoutMs: 100",
+    );
     assert.ok(e instanceof TimeoutError, String(e));
     assert.equal(e.task, "runawayMarking");
     assert.equal(e.timeoutMs, 100);
@@ -71,7 +76,11 @@ test("an async task sees ctx.signal abort with a TimeoutError when its call time
     const state = sharedInts(2);
     // The timer starts at run(): 1 s leaves a loaded machine time to hand the task to the warm
     // worker (the task then waits for its signal, so the margin costs 1 s, not flakiness).
-    const e = await rejection(p.run("recordAbort", state, { timeoutMs: 1000 }));
+    const e = await within(
+      rejection(p.run("recordAbort", state, { timeoutMs: 1000 })),
+      10_000,
+      "the call with timeoutMs: 1000",
+    );
     assert.ok(e instanceof TimeoutError);
     assert.equal(Atomics.load(state, 1), 1, "the task started before its timeout");
     await until(() => Atomics.load(state, 0) !== 0, "the task seeing its signal abort");
