@@ -5,15 +5,21 @@
 // test is the npm build, whose Node worker-thread transport Deno and Bun never use. Then
 // `node --test` runs the files.
 //
+// `node --test` exits 0 with skipped and todo tests, so its exit code is not the verdict: it also
+// writes a JUnit report (Node's names every skip form: t.skip(), t.todo(), test.skip, { skip },
+// { todo }, test.todo, describe.skip, it.skip, it.todo), judged by the same fileVerdict as the
+// Deno and Bun runs; a skipped or todo test, or a failed one, fails the suite and is named.
+//
 // Usage: node scripts/node_suite.mjs [tests/pool/some_test.ts …]
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { root } from "./ensure_deps.mjs";
 import { buildPackage } from "./build.mjs";
+import { fileVerdict } from "./test_summary.mjs";
 
 /**
  * The pool behaviour files that run on Node. Left out: those that start a script with Deno or
@@ -71,26 +77,45 @@ async function transpile(out, files) {
   return files.map((f) => join(out, f.replace(/\.ts$/, ".js")));
 }
 
-/** Builds, transpiles and runs `files` with node --test; resolves with its exit code. */
+/**
+ * Builds, transpiles and runs `files` with node --test; resolves with 0 when every test passed
+ * and none was skipped or todo, 1 otherwise (each such test named on stderr).
+ */
 export async function runNodeSuite(files = NODE_SUITE, { stdio = "inherit" } = {}) {
   await buildPackage();
   const out = mkdtempSync(join(tmpdir(), "workloom-node-suite-"));
   try {
     const tests = await transpile(out, files);
-    return await new Promise((resolve) => {
+    const junit = join(out, "junit.xml");
+    const t0 = performance.now();
+    const code = await new Promise((resolve) => {
       const child = spawn(
         process.execPath,
         [
           "--test",
           "--test-reporter=dot",
+          "--test-reporter-destination=stdout",
+          "--test-reporter=junit",
+          `--test-reporter-destination=${junit}`,
           "--test-concurrency=2",
           "--test-timeout=120000",
           ...tests,
         ],
         { cwd: out, stdio: ["ignore", stdio, stdio], env: { ...process.env, NO_COLOR: "1" } },
       );
-      child.on("close", (code) => resolve(code ?? 1));
+      child.on("close", (code) => resolve(code));
     });
+    const verdict = fileVerdict({
+      code,
+      hung: false,
+      seconds: Math.round((performance.now() - t0) / 1000),
+      junit: existsSync(junit) ? readFileSync(junit, "utf8") : null,
+    });
+    for (const problem of verdict.problems) console.error(`node suite: ${problem}`);
+    console.error(
+      `node suite: ${verdict.passed} passed, ${verdict.failed} failed, ${verdict.skipped} skipped`,
+    );
+    return verdict.failed || verdict.skipped ? 1 : 0;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

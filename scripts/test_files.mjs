@@ -19,7 +19,17 @@ export function findTestFiles(dir = "tests") {
 function testCommand(runtime, file, junit) {
   return runtime === "deno"
     // --no-check: the suite was type-checked once before the tests (or the caller said not to).
-    ? [bin("deno"), ["test", "-A", "--no-check", `--junit-path=${junit}`, file]]
+    // The import map gives the file scripts/deno_node_test.mjs for "node:test": Deno's own,
+    // saying on stderr what Deno would let pass (a throwing after() hook, an error between tests).
+    // Relative: it is the one of the tree the file runs in (its cwd).
+    ? [bin("deno"), [
+      "test",
+      "-A",
+      "--no-check",
+      "--import-map=scripts/deno_import_map.json",
+      `--junit-path=${junit}`,
+      file,
+    ]]
     // "./": without it Bun takes the argument as a filter on file names, not a path.
     // Bun's own per-test timeout is 5 s, which a loaded 2-core machine passes in the chaos and
     // stress tests; Deno has none. The file deadline still catches a hang.
@@ -86,12 +96,14 @@ function runFile(runtime, file, deadlineS, scratch, cwd) {
         // No report: the verdict says so.
       }
       const seconds = hung ? deadlineS : Math.round((performance.now() - t0) / 100) / 10;
+      // The source too: some skips show in no report (scripts/skip_forms.mjs).
+      const source = readFileSync(join(cwd, file), "utf8");
       resolve({
         runtime,
         file,
         seconds,
         output,
-        ...fileVerdict({ code, hung, seconds, junit: report }),
+        ...fileVerdict({ code, hung, seconds, junit: report, output, source }),
       });
     });
   });

@@ -21,10 +21,11 @@ test("a task that ignores its timeout rejects with TimeoutError while it still r
   try {
     const first = await p.run("threadId", undefined);
     const exited = nextEvent(p, "workerExited");
-    const state = sharedInts();
+    // state[1] stays 0: the task spins until its worker is killed.
+    const state = sharedInts(2);
     // Bounded: were the timeout lost, this must fail, not hang the file.
     const e = await within(
-      rejection(p.run("runawayMarking", { state, ms: 1500 }, { timeoutMs: 100 })),
+      rejection(p.run("runawayMarking", { state }, { timeoutMs: 100 })),
       10_000,
       "the call with timeoutMs: 100",
     );
@@ -73,10 +74,12 @@ test("an async task sees ctx.signal abort with a TimeoutError when its call time
   try {
     await p.run("echo", "warm-up"); // the timeout must not expire while the worker starts
     const state = sharedInts(2);
+    // The timer starts at run(): 1 s leaves a loaded machine time to hand the task to the warm
+    // worker (the task then waits for its signal, so the margin costs 1 s, not flakiness).
     const e = await within(
-      rejection(p.run("recordAbort", state, { timeoutMs: 300 })),
+      rejection(p.run("recordAbort", state, { timeoutMs: 1000 })),
       10_000,
-      "the call with timeoutMs: 300",
+      "the call with timeoutMs: 1000",
     );
     assert.ok(e instanceof TimeoutError);
     assert.equal(Atomics.load(state, 1), 1, "the task started before its timeout");

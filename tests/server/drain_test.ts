@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { until, within } from "../fixtures/pool_helpers.ts";
 import { call } from "./server_helpers.ts";
 
@@ -25,6 +28,8 @@ function startCli(args: string[]) {
 }
 
 test("SIGTERM drains a real server: no new jobs (503), running ones finish, queued ones end cancelled, exit 0", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "workloom-drain-"));
+  const gate = join(dir, "open");
   const cli = startCli([
     "serve",
     "--tasks",
@@ -45,7 +50,13 @@ test("SIGTERM drains a real server: no new jobs (503), running ones finish, queu
     const url = /listening at (http:\/\/\S+)/.exec(cli.out())![1];
     assert.match(cli.out(), /curl .*\/jobs\?wait=5000/);
     const submit = (json: unknown) => call(`${url}/jobs`, { json });
-    const running = await submit({ task: "sleep", input: 1000, concurrencyKey: "k" });
+    // The running job waits on a gate file, opened only once the drain has begun: with a sleep
+    // it could end before the signal on a loaded machine, and the queued job start after it.
+    const running = await submit({
+      task: "gated",
+      input: { gate, value: "done" },
+      concurrencyKey: "k",
+    });
     const queued = await submit({ task: "echo", input: 1, concurrencyKey: "k" });
     const delayed = await submit({ task: "echo", input: 2, delayMs: 60_000 });
     assert.equal(delayed.body.status, "delayed");
@@ -84,6 +95,8 @@ test("SIGTERM drains a real server: no new jobs (503), running ones finish, queu
     const refused = await submit({ task: "echo", input: 3 });
     assert.equal(refused.status, 503);
     assert.equal(refused.headers.get("retry-after"), "5");
+    assert.equal(await status(running.body.id), "running", "the first job still runs in the drain");
+    writeFileSync(gate, "");
     const [r, q, d] = await within(Promise.all(streams), 20_000, "the event streams ending");
     assert.equal(r, "succeeded", "the running job finished within the drain timeout");
     assert.equal(q, "cancelled");
@@ -92,6 +105,7 @@ test("SIGTERM drains a real server: no new jobs (503), running ones finish, queu
     assert.match(cli.out(), /stopped/);
   } finally {
     if (cli.child.exitCode === null) cli.child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -113,6 +127,15 @@ test("npm start's server prints a curl that works, and a second signal exits at 
       json: { task: "fetchRecord", input: { id: 1, latencyMs: 60_000 } },
     });
     assert.equal(long.status, 202);
+    // Running before the signal: a job still queued would be cancelled at once, and the drain
+    // could end and the server exit before the test saw it draining.
+    await within(
+      (async () => {
+        while ((await call(`${url}/jobs/${long.body.id}`)).body.status !== "running");
+      })(),
+      10_000,
+      "the long job starting",
+    );
     process.kill(cli.child.pid!, "SIGTERM");
     await within(
       (async () => {

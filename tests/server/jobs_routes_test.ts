@@ -110,7 +110,8 @@ test("attempts retry a throwing task with backoff until it succeeds", async () =
 test("delayMs holds a job as delayed until its time", async () => {
   const s = await startServer();
   try {
-    const r = await call(`${s.url}/jobs`, { json: { task: "echo", input: 1, delayMs: 150 } });
+    // 1.5 s: the list below must come back before the delay ends, even on a loaded machine.
+    const r = await call(`${s.url}/jobs`, { json: { task: "echo", input: 1, delayMs: 1500 } });
     assert.equal(r.status, 202);
     assert.equal(r.body.status, "delayed");
     const listed = await call(`${s.url}/jobs?status=delayed`);

@@ -4,6 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   createPool,
   type Pool,
@@ -33,6 +36,17 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A gate file for pidWhenOpen: `open()` lets every task waiting on it return. */
+function gate() {
+  const dir = mkdtempSync(join(tmpdir(), "workloom-gate-"));
+  const path = join(dir, "open");
+  return {
+    path,
+    open: () => writeFileSync(path, ""),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 function pidOf(p: Pool<Tasks>, task: string): number | null {
@@ -107,16 +121,21 @@ test("process pool: kill -9 of a child mid-task fails that task, every other tas
 });
 
 test("process pool: with retries, the task a killed child had started runs again in another child", async () => {
-  const p = processPool();
+  // The task holds its child until the gate opens, after the kill: a timed task could end before
+  // the test saw it start on a loaded machine.
+  const g = gate();
+  const p = processPool({ process: { denoPermissions: ["--allow-read"] } });
   try {
-    const call = p.run("pidAfter", 300, { retries: 1 });
-    await until(() => pidOf(p, "pidAfter") !== null, "the task to start");
-    const victim = pidOf(p, "pidAfter")!;
+    const call = p.run("pidWhenOpen", g.path, { retries: 1 });
+    await until(() => pidOf(p, "pidWhenOpen") !== null, "the task to start");
+    const victim = pidOf(p, "pidWhenOpen")!;
     process.kill(victim, "SIGKILL");
+    g.open();
     const pid = await within(call, 10_000, "the retried task");
     assert.notEqual(pid, victim);
   } finally {
     await p.close();
+    g.remove();
   }
 });
 
@@ -151,7 +170,10 @@ test("process pool: cancellation reaches the child by message, and a task checki
   }
 });
 
-const beat = { heartbeatIntervalMs: 50, heartbeatTimeoutMs: 100, maxMissedHeartbeats: 2 };
+// Margins wide enough that a loaded machine (a child or this process not scheduled for a few
+// hundred milliseconds) never looks like a hang: a blocked child is still found in about 1.25 s.
+const beat = { heartbeatIntervalMs: 250, heartbeatTimeoutMs: 1000, maxMissedHeartbeats: 2 };
+const detectionMs = beat.heartbeatTimeoutMs + beat.heartbeatIntervalMs;
 
 test("process pool: a CPU-bound task longer than several heartbeat timeouts is not mistaken for a hang", async () => {
   const p = processPool({ process: beat });
@@ -159,8 +181,8 @@ test("process pool: a CPU-bound task longer than several heartbeat timeouts is n
     const first = await p.run("pid", undefined);
     const exits: string[] = [];
     p.on("workerExited", (e) => exits.push(e.reason));
-    // 3 × (timeout + interval): three heartbeats' worth of detection time on the child's only thread.
-    assert.equal(await p.run("spinFor", 450), first);
+    // Three heartbeats' worth of detection time on the child's only thread.
+    assert.equal(await p.run("spinFor", 3 * detectionMs), first);
     assert.equal(await p.run("pid", undefined), first);
     assert.deepEqual(exits, []);
   } finally {
@@ -196,8 +218,18 @@ test("process pool: a task whose child stops answering after the task went async
 });
 
 test("process pool: close() leaves no child behind", async () => {
-  const p = processPool({ maxWorkers: 2 });
-  const pids = await Promise.all([p.run("pidAfter", 30), p.run("pidAfter", 30)]);
+  // Both tasks hold their children until both run, so that there are two children to close
+  // (with timed tasks, a slow second start could let the first child take both).
+  const g = gate();
+  const p = processPool({ maxWorkers: 2, process: { denoPermissions: ["--allow-read"] } });
+  const calls = [p.run("pidWhenOpen", g.path), p.run("pidWhenOpen", g.path)];
+  await until(
+    () => p.diagnostics().workers.filter((w) => w.currentTask === "pidWhenOpen").length === 2,
+    "both tasks to start",
+  );
+  g.open();
+  const pids = await Promise.all(calls);
+  g.remove();
   assert.equal(new Set(pids).size, 2);
   await p.close();
   for (const pid of pids) assert.ok(!alive(pid), `child ${pid} is still alive`);
