@@ -21,12 +21,13 @@ function testCommand(runtime, file, junit) {
     // --no-check: the suite was type-checked once before the tests (or the caller said not to).
     // The import map gives the file scripts/deno_node_test.mjs for "node:test": Deno's own,
     // saying on stderr what Deno would let pass (a throwing after() hook, an error between tests).
-    // Relative: it is the one of the tree the file runs in (its cwd).
+    // The runner's own map, whatever tree the file runs in (a claims scratch copy, a fixture
+    // tree without scripts/).
     ? [bin("deno"), [
       "test",
       "-A",
       "--no-check",
-      "--import-map=scripts/deno_import_map.json",
+      `--import-map=${root}scripts/deno_import_map.json`,
       `--junit-path=${junit}`,
       file,
     ]]
