@@ -134,7 +134,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     }
     await next();
   });
-  jobRoutes(app, ctx, { maxBody: o.maxBody });
+  jobRoutes(app, ctx, { maxBody: o.maxBody, maxWaitMs: o.maxWaitMs });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
   metricsRoute(app, counters, () => listNodes(ctx));
