@@ -63,6 +63,7 @@ export const JobSchema = z.object({
   submittedAt: z.string(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  runAt: z.string().optional().describe("When its last delay or retry backoff ends or ended"),
 }).openapi("Job");
 
 /** A page of `GET /jobs`. */

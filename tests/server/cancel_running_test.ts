@@ -5,37 +5,10 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { createPool } from "../../mod.ts";
-import { createServer } from "../../server.ts";
-import { serveHttp } from "../../src/adapter/serve.ts";
-import {
-  type RedisTasks,
-  redisTasksUrl,
-  scratch,
-  startNode,
-  until,
-} from "../redis/redis_helpers.ts";
+import { scratch, startNode, until } from "../redis/redis_helpers.ts";
 import { type RedisServer, startRedis } from "../redis/redis_server.ts";
+import { startMemoryNode } from "./memory_node.ts";
 import { call } from "./server_helpers.ts";
-
-/** A node with one worker on the in-memory store, over the same task module as the Redis one. */
-async function startMemoryNode(): Promise<{ url: string; close(): Promise<void> }> {
-  const pool = createPool<RedisTasks>(redisTasksUrl, {
-    maxWorkers: 1,
-    minWorkers: 1,
-    autotune: false,
-  });
-  const server = await createServer(pool);
-  const http = serveHttp(server.fetch, { port: 0, hostname: "127.0.0.1" });
-  return {
-    url: `http://127.0.0.1:${http.port}`,
-    async close() {
-      await server.close({ timeoutMs: 0 });
-      await http.close();
-      await pool.close({ timeoutMs: 1000 });
-    },
-  };
-}
 
 function lines(log: string): string[] {
   return existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
