@@ -30,8 +30,13 @@ test("GET /dashboard/events and GET /nodes answer 401 without the bearer token a
         assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
         // The first snapshot arrives: the stream is the dashboard's, not an error page.
         const reader = res.body!.getReader();
-        const { value } = await reader.read();
-        assert.match(new TextDecoder().decode(value), /data:|event:|:/);
+        let text = "";
+        while (!text.includes("\n\n")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        assert.match(text, /^event: snapshot\ndata: \{/m);
         controller.abort();
         await reader.cancel().catch(() => {});
       }
