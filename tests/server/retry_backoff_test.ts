@@ -58,18 +58,33 @@ async function checkBackoff(url: string): Promise<void> {
   assert.ok(Date.parse(last.startedAt!) >= lastRunAt, "the third attempt started early");
 }
 
-test("retry delays double with the in-memory store: 1×, then 2× backoffMs", async () => {
+/** A job submitted with `delayMs` is delayed until `runAt`, its submission time plus the delay. */
+async function checkDelayed(url: string): Promise<void> {
+  const client = createClient<RedisTasks>(url);
+  const job = await client.submit("echo", 1, { delayMs: 300 });
+  assert.equal(job.status, "delayed");
+  const held = await client.get(job.id);
+  const waited = Date.parse(held.runAt!) - Date.parse(held.submittedAt);
+  assert.ok(waited >= 300 && waited < 350, `runAt is ${waited} ms after submission`);
+  const done = await client.wait(job.id, { timeoutMs: 5000 });
+  assert.equal(done.status, "succeeded");
+  assert.ok(Date.parse(done.startedAt!) >= Date.parse(held.runAt!), "it started before runAt");
+}
+
+test("runAt shows a delayed job's time, and retry delays double, in memory: 1×, then 2× backoffMs", async () => {
   const node = await startMemoryNode();
   try {
+    await checkDelayed(node.url);
     await checkBackoff(node.url);
   } finally {
     await node.close();
   }
 });
 
-test("retry delays double with the Redis store: 1×, then 2× backoffMs", async () => {
+test("runAt shows a delayed job's time, and retry delays double, on Redis: 1×, then 2× backoffMs", async () => {
   const node = await startNode(redis.url, { prefix: "backoff", pollMs: 50 }, {}, 1);
   try {
+    await checkDelayed(node.url);
     await checkBackoff(node.url);
   } finally {
     await node.close();
