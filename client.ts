@@ -17,6 +17,7 @@ export { createClient } from "./src/client/create_client.ts";
 export type {
   ClientJob,
   ClientOptions,
+  EventsOptions,
   JobClient,
   JobEvent,
   SubmitOptions,

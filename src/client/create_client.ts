@@ -60,16 +60,58 @@ export interface JobClient<M> {
   /** Cancels a job; throws `JobServerError` 409 when it is already final. */
   cancel(id: string): Promise<ClientJob>;
   /**
-   * The job's events until it is final. Breaking out of the loop closes the connection;
-   * `lastEventId` resumes after an event already seen.
+   * The job's events until it is final. Breaking out of the loop (or `signal`) closes the
+   * connection; `lastEventId` resumes after an event already seen. When the connection drops
+   * before the job is final, the client connects again by itself and sends the id of the last
+   * event it saw as `Last-Event-ID`, so that no event comes twice.
    */
-  events(id: string, options?: { lastEventId?: string; signal?: AbortSignal }): AsyncIterable<
-    JobEvent
-  >;
+  events(id: string, options?: EventsOptions): AsyncIterable<JobEvent>;
+}
+
+/** Options of {@linkcode JobClient.events}. */
+export interface EventsOptions {
+  /** Resume after this event id (one seen on an earlier stream). @default {undefined} */
+  lastEventId?: string;
+  /** Ends the stream (the loop throws the signal's reason). @default {undefined} */
+  signal?: AbortSignal;
+  /**
+   * Failed connections in a row (a network error or a 5xx answer) after which the loop throws;
+   * a connection that answers 200 resets the count. @default {5}
+   */
+  reconnects?: number;
+  /** The wait before connecting again; it doubles after each failed connection, up to 5 s. @default {500} */
+  reconnectDelayMs?: number;
 }
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const MAX_POLL_MS = 30_000;
+const MAX_RECONNECT_DELAY_MS = 5000;
+
+/** Waits `ms`, or throws the signal's reason when it aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot stream the job's events as '${name}' must be a non-negative integer: current value is ${value}`,
+    );
+  }
+  return value;
+}
 
 /**
  * Creates a client for the job server at `url`.
@@ -142,33 +184,64 @@ export function createClient<M = AnyTaskModule>(
     cancel: (id) =>
       request(`/jobs/${encodeURIComponent(id)}`, { method: "DELETE", headers: headers() }),
     events(id, eventOptions = {}) {
+      const reconnects = nonNegativeInteger("reconnects", eventOptions.reconnects, 5);
+      const firstDelayMs = nonNegativeInteger(
+        "reconnectDelayMs",
+        eventOptions.reconnectDelayMs,
+        500,
+      );
       return {
         async *[Symbol.asyncIterator]() {
           const controller = new AbortController();
           const outer = eventOptions.signal;
           const onAbort = () => controller.abort(outer?.reason);
+          if (outer?.aborted) onAbort();
           outer?.addEventListener("abort", onAbort);
+          let lastEventId = eventOptions.lastEventId;
+          let failures = 0;
           try {
-            const extra: Record<string, string> = { accept: "text/event-stream" };
-            if (eventOptions.lastEventId !== undefined) {
-              extra["last-event-id"] = eventOptions.lastEventId;
-            }
-            const res = await doFetch(`${base}/jobs/${encodeURIComponent(id)}/events`, {
-              headers: headers(extra),
-              signal: controller.signal,
-            });
-            if (!res.ok || !res.body) {
-              const body = await res.json().catch(() => undefined);
-              throw new JobServerError(
-                res.status,
-                body?.error?.code ?? "http_error",
-                body?.error?.message ?? `HTTP ${res.status}`,
-              );
-            }
-            const events = res.body.pipeThrough(new TextDecoderStream())
-              .pipeThrough(new EventSourceParserStream());
-            for await (const e of events) {
-              yield { event: e.event ?? "message", id: e.id, job: JSON.parse(e.data) };
+            for (;;) {
+              let final = false;
+              try {
+                const extra: Record<string, string> = { accept: "text/event-stream" };
+                // What makes a reconnection resume: the server sends only what came after it.
+                if (lastEventId !== undefined) extra["last-event-id"] = lastEventId;
+                const res = await doFetch(`${base}/jobs/${encodeURIComponent(id)}/events`, {
+                  headers: headers(extra),
+                  signal: controller.signal,
+                });
+                if (!res.ok || !res.body) {
+                  const body = await res.json().catch(() => undefined);
+                  const error = new JobServerError(
+                    res.status,
+                    body?.error?.code ?? "http_error",
+                    body?.error?.message ?? `HTTP ${res.status}`,
+                  );
+                  // A 4xx (unknown or expired job, bad token) will not change by trying again.
+                  if (res.status < 500) throw error;
+                  throw new Error(`The event stream answered ${res.status}`, { cause: error });
+                }
+                failures = 0;
+                const events = res.body.pipeThrough(new TextDecoderStream())
+                  .pipeThrough(new EventSourceParserStream());
+                for await (const e of events) {
+                  // The server is about to close a stream that fell too far behind: the
+                  // reconnect below resumes from the last id seen, so nothing is lost.
+                  if (e.event === "lagging") continue;
+                  const job = JSON.parse(e.data) as ClientJob;
+                  if (e.id !== undefined) lastEventId = e.id;
+                  final = FINAL.has(job.status);
+                  yield { event: e.event ?? "message", id: e.id, job };
+                }
+              } catch (e) {
+                if (e instanceof JobServerError || controller.signal.aborted) throw e;
+                // The connection failed or dropped: connect again, up to `reconnects` in a row.
+                if (++failures > reconnects) throw e;
+              }
+              if (final) return;
+              // The stream ended before the job was final (a proxy or the server let it go).
+              const wait = firstDelayMs * 2 ** Math.max(0, failures - 1);
+              await pause(Math.min(MAX_RECONNECT_DELAY_MS, wait), controller.signal);
             }
           } finally {
             outer?.removeEventListener("abort", onAbort);

@@ -64,6 +64,11 @@ export interface Job {
   submittedAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /**
+   * When its last wait ends or ended: set as it becomes `delayed`, to the time its `delayMs` or
+   * a retry's backoff runs out, so that a client sees when the next attempt may start.
+   */
+  runAt?: string;
 }
 
 /**

@@ -209,7 +209,8 @@ export class JobRunner implements JobRunnerApi {
 
   #schedule(id: string, delayMs: number): void {
     if (delayMs <= 0) return this.#makeReady(id);
-    this.store.update(id, { status: "delayed" });
+    const runAt = new Date(this.store.now() + delayMs).toISOString();
+    this.store.update(id, { status: "delayed", runAt });
     this.#timers.set(
       id,
       setTimeout(() => {

@@ -50,5 +50,6 @@ export function jobOfHash(h: Record<string, string>): { job: Job; rev: number } 
   if (h.error !== undefined) job.error = JSON.parse(h.error);
   if (h.startedAt !== undefined) job.startedAt = iso(h.startedAt);
   if (h.finishedAt !== undefined) job.finishedAt = iso(h.finishedAt);
+  if (h.runAt !== undefined) job.runAt = iso(h.runAt);
   return { job, rev: Number(h.rev ?? 1) };
 }

@@ -140,7 +140,11 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     }
     await next();
   });
-  jobRoutes(app, ctx, { maxBody: o.maxBody, bodyTimeoutMs: o.bodyTimeoutMs });
+  jobRoutes(app, ctx, {
+    maxBody: o.maxBody,
+    bodyTimeoutMs: o.bodyTimeoutMs,
+    maxWaitMs: o.maxWaitMs,
+  });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
   metricsRoute(app, counters, () => listNodes(ctx));

@@ -20,7 +20,6 @@ import {
   JobSchema,
   JobSubmitSchema,
   ListQuerySchema,
-  MAX_WAIT_MS,
   SubmittedSchema,
   WaitQuerySchema,
 } from "./schemas.ts";
@@ -76,8 +75,9 @@ function found(lookup: JobLookup, id: string): Job {
   throw new ApiError(404, "job_not_found", `No job has the id '${id}'`);
 }
 
-function waitMs(wait: string | undefined): number {
-  return wait === undefined ? 0 : Math.min(Number(wait), MAX_WAIT_MS);
+/** The long-poll's wait: what `?wait=` asks, cut to `maxWaitMs`. */
+function waitMs(wait: string | undefined, maxWaitMs: number): number {
+  return wait === undefined ? 0 : Math.min(Number(wait), maxWaitMs);
 }
 
 /**
@@ -87,13 +87,17 @@ function waitMs(wait: string | undefined): number {
  * ```ts ignore
  * import { OpenAPIHono } from "@hono/zod-openapi";
  * import { jobRoutes } from "./job_routes.ts";
- * jobRoutes(new OpenAPIHono(), context, { maxBody: 1 << 20, bodyTimeoutMs: 10_000 });
+ * jobRoutes(new OpenAPIHono(), context, {
+ *   maxBody: 1 << 20,
+ *   bodyTimeoutMs: 10_000,
+ *   maxWaitMs: 30_000,
+ * });
  * ```
  */
 export function jobRoutes(
   app: OpenAPIHono,
   ctx: ServerContext,
-  limits: { maxBody: number; bodyTimeoutMs: number },
+  limits: { maxBody: number; bodyTimeoutMs: number; maxWaitMs: number },
 ): void {
   const boundedBody = readBody(limits);
   const checkTask = (body: JobRequest, field = "task"): void => {
@@ -141,7 +145,7 @@ export function jobRoutes(
       if (created) ctx.counters.submitted([job.id]);
       if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
       const now = found(
-        await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait)),
+        await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait, limits.maxWaitMs)),
         job.id,
       );
       const done = now.status === "succeeded" || now.status === "failed" ||
@@ -198,7 +202,7 @@ export function jobRoutes(
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const wait = waitMs(c.req.valid("query").wait);
+      const wait = waitMs(c.req.valid("query").wait, limits.maxWaitMs);
       return c.json(found(await waitForJob(ctx.store, id, wait), id), 200);
     },
   );

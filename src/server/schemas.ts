@@ -10,7 +10,7 @@ import { JOB_STATUSES } from "../jobs/job.ts";
 /** Deepest nesting of a job's input: deeper JSON is refused (it only serves to exhaust stacks). */
 export const MAX_INPUT_DEPTH = 64;
 
-/** Longest wait of a long-poll (`?wait=`), in milliseconds. */
+/** Longest wait of a long-poll (`?wait=`), in milliseconds: the default and the most `maxWaitMs` may be. */
 export const MAX_WAIT_MS = 30_000;
 
 const DAY_MS = 86_400_000;
@@ -63,6 +63,7 @@ export const JobSchema = z.object({
   submittedAt: z.string(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  runAt: z.string().optional().describe("When its last delay or retry backoff ends or ended"),
 }).openapi("Job");
 
 /** A page of `GET /jobs`. */
@@ -82,7 +83,7 @@ export const ErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 }).openapi("Error");
 
-/** `?wait=MS`: how long to hold the request for the job to finish (capped at 30 s). */
+/** `?wait=MS`: how long to hold the request for the job to finish (capped at `maxWaitMs`, 30 s by default). */
 export const WaitQuerySchema = z.object({
   wait: z.string().regex(/^\d{1,12}$/, "must be a whole number of milliseconds").optional()
     .openapi({ param: { name: "wait", in: "query" }, example: "5000" }),

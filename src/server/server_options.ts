@@ -5,6 +5,7 @@
  */
 import type { SlaTarget } from "../../mod.ts";
 import type { JobBackend } from "../jobs/job_backend.ts";
+import { MAX_WAIT_MS } from "./schemas.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -14,6 +15,13 @@ export interface ServerOptions {
   maxQueue?: number;
   /** Largest request body in bytes; larger answer 413 before being read whole. @default {1048576} */
   maxBody?: number;
+  /**
+   * The longest a long-poll (`?wait=` on `POST /jobs` and `GET /jobs/:id`) holds its request; a
+   * longer `?wait=` is cut to it (the answer is then the job's state at that deadline, 202 on a
+   * submission), so that no client holds a connection open longer. From 0 to 30000.
+   * @default {30000}
+   */
+  maxWaitMs?: number;
   /** How long finished jobs are kept (then their tombstones, answering 410). @default {3600000} */
   jobTtlMs?: number;
   /** Jobs kept at most, finished ones included; more answer 429. @default {10000} */
@@ -124,6 +132,7 @@ export function resolveServerOptions(
     queue,
     maxQueue: integer("maxQueue", options.maxQueue, 1000, 1),
     maxBody: integer("maxBody", options.maxBody, 1 << 20, 1),
+    maxWaitMs: integer("maxWaitMs", options.maxWaitMs, MAX_WAIT_MS, 0, MAX_WAIT_MS),
     jobTtlMs,
     maxJobs: integer("maxJobs", options.maxJobs, 10_000, 1),
     keyConcurrency: integer("keyConcurrency", options.keyConcurrency, 4, 1),

@@ -11,7 +11,7 @@ import type { JobLookup } from "../jobs/job_store.ts";
  * Resolves with the job once it is final, or with its state at `waitMs`, whichever comes
  * first; at once when it is final already or `waitMs` is 0. The waiter is settled by the very
  * store update that made the job final, so it sees the stored result. A client that goes away
- * mid-wait is not chased: its waiter ends at the deadline (30 s at most) or with the job, and
+ * mid-wait is not chased: its waiter ends at the deadline (`maxWaitMs`, 30 s at most) or with the job, and
  * draining makes every job final, so no waiter outlives a shutdown.
  *
  * @example

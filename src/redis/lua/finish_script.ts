@@ -12,7 +12,8 @@ import { PRELUDE } from "./prelude.ts";
  * result or error as JSON), retry delay ms. A job records only while it is running under that
  * very entry: a run that another node took over and finished first, or a cancelled one, is only
  * acknowledged. That check, the write (set-if-absent) and the XACK are one step, so a job has
- * exactly one recorded result however many times it ran. Replies 1 (recorded) or 0 per job.
+ * exactly one recorded result however many times it ran. A retry records its `runAt`, the time
+ * its backoff ends. Replies 1 (recorded) or 0 per job.
  */
 export const FINISH = new LuaScript(
   PRELUDE + `
@@ -32,9 +33,10 @@ for i = 0, n - 1 do
     release_key(h[3])
     if outcome == 'retry' then
       local rev = redis.call('HINCRBY', jk, 'rev', 1)
-      redis.call('HSET', jk, 'status', 'delayed', 'error', payload)
+      local run_at = now + tonumber(delay)
+      redis.call('HSET', jk, 'status', 'delayed', 'error', payload, 'runAt', run_at)
       redis.call('HDEL', jk, 'entry', 'node')
-      redis.call('ZADD', P .. ':delayed', now + tonumber(delay), id)
+      redis.call('ZADD', P .. ':delayed', run_at, id)
       redis.call('INCR', P .. ':waiting')
       emit(id, rev, 'status', 'delayed')
     elseif outcome == 'ok' then

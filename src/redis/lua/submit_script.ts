@@ -59,6 +59,7 @@ for i = 0, n - 1 do
   redis.call('ZADD', P .. ':jobs', seq, id)
   redis.call('INCR', P .. ':waiting')
   if status == 'delayed' then
+    redis.call('HSET', jk, 'runAt', now + delay)
     redis.call('ZADD', P .. ':delayed', now + delay, id)
   else
     make_ready(ckey, prio, member)
