@@ -168,7 +168,7 @@ export async function demoBatch(
  * module and call path, no workers) and scales it by weight: timing the whole batch would double
  * the demo's run time to learn little more.
  */
-async function sequentialEstimate(moduleUrl: string, ranges: Range[]): Promise<number> {
+export async function sequentialEstimate(moduleUrl: string, ranges: Range[]): Promise<number> {
   const inline = createPool<DemoTaskModule>(moduleUrl, { mode: "inline", maxWorkers: 1 });
   try {
     await inline.run("countPrimes", { from: 0, to: 1000 }); // loads the module and warms the JIT
