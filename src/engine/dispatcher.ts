@@ -48,7 +48,13 @@ export class Dispatcher {
   readonly runTimes: RunTimes = new RunTimes();
   /** Tasks handed over through a worker's shared-memory mailbox instead of a message. */
   handedOff = 0;
-  readonly #flusher = new FlushScheduler(() => this.#turn());
+  readonly #flusher = new FlushScheduler(() => {
+    this.#turn();
+    // A turn scheduled before the pool went idle (a worker became ready after the last result,
+    // say) runs after the pool's release() was skipped for it: release here too, or the open
+    // port keeps a script that forgot close() alive forever.
+    if (this.#idle()) this.#flusher.release();
+  });
 
   constructor(readonly host: DispatchHost) {}
 
@@ -66,6 +72,11 @@ export class Dispatcher {
   /** Releases what would keep the event loop alive. */
   close(): void {
     this.#flusher.close();
+  }
+
+  /** Nothing queued and nothing in flight: no turn is needed until the next task. */
+  #idle(): boolean {
+    return this.host.queues.size === 0 && this.host.workers.load().inFlight === 0;
   }
 
   /** True when some worker could start a queued task right now, or more workers may start. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { onAbort } from "./abort_fanout.ts";
 import { TaskError } from "../errors.ts";
 import { serializeError } from "../transport/protocol.ts";
 import type { Task } from "./task.ts";
@@ -80,8 +81,8 @@ export class InlineRunner {
   async runTask(task: Task): Promise<InlineOutcome> {
     task.sentAt = performance.now();
     const controller = new AbortController();
-    const cancel = () => controller.abort(task.signal?.reason);
-    task.signal?.addEventListener("abort", cancel, { once: true });
+    const signal = task.signal;
+    const unwatch = signal ? onAbort(signal, () => controller.abort(signal.reason)) : undefined;
     try {
       return await this.execute(
         task.name,
@@ -90,7 +91,7 @@ export class InlineRunner {
         (v) => task.onProgress?.(v),
       );
     } finally {
-      task.signal?.removeEventListener("abort", cancel);
+      unwatch?.();
     }
   }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { onAbort } from "./abort_fanout.ts";
 import type { InlineRunner } from "./inline_runner.ts";
 import { checkRunOptions, type RunOptions } from "./task.ts";
 import { assertNumber, assertOneOf, assertOptionsObject, show } from "../validate.ts";
@@ -88,9 +89,9 @@ export async function mapTasks<I>(
   const small = inline === true ||
     (inline === "auto" && host.isSmallBatch(name, items.length, estimateMs));
   const controller = new AbortController();
-  const onAbort = () => controller.abort(signal!.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  if (signal?.aborted) onAbort();
+  // Through the shared watch (abort_fanout.ts): maps and runs on one signal add one listener.
+  const unwatch = signal ? onAbort(signal, () => controller.abort(signal.reason)) : undefined;
+  if (signal?.aborted) controller.abort(signal.reason);
   const results = new Array<unknown>(items.length);
   const pending: Promise<void>[] = [];
   try {
@@ -123,6 +124,6 @@ export async function mapTasks<I>(
     await Promise.allSettled(pending);
     throw error;
   } finally {
-    signal?.removeEventListener("abort", onAbort);
+    unwatch?.();
   }
 }

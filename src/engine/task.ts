@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { onAbort } from "./abort_fanout.ts";
 import { abortError, TimeoutError } from "../errors.ts";
 import { checkCloneable, transferList } from "./task_input.ts";
 import {
@@ -39,7 +40,8 @@ export interface Task extends LinkedTask {
   slot: number;
   settled: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
-  onAbort: (() => void) | undefined;
+  /** Stops watching its signal (one listener per signal, shared: see abort_fanout.ts). */
+  unwatch: (() => void) | undefined;
 }
 
 /** Where a task's outcome goes, and who cancels it when its timeout or signal fires. */
@@ -94,7 +96,7 @@ export function newTask(
     slot: -1,
     settled: false,
     timer: undefined,
-    onAbort: undefined,
+    unwatch: undefined,
   };
   if (timeoutMs !== undefined) {
     task.timer = setTimeout(
@@ -102,10 +104,7 @@ export function newTask(
       timeoutMs,
     );
   }
-  if (signal) {
-    task.onAbort = () => handlers.cancel(task, abortError(signal));
-    signal.addEventListener("abort", task.onAbort, { once: true });
-  }
+  if (signal) task.unwatch = onAbort(signal, () => handlers.cancel(task, abortError(signal)));
   return task;
 }
 

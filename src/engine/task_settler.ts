@@ -53,7 +53,7 @@ export class TaskSettler {
     if (task.settled) return;
     task.settled = true;
     if (task.timer !== undefined) clearTimeout(task.timer);
-    if (task.onAbort) task.signal!.removeEventListener("abort", task.onAbort);
+    task.unwatch?.();
     const waitMs = task.sentAt ? task.sentAt - task.queuedAt : now - task.queuedAt;
     if (runMs < 0) runMs = task.sentAt ? now - task.sentAt : 0;
     this.recorder.taskFinished({

@@ -142,10 +142,19 @@ export class WorkerSet {
     }
   }
 
-  /** Ends workers idle for `idleTimeoutMs`, keeping `minWorkers`; one timer for the whole set. */
+  /**
+   * Ends workers idle for `idleTimeoutMs`, keeping `minWorkers`; one timer for the whole set, due
+   * when the longest-idle worker reaches the timeout. Re-armed for the next one's due time, not a
+   * full `idleTimeoutMs`: that let a worker that went idle just after the first one stay up to
+   * twice the timeout (a forgotten pool with the defaults took 10 s to exit, not 5 s).
+   */
   armIdleTimer(): void {
     const { minWorkers, idleTimeoutMs } = this.idle;
     if (this.#idleTimer !== undefined || this.list.length <= minWorkers) return;
+    let oldest = Infinity;
+    for (const w of this.list) if (w.inFlight.size === 0) oldest = Math.min(oldest, w.idleSince);
+    if (oldest === Infinity) return; // every worker is busy: its results arm the timer
+    const dueIn = Math.max(0, oldest + idleTimeoutMs - performance.now());
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
       const now = performance.now();
@@ -158,8 +167,9 @@ export class WorkerSet {
           excess--;
         }
       }
-      if (this.list.some((w) => w.inFlight.size === 0)) this.armIdleTimer();
-    }, idleTimeoutMs);
+      // Every idle worker left is either kept (minWorkers) or not due yet, so this never spins.
+      this.armIdleTimer();
+    }, dueIn);
   }
 
   /**

@@ -137,6 +137,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   #lastWordTimer: ReturnType<typeof setTimeout> | undefined;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #held = true;
+  /** Echoes sent and not yet back (the hand-off probe). */
+  #echoes = 0;
 
   constructor(
     readonly id: number,
@@ -247,7 +249,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   release(task: T): void {
     if (this.inFlight.delete(task.id)) {
       this.laneInFlight[task.lane]--;
-      if (this.inFlight.size === 0) this.#hold(false);
+      if (this.#owesNothing) this.#hold(false);
     }
     const control = this.control;
     if (control) Atomics.store(control, task.slot, SLOT_FREE);
@@ -287,6 +289,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   /** Sends a payload to the worker and back (the hand-off probe). */
   echo(payload: unknown, transfer: Transferable[] = []): void {
     this.transmit({ t: "echo", payload }, transfer);
+    this.#echoes++;
+    this.#hold(true);
   }
 
   /**
@@ -333,7 +337,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
         clearTimeout(this.#startTimer);
         this.wasReady = true;
         if (this.state === "starting") this.state = "ready";
-        if (this.inFlight.size === 0) this.#hold(false);
+        if (this.#owesNothing) this.#hold(false);
         this.events.ready(this);
         break;
       case "init-error":
@@ -343,6 +347,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
         this.ended(m.reason);
         break;
       case "echo":
+        this.#echoes--;
+        if (this.#owesNothing) this.#hold(false);
         this.onEcho?.(m.payload);
         break;
     }
@@ -375,13 +381,19 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   }
 
   /**
-   * Whether this worker keeps the process alive: only while it holds tasks, so a script that
-   * forgets `close()` can exit once the pool is idle.
+   * Whether this worker keeps the process alive: only while it owes an answer (a task, or the
+   * hand-off probe's echo), so a script that forgets `close()` can exit once the pool is idle,
+   * and one awaiting an answer is not ended under it with the promise pending.
    */
   #hold(on: boolean): void {
     if (this.#held === on) return;
     this.#held = on;
     this.setRef(on);
+  }
+
+  /** True when no task and no echo is out: nothing to keep the process alive for. */
+  get #owesNothing(): boolean {
+    return this.inFlight.size === 0 && this.#echoes === 0;
   }
 
   #takeSlot(): number {

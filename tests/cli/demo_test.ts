@@ -40,7 +40,10 @@ test("runDemo prints the profile, the pool's size and why, the speed-up, and clo
     line(lines, /^ {2}scheduler /),
     /workers: ~[\d.]+ m?s of work >= the \d+ ms worth a hand-off/,
   );
-  assert.match(line(lines, /^ {2}sequential /), /estimate: 16 of 16 tasks timed on this thread/);
+  assert.match(
+    line(lines, /^ {2}sequential /),
+    /estimate: 16 of 16 tasks timed on one warm worker/,
+  );
   assert.match(
     line(lines, /^ {2}speed-up /),
     /^ {2}speed-up\s+\d+\.\d\dx\s+\(ideal \d\.\d\dx on \d+ effective cores\)$/,

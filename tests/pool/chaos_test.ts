@@ -1,8 +1,9 @@
 // The chaos test: thousands of mixed calls (ok, throw, async, aborted before and while running,
 // timed out, ending their worker, crashing it after returning, some with retries) through one
 // pool at once. Every execution is counted inside the worker through shared memory and every
-// settlement through the pool's events, so a task run twice or settled twice, a call lost, or a
-// call that never settles fails the test.
+// settlement through the pool's events, so a task run twice or settled twice, a call lost (one
+// that had not started when its worker died, failed instead of queued again), or a call that
+// never settles fails the test.
 //
 // The seed is fixed so CI is deterministic; run other seeds with
 //   WORKLOOM_CHAOS_SEED=123 WORKLOOM_CHAOS_TASKS=10000 npm test -- tests/pool_chaos_test.ts
@@ -92,7 +93,15 @@ test(`chaos: ${total} mixed calls (seed ${seed}) each settle once, run at most 1
         if (o.ok || (o.error as Error).name !== "AbortError") problems.push(`${what} not aborted`);
         continue;
       }
-      if (crashed) continue; // any call may share a worker that a neighbour crashed
+      if (crashed) {
+        // Only a call running when its worker died may crash, and only once every attempt it
+        // was allowed started (a started attempt with retries left runs again): one that had not
+        // started must be queued again and complete, so a crash after fewer starts is a call lost.
+        if (runs !== 1 + p.retries) {
+          problems.push(`${what} lost: crashed after ${runs} of ${1 + p.retries} attempts started`);
+        }
+        continue;
+      }
       switch (p.kind) {
         case "ok":
         case "async":

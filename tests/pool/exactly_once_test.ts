@@ -1,6 +1,7 @@
 // Exactly-once when workers die: every execution is counted in shared memory inside the worker
 // (tests/fixtures/chaos_tasks.ts), because a promise's callbacks can never fire twice and so
-// cannot see a task that ran twice.
+// cannot see a task that ran twice. The same count shows a task lost: one that crashed although
+// it never started (it must be queued again and complete).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool, TaskError, WorkerCrashedError } from "../../mod.ts";
@@ -64,10 +65,21 @@ test("tasks never run twice with retries 0 when tasks end their workers mid-batc
   const { outcomes, counts } = await runAll(kinds, 0, false);
   const twice = outcomes.map((_, i) => i).filter((i) => counts[2 * i] > 1);
   assert.deepEqual(twice, [], `tasks that ran more than once: ${twice.slice(0, 10).join(", ")}`);
+  const lost: string[] = [];
   for (const [i, o] of outcomes.entries()) {
     if (o.ok) assert.equal(counts[2 * i], 1, `task ${i} resolved but ran ${counts[2 * i]} times`);
-    else if (o.kind === "exit") assert.ok(o.error instanceof WorkerCrashedError, `task ${i}`);
+    else {
+      assert.ok(o.error instanceof WorkerCrashedError, `task ${i} rejected with ${o.error}`);
+      // Only a task running when its worker died may crash: one that had not started must be
+      // queued again and complete.
+      if (counts[2 * i] === 0) lost.push(`${i} (${o.kind})`);
+    }
   }
+  assert.deepEqual(lost.slice(0, 20), [], `${lost.length} tasks crashed that never started`);
+  assert.ok(
+    outcomes.some((o) => !o.ok),
+    "no worker died while tasks were in it: the test would prove nothing",
+  );
 });
 
 test("results a worker sent before an uncaught error are honoured, never crashed or rerun", async () => {
@@ -87,6 +99,11 @@ test("results a worker sent before an uncaught error are honoured, never crashed
     }
     if (!o.ok && !(o.error instanceof WorkerCrashedError) && !(o.error instanceof TaskError)) {
       bad.push(`${i} rejected with ${String(o.error)}`);
+    }
+    // A crash only after both attempts (retries 1) started: an attempt that had not started when
+    // its worker died must be queued again, not failed.
+    if (!o.ok && o.error instanceof WorkerCrashedError && counts[2 * i] !== 2) {
+      bad.push(`${i} (${o.kind}) lost: crashed after ${counts[2 * i]} of 2 attempts started`);
     }
   }
   assert.deepEqual(bad.slice(0, 20), []);

@@ -15,3 +15,29 @@ for (const mode of ["autotuned", "fixed"]) {
     assert.equal(exit.stdout, "3 40 20");
   });
 }
+
+// Issue 17's script, exactly: no options at all (idleTimeoutMs 5000), four calls at once, never
+// closed. It hung in some runs only (a dispatch turn scheduled by a worker becoming ready after
+// the last result left the dispatch port open), so it runs several times, at once to stay fast.
+const RUNS = 5;
+test(
+  `a pool created with no options and never closed exits by itself, in ${RUNS} runs of ${RUNS}`,
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    // Idle workers retire after 5 s; 20 s leaves room for start-up on a loaded machine.
+    const exits = await Promise.all(
+      Array.from(
+        { length: RUNS },
+        () => runScript("tests/fixtures/forgot_close_defaults.ts", [], { limitMs: 20_000 }),
+      ),
+    );
+    const hung = exits.filter((e) => e.killed).length;
+    assert.equal(hung, 0, `${hung} of ${RUNS} runs did not exit within 20 s`);
+    for (const exit of exits) {
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.equal(exit.stdout, "done [1,2,3,4]");
+    }
+  },
+);

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool } from "../../mod.ts";
 import type { PoolOptions } from "../../mod.ts";
-import { sharedInts } from "../fixtures/pool_helpers.ts";
+import { sharedInts, timersDueWithin } from "../fixtures/pool_helpers.ts";
+import { watchAbortListeners } from "../fixtures/abort_listeners.ts";
 
 type Tasks = typeof import("../fixtures/tasks.ts");
 const tasksUrl = new URL("../fixtures/tasks.ts", import.meta.url);
@@ -56,6 +57,47 @@ test("map() rejects with the first failure and cancels the rest", async () => {
     );
     assert.equal(p.stats().queueDepth, 0);
   } finally {
+    await p.closeNow();
+  }
+});
+
+test("map() of 50 inputs with a signal adds one abort listener per signal, not one per task", async () => {
+  const p = pool();
+  const watch = watchAbortListeners();
+  try {
+    const inputs = Array.from({ length: 50 }, (_, i) => i);
+    const signal = new AbortController().signal;
+    assert.deepEqual(await p.map("echo", inputs, { signal, inline: false }), inputs);
+    await timersDueWithin(0); // Node emits its warning a tick after the listener that caused it
+    assert.deepEqual(watch.warnings, []);
+    assert.ok(watch.peak <= 2, `${watch.peak} abort listeners on one signal at once`);
+    assert.equal(watch.live(), 0, "abort listeners left behind once the map settled");
+  } finally {
+    watch.stop();
+    await p.closeNow();
+  }
+});
+
+test("maps and runs sharing one long-lived signal leave no abort listener behind", async () => {
+  const p = pool();
+  const watch = watchAbortListeners();
+  try {
+    const signal = new AbortController().signal;
+    const inputs = Array.from({ length: 20 }, (_, i) => i);
+    for (let round = 0; round < 20; round++) {
+      const [mapped, ...ran] = await Promise.all([
+        p.map("echo", inputs, { signal, inline: false }),
+        ...inputs.map((i) => p.run("echo", i, { signal })),
+      ]);
+      assert.deepEqual(mapped, inputs);
+      assert.deepEqual(ran, inputs);
+      assert.equal(watch.live(), 0, `abort listeners left behind after round ${round}`);
+    }
+    await timersDueWithin(0);
+    assert.deepEqual(watch.warnings, []);
+    assert.ok(watch.peak <= 2, `${watch.peak} abort listeners on one signal at once`);
+  } finally {
+    watch.stop();
     await p.closeNow();
   }
 });
