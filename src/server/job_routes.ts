@@ -25,6 +25,7 @@ import {
   WaitQuerySchema,
 } from "./schemas.ts";
 import type { ServerContext } from "./server_context.ts";
+import { utf8Body } from "./utf8_body.ts";
 import { waitForJob } from "./wait_for_job.ts";
 
 const json = <T>(schema: T, description: string) => ({
@@ -34,7 +35,9 @@ const json = <T>(schema: T, description: string) => ({
 const error = (description: string) => json(ErrorSchema, description);
 
 const SUBMIT_ERRORS = {
-  400: error("Malformed JSON, or a field of the wrong type or range"),
+  400: error(
+    "Malformed JSON or UTF-8, a field of the wrong type or range, or a timeout over the limit",
+  ),
   401: error("Missing or wrong bearer token"),
   404: error("Unknown task"),
   413: error("Body over the limit"),
@@ -80,6 +83,35 @@ function waitMs(wait: string | undefined): number {
   return wait === undefined ? 0 : Math.min(Number(wait), MAX_WAIT_MS);
 }
 
+/** The server-wide limits the job routes apply. */
+export interface JobLimits {
+  /** Largest request body, in bytes. */
+  maxBody: number;
+  /** The timeout of a job that names none, in ms. */
+  jobTimeoutMs: number;
+  /** The longest timeout a job may ask for, in ms. */
+  maxJobTimeoutMs: number;
+}
+
+/**
+ * The request with the server's default timeout when it names none; a 400 naming the limit when
+ * it asks for more than the maximum. Every job thus has a timeout: one that never ends cannot
+ * hold a slot for ever.
+ */
+function withTimeout(request: JobRequest, limits: JobLimits, field: string): JobRequest {
+  const asked = request.timeoutMs;
+  if (asked === undefined) return { ...request, timeoutMs: limits.jobTimeoutMs };
+  if (asked > limits.maxJobTimeoutMs) {
+    throw new ApiError(
+      400,
+      "job_timeout_over_limit",
+      `${field}: ${asked} ms is over the server's maximum job timeout (--max-job-timeout) of ` +
+        `${limits.maxJobTimeoutMs} ms`,
+    );
+  }
+  return request;
+}
+
 /**
  * Registers the job routes on `app`.
  *
@@ -87,10 +119,14 @@ function waitMs(wait: string | undefined): number {
  * ```ts ignore
  * import { OpenAPIHono } from "@hono/zod-openapi";
  * import { jobRoutes } from "./job_routes.ts";
- * jobRoutes(new OpenAPIHono(), context, { maxBody: 1 << 20 });
+ * jobRoutes(new OpenAPIHono(), context, {
+ *   maxBody: 1 << 20,
+ *   jobTimeoutMs: 300_000,
+ *   maxJobTimeoutMs: 3_600_000,
+ * });
  * ```
  */
-export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBody: number }): void {
+export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimits): void {
   const tooLarge = bodyLimit({
     maxSize: limits.maxBody,
     onError: () => {
@@ -113,7 +149,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       method: "post",
       path: "/jobs",
       summary: "Submit a job",
-      middleware: [tooLarge, jsonOnly] as const,
+      middleware: [tooLarge, jsonOnly, utf8Body] as const,
       request: {
         body: { ...json(JobSubmitSchema, "The job"), required: true },
         query: WaitQuerySchema,
@@ -127,7 +163,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       },
     }),
     async (c) => {
-      const body = c.req.valid("json") as JobRequest;
+      const body = withTimeout(c.req.valid("json") as JobRequest, limits, "timeoutMs");
       checkTask(body);
       let submitted: { job: Job; created: boolean };
       try {
@@ -156,7 +192,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       method: "post",
       path: "/jobs/batch",
       summary: "Submit jobs together (all or none), scheduled heavy-first by weight",
-      middleware: [tooLarge, jsonOnly] as const,
+      middleware: [tooLarge, jsonOnly, utf8Body] as const,
       request: { body: { ...json(JobBatchSchema, "The jobs"), required: true } },
       responses: {
         202: json(
@@ -167,7 +203,9 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       },
     }),
     async (c) => {
-      const body = c.req.valid("json") as JobRequest[];
+      const body = (c.req.valid("json") as JobRequest[]).map((job, i) =>
+        withTimeout(job, limits, `[${i}].timeoutMs`)
+      );
       body.forEach((job, i) => checkTask(job, `[${i}].task`));
       let jobs: Job[];
       try {
