@@ -10,7 +10,6 @@ import { createPool } from "../../mod.ts";
 import {
   exitAfter,
   exitNow,
-  grantedDenoPermissions,
   onShutdownSignal,
   serveHttp,
   workingDirectoryUrl,
@@ -19,6 +18,7 @@ import { runtime } from "../adapter/runtime.ts";
 import type { ReadResult, RuntimeKey } from "../adapter/types.ts";
 import { redactUrl, scrubber, urlSecrets } from "../redact.ts";
 import { isLoopback } from "../server/auth.ts";
+import { childPermissions, describe, hostList, readToken, serveWarnings } from "./serve_guards.ts";
 import { createServer } from "../server/create_server.ts";
 import { parseBytes, parseDuration } from "./units.ts";
 
@@ -229,58 +229,6 @@ export function readServeSettings(
   };
 }
 
-/** The token from --token-file, --token or WORKLOOM_TOKEN (one of the two flags at most). */
-function readToken(
-  values: { token?: string; "token-file"?: string },
-  env: (name: string) => string | undefined,
-  readFile: (path: string) => ReadResult,
-): { token?: string; tokenFrom?: "flag" | "file" | "env" } {
-  const path = values["token-file"];
-  if (path !== undefined && values.token !== undefined) {
-    throw new TypeError("Pass --token-file or --token, not both");
-  }
-  let token: string | undefined;
-  let tokenFrom: "flag" | "file" | "env" | undefined;
-  if (path !== undefined) {
-    const read = readFile(path);
-    if (!read.ok) {
-      throw new TypeError(`--token-file ${JSON.stringify(path)} cannot be read (${read.reason})`);
-    }
-    // The file's content is never shown, even in this error: it is the secret.
-    token = read.text.trim();
-    tokenFrom = "file";
-    if (!/^\S+$/.test(token)) {
-      throw new TypeError(
-        `--token-file ${JSON.stringify(path)} must hold one token without spaces`,
-      );
-    }
-  } else if (values.token !== undefined) {
-    [token, tokenFrom] = [values.token, "flag"];
-  } else if (env("WORKLOOM_TOKEN")) {
-    [token, tokenFrom] = [env("WORKLOOM_TOKEN"), "env"];
-  }
-  if (token !== undefined && !/^\S+$/.test(token)) {
-    throw new TypeError("--token (or WORKLOOM_TOKEN) must be a non-empty string without spaces");
-  }
-  return { token, tokenFrom };
-}
-
-/** `--allowed-hosts a,b`: names or addresses, without ports. */
-function hostList(text: string | undefined): string[] {
-  if (text === undefined) return [];
-  const names = text.split(",").map((n) => n.trim()).filter((n) => n !== "");
-  for (const name of names) {
-    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9._-]+|[0-9a-f:.]+)$/i.test(name)) {
-      throw new TypeError(
-        `--allowed-hosts must list host names or addresses without ports: got ${
-          JSON.stringify(name)
-        }`,
-      );
-    }
-  }
-  return names;
-}
-
 function queueSettings(values: {
   queue?: string;
   "node-id"?: string;
@@ -429,42 +377,3 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
 /** What the process may still take after the drain time to stop: closing the pool and Redis. */
 export const SHUTDOWN_GRACE_MS = 2000;
 const EXIT_AFTER_STOP_MS = 250;
-
-/** The warnings `workloom serve` prints before starting, for settings that work but carry a risk. */
-export function serveWarnings(s: ServeSettings, key: RuntimeKey = runtime.key): string[] {
-  const warnings: string[] = [];
-  if (s.tokenFrom === "flag") {
-    warnings.push(
-      "--token puts the token on the command line, where anyone on this machine can read it " +
-        "(ps, /proc); use --token-file <path> or WORKLOOM_TOKEN instead",
-    );
-  }
-  if (s.isolation === "thread" && key === "deno") {
-    warnings.push(
-      "--isolation thread on Deno: a task that never yields keeps its core after its job times " +
-        "out or is cancelled (Deno cannot stop a spinning Web Worker), until the process exits; " +
-        "use --isolation process (the default on Deno) unless every task yields",
-    );
-  }
-  return warnings;
-}
-
-/** Deno permissions for the task processes: those the server has, else reading the module. */
-function childPermissions(moduleUrl: URL): string[] | undefined {
-  const granted = grantedDenoPermissions();
-  if (granted === undefined) return undefined;
-  if (!granted.includes("--allow-read") && moduleUrl.protocol === "file:") {
-    granted.push(`--allow-read=${decodeURIComponent(moduleUrl.pathname)}`);
-  }
-  return granted;
-}
-
-/** An error for the log: its stack (or message), and its causes' messages. */
-function describe(e: unknown): string {
-  let text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
-  for (let c = (e as { cause?: unknown })?.cause, i = 0; c !== undefined && i < 5; i++) {
-    text += `\n  caused by: ${c instanceof Error ? `${c.name}: ${c.message}` : String(c)}`;
-    c = (c as { cause?: unknown })?.cause;
-  }
-  return text;
-}
