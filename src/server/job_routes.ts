@@ -42,6 +42,7 @@ const SUBMIT_ERRORS = {
   404: error("Unknown task"),
   413: error("Body over the limit"),
   415: error("Body is not application/json"),
+  421: error("Without a token: Host names neither a loopback address nor an allowed host"),
   429: error("Job queue or store full (see Retry-After)"),
   503: error("Shutting down (see Retry-After)"),
 };

@@ -9,7 +9,10 @@ import { allowedHostNames } from "./host_check.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
-  /** Bearer token every route but `/healthz` and `/readyz` requires. @default {undefined (no auth)} */
+  /**
+   * Bearer token every route requires but `GET /healthz`, `GET /readyz` and `GET /` (the
+   * dashboard page, which holds no data). @default {undefined (no auth, and the host check)}
+   */
   token?: string;
   /**
    * Without a token, the names besides loopback (`localhost`, `127.0.0.1`, `[::1]`) that requests
