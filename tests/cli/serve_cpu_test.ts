@@ -9,7 +9,7 @@ import { isDeno, pause, startServe, treeCpuMs } from "../fixtures/serve_process.
 import { call } from "../server/server_helpers.ts";
 
 /** Submits the spinning task and resolves once it runs. */
-async function startSpin(url: string, timeoutMs: number): Promise<string> {
+async function startSpin(url: string, timeoutMs?: number): Promise<string> {
   const submitted = await call(`${url}/jobs`, { json: { task: "spin", timeoutMs } });
   assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
   const id = submitted.body.id;
@@ -24,9 +24,13 @@ async function startSpin(url: string, timeoutMs: number): Promise<string> {
 }
 
 test("a job that times out frees its CPU within about a second, under serve's default isolation", async () => {
-  const serve = await startServe();
+  // The job names no timeout: --job-timeout gives it one.
+  const serve = await startServe(["--job-timeout", "1500ms", "--max-job-timeout", "1m"]);
   try {
-    const id = await startSpin(serve.url, 1500);
+    const over = await call(`${serve.url}/jobs`, { json: { task: "echo", timeoutMs: 60_001 } });
+    assert.equal(over.status, 400);
+    assert.equal(over.body.error.code, "job_timeout_over_limit");
+    const id = await startSpin(serve.url);
     // The task really spins: the tree burns CPU while it runs.
     const a = treeCpuMs(serve.pid);
     await pause(600);
