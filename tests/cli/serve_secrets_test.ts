@@ -3,61 +3,20 @@
 // searched for the password and the token, through an outage that makes it log errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { until, within } from "../fixtures/pool_helpers.ts";
+import { startRedisProcess } from "../fixtures/redis_process.ts";
 import { startServe } from "../fixtures/serve_process.ts";
 import { call } from "../server/server_helpers.ts";
 
 const PASSWORD = "pw-Secr3t-9d1e";
 const TOKEN = "tok-Secr3t-77aa";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server that wants `PASSWORD`, answering once it logs that it is ready. */
-async function startRedisWithPassword() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "workloom-secrets-"));
-  const child = spawn("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
-    "--requirepass",
-    PASSWORD,
-  ], { stdio: ["ignore", "pipe", "ignore"] });
-  let log = "";
-  child.stdout!.on("data", (d) => (log += d));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  await until(() => /Ready to accept connections/.test(log), "redis-server starting", 10_000);
-  return {
-    port,
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+/** A redis-server that wants `PASSWORD`. */
+const startRedisWithPassword = () => startRedisProcess({ password: PASSWORD });
 
 function assertNoSecret(text: string, where: string): void {
   for (const secret of [PASSWORD, TOKEN]) {
