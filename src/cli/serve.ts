@@ -360,6 +360,9 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   const boundMs = s.drainTimeoutMs + SHUTDOWN_GRACE_MS;
   const deadline = exitAfter(boundMs, 1, () => {
     err(`workloom serve: not stopped ${boundMs} ms after ${signal}: exiting now`);
+    // The exit ends this process's threads but not its task processes: end them first (a
+    // synchronous kill), or a spinning one would outlive the server.
+    void pool.closeNow();
   });
   await server.close({ timeoutMs: s.drainTimeoutMs });
   await http.close();
