@@ -6,6 +6,7 @@
  * @module
  */
 import process from "node:process";
+import { unrefTimer } from "./child_process.ts";
 
 /**
  * A web-standard request handler, such as a Hono app's `fetch`; the second argument carries the
@@ -40,6 +41,7 @@ interface DenoServe {
   removeSignalListener(signal: string, handler: () => void): void;
   cwd(): string;
   exit(code: number): never;
+  permissions: { querySync(d: { name: string }): { state: string } };
 }
 interface BunServe {
   serve(options: {
@@ -161,4 +163,59 @@ export function workingDirectoryUrl(): URL {
 export function exitNow(code: number): never {
   if (g.Deno) g.Deno.exit(code);
   process.exit(code);
+}
+
+/** A pending forced exit: cancel it when the process is about to end by itself. */
+export interface ExitTimer {
+  cancel(): void;
+}
+
+/**
+ * Ends the process with `code` after `ms`, unless cancelled, calling `before` first. The timer is
+ * unref'd: it never keeps the process alive by itself, so a process that ends cleanly earlier
+ * ends at once; but anything else still holding it (a Web Worker spinning in a loop, which Deno
+ * cannot stop; a connection that never closes) cannot hold it past the deadline. On Deno the exit
+ * is `Deno.exit`, the one thing that ends a spinning worker thread.
+ *
+ * @example
+ * ```ts ignore
+ * import { exitAfter } from "./serve.ts";
+ * const timer = exitAfter(12_000, 1, () => console.error("did not stop in time"));
+ * timer.cancel();
+ * ```
+ */
+export function exitAfter(ms: number, code: number, before: () => void = () => {}): ExitTimer {
+  const timer = setTimeout(() => {
+    before();
+    exitNow(code);
+  }, ms);
+  unrefTimer(timer);
+  return { cancel: () => clearTimeout(timer) };
+}
+
+const DENO_PERMISSIONS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
+
+/**
+ * The Deno permission flags this process was granted in full (`["--allow-read", …]`), so that
+ * child processes running tasks get what Web Workers would have inherited; `undefined` off
+ * Deno (no permissions there). Partly granted permissions are left out: a child asks nothing
+ * it was not given.
+ *
+ * @example
+ * ```ts ignore
+ * import { grantedDenoPermissions } from "./serve.ts";
+ * console.log(grantedDenoPermissions()); // ["--allow-read", …] under deno run -A
+ * ```
+ */
+export function grantedDenoPermissions(): string[] | undefined {
+  if (!g.Deno) return undefined;
+  const flags: string[] = [];
+  for (const name of DENO_PERMISSIONS) {
+    try {
+      if (g.Deno.permissions.querySync({ name }).state === "granted") flags.push(`--allow-${name}`);
+    } catch {
+      // A permission this Deno does not know: not granted.
+    }
+  }
+  return flags;
 }

@@ -7,9 +7,18 @@
  */
 import { parseArgs } from "node:util";
 import { createPool } from "../../mod.ts";
-import { exitNow, onShutdownSignal, serveHttp, workingDirectoryUrl } from "../adapter/serve.ts";
+import {
+  exitAfter,
+  exitNow,
+  onShutdownSignal,
+  serveHttp,
+  workingDirectoryUrl,
+} from "../adapter/serve.ts";
 import { runtime } from "../adapter/runtime.ts";
+import type { ReadResult, RuntimeKey } from "../adapter/types.ts";
+import { redactUrl, scrubber, urlSecrets } from "../redact.ts";
 import { isLoopback } from "../server/auth.ts";
+import { childPermissions, describe, hostList, readToken, serveWarnings } from "./serve_guards.ts";
 import { createServer } from "../server/create_server.ts";
 import { parseBytes, parseDuration } from "./units.ts";
 
@@ -30,8 +39,18 @@ Options:
   --port <n>              Port; 0 picks a free one. Default: 8787, or WORKLOOM_PORT.
   --host <name>           Address to bind. Default: 127.0.0.1. Anything but loopback
                           needs a token.
-  --token <t>             Bearer token for every route but /healthz and /readyz.
-                          Default: WORKLOOM_TOKEN, else none.
+  --token-file <path>     Read the bearer token every route but /healthz, /readyz and
+                          the dashboard page needs from this file. Default: the
+                          WORKLOOM_TOKEN variable, else none (loopback only).
+  --token <t>             The token on the command line: works, but anyone on the
+                          machine sees it in ps (a warning says so).
+  --allowed-hosts <a,b>   Without a token, Host names answered besides localhost,
+                          127.0.0.1 and [::1] (others get 421). Default: none.
+  --isolation <kind>      thread or process: where tasks run. A job that times out is
+                          stopped by killing its worker; Deno cannot stop a spinning
+                          thread, so process is the default on Deno, thread elsewhere.
+  --job-timeout <dur>     Timeout of a job that names none. Default: 5m.
+  --max-job-timeout <dur> Longest timeoutMs a job may ask for (then 400). Default: 1h.
   --max-queue <n>         Queued and delayed jobs at most (then 429). Default: 1000.
   --max-body <size>       Largest request body (then 413). Default: 1mb.
   --job-ttl <duration>    How long finished jobs are kept. Default: 1h.
@@ -53,6 +72,11 @@ const FLAGS = {
   port: { type: "string" },
   host: { type: "string" },
   token: { type: "string" },
+  "token-file": { type: "string" },
+  "allowed-hosts": { type: "string" },
+  isolation: { type: "string" },
+  "job-timeout": { type: "string" },
+  "max-job-timeout": { type: "string" },
   "max-queue": { type: "string" },
   "max-body": { type: "string" },
   "job-ttl": { type: "string" },
@@ -72,6 +96,14 @@ export interface ServeSettings {
   port: number;
   host: string;
   token?: string;
+  /** Where the token came from: `--token` on the command line earns a warning. */
+  tokenFrom?: "flag" | "file" | "env";
+  /** Host names answered without a token besides loopback. */
+  allowedHosts: string[];
+  /** Where tasks run: child processes can be killed whatever they do; Deno's threads cannot. */
+  isolation: "thread" | "process";
+  jobTimeoutMs: number;
+  maxJobTimeoutMs: number;
   maxQueue: number;
   maxBody: number;
   jobTtlMs: number;
@@ -129,6 +161,12 @@ function measure(
 export function readServeSettings(
   args: string[],
   env: (name: string) => string | undefined,
+  options: {
+    /** The runtime the defaults are for. @default {the one running} */
+    runtime?: RuntimeKey;
+    /** Reads the token file. @default {the runtime's readTextFile} */
+    readFile?: (path: string) => ReadResult;
+  } = {},
 ): ServeSettings | "help" {
   let values;
   try {
@@ -139,10 +177,7 @@ export function readServeSettings(
   if (values.help) return "help";
   if (!values.tasks) throw new TypeError("--tasks <module> is required");
   const host = values.host ?? "127.0.0.1";
-  const token = values.token ?? (env("WORKLOOM_TOKEN") || undefined);
-  if (token !== undefined && !/^\S+$/.test(token)) {
-    throw new TypeError("--token (or WORKLOOM_TOKEN) must be a non-empty string without spaces");
-  }
+  const { token, tokenFrom } = readToken(values, env, options.readFile ?? runtime.readTextFile);
   if (!isLoopback(host) && token === undefined) {
     throw new TypeError(
       `Refusing to bind ${host} without a token: anyone who can reach it could run your tasks. ` +
@@ -151,11 +186,39 @@ export function readServeSettings(
   }
   const port = count("port", values.port ?? env("WORKLOOM_PORT"), 8787, 0);
   if (port > 65535) throw new RangeError(`--port must be at most 65535: got ${port}`);
+  const isolation = values.isolation ??
+    ((options.runtime ?? runtime.key) === "deno" ? "process" : "thread");
+  if (isolation !== "thread" && isolation !== "process") {
+    throw new TypeError(`--isolation must be thread or process: got ${JSON.stringify(isolation)}`);
+  }
+  const maxJobTimeoutMs = measure(
+    "max-job-timeout",
+    values["max-job-timeout"],
+    3_600_000,
+    parseDuration,
+  );
+  const jobTimeoutMs = measure(
+    "job-timeout",
+    values["job-timeout"],
+    Math.min(300_000, maxJobTimeoutMs),
+    parseDuration,
+  );
+  if (jobTimeoutMs > maxJobTimeoutMs || maxJobTimeoutMs > 2 ** 31 - 1) {
+    throw new RangeError(
+      `--job-timeout (${jobTimeoutMs} ms) must be at most --max-job-timeout (${maxJobTimeoutMs} ms),` +
+        " which must be at most 24 days",
+    );
+  }
   return {
     tasks: values.tasks,
     port,
     host,
     token,
+    ...(tokenFrom === undefined ? {} : { tokenFrom }),
+    allowedHosts: hostList(values["allowed-hosts"]),
+    isolation,
+    jobTimeoutMs,
+    maxJobTimeoutMs,
     maxQueue: count("max-queue", values["max-queue"], 1000),
     maxBody: measure("max-body", values["max-body"], 1 << 20, parseBytes),
     jobTtlMs: measure("job-ttl", values["job-ttl"], 3_600_000, parseDuration),
@@ -229,7 +292,20 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     return 0;
   }
   const s = settings;
-  const pool = createPool(new URL(s.tasks, workingDirectoryUrl()));
+  // Whatever a library puts into a message (a client error quoting its URL), the Redis password
+  // and the token never reach the output.
+  const scrub = scrubber([...urlSecrets(s.queue ?? ""), s.token]);
+  const out = (text: string): void => io.stdout(scrub(text));
+  const err = (text: string): void => io.stderr(scrub(text));
+  const queueShown = s.queue === undefined ? undefined : redactUrl(s.queue);
+  for (const warning of serveWarnings(s)) err(`workloom serve: warning: ${warning}`);
+  const moduleUrl = new URL(s.tasks, workingDirectoryUrl());
+  const pool = createPool(moduleUrl, {
+    isolation: s.isolation,
+    ...(s.isolation === "process"
+      ? { process: { denoPermissions: childPermissions(moduleUrl) } }
+      : {}),
+  });
   let server;
   try {
     // Loaded only when asked for: a node without --queue never loads a Redis client.
@@ -240,18 +316,22 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     server = await createServer(pool, {
       queue,
       token: s.token,
+      allowedHosts: s.allowedHosts,
+      jobTimeoutMs: s.jobTimeoutMs,
+      maxJobTimeoutMs: s.maxJobTimeoutMs,
       maxQueue: s.maxQueue,
       maxBody: s.maxBody,
       jobTtlMs: s.jobTtlMs,
       maxJobs: s.maxJobs,
       keyConcurrency: s.keyConcurrency,
+      log: (e) => err(describe(e)),
     });
   } catch (e) {
     await pool.closeNow();
     const what = s.queue === undefined
       ? `load the task module ${s.tasks}`
-      : `start with the task module ${s.tasks} and the queue ${s.queue}`;
-    io.stderr(`workloom serve: cannot ${what}: ${(e as Error).message}`);
+      : `start with the task module ${s.tasks} and the queue ${queueShown}`;
+    err(`workloom serve: cannot ${what}: ${(e as Error).message}`);
     return 1;
   }
   const http = serveHttp(server.fetch, { port: s.port, hostname: s.host });
@@ -262,8 +342,9 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   const sample = Object.hasOwn(module, "countPrimes")
     ? '{"task":"countPrimes","input":{"from":0,"to":100000}}'
     : '{"task":"<name>","input":<json>}';
-  io.stdout(banner(url, s.token, sample));
-  if (s.queue !== undefined) io.stdout(`Jobs are shared through the Redis queue at ${s.queue}.`);
+  out(banner(url, s.token, sample));
+  out(`Tasks run in ${s.isolation === "process" ? "child processes" : "worker threads"}.`);
+  if (queueShown !== undefined) out(`Jobs are shared through the Redis queue at ${queueShown}.`);
   let signals = 0;
   let stopListening = (): void => {};
   const signal = await new Promise<string>((resolve) => {
@@ -273,12 +354,29 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       resolve(name);
     });
   });
-  io.stdout(`workloom serve: ${signal}: draining (up to ${s.drainTimeoutMs} ms)…`);
+  out(`workloom serve: ${signal}: draining (up to ${s.drainTimeoutMs} ms)…`);
+  // The drain is bounded, but what it waits on may not be (a task that never yields, a Redis
+  // that does not answer): past the drain time and a grace, the process ends regardless.
+  const boundMs = s.drainTimeoutMs + SHUTDOWN_GRACE_MS;
+  const deadline = exitAfter(boundMs, 1, () => {
+    err(`workloom serve: not stopped ${boundMs} ms after ${signal}: exiting now`);
+    // The exit ends this process's threads but not its task processes: end them first (a
+    // synchronous kill), or a spinning one would outlive the server.
+    void pool.closeNow();
+  });
   await server.close({ timeoutMs: s.drainTimeoutMs });
   await http.close();
   await pool.close({ timeoutMs: 1000 });
   stopListening();
   const c = server.runner.counts();
-  io.stdout(`workloom serve: stopped (${c.running} running, ${c.queued} queued left)`);
+  out(`workloom serve: stopped (${c.running} running, ${c.queued} queued left)`);
+  deadline.cancel();
+  // Everything is closed; a thread Deno could not stop (--isolation thread) would still hold
+  // the process, so it ends shortly after, once the output above is written.
+  exitAfter(EXIT_AFTER_STOP_MS, 0);
   return 0;
 }
+
+/** What the process may still take after the drain time to stop: closing the pool and Redis. */
+export const SHUTDOWN_GRACE_MS = 2000;
+const EXIT_AFTER_STOP_MS = 250;

@@ -45,7 +45,21 @@ export interface MetricsRecorderOptions {
   queueHistory?: number;
   /** How many decisions a snapshot passes through. @default {20} */
   maxDecisions?: number;
+  /**
+   * Distinct stage names kept at most: past it, a stage idle for `stageIdleMs` is forgotten to
+   * make room, and otherwise a new name is counted under the stage `"other"`. Stage names come
+   * from callers (over HTTP, from clients), so without a cap each one would be kept, and shown,
+   * for the life of the process. @default {100}
+   */
+  maxStages?: number;
+  /** A stage with no task finished for this long may be forgotten (see `maxStages`). @default {600_000} */
+  stageIdleMs?: number;
+  /** Distinct task names kept at most; past it new names are counted under `"other"`. @default {1000} */
+  maxTaskNames?: number;
 }
+
+/** The stage or task name that new names fold into once the cap is reached. */
+export const OTHER_LABEL = "other";
 
 type Stage = Omit<StageSummary, "durationMs" | "meanTaskMs"> & { runMs: number };
 
@@ -82,11 +96,22 @@ export class MetricsRecorder {
   #lastSnapshotAt: number;
   #lastCapacity: number | null = null;
   #queueHistory: number[] = [];
+  #maxStages: number;
+  #stageIdleMs: number;
+  #maxTaskNames: number;
 
   constructor(
     startedAt: number,
-    { windowMs = 10_000, alpha = 0.2, relativeError = 0.01, queueHistory = 5, maxDecisions = 20 }:
-      MetricsRecorderOptions = {},
+    {
+      windowMs = 10_000,
+      alpha = 0.2,
+      relativeError = 0.01,
+      queueHistory = 5,
+      maxDecisions = 20,
+      maxStages = 100,
+      stageIdleMs = 600_000,
+      maxTaskNames = 1000,
+    }: MetricsRecorderOptions = {},
   ) {
     assertNumber("create metrics recorder", "startedAt", startedAt);
     // Checked here too, so a bad option fails at creation rather than at the first task.
@@ -98,6 +123,12 @@ export class MetricsRecorder {
     assertNumber("create metrics recorder", "windowMs", windowMs, { min: 1 });
     assertInteger("create metrics recorder", "queueHistory", queueHistory, { min: 1, max: 1000 });
     assertInteger("create metrics recorder", "maxDecisions", maxDecisions, { min: 0, max: 10_000 });
+    assertInteger("create metrics recorder", "maxStages", maxStages, { min: 1 });
+    assertNumber("create metrics recorder", "stageIdleMs", stageIdleMs, { min: 0 });
+    assertInteger("create metrics recorder", "maxTaskNames", maxTaskNames, { min: 1 });
+    this.#maxStages = maxStages;
+    this.#stageIdleMs = stageIdleMs;
+    this.#maxTaskNames = maxTaskNames;
     this.#startedAt = startedAt;
     this.#lastSnapshotAt = startedAt;
     this.#alpha = alpha;
@@ -110,6 +141,8 @@ export class MetricsRecorder {
 
   #stats(name: string): TaskStats {
     let s = this.#tasks.get(name);
+    if (!s && this.#tasks.size >= this.#maxTaskNames) name = OTHER_LABEL;
+    s ??= this.#tasks.get(name);
     if (!s) {
       s = new TaskStats(name, { alpha: this.#alpha, relativeError: this.#relativeError });
       this.#tasks.set(name, s);
@@ -146,8 +179,18 @@ export class MetricsRecorder {
     }
   }
 
-  #addToStage(name: string, task: FinishedTask): void {
+  /** The name a new stage is kept under: its own while there is room, else `"other"`. */
+  #stageName(name: string, now: number): string {
+    if (this.#stages.size < this.#maxStages) return name;
+    for (const [key, s] of this.#stages) {
+      if (now - s.lastFinishAt >= this.#stageIdleMs) this.#stages.delete(key);
+    }
+    return this.#stages.size < this.#maxStages ? name : OTHER_LABEL;
+  }
+
+  #addToStage(stage: string, task: FinishedTask): void {
     const start = task.now - task.runMs;
+    const name = this.#stages.has(stage) ? stage : this.#stageName(stage, task.now);
     const s = this.#stages.get(name);
     if (!s) {
       this.#stages.set(name, {

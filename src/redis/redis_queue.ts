@@ -6,6 +6,7 @@
  */
 import type { JobBackend, OpenedJobBackend } from "../jobs/job_backend.ts";
 import { runtime } from "../adapter/runtime.ts";
+import { redactUrl } from "../redact.ts";
 import { EventReader } from "./event_reader.ts";
 import { RedisJobs } from "./redis_jobs.ts";
 import { connectRedis } from "./redis_link.ts";
@@ -75,7 +76,8 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
       // Log a connection problem once per outage, not once per retry.
       let down = false;
       const onError = (e: Error) => {
-        if (!down) s.log(new Error(`Redis at ${url}: ${e.message}`, { cause: e }));
+        // The URL may carry a password: never print it.
+        if (!down) s.log(new Error(`Redis at ${redactUrl(url)}: ${e.message}`, { cause: e }));
         down = true;
       };
       const commands = await connectRedis(url, { onError, name: `workloom:${nodeId}` });

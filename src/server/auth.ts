@@ -1,6 +1,8 @@
 /**
- * Bearer-token authentication for the job server. Every route but the two probes needs
- * `Authorization: Bearer <token>` when the server has a token.
+ * Bearer-token authentication for the job server. With a token, every route needs
+ * `Authorization: Bearer <token>` but three: the probes `GET /healthz` and `GET /readyz`, and
+ * `GET /`, the dashboard page, open on purpose: it holds no data (its stream needs the token)
+ * and a browser cannot send a bearer token when it opens a page.
  *
  * @module
  */

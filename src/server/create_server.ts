@@ -11,6 +11,7 @@ import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
 import { memoryQueue } from "../jobs/memory_queue.ts";
 import { ApiError, errorResponse } from "./api_error.ts";
 import { bearerToken } from "./auth.ts";
+import { hostCheck } from "./host_check.ts";
 import { dashboardEventsRoute, dashboardPageRoute } from "./dashboard_route.ts";
 import { eventRoute } from "./event_route.ts";
 import { probeRoutes, taskRoutes } from "./info_routes.ts";
@@ -125,6 +126,9 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     return response;
   });
   app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route" } }, 404));
+  // Without a token, only requests naming this machine (or an allowed name) are answered at
+  // all, the probes and the page included: see host_check.ts (DNS rebinding).
+  if (o.token === undefined) app.use("*", hostCheck(o.allowedHosts));
   if (o.cors) app.use("*", cors({ origin: o.cors }));
   probeRoutes(app, ctx);
   // The page holds no data (its stream below needs the token), and a browser cannot send a
@@ -144,6 +148,8 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     maxBody: o.maxBody,
     bodyTimeoutMs: o.bodyTimeoutMs,
     maxWaitMs: o.maxWaitMs,
+    jobTimeoutMs: o.jobTimeoutMs,
+    maxJobTimeoutMs: o.maxJobTimeoutMs,
   });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);

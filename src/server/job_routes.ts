@@ -24,6 +24,7 @@ import {
   WaitQuerySchema,
 } from "./schemas.ts";
 import type { ServerContext } from "./server_context.ts";
+import { utf8Body } from "./utf8_body.ts";
 import { waitForJob } from "./wait_for_job.ts";
 
 const json = <T>(schema: T, description: string) => ({
@@ -33,11 +34,14 @@ const json = <T>(schema: T, description: string) => ({
 const error = (description: string) => json(ErrorSchema, description);
 
 const SUBMIT_ERRORS = {
-  400: error("Malformed JSON, or a field of the wrong type or range"),
+  400: error(
+    "Malformed JSON or UTF-8, a field of the wrong type or range, or a timeout over the limit",
+  ),
   401: error("Missing or wrong bearer token"),
   404: error("Unknown task"),
   413: error("Body over the limit"),
   415: error("Body is not application/json"),
+  421: error("Without a token: Host names neither a loopback address nor an allowed host"),
   429: error("Job queue or store full (see Retry-After)"),
   503: error("Shutting down (see Retry-After)"),
 };
@@ -80,6 +84,39 @@ function waitMs(wait: string | undefined, maxWaitMs: number): number {
   return wait === undefined ? 0 : Math.min(Number(wait), maxWaitMs);
 }
 
+/** The server-wide limits the job routes apply. */
+export interface JobLimits {
+  /** Largest request body, in bytes. */
+  maxBody: number;
+  /** How long a request's body may take to arrive, in ms. */
+  bodyTimeoutMs: number;
+  /** The longest `?wait=`, in ms. */
+  maxWaitMs: number;
+  /** The timeout of a job that names none, in ms. */
+  jobTimeoutMs: number;
+  /** The longest timeout a job may ask for, in ms. */
+  maxJobTimeoutMs: number;
+}
+
+/**
+ * The request with the server's default timeout when it names none; a 400 naming the limit when
+ * it asks for more than the maximum. Every job thus has a timeout: one that never ends cannot
+ * hold a slot for ever.
+ */
+function withTimeout(request: JobRequest, limits: JobLimits, field: string): JobRequest {
+  const asked = request.timeoutMs;
+  if (asked === undefined) return { ...request, timeoutMs: limits.jobTimeoutMs };
+  if (asked > limits.maxJobTimeoutMs) {
+    throw new ApiError(
+      400,
+      "job_timeout_over_limit",
+      `${field}: ${asked} ms is over the server's maximum job timeout (--max-job-timeout) of ` +
+        `${limits.maxJobTimeoutMs} ms`,
+    );
+  }
+  return request;
+}
+
 /**
  * Registers the job routes on `app`.
  *
@@ -91,14 +128,12 @@ function waitMs(wait: string | undefined, maxWaitMs: number): number {
  *   maxBody: 1 << 20,
  *   bodyTimeoutMs: 10_000,
  *   maxWaitMs: 30_000,
+ *   jobTimeoutMs: 300_000,
+ *   maxJobTimeoutMs: 3_600_000,
  * });
  * ```
  */
-export function jobRoutes(
-  app: OpenAPIHono,
-  ctx: ServerContext,
-  limits: { maxBody: number; bodyTimeoutMs: number; maxWaitMs: number },
-): void {
+export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimits): void {
   const boundedBody = readBody(limits);
   const checkTask = (body: JobRequest, field = "task"): void => {
     if (!ctx.hasTask(body.task)) {
@@ -116,7 +151,7 @@ export function jobRoutes(
       method: "post",
       path: "/jobs",
       summary: "Submit a job",
-      middleware: [boundedBody, jsonOnly] as const,
+      middleware: [boundedBody, jsonOnly, utf8Body] as const,
       request: {
         body: { ...json(JobSubmitSchema, "The job"), required: true },
         query: WaitQuerySchema,
@@ -130,7 +165,7 @@ export function jobRoutes(
       },
     }),
     async (c) => {
-      const body = c.req.valid("json") as JobRequest;
+      const body = withTimeout(c.req.valid("json") as JobRequest, limits, "timeoutMs");
       checkTask(body);
       let submitted: { job: Job; created: boolean };
       try {
@@ -159,7 +194,7 @@ export function jobRoutes(
       method: "post",
       path: "/jobs/batch",
       summary: "Submit jobs together (all or none), scheduled heavy-first by weight",
-      middleware: [boundedBody, jsonOnly] as const,
+      middleware: [boundedBody, jsonOnly, utf8Body] as const,
       request: { body: { ...json(JobBatchSchema, "The jobs"), required: true } },
       responses: {
         202: json(
@@ -170,7 +205,9 @@ export function jobRoutes(
       },
     }),
     async (c) => {
-      const body = c.req.valid("json") as JobRequest[];
+      const body = (c.req.valid("json") as JobRequest[]).map((job, i) =>
+        withTimeout(job, limits, `[${i}].timeoutMs`)
+      );
       body.forEach((job, i) => checkTask(job, `[${i}].task`));
       let jobs: Job[];
       try {

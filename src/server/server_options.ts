@@ -6,11 +6,24 @@
 import type { SlaTarget } from "../../mod.ts";
 import type { JobBackend } from "../jobs/job_backend.ts";
 import { MAX_WAIT_MS } from "./schemas.ts";
+import { allowedHostNames } from "./host_check.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
-  /** Bearer token every route but `/healthz` and `/readyz` requires. @default {undefined (no auth)} */
+  /**
+   * Bearer token every route requires but `GET /healthz`, `GET /readyz` and `GET /` (the
+   * dashboard page, which holds no data). @default {undefined (no auth, and the host check)}
+   */
   token?: string;
+  /**
+   * Without a token, the names besides loopback (`localhost`, `127.0.0.1`, `[::1]`) that requests
+   * may carry in `Host`; others answer 421 (DNS rebinding). Ignored with a token. @default {[]}
+   */
+  allowedHosts?: string[];
+  /** The timeout of a job that names none, in ms. @default {300000 (5 minutes)} */
+  jobTimeoutMs?: number;
+  /** The longest `timeoutMs` a job may ask for; more answer 400. @default {3600000 (1 hour)} */
+  maxJobTimeoutMs?: number;
   /** Queued and delayed jobs, at most; more answer 429. @default {1000} */
   maxQueue?: number;
   /** Largest request body in bytes; larger answer 413 before being read whole. @default {1048576} */
@@ -126,10 +139,32 @@ export function resolveServerOptions(
     }
   }
   const jobTtlMs = integer("jobTtlMs", options.jobTtlMs, 3_600_000, 1);
+  if (options.allowedHosts !== undefined && !Array.isArray(options.allowedHosts)) {
+    throw new TypeError("Cannot create the server as 'allowedHosts' must be an array of names");
+  }
+  // The longest a timer can wait (2^31 - 1 ms, about 24.8 days).
+  const maxTimer = 2 ** 31 - 1;
+  const maxJobTimeoutMs = integer(
+    "maxJobTimeoutMs",
+    options.maxJobTimeoutMs,
+    3_600_000,
+    1,
+    maxTimer,
+  );
+  const jobTimeoutMs = integer(
+    "jobTimeoutMs",
+    options.jobTimeoutMs,
+    Math.min(300_000, maxJobTimeoutMs),
+    1,
+    maxJobTimeoutMs,
+  );
   return {
     token,
     cors,
     queue,
+    allowedHosts: allowedHostNames(options.allowedHosts ?? []),
+    jobTimeoutMs,
+    maxJobTimeoutMs,
     maxQueue: integer("maxQueue", options.maxQueue, 1000, 1),
     maxBody: integer("maxBody", options.maxBody, 1 << 20, 1),
     maxWaitMs: integer("maxWaitMs", options.maxWaitMs, MAX_WAIT_MS, 0, MAX_WAIT_MS),

@@ -39,13 +39,17 @@ test("parseBytes and parseDuration read the units people type, and refuse others
 });
 
 test("workloom serve's defaults match its --help", () => {
-  const s = readServeSettings(["--tasks", "t.ts"], noEnv);
+  const s = readServeSettings(["--tasks", "t.ts"], noEnv, { runtime: "bun" });
   assert.notEqual(s, "help");
   assert.deepEqual(s, {
     tasks: "t.ts",
     port: 8787,
     host: "127.0.0.1",
     token: undefined,
+    allowedHosts: [],
+    isolation: "thread",
+    jobTimeoutMs: 300_000,
+    maxJobTimeoutMs: 3_600_000,
     maxQueue: 1000,
     maxBody: 1 << 20,
     jobTtlMs: 3_600_000,
@@ -53,7 +57,11 @@ test("workloom serve's defaults match its --help", () => {
     keyConcurrency: 4,
     drainTimeoutMs: 10_000,
   });
-  for (const line of ["8787", "127.0.0.1", "1000", "1mb", "1h", "10000", "Default: 4", "10s"]) {
+  const onDeno = readServeSettings(["--tasks", "t.ts"], noEnv, { runtime: "deno" });
+  assert.ok(onDeno !== "help" && onDeno.isolation === "process", "process is Deno's default");
+  for (
+    const line of ["8787", "127.0.0.1", "1000", "1mb", "1h", "10000", "Default: 4", "10s", "5m"]
+  ) {
     assert.ok(SERVE_USAGE.includes(line), line);
   }
   for (
@@ -68,6 +76,11 @@ test("workloom serve's defaults match its --help", () => {
       "--max-jobs",
       "--key-concurrency",
       "--drain-timeout",
+      "--token-file",
+      "--allowed-hosts",
+      "--isolation",
+      "--job-timeout",
+      "--max-job-timeout",
     ]
   ) {
     assert.ok(SERVE_USAGE.includes(flag), flag);
@@ -106,6 +119,12 @@ test("workloom serve exits 2 with a clear message for an unknown option or a bad
     [["--tasks", "t.ts", "--job-ttl", "0s"], /--job-ttl must be a positive size or duration/],
     [["--tasks", "t.ts", "--drain-timeout", "soon"], /--drain-timeout/],
     [["--tasks", "t.ts", "--token", ""], /--token/],
+    [["--tasks", "t.ts", "--isolation", "fiber"], /--isolation must be thread or process/],
+    [["--tasks", "t.ts", "--job-timeout", "2h"], /--job-timeout \(7200000 ms\) must be at most/],
+    [["--tasks", "t.ts", "--max-job-timeout", "never"], /--max-job-timeout/],
+    [["--tasks", "t.ts", "--allowed-hosts", "a.example:80"], /--allowed-hosts must list/],
+    [["--tasks", "t.ts", "--token-file", "/nonexistent/token"], /--token-file .* cannot be read/],
+    [["--tasks", "t.ts", "--token-file", "x", "--token", "y"], /--token-file or --token/],
   ];
   for (const [args, message] of cases) {
     const r = await run(["serve", ...args]);

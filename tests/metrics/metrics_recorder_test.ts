@@ -169,3 +169,23 @@ test("bad options are refused when the recorder is created", () => {
   assert.throws(() => new MetricsRecorder(0, { queueHistory: 0 }), /'queueHistory'/);
   assert.throws(() => new MetricsRecorder(NaN), /'startedAt' must be a finite number/);
 });
+
+test("past maxStages, idle stages are forgotten first and new names then fold into 'other'", () => {
+  const rec = new MetricsRecorder(0, { maxStages: 2, stageIdleMs: 1000, maxTaskNames: 2 });
+  const done = (stage: string, now: number, name = "t") =>
+    rec.taskFinished({ name, stage, waitMs: 0, runMs: 1, busyMs: 1, ok: true, now });
+  const names = (now: number) => rec.snapshot(now, pool()).stages.map((s) => s.stage).sort();
+  done("a", 10);
+  done("b", 10);
+  done("c", 500); // a and b are not idle yet: c is counted under "other"
+  done("a", 600); // a known stage keeps its own series
+  assert.deepEqual(names(700), ["a", "b", "other"]);
+  done("a", 1200);
+  // b and "other" have been idle for 1000 ms: forgotten, and d takes a place of its own.
+  done("d", 1700);
+  assert.deepEqual(names(1800), ["a", "d"]);
+  done("x", 1800, "u");
+  done("x", 1800, "v"); // a third task name folds too
+  assert.deepEqual(rec.snapshot(1900, pool()).tasks.map((t) => t.name).sort(), ["other", "t", "u"]);
+  assert.throws(() => new MetricsRecorder(0, { maxStages: 0 }), /maxStages/);
+});

@@ -189,7 +189,9 @@ if (isDeno) {
     LONG,
     async () => {
       await withCluster(
-        { args: ["--claim-idle", "1s", "--max-deliveries", "1"] },
+        // Threads: the poison task kills the process it runs in, which must be the node (under
+        // the process profile, Deno's default, it would kill only its task process).
+        { args: ["--claim-idle", "1s", "--max-deliveries", "1", "--isolation", "thread"] },
         async ({ link, deno, bun }) => {
           const sent = await call(`${deno.url}/jobs`, { json: { task: "die", input: null } });
           const id = sent.body.id;

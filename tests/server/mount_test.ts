@@ -11,7 +11,9 @@ test("createServer's app mounts in a user's Hono app, with statusUrl under the m
     minWorkers: 1,
     autotune: false,
   });
-  const server = await createServer(pool);
+  // Mounted under the user's own name: without a token, that name must be allowed (DNS
+  // rebinding), and the requests carry it in Host as a runtime's server would.
+  const server = await createServer(pool, { allowedHosts: ["x"] });
   try {
     const app = new Hono();
     app.get("/", (c) => c.text("mine"));
@@ -19,14 +21,16 @@ test("createServer's app mounts in a user's Hono app, with statusUrl under the m
     const post = await app.fetch(
       new Request("http://x/api/jobs?wait=10000", {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", host: "x" },
         body: JSON.stringify({ task: "echo", input: "mounted" }),
       }),
     );
     const job = await post.json();
     assert.equal(post.status, 200);
     assert.equal(job.statusUrl, `/api/jobs/${job.id}`);
-    const read = await app.fetch(new Request(`http://x${job.statusUrl}`));
+    const read = await app.fetch(
+      new Request(`http://x${job.statusUrl}`, { headers: { host: "x" } }),
+    );
     assert.equal((await read.json()).result, "mounted");
     assert.equal(await (await app.fetch(new Request("http://x/"))).text(), "mine");
   } finally {

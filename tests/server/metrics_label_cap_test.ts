@@ -1,0 +1,38 @@
+// The cap on stage names in the metrics, on a real server: stage names come from clients, and
+// 30,000 of them must not grow what the pool keeps or what /metrics sends.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { within } from "../fixtures/pool_helpers.ts";
+import { call, startServer } from "./server_helpers.ts";
+
+test("30,000 distinct stage names keep the metrics small: past the cap they fold into 'other'", async () => {
+  const s = await startServer({ maxQueue: 30_000, maxJobs: 30_000 });
+  try {
+    const before = (await call(`${s.url}/metrics`)).body.length;
+    for (let b = 0; b < 30; b++) {
+      const jobs = Array.from({ length: 1000 }, (_, i) => ({
+        task: "echo",
+        input: i,
+        stage: `stage-${b}-${i}`,
+      }));
+      assert.equal((await call(`${s.url}/jobs/batch`, { json: jobs })).status, 202);
+    }
+    await within(
+      (async () => {
+        while ((s.server.runner.totals?.().succeeded ?? 0) < 30_000) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      60_000,
+      "30,000 jobs finishing",
+    );
+    const stages = s.pool.metrics().stages;
+    assert.ok(stages.length <= 101, `${stages.length} stages kept`);
+    const other = stages.find((x) => x.stage === "other");
+    assert.ok(other && other.tasks >= 29_900, "the rest are counted under 'other'");
+    const after = (await call(`${s.url}/metrics`)).body.length;
+    assert.ok(after < before + 20_000, `/metrics grew from ${before} to ${after} bytes`);
+  } finally {
+    await s.close();
+  }
+});
