@@ -114,7 +114,8 @@ export class RedisJobs {
         r.concurrencyKey ?? "",
       );
     }
-    const reply = (await SUBMIT.run(this.link, args)) as string[];
+    // Refused by Redis past the deadline: a client answered 503 never finds its job made later.
+    const reply = (await SUBMIT.run(this.link, args, { withinDeadline: true })) as string[];
     if (reply[0] === "replay") return { replay: reply[1], submittedAt: 0 };
     if (reply[0] === "conflict") throw new IdempotencyConflictError(jobs[0].idempotencyKey!);
     if (reply[0] === "full") {
@@ -127,9 +128,21 @@ export class RedisJobs {
     return { submittedAt: Number(reply[1]) };
   }
 
-  /** Takes up to `n` jobs for `consumer`, fairly between keys (see TAKE). */
-  async take(consumer: string, n: number, keyConcurrency: number): Promise<Claimed[]> {
-    return claimedOf(await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency]));
+  /**
+   * Takes up to `n` jobs for `consumer`, fairly between keys (see TAKE). `late` hears the jobs
+   * of a take Redis answered after its deadline: they are `consumer`'s, and nobody else's.
+   */
+  async take(
+    consumer: string,
+    n: number,
+    keyConcurrency: number,
+    late?: (claimed: Claimed[]) => void,
+  ): Promise<Claimed[]> {
+    return claimedOf(
+      await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency], {
+        late: late && ((reply) => late(claimedOf(reply))),
+      }),
+    );
   }
 
   /** Records how runs ended; 1 per run recorded, 0 per run that was no longer current. */
@@ -141,7 +154,9 @@ export class RedisJobs {
 
   /** Cancels job `id`. */
   async cancel(id: string, error: JobError): Promise<CancelOutcome> {
-    return (await CANCEL.run(this.link, [this.prefix, id, JSON.stringify(error)])) as CancelOutcome;
+    return (await CANCEL.run(this.link, [this.prefix, id, JSON.stringify(error)], {
+      withinDeadline: true,
+    })) as CancelOutcome;
   }
 
   /** Hands running jobs back to the ready set (a draining node). */
@@ -165,7 +180,13 @@ export class RedisJobs {
   /** Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM). */
   async reclaim(
     consumer: string,
-    options: { minIdleMs: number; count: number; maxDeliveries: number },
+    options: {
+      minIdleMs: number;
+      count: number;
+      maxDeliveries: number;
+      /** Hears the runs of a reclaim answered after its deadline (see `take`). */
+      late?: (claimed: Claimed[]) => void;
+    },
   ): Promise<Claimed[]> {
     const poison: JobError = {
       name: "PoisonJobError",
@@ -180,7 +201,7 @@ export class RedisJobs {
         options.count,
         options.maxDeliveries,
         JSON.stringify(poison),
-      ]),
+      ], { late: options.late && ((reply) => options.late!(claimedOf(reply))) }),
     );
   }
 

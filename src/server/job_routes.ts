@@ -10,6 +10,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Job, JobRequest } from "../jobs/job.ts";
 import { DrainingError, IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
 import type { JobLookup } from "../jobs/job_store.ts";
+import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import { ApiError } from "./api_error.ts";
 import {
   ErrorSchema,
@@ -33,6 +34,8 @@ const json = <T>(schema: T, description: string) => ({
 });
 const error = (description: string) => json(ErrorSchema, description);
 
+const UNAVAILABLE = error("The job queue is out of reach: queue_unavailable (see Retry-After)");
+
 const SUBMIT_ERRORS = {
   400: error("Malformed JSON, or a field of the wrong type or range"),
   401: error("Missing or wrong bearer token"),
@@ -40,7 +43,7 @@ const SUBMIT_ERRORS = {
   413: error("Body over the limit"),
   415: error("Body is not application/json"),
   429: error("Job queue or store full (see Retry-After)"),
-  503: error("Shutting down (see Retry-After)"),
+  503: error("Shutting down, or the job queue is out of reach (see Retry-After)"),
 };
 
 /** Refuses a body that is not JSON before anything reads it. */
@@ -141,10 +144,14 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       const url = statusUrl(c.req.path, job.id);
       if (created) ctx.counters.submitted([job.id]);
       if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
-      const now = found(
-        await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait)),
-        job.id,
-      );
+      let now: Job;
+      try {
+        now = found(await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait)), job.id);
+      } catch (e) {
+        // The job exists: answer 202 with it as submitted, not a 503 that invites a duplicate.
+        if (!(e instanceof QueueUnavailableError)) throw e;
+        now = job;
+      }
       const done = now.status === "succeeded" || now.status === "failed" ||
         now.status === "cancelled";
       return c.json({ ...now, statusUrl: url }, done ? 200 : 202);
@@ -195,6 +202,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
         401: error("Missing or wrong bearer token"),
         404: error("No such job"),
         410: error("The job expired"),
+        503: UNAVAILABLE,
       },
     }),
     async (c) => {
@@ -214,6 +222,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
         200: json(JobPageSchema, "A page of jobs; nextCursor when more may follow"),
         400: error("Bad filter"),
         401: error("Missing or wrong bearer token"),
+        503: UNAVAILABLE,
       },
     }),
     async (c) => {
@@ -249,6 +258,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
         404: error("No such job"),
         409: error("The job is already final"),
         410: error("The job expired"),
+        503: UNAVAILABLE,
       },
     }),
     async (c) => {
