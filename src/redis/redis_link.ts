@@ -114,7 +114,7 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
   };
   // node-redis throws an unhandled error without a listener.
   client.on("error", (e: Error) => {
-    markDown(e.message);
+    markDown(`Redis is unreachable: ${e.message}`);
     options.onError(e);
   });
   const send = (args: readonly (string | number)[], o: SendOptions = {}): Promise<unknown> => {
