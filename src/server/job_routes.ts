@@ -67,6 +67,12 @@ function submitError(e: unknown): never {
   if (e instanceof DrainingError) {
     throw new ApiError(503, "draining", e.message, { "Retry-After": "5" });
   }
+  // As an ApiError here, so that refused submissions are counted under its code.
+  if (e instanceof QueueUnavailableError) {
+    throw new ApiError(503, "queue_unavailable", e.message, {
+      "Retry-After": String(e.retryAfterSeconds),
+    });
+  }
   throw e;
 }
 

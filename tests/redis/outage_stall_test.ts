@@ -72,6 +72,8 @@ test(
         assert.ok(Number(a.headers.get("retry-after")) >= 1, `${route}: Retry-After`);
         assert.ok(a.ms < DEADLINE_MS + SLACK_MS, `${route} answered after ${a.ms} ms`);
       }
+      // The deadline is the one --redis-timeout set.
+      assert.match(answers.submit.body.error.message, new RegExp(`within ${DEADLINE_MS} ms`));
       const ready = await timed(`${node.url}/readyz`);
       assert.equal(ready.status, 503);
       assert.equal(ready.body.error.code, "queue_unavailable");
