@@ -70,7 +70,8 @@ export function retryAfterFor(ms: number): number {
 /**
  * Opens a connection to `url` that reconnects by itself, with backoff, after Redis restarts or
  * the connection drops. Commands in flight when it dropped reject, and the caller retries them
- * (every script of the queue may run twice).
+ * (every script of the queue may run twice). Rejects with `QueueUnavailableError` when Redis
+ * does not accept the first connection within 5 s (or twice the command deadline).
  *
  * @example
  * ```ts ignore
@@ -165,7 +166,23 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
     markUp();
     measureClock().catch(() => {});
   });
-  await client.connect();
+  // A Redis that is not there at start-up is an error, not a start that never ends: the
+  // client would retry for ever. Once connected, it reconnects for ever.
+  const connectMs = Math.max(5000, 2 * timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const failed = await Promise.race([
+    client.connect().then(() => undefined, (e: Error) => e.message),
+    new Promise<string>((
+      r,
+    ) => (timer = setTimeout(() => r(down?.reason ?? "no answer"), connectMs))),
+  ]).finally(() => clearTimeout(timer));
+  if (failed !== undefined) {
+    client.destroy();
+    throw new QueueUnavailableError(
+      `Redis did not accept a connection within ${connectMs} ms: ${failed}`,
+      retryAfter,
+    );
+  }
   await measureClock();
   return {
     send,

@@ -94,3 +94,18 @@ test("close() on a stalled Redis ends within the deadline", async () => {
     await redis.close();
   }
 });
+
+test("connecting to a port where no Redis listens fails with QueueUnavailableError, not a start that never ends", async () => {
+  const redis = await startRedis();
+  const url = redis.url;
+  await redis.close();
+  const t0 = performance.now();
+  const outcome = await within(
+    connectRedis(url, { onError: () => {}, commandTimeoutMs: 300 }).catch((e) => e),
+    20_000,
+  );
+  const ms = performance.now() - t0;
+  assert.ok(outcome instanceof QueueUnavailableError, String(outcome));
+  assert.match(outcome.message, /did not accept a connection within 5000 ms/);
+  assert.ok(ms < 5000 + 3000, `failed after ${ms} ms`);
+});
