@@ -71,9 +71,12 @@ export class LuaScript {
       const notAfter = Math.floor(
         monotonicNow() + link.clockOffsetMs + (link.commandTimeoutMs * 3) / 4,
       );
+      const { late } = options;
       const reply = await this.#guarded.run(link, [...args, notAfter], {
-        ...options,
         withinDeadline: false,
+        extraMs: options.extraMs,
+        // A refusal that comes late is nothing to hear.
+        late: late && ((r) => r === LATE ? undefined : late(r)),
       });
       if (reply === LATE) {
         throw new QueueUnavailableError(

@@ -177,16 +177,13 @@ export class RedisJobs {
     return (await HEARTBEAT.run(this.link, args)) as string[];
   }
 
-  /** Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM). */
+  /**
+   * Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM); not when Redis
+   * runs it past its deadline.
+   */
   async reclaim(
     consumer: string,
-    options: {
-      minIdleMs: number;
-      count: number;
-      maxDeliveries: number;
-      /** Hears the runs of a reclaim answered after its deadline (see `take`). */
-      late?: (claimed: Claimed[]) => void;
-    },
+    options: { minIdleMs: number; count: number; maxDeliveries: number },
   ): Promise<Claimed[]> {
     const poison: JobError = {
       name: "PoisonJobError",
@@ -201,7 +198,8 @@ export class RedisJobs {
         options.count,
         options.maxDeliveries,
         JSON.stringify(poison),
-      ], { late: options.late && ((reply) => options.late!(claimedOf(reply))) }),
+        // Refused once late: after a stall every claim looks idle, the live nodes' included.
+      ], { withinDeadline: true }),
     );
   }
 

@@ -441,12 +441,13 @@ export class RedisNode implements JobRunnerApi {
   }
 
   async #reclaim(): Promise<void> {
-    if (!this.#active) return;
+    // A node cut off from Redis cannot tell a dead node from its own outage: every claim looks
+    // idle after a stall. It judges again once Redis answers it (and late takeovers are refused).
+    if (!this.#active || this.#jobs.link.down) return;
     const claimed = await this.#jobs.reclaim(this.nodeId, {
       minIdleMs: this.#s.claimIdleMs,
       count: this.#capacity(),
       maxDeliveries: this.#s.maxDeliveries,
-      late: (late) => this.#adopt(late),
     });
     for (const c of claimed) this.#start(c);
   }

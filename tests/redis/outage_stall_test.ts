@@ -115,3 +115,66 @@ test(
     }
   },
 );
+
+test(
+  "a stall longer than --claim-idle takes nothing over when Redis resumes: the running job keeps its one delivery and finishes where it ran",
+  { timeout: 120_000 },
+  async () => {
+    const redis = await startRedis();
+    const dir = scratch();
+    const gate = join(dir, "gate");
+    const node = await startNodeProcess(runtimeKey, redis.url, [
+      "--redis-timeout",
+      "300ms",
+      "--claim-idle",
+      "1s",
+      "--node-id",
+      "stalled",
+    ]);
+    let paused = false;
+    try {
+      const link = await redis.link();
+      const held = await call(`${node.url}/jobs`, { json: { task: "hold", input: { gate } } });
+      await until("the held job to run", async () => {
+        const r = await call(`${node.url}/jobs/${held.body.id}`);
+        return r.body.status === "running" ? true : undefined;
+      });
+      redis.pause();
+      paused = true;
+      // Past the claim idle time twice over: from Redis's side, every claim looks abandoned.
+      const t0 = performance.now();
+      // The node notices by itself (its own commands time out), with no request to answer.
+      await until("/readyz to be 503", async () => {
+        const r = await timed(`${node.url}/readyz`);
+        return r.status === 503 ? true : undefined;
+      });
+      while (performance.now() - t0 < 2500) await new Promise((r) => setTimeout(r, 100));
+      redis.resume();
+      paused = false;
+      const [s] = (await link.send(["TIME"])) as [string, string];
+      const resumedAt = Number(s) * 1000;
+      await until("a heartbeat sent after the stall", async () => {
+        const beat = Number(await link.send(["HGET", "workloom:beats", "stalled"]));
+        return beat > resumedAt + 1000 ? true : undefined;
+      });
+      const pending =
+        (await link.send(["XPENDING", "workloom:dispatch", "workers", "-", "+", 10])) as [
+          string,
+          string,
+          number,
+          number,
+        ][];
+      assert.equal(pending.length, 1);
+      assert.equal(pending[0][1], "stalled");
+      assert.equal(Number(pending[0][3]), 1, "the stall counted as one more delivery");
+      writeFileSync(gate, "");
+      const done = await call(`${node.url}/jobs/${held.body.id}?wait=8000`);
+      assert.equal(done.body.status, "succeeded");
+      assert.equal(done.body.attempts, 1);
+    } finally {
+      if (paused) redis.resume();
+      await node.stop();
+      await redis.close();
+    }
+  },
+);
