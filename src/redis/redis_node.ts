@@ -441,9 +441,7 @@ export class RedisNode implements JobRunnerApi {
   }
 
   async #reclaim(): Promise<void> {
-    // A node cut off from Redis cannot tell a dead node from its own outage: every claim looks
-    // idle after a stall. It judges again once Redis answers it (and late takeovers are refused).
-    if (!this.#active || this.#jobs.link.down) return;
+    if (!this.#active) return;
     const claimed = await this.#jobs.reclaim(this.nodeId, {
       minIdleMs: this.#s.claimIdleMs,
       count: this.#capacity(),
