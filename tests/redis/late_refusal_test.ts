@@ -22,6 +22,14 @@ test("a submission, a cancel and a takeover sent during a stall are refused when
     const [taken] = await jobs.take("node-a", 1, 4);
     assert.equal(taken.id, "running");
 
+    // Load every script first: a script Redis does not know yet would answer NOSCRIPT after
+    // the stall, and never run at all.
+    await jobs.cancel("nobody", { name: "AbortError", message: "warm-up" });
+    assert.deepEqual(
+      await jobs.reclaim("node-b", { minIdleMs: 3_600_000, count: 1, maxDeliveries: 5 }),
+      [],
+    );
+
     redis.pause();
     paused = true;
     const refused = [
