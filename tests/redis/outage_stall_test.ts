@@ -84,6 +84,10 @@ test(
       assert.equal(queue.reachable, false);
       assert.match(queue.problem ?? "", /Redis/);
       assert.equal((await timed(`${node.url}/healthz`)).status, 200, "the process itself answers");
+      // This node's own metrics still go out (only the shared node list is missing).
+      const metrics = await timed(`${node.url}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(String(metrics.body), /^workloom_/m);
 
       redis.resume();
       paused = false;
