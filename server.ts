@@ -46,6 +46,7 @@ export type { JobChange, JobLookup, JobStoreOptions, ListFilter } from "./src/jo
 export { isFinal, JOB_STATUSES } from "./src/jobs/job.ts";
 export type { Job, JobError, JobRequest, JobStatus } from "./src/jobs/job.ts";
 export { DrainingError, IdempotencyConflictError, JobsFullError } from "./src/jobs/job_errors.ts";
+export { QueueUnavailableError } from "./src/jobs/queue_unavailable.ts";
 export { backoffDelay } from "./src/jobs/backoff.ts";
 export { nextTurn } from "./src/jobs/fairness.ts";
 export type { KeyTurn } from "./src/jobs/fairness.ts";

@@ -65,6 +65,9 @@ Options:
                           Default: 5s.
   --max-deliveries <n>    With --queue: deliveries of a job whose node keeps dying before
                           it goes to the dead-letter stream. Default: 3.
+  --redis-timeout <dur>   With --queue: deadline of every Redis command; a Redis that
+                          stalls or is gone gets 503 queue_unavailable within it.
+                          Default: 2s.
   -h, --help              Show this help.`;
 
 const FLAGS = {
@@ -87,6 +90,7 @@ const FLAGS = {
   "node-id": { type: "string" },
   "claim-idle": { type: "string" },
   "max-deliveries": { type: "string" },
+  "redis-timeout": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -115,6 +119,7 @@ export interface ServeSettings {
   nodeId?: string;
   claimIdleMs?: number;
   maxDeliveries?: number;
+  redisTimeoutMs?: number;
 }
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -234,10 +239,11 @@ function queueSettings(values: {
   "node-id"?: string;
   "claim-idle"?: string;
   "max-deliveries"?: string;
-}): Pick<ServeSettings, "queue" | "nodeId" | "claimIdleMs" | "maxDeliveries"> {
+  "redis-timeout"?: string;
+}): Pick<ServeSettings, "queue" | "nodeId" | "claimIdleMs" | "maxDeliveries" | "redisTimeoutMs"> {
   const { queue } = values;
   if (queue === undefined) {
-    for (const name of ["node-id", "claim-idle", "max-deliveries"] as const) {
+    for (const name of ["node-id", "claim-idle", "max-deliveries", "redis-timeout"] as const) {
       if (values[name] !== undefined) throw new TypeError(`--${name} needs --queue`);
     }
     return {};
@@ -254,6 +260,9 @@ function queueSettings(values: {
     maxDeliveries: values["max-deliveries"] === undefined
       ? undefined
       : count("max-deliveries", values["max-deliveries"], 3),
+    redisTimeoutMs: values["redis-timeout"] === undefined
+      ? undefined
+      : measure("redis-timeout", values["redis-timeout"], 2000, parseDuration),
   };
 }
 
@@ -311,7 +320,12 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     // Loaded only when asked for: a node without --queue never loads a Redis client.
     const queue = s.queue === undefined ? undefined : (await import("../../redis.ts")).redisQueue(
       s.queue,
-      { nodeId: s.nodeId, claimIdleMs: s.claimIdleMs, maxDeliveries: s.maxDeliveries },
+      {
+        nodeId: s.nodeId,
+        claimIdleMs: s.claimIdleMs,
+        maxDeliveries: s.maxDeliveries,
+        commandTimeoutMs: s.redisTimeoutMs,
+      },
     );
     server = await createServer(pool, {
       queue,

@@ -58,6 +58,11 @@ export interface JobRunnerApi {
     cancelled: number;
   };
   /**
+   * Why the job queue cannot be reached now (a shared store stalled or gone), or undefined
+   * while it answers; absent for a backend that is always there (in memory).
+   */
+  unavailable?(): string | undefined;
+  /**
    * Every node sharing the queue, as each last reported itself (id, runtime, workers, jobs in
    * flight, last heartbeat); absent for a backend of one process.
    */

@@ -74,6 +74,8 @@ export class EventReader {
 
   async #run(): Promise<void> {
     let lastId: string | undefined;
+    // Redis out of reach: wait longer between tries, up to a second, not a tight loop.
+    let backoff = 50;
     while (!this.#closed) {
       try {
         if (lastId === undefined) lastId = await this.#newest();
@@ -86,7 +88,11 @@ export class EventReader {
           "STREAMS",
           this.#key,
           lastId,
-        ])) as [string, [string, string[]][]][] | Record<string, [string, string[]][]> | null;
+        ], { extraMs: 1000 })) as
+          | [string, [string, string[]][]][]
+          | Record<string, [string, string[]][]>
+          | null;
+        backoff = 50;
         if (!reply) continue;
         // RESP2's [[key, entries]], or the object node-redis makes of it.
         const entries = Array.isArray(reply) ? reply[0][1] : reply[this.#key];
@@ -109,8 +115,9 @@ export class EventReader {
           const newest = await this.#newest();
           if (lastId !== undefined && before(newest, lastId)) lastId = newest;
         } catch {
-          // Still down: the connection waits for Redis, and so do we.
-          await new Promise((r) => setTimeout(r, 100));
+          // Still down: the connection reconnects by itself; try again a little later.
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 1000);
         }
       }
     }

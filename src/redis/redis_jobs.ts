@@ -114,7 +114,8 @@ export class RedisJobs {
         r.concurrencyKey ?? "",
       );
     }
-    const reply = (await SUBMIT.run(this.link, args)) as string[];
+    // Refused by Redis past the deadline: a client answered 503 never finds its job made later.
+    const reply = (await SUBMIT.run(this.link, args, { withinDeadline: true })) as string[];
     if (reply[0] === "replay") return { replay: reply[1], submittedAt: 0 };
     if (reply[0] === "conflict") throw new IdempotencyConflictError(jobs[0].idempotencyKey!);
     if (reply[0] === "full") {
@@ -127,9 +128,21 @@ export class RedisJobs {
     return { submittedAt: Number(reply[1]) };
   }
 
-  /** Takes up to `n` jobs for `consumer`, fairly between keys (see TAKE). */
-  async take(consumer: string, n: number, keyConcurrency: number): Promise<Claimed[]> {
-    return claimedOf(await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency]));
+  /**
+   * Takes up to `n` jobs for `consumer`, fairly between keys (see TAKE). `late` hears the jobs
+   * of a take Redis answered after its deadline: they are `consumer`'s, and nobody else's.
+   */
+  async take(
+    consumer: string,
+    n: number,
+    keyConcurrency: number,
+    late?: (claimed: Claimed[]) => void,
+  ): Promise<Claimed[]> {
+    return claimedOf(
+      await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency], {
+        late: late && ((reply) => late(claimedOf(reply))),
+      }),
+    );
   }
 
   /** Records how runs ended; 1 per run recorded, 0 per run that was no longer current. */
@@ -141,7 +154,9 @@ export class RedisJobs {
 
   /** Cancels job `id`. */
   async cancel(id: string, error: JobError): Promise<CancelOutcome> {
-    return (await CANCEL.run(this.link, [this.prefix, id, JSON.stringify(error)])) as CancelOutcome;
+    return (await CANCEL.run(this.link, [this.prefix, id, JSON.stringify(error)], {
+      withinDeadline: true,
+    })) as CancelOutcome;
   }
 
   /** Hands running jobs back to the ready set (a draining node). */
@@ -162,7 +177,10 @@ export class RedisJobs {
     return (await HEARTBEAT.run(this.link, args)) as string[];
   }
 
-  /** Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM). */
+  /**
+   * Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM); not when Redis
+   * runs it past its deadline.
+   */
   async reclaim(
     consumer: string,
     options: { minIdleMs: number; count: number; maxDeliveries: number },
@@ -180,7 +198,8 @@ export class RedisJobs {
         options.count,
         options.maxDeliveries,
         JSON.stringify(poison),
-      ]),
+        // Refused once late: after a stall every claim looks idle, the live nodes' included.
+      ], { withinDeadline: true }),
     );
   }
 

@@ -31,6 +31,11 @@ export interface RedisNodeSettings {
   maxDeliveries: number;
   /** How often the node looks for due delayed jobs and work it missed. */
   pollMs: number;
+  /**
+   * How long a draining node keeps trying to record outcomes and hand runs back once its jobs
+   * had their time: past it, what is not recorded is left to another node's takeover.
+   */
+  recordMs: number;
   log: (error: unknown) => void;
 }
 
@@ -90,6 +95,8 @@ export class RedisNode implements JobRunnerApi {
   #runMs?: number;
   #roundTripMs?: number;
   #measuredAt = -Infinity;
+  /** While draining: when recording gives up (performance.now()). */
+  #recordUntil = Infinity;
 
   constructor(jobs: RedisJobs, pool: RunnerPool, settings: RedisNodeSettings) {
     this.#jobs = jobs;
@@ -105,6 +112,11 @@ export class RedisNode implements JobRunnerApi {
   /** Jobs running on this node; nothing waits on a node (the queue is shared). */
   counts(): { queued: number; delayed: number; running: number } {
     return { queued: 0, delayed: 0, running: this.#runs.size };
+  }
+
+  /** Why the queue is out of reach now (Redis's last failure), or undefined while it answers. */
+  unavailable(): string | undefined {
+    return this.#jobs.link.down?.reason;
   }
 
   /** Every node of the queue, with its last heartbeat. */
@@ -193,9 +205,12 @@ export class RedisNode implements JobRunnerApi {
       await Promise.race([Promise.all([...this.#runs.values()].map((r) => r.done)), deadline]);
       clearTimeout(timer);
     }
+    // With Redis down, recording cannot wait for it: past this, the runs stay claimed by this
+    // node in Redis, and another node takes them over once the claims go idle.
+    this.#recordUntil = performance.now() + this.#s.recordMs;
     const left = [...this.#runs.values()].filter((r) => !r.ended);
     if (left.length > 0) {
-      await this.#retrying(() => this.#jobs.release(left));
+      await this.#retrying(() => this.#jobs.release(left)).catch((e) => this.#s.log(e));
       for (const r of left) {
         this.#runs.delete(r.id);
         r.controller.abort(new DOMException("The node shut down", "AbortError"));
@@ -265,7 +280,12 @@ export class RedisNode implements JobRunnerApi {
           // The pool's own queue is bounded: take work only when it has room.
           await this.#pool.whenRoom();
           const t0 = performance.now();
-          const claimed = await this.#jobs.take(this.nodeId, free, this.#s.keyConcurrency);
+          const claimed = await this.#jobs.take(
+            this.nodeId,
+            free,
+            this.#s.keyConcurrency,
+            (late) => this.#adopt(late),
+          );
           this.#roundTripMs = ema(this.#roundTripMs, performance.now() - t0);
           for (const c of claimed) this.#start(c);
           if (claimed.length < free) break;
@@ -277,6 +297,20 @@ export class RedisNode implements JobRunnerApi {
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /**
+   * Runs jobs a take or reclaim handed this node after the node stopped waiting for the reply
+   * (Redis stalled, then resumed): they are claimed by this node alone, so run them, or hand
+   * them back when draining.
+   */
+  #adopt(claimed: Claimed[]): void {
+    if (claimed.length === 0) return;
+    if (this.#active) {
+      for (const c of claimed) this.#start(c);
+      return;
+    }
+    this.#jobs.release(claimed).catch((e) => this.#s.log(e));
   }
 
   #start(c: Claimed): void {
@@ -347,7 +381,7 @@ export class RedisNode implements JobRunnerApi {
   /**
    * Records the outcomes gathered so far in one script call, again and again while more come
    * in: under load, each call carries every run that ended during the previous one. A run stays
-   * in `#runs` (so its claim keeps being renewed) until its outcome is recorded.
+   * in `#runs` (so its claim keeps being renewed) until its outcome is recorded. Never rejects.
    */
   #flush(): Promise<void> {
     this.#flushing ??= (async () => {
@@ -360,6 +394,10 @@ export class RedisNode implements JobRunnerApi {
           }
           this.wake();
         }
+      } catch (e) {
+        // Draining past the recording deadline with Redis out of reach: these runs stay claimed
+        // by this node, and another node takes them over (they run again, recorded once).
+        this.#s.log(e);
       } finally {
         this.#flushing = undefined;
       }
@@ -368,16 +406,19 @@ export class RedisNode implements JobRunnerApi {
   }
 
   /**
-   * Runs `f` until it succeeds: the finish and release scripts may run twice (a reply lost with
-   * the connection), so trying again is always safe.
+   * Runs `f` until it succeeds, backing off to a second: the finish and release scripts may run
+   * twice (a reply lost with the connection), so trying again is always safe. While draining,
+   * gives up (throws) at the recording deadline.
    */
   async #retrying<T>(f: () => Promise<T>): Promise<T> {
     for (let wait = 50;; wait = Math.min(wait * 2, 1000)) {
       try {
         return await f();
       } catch (e) {
+        const left = this.#recordUntil - performance.now();
+        if (left <= 0) throw e;
         this.#s.log(e);
-        await delay(wait);
+        await delay(Math.min(wait, left));
       }
     }
   }

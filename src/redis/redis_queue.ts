@@ -9,6 +9,8 @@ import { runtime } from "../adapter/runtime.ts";
 import { redactUrl } from "../redact.ts";
 import { EventReader } from "./event_reader.ts";
 import { RedisJobs } from "./redis_jobs.ts";
+import { checkNoEviction } from "./eviction_check.ts";
+import { OutageLog } from "./outage_log.ts";
 import { connectRedis } from "./redis_link.ts";
 import { RedisNode } from "./redis_node.ts";
 import { RedisStore } from "./redis_store.ts";
@@ -28,6 +30,12 @@ export interface RedisQueueOptions {
   maxDeliveries?: number;
   /** How often a node looks for due delayed jobs and work it missed. @default {250} */
   pollMs?: number;
+  /**
+   * The deadline of every Redis command, in ms: a Redis that stalls or is gone is answered
+   * `503 queue_unavailable` within it (a blocking read gets its block time on top).
+   * @default {2000}
+   */
+  commandTimeoutMs?: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -69,28 +77,43 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
   const claimIdleMs = positive("claimIdleMs", options.claimIdleMs, 5000);
   const maxDeliveries = positive("maxDeliveries", options.maxDeliveries, 3);
   const pollMs = positive("pollMs", options.pollMs, 250);
+  const commandTimeoutMs = positive("commandTimeoutMs", options.commandTimeoutMs, 2000);
   const nodeId = options.nodeId ?? `${runtime.key}-${crypto.randomUUID().slice(0, 8)}`;
   return {
     name: "redis",
     async open(pool, s): Promise<OpenedJobBackend> {
-      // Log a connection problem once per outage, not once per retry.
-      let down = false;
-      const onError = (e: Error) => {
-        // The URL may carry a password: never print it.
-        if (!down) s.log(new Error(`Redis at ${redactUrl(url)}: ${e.message}`, { cause: e }));
-        down = true;
-      };
-      const commands = await connectRedis(url, { onError, name: `workloom:${nodeId}` });
-      const blocking = await connectRedis(url, { onError, name: `workloom:${nodeId}:events` });
+      // An outage is logged once when it starts, in a summary every 10 s, and when it ends;
+      // not once per failed command, retry or reconnection attempt.
+      const outage = new OutageLog(s.log, { what: `Redis at ${redactUrl(url)}` });
+      const log = (e: unknown) => outage.error(e);
+      const link = (name: string) =>
+        connectRedis(url, {
+          onError: log,
+          name,
+          commandTimeoutMs,
+          onHealth: (reason) => outage.health(reason),
+        });
+      const commands = await link(`workloom:${nodeId}`);
+      try {
+        await checkNoEviction(commands, url);
+      } catch (e) {
+        await commands.close({ now: true });
+        throw e;
+      }
+      // The events connection's failures come with the other's: only its errors are heard.
+      const blocking = await connectRedis(url, {
+        onError: log,
+        name: `workloom:${nodeId}:events`,
+        commandTimeoutMs,
+      });
       const jobs = new RedisJobs(commands, prefix);
-      const log = (e: unknown) => {
-        if (!down) s.log(e);
-      };
       const store = new RedisStore(jobs, {
         ttlMs: s.jobTtlMs,
         consumerIdleMs: Math.max(60_000, 10 * claimIdleMs),
         log,
       });
+      // What a draining node may spend recording once its jobs had their time: a few tries.
+      const recordMs = 2 * commandTimeoutMs;
       const node = new RedisNode(jobs, pool, {
         nodeId,
         keyConcurrency: s.keyConcurrency,
@@ -100,10 +123,10 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         claimIdleMs,
         maxDeliveries,
         pollMs,
+        recordMs,
         log,
       });
       const reader = new EventReader(blocking, jobs.keys.events, (events) => {
-        down = false;
         store.deliver(events);
         for (const e of events) {
           if (e.kind !== "status" || e.status === "running") continue;

@@ -5,6 +5,7 @@
  * @module
  */
 import { JobWatchers } from "../jobs/job_watchers.ts";
+import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import type { Job } from "../jobs/job.ts";
 import type { JobStoreApi } from "../jobs/job_backend.ts";
 import type { JobChange, JobLookup, ListFilter } from "../jobs/job_store.ts";
@@ -54,10 +55,19 @@ export class RedisStore implements JobStoreApi {
     return this.#watchers.count;
   }
 
-  /** Expires old jobs and does the queue's upkeep (see MAINTAIN); tombstones expire by TTL. */
+  /**
+   * Expires old jobs and does the queue's upkeep (see MAINTAIN); tombstones expire by TTL. With
+   * Redis out of reach, does nothing (the outage is logged once, not every sweep).
+   */
   async sweep(): Promise<{ expired: number; forgotten: number }> {
-    const expired = await this.#jobs.maintain(this.#ttlMs, this.#consumerIdleMs);
-    return { expired, forgotten: 0 };
+    try {
+      const expired = await this.#jobs.maintain(this.#ttlMs, this.#consumerIdleMs);
+      return { expired, forgotten: 0 };
+    } catch (e) {
+      if (!(e instanceof QueueUnavailableError)) throw e;
+      this.#log(e);
+      return { expired: 0, forgotten: 0 };
+    }
   }
 
   /**

@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 
 /**
  * An error answer a route throws: status, a stable `code` for programs and a message for people.
@@ -47,8 +48,9 @@ const CODES: Record<number, string> = {
 };
 
 /**
- * Turns anything a handler threw into the error answer. Unknown errors (bugs) answer 500 with
- * a fixed message; their details go to `log`, never to the client.
+ * Turns anything a handler threw into the error answer. A job queue out of reach answers 503
+ * `queue_unavailable` with `Retry-After`. Unknown errors (bugs) answer 500 with a fixed
+ * message; their details go to `log`, never to the client.
  *
  * @example
  * ```ts ignore
@@ -61,6 +63,12 @@ const CODES: Record<number, string> = {
 export function errorResponse(c: Context, e: unknown, log: (e: unknown) => void): Response {
   if (e instanceof ApiError) {
     return c.json({ error: { code: e.code, message: e.message } }, e.status, e.headers);
+  }
+  // A shared queue out of reach: any route that needed it says so, never 500.
+  if (e instanceof QueueUnavailableError) {
+    return c.json({ error: { code: "queue_unavailable", message: e.message } }, 503, {
+      "Retry-After": String(e.retryAfterSeconds),
+    });
   }
   if (e instanceof HTTPException && e.status < 500) {
     const status = e.status as ContentfulStatusCode;

@@ -85,11 +85,21 @@ export function dashboardEventsRoute(
         }
         first = false;
         if (options.closed.aborted) return undefined;
+        // With the queue out of reach, the picture says so instead of waiting on it.
+        let problem = ctx.runner.unavailable?.();
+        let nodes: Record<string, unknown>[] = [];
+        if (problem === undefined) {
+          nodes = await listNodes(ctx).catch((e: Error) => {
+            problem = e.message;
+            return [];
+          });
+        }
         const snapshot = await dashboardSnapshot(
           metrics.read(),
           ctx.store,
           options.slaTargets,
-          await listNodes(ctx),
+          nodes,
+          problem,
         );
         return sseFrame({ event: "snapshot", data: JSON.stringify(snapshot) });
       },

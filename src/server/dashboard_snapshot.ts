@@ -5,6 +5,7 @@
  * @module
  */
 import type { JobStoreApi } from "../jobs/job_backend.ts";
+import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import type { MetricsReading } from "./server_metrics.ts";
 
 /** One dashboard update. */
@@ -44,6 +45,11 @@ export interface DashboardSnapshot {
   } | null;
   /** Every node sharing the job queue (this process alone with the in-memory store). */
   nodes: Record<string, unknown>[];
+  /**
+   * Whether the job queue answers: `problem` says why not (Redis out of reach); the nodes and
+   * recent jobs are then left empty rather than waited for.
+   */
+  queue: { reachable: boolean; problem?: string };
   recentJobs: {
     id: string;
     task: string;
@@ -71,6 +77,7 @@ export async function dashboardSnapshot(
   store: JobStoreApi,
   slaTargets: number,
   nodes: Record<string, unknown>[] = [],
+  queueProblem?: string,
 ): Promise<DashboardSnapshot> {
   const workers = { starting: 0, idle: 0, busy: 0, retiring: 0 };
   for (const w of r.diagnostics.workers) {
@@ -87,8 +94,14 @@ export async function dashboardSnapshot(
     };
   });
   const recentJobs = [];
-  for (const id of [...r.recentJobs].reverse()) {
-    const found = await store.lookup(id);
+  for (const id of queueProblem === undefined ? [...r.recentJobs].reverse() : []) {
+    let found;
+    try {
+      found = await store.lookup(id);
+    } catch (e) {
+      if (e instanceof QueueUnavailableError) break;
+      throw e;
+    }
     if (found.state !== "found") continue;
     const { task, status, progress, attempts, submittedAt, finishedAt } = found.job;
     recentJobs.push({ id, task, status, progress, attempts, submittedAt, finishedAt });
@@ -126,6 +139,9 @@ export async function dashboardSnapshot(
       })),
     },
     nodes,
+    queue: queueProblem === undefined
+      ? { reachable: true }
+      : { reachable: false, problem: queueProblem },
     recentJobs,
   };
 }

@@ -16,7 +16,8 @@ const json = <T>(schema: T, description: string) => ({
 
 /**
  * Registers `GET /healthz` (the process answers) and `GET /readyz` (it takes jobs: 503 while
- * draining). Register them before the auth middleware: probes carry no token.
+ * draining, and while a shared queue such as Redis is out of reach, naming it). Register them
+ * before the auth middleware: probes carry no token.
  *
  * @example
  * ```ts ignore
@@ -42,15 +43,31 @@ export function probeRoutes(app: OpenAPIHono, ctx: ServerContext): void {
       summary: "Readiness: the server takes jobs",
       responses: {
         200: json(StatusSchema, "Taking jobs"),
-        503: json(ErrorSchema, "Draining"),
+        503: json(ErrorSchema, "Draining, or the job queue is out of reach"),
       },
     }),
-    (c) =>
-      ctx.runner.accepting
-        ? c.json({ status: "ready" }, 200)
-        : c.json({ error: { code: "draining", message: "The server is shutting down" } }, 503, {
-          "Retry-After": "5",
-        }),
+    (c) => {
+      if (!ctx.runner.accepting) {
+        return c.json(
+          { error: { code: "draining", message: "The server is shutting down" } },
+          503,
+          { "Retry-After": "5" },
+        );
+      }
+      // Read from the queue's own health (its last command), not a probe per request: a
+      // stalled Redis would make each probe wait out the deadline.
+      const down = ctx.runner.unavailable?.();
+      if (down !== undefined) {
+        return c.json(
+          {
+            error: { code: "queue_unavailable", message: `The job queue is out of reach: ${down}` },
+          },
+          503,
+          { "Retry-After": "2" },
+        );
+      }
+      return c.json({ status: "ready" }, 200);
+    },
   );
 }
 

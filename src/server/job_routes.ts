@@ -9,6 +9,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Job, JobRequest } from "../jobs/job.ts";
 import { DrainingError, IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
 import type { JobLookup } from "../jobs/job_store.ts";
+import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import { readBody } from "./body_reader.ts";
 import { ApiError } from "./api_error.ts";
 import {
@@ -33,6 +34,8 @@ const json = <T>(schema: T, description: string) => ({
 });
 const error = (description: string) => json(ErrorSchema, description);
 
+const UNAVAILABLE = error("The job queue is out of reach: queue_unavailable (see Retry-After)");
+
 const SUBMIT_ERRORS = {
   400: error(
     "Malformed JSON or UTF-8, a field of the wrong type or range, or a timeout over the limit",
@@ -43,7 +46,7 @@ const SUBMIT_ERRORS = {
   415: error("Body is not application/json"),
   421: error("Without a token: Host names neither a loopback address nor an allowed host"),
   429: error("Job queue or store full (see Retry-After)"),
-  503: error("Shutting down (see Retry-After)"),
+  503: error("Shutting down, or the job queue is out of reach (see Retry-After)"),
 };
 
 /** Refuses a body that is not JSON before anything reads it. */
@@ -66,6 +69,12 @@ function submitError(e: unknown): never {
   }
   if (e instanceof DrainingError) {
     throw new ApiError(503, "draining", e.message, { "Retry-After": "5" });
+  }
+  // As an ApiError here, so that refused submissions are counted under its code.
+  if (e instanceof QueueUnavailableError) {
+    throw new ApiError(503, "queue_unavailable", e.message, {
+      "Retry-After": String(e.retryAfterSeconds),
+    });
   }
   throw e;
 }
@@ -179,10 +188,17 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       const url = statusUrl(c.req.path, job.id);
       if (created) ctx.counters.submitted([job.id]);
       if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
-      const now = found(
-        await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait, limits.maxWaitMs)),
-        job.id,
-      );
+      let now: Job;
+      try {
+        now = found(
+          await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait, limits.maxWaitMs)),
+          job.id,
+        );
+      } catch (e) {
+        // The job exists: answer 202 with it as submitted, not a 503 that invites a duplicate.
+        if (!(e instanceof QueueUnavailableError)) throw e;
+        now = job;
+      }
       const done = now.status === "succeeded" || now.status === "failed" ||
         now.status === "cancelled";
       return c.json({ ...now, statusUrl: url }, done ? 200 : 202);
@@ -235,6 +251,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
         401: error("Missing or wrong bearer token"),
         404: error("No such job"),
         410: error("The job expired"),
+        503: UNAVAILABLE,
       },
     }),
     async (c) => {
@@ -254,6 +271,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
         200: json(JobPageSchema, "A page of jobs; nextCursor when more may follow"),
         400: error("Bad filter"),
         401: error("Missing or wrong bearer token"),
+        503: UNAVAILABLE,
       },
     }),
     async (c) => {
@@ -289,6 +307,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
         404: error("No such job"),
         409: error("The job is already final"),
         410: error("The job expired"),
+        503: UNAVAILABLE,
       },
     }),
     async (c) => {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import { histogramSamples, type MetricFamily, PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 import { formatExposition } from "./prometheus.ts";
 import type { MetricsReading, ServerMetrics } from "./server_metrics.ts";
@@ -204,7 +205,13 @@ export function metricsRoute(
   nodes: () => Promise<Record<string, unknown>[]>,
 ): void {
   app.get("/metrics", async (c) => {
-    const families = [...metricFamilies(metrics.read()), ...nodeFamilies(await nodes())];
+    // With the shared queue out of reach, this node's own series still go out: an outage is
+    // when they are wanted most. Only the other nodes' series are missing.
+    const shared = await nodes().catch((e) => {
+      if (e instanceof QueueUnavailableError) return [];
+      throw e;
+    });
+    const families = [...metricFamilies(metrics.read()), ...nodeFamilies(shared)];
     return c.body(formatExposition(families), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 }

@@ -1,6 +1,7 @@
 // A real redis-server for the Redis tests: started on a free loopback port with its own data
 // folder, ready once it answers PING, stopped by pid. `restart()` brings it back on the same
-// port and folder (with AOF on, with the same data).
+// port and folder (with AOF on, with the same data); `pause()`/`resume()` stall it with
+// SIGSTOP/SIGCONT.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -16,6 +17,10 @@ export interface RedisServer {
   stop(options?: { kill?: boolean }): Promise<void>;
   /** Starts it again on the same port and folder. */
   restart(): Promise<void>;
+  /** Stalls it (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** A connection for the test's own reads; closed by `close()`. */
   link(): Promise<RedisLink>;
   /** Stops it and removes its folder. */
@@ -52,8 +57,13 @@ async function waitForPing(url: string): Promise<void> {
   }
 }
 
-/** Starts redis-server; `aof: true` turns on the append-only file, fsynced on every write. */
-export async function startRedis(options: { aof?: boolean } = {}): Promise<RedisServer> {
+/**
+ * Starts redis-server; `aof: true` turns on the append-only file, fsynced on every write;
+ * `args` are more redis-server options (`["--maxmemory-policy", "allkeys-lru"]`).
+ */
+export async function startRedis(
+  options: { aof?: boolean; args?: string[] } = {},
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "workloom-redis-"));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -64,6 +74,7 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<Redis
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir];
     args.push("--appendonly", options.aof ? "yes" : "no");
     if (options.aof) args.push("--appendfsync", "always");
+    args.push(...(options.args ?? []));
     child = spawn("redis-server", args, { stdio: "ignore" });
     const c = child;
     exited = new Promise((r) => c.once("exit", () => r()));
@@ -81,6 +92,8 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<Redis
     port,
     stop,
     restart: launch,
+    pause: () => process.kill(child!.pid!, "SIGSTOP"),
+    resume: () => process.kill(child!.pid!, "SIGCONT"),
     async link() {
       const l = await connectRedis(url, { onError: () => {} });
       links.push(l);

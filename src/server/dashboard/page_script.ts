@@ -97,7 +97,8 @@ function progressCell(p) {
 function render(s) {
   history.push(s);
   if (history.length > HISTORY) history.shift();
-  $("updated").textContent = "updated " + new Date(s.at).toLocaleTimeString("en-GB");
+  const down = s.queue && !s.queue.reachable ? " · job queue out of reach: " + s.queue.problem : "";
+  $("updated").textContent = "updated " + new Date(s.at).toLocaleTimeString("en-GB") + down;
   const states = ["busy", "idle", "starting", "retiring"].map((st) => ({ name: st, color: STATE_COLORS[st], values: history.map((h) => h.workers[st]) }));
   lineChart($("workers-chart"), states);
   legend($("workers-legend"), states.map((st) => ({ name: st.name + " " + s.workers[st.name], color: st.color })));
