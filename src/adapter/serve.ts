@@ -7,8 +7,17 @@
  */
 import process from "node:process";
 
-/** A web-standard request handler, such as a Hono app's `fetch`. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** Who sent a request, as the runtime saw the connection. */
+export interface ClientInfo {
+  /** The peer's IP address, when the runtime tells it. */
+  remoteAddress?: string;
+}
+
+/** A web-standard request handler, such as a Hono app's `fetch`, told who sent the request. */
+export type FetchHandler = (
+  request: Request,
+  info?: ClientInfo,
+) => Response | Promise<Response>;
 
 /** A listening HTTP server. */
 export interface HttpServer {
@@ -25,7 +34,10 @@ export interface HttpServer {
 interface DenoServe {
   serve(
     options: { port: number; hostname: string; onListen?: () => void },
-    handler: FetchHandler,
+    handler: (
+      request: Request,
+      info: { remoteAddr: { hostname?: string } },
+    ) => Response | Promise<Response>,
   ): { addr: { port: number }; shutdown(): Promise<void>; finished: Promise<void> };
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
@@ -33,7 +45,14 @@ interface DenoServe {
   exit(code: number): never;
 }
 interface BunServe {
-  serve(options: { port: number; hostname: string; fetch: FetchHandler }): {
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch: (
+      request: Request,
+      server: { requestIP(request: Request): { address: string } | null },
+    ) => Response | Promise<Response>;
+  }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void> | void;
   };
@@ -59,7 +78,10 @@ export function serveHttp(
   const { port, hostname } = options;
   if (g.Deno) {
     // onListen replaces Deno's own "Listening on" line: the command prints its own.
-    const server = g.Deno.serve({ port, hostname, onListen: () => {} }, fetch);
+    const server = g.Deno.serve(
+      { port, hostname, onListen: () => {} },
+      (request, info) => fetch(request, { remoteAddress: info.remoteAddr.hostname }),
+    );
     return {
       port: server.addr.port,
       hostname,
@@ -67,8 +89,12 @@ export function serveHttp(
     };
   }
   if (g.Bun) {
-    // Bun passes its server as a second argument; a Hono app would take it for its `env`.
-    const server = g.Bun.serve({ port, hostname, fetch: (request) => fetch(request) });
+    // Bun passes its server as a second argument: hand on only the client's address.
+    const server = g.Bun.serve({
+      port,
+      hostname,
+      fetch: (request, s) => fetch(request, { remoteAddress: s.requestIP(request)?.address }),
+    });
     return {
       port: server.port,
       hostname,

@@ -33,7 +33,19 @@ Options:
   --token <t>             Bearer token for every route but /healthz and /readyz.
                           Default: WORKLOOM_TOKEN, else none.
   --max-queue <n>         Queued and delayed jobs at most (then 429). Default: 1000.
+  --max-queue-per-key <n> Queued and delayed jobs of one concurrencyKey (jobs without one
+                          share a key) at most (then 429 key_quota_full). Default: a
+                          quarter of --max-queue.
+  --max-queue-per-client <n>
+                          Queued and delayed jobs from one client address at most (then
+                          429 client_quota_full). Default: half of --max-queue.
   --max-body <size>       Largest request body (then 413). Default: 1mb.
+  --max-store-bytes <size>
+                          Bytes of inputs, results and progress kept at most (then 429
+                          store_bytes_full). Default: a quarter of the memory detected;
+                          with --queue, 1gb in Redis.
+  --max-result <size>     Largest result of a task; a larger one fails its job
+                          (ResultTooLargeError). Default: 16mb.
   --job-ttl <duration>    How long finished jobs are kept. Default: 1h.
   --max-jobs <n>          Jobs kept at most, finished ones included (then 429). Default: 10000.
   --key-concurrency <n>   Jobs of one concurrencyKey running at once. Default: 4.
@@ -55,6 +67,10 @@ const FLAGS = {
   token: { type: "string" },
   "max-queue": { type: "string" },
   "max-body": { type: "string" },
+  "max-queue-per-key": { type: "string" },
+  "max-queue-per-client": { type: "string" },
+  "max-store-bytes": { type: "string" },
+  "max-result": { type: "string" },
   "job-ttl": { type: "string" },
   "max-jobs": { type: "string" },
   "key-concurrency": { type: "string" },
@@ -73,7 +89,12 @@ export interface ServeSettings {
   host: string;
   token?: string;
   maxQueue: number;
+  maxQueuePerKey?: number;
+  maxQueuePerClient?: number;
   maxBody: number;
+  /** Undefined: the backend's default. */
+  maxStoreBytes?: number;
+  maxResult: number;
   jobTtlMs: number;
   maxJobs: number;
   keyConcurrency: number;
@@ -94,6 +115,10 @@ function count(name: string, text: string | undefined, fallback: number, min = 1
     );
   }
   return n;
+}
+
+function optional(text: string | undefined, read: (t: string) => number): number | undefined {
+  return text === undefined ? undefined : read(text);
 }
 
 function measure(
@@ -157,7 +182,17 @@ export function readServeSettings(
     host,
     token,
     maxQueue: count("max-queue", values["max-queue"], 1000),
+    maxQueuePerKey: optional(values["max-queue-per-key"], (t) => count("max-queue-per-key", t, 0)),
+    maxQueuePerClient: optional(
+      values["max-queue-per-client"],
+      (t) => count("max-queue-per-client", t, 0),
+    ),
     maxBody: measure("max-body", values["max-body"], 1 << 20, parseBytes),
+    maxStoreBytes: optional(
+      values["max-store-bytes"],
+      (t) => measure("max-store-bytes", t, 0, parseBytes),
+    ),
+    maxResult: measure("max-result", values["max-result"], 16 << 20, parseBytes),
     jobTtlMs: measure("job-ttl", values["job-ttl"], 3_600_000, parseDuration),
     maxJobs: count("max-jobs", values["max-jobs"], 10_000),
     keyConcurrency: count("key-concurrency", values["key-concurrency"], 4),
@@ -241,7 +276,11 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       queue,
       token: s.token,
       maxQueue: s.maxQueue,
+      maxQueuePerKey: s.maxQueuePerKey,
+      maxQueuePerClient: s.maxQueuePerClient,
       maxBody: s.maxBody,
+      maxStoreBytes: s.maxStoreBytes,
+      maxResult: s.maxResult,
       jobTtlMs: s.jobTtlMs,
       maxJobs: s.maxJobs,
       keyConcurrency: s.keyConcurrency,

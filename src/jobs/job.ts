@@ -101,7 +101,23 @@ export interface ListFilter {
   limit?: number;
   /** The `nextCursor` of the previous page. @default {undefined} */
   cursor?: number;
+  /**
+   * About this many bytes of results, errors and progress per page at most: a page that would
+   * pass it ends early (`cut: true`, with `nextCursor`), though it always holds one job.
+   * @default {Infinity}
+   */
+  maxBytes?: number;
 }
+
+/** A page of `list()`: `nextCursor` when more may follow, `cut` when `maxBytes` ended it. */
+export interface JobPage {
+  jobs: Job[];
+  nextCursor?: number;
+  cut?: boolean;
+}
+
+/** Bytes a job's answer takes besides its result, error and progress, as a page counts them. */
+export const JOB_OVERHEAD_BYTES = 256;
 
 /**
  * The pool's options for one attempt of `request`: its priority, timeout and stage, the job's
@@ -115,7 +131,7 @@ export interface ListFilter {
  * ```
  */
 export function attemptOptions(
-  request: JobRequest,
+  request: Omit<JobRequest, "input">,
   signal: AbortSignal,
   onProgress: (value: unknown) => void,
 ): RunOptions {

@@ -25,8 +25,14 @@ import type { ServerContext } from "./server_context.ts";
 export interface JobServer {
   /** The Hono app: mount it with `app.route("/", server.app)` or serve `server.fetch`. */
   readonly app: OpenAPIHono;
-  /** The app's request handler. */
-  readonly fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * The app's request handler. `info.remoteAddress`, the client's address, is what the
+   * per-client quota counts by (`serveHttp` passes it); without it every client is one.
+   */
+  readonly fetch: (
+    request: Request,
+    info?: { remoteAddress?: string },
+  ) => Response | Promise<Response>;
   /** The job runner (submit and cancel from code): a `JobRunner` with the in-memory default. */
   readonly runner: JobRunnerApi;
   /** The job store: a `JobStore` with the in-memory default. */
@@ -74,6 +80,10 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   const backend = await (o.queue ?? memoryQueue()).open(pool, {
     keyConcurrency: o.keyConcurrency,
     maxQueue: o.maxQueue,
+    maxQueuePerKey: o.maxQueuePerKey,
+    maxQueuePerClient: o.maxQueuePerClient,
+    maxStoreBytes: o.maxStoreBytes,
+    maxResult: o.maxResult,
     concurrency: o.concurrency,
     maxJobs: o.maxJobs,
     jobTtlMs: o.jobTtlMs,
@@ -165,7 +175,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   let closing: Promise<void> | undefined;
   return {
     app,
-    fetch: (request) => app.fetch(request),
+    fetch: (request, info) => app.fetch(request, { remoteAddress: info?.remoteAddress }),
     runner,
     store,
     get openStreams() {

@@ -6,11 +6,17 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Job, JobRequest } from "../jobs/job.ts";
-import { DrainingError, IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
+import {
+  DrainingError,
+  FULL_CODES,
+  IdempotencyConflictError,
+  JobsFullError,
+} from "../jobs/job_errors.ts";
 import type { JobLookup } from "../jobs/job_store.ts";
 import { ApiError } from "./api_error.ts";
+import { jsonDepthWithin, MAX_BODY_DEPTH } from "./json_depth.ts";
 import {
   ErrorSchema,
   IdempotencyHeaderSchema,
@@ -20,6 +26,7 @@ import {
   JobSchema,
   JobSubmitSchema,
   ListQuerySchema,
+  MAX_PAGE_BYTES,
   MAX_WAIT_MS,
   SubmittedSchema,
   WaitQuerySchema,
@@ -34,12 +41,12 @@ const json = <T>(schema: T, description: string) => ({
 const error = (description: string) => json(ErrorSchema, description);
 
 const SUBMIT_ERRORS = {
-  400: error("Malformed JSON, or a field of the wrong type or range"),
+  400: error("Malformed JSON, JSON nested too deep, or a field of the wrong type or range"),
   401: error("Missing or wrong bearer token"),
   404: error("Unknown task"),
   413: error("Body over the limit"),
   415: error("Body is not application/json"),
-  429: error("Job queue or store full (see Retry-After)"),
+  429: error("Job queue, store, store bytes or a tenant's quota full (see Retry-After)"),
   503: error("Shutting down (see Retry-After)"),
 };
 
@@ -52,11 +59,34 @@ const jsonOnly: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
+/**
+ * Refuses a body nested deeper than `MAX_BODY_DEPTH` from its text, before the parser (which
+ * recurses on Bun), the validator or the fingerprint walk it. The text is kept: the validator
+ * parses the same one.
+ */
+const shallowJson: MiddlewareHandler = async (c, next) => {
+  if (!jsonDepthWithin(await c.req.text(), MAX_BODY_DEPTH)) {
+    throw new ApiError(
+      400,
+      "json_too_deep",
+      `The body nests arrays and objects more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  }
+  await next();
+};
+
+/** The client's address as the runtime saw it (see `JobServer.fetch`), for the per-client quota. */
+function clientOf(c: Context): string | undefined {
+  const env = c.env as { remoteAddress?: unknown } | undefined;
+  return typeof env?.remoteAddress === "string" ? env.remoteAddress : undefined;
+}
+
 /** Maps what the job layer throws on submission to its answer. */
 function submitError(e: unknown): never {
   if (e instanceof JobsFullError) {
-    const code = e.bound === "queue" ? "queue_full" : "store_full";
-    throw new ApiError(429, code, e.message, { "Retry-After": String(e.retryAfterSeconds) });
+    throw new ApiError(429, FULL_CODES[e.bound], e.message, {
+      "Retry-After": String(e.retryAfterSeconds),
+    });
   }
   if (e instanceof IdempotencyConflictError) {
     throw new ApiError(409, "idempotency_conflict", e.message);
@@ -113,7 +143,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       method: "post",
       path: "/jobs",
       summary: "Submit a job",
-      middleware: [tooLarge, jsonOnly] as const,
+      middleware: [tooLarge, jsonOnly, shallowJson] as const,
       request: {
         body: { ...json(JobSubmitSchema, "The job"), required: true },
         query: WaitQuerySchema,
@@ -133,6 +163,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       try {
         submitted = await ctx.runner.submit(body, {
           idempotencyKey: c.req.valid("header")["idempotency-key"],
+          client: clientOf(c),
         });
       } catch (e) {
         submitError(e);
@@ -156,7 +187,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       method: "post",
       path: "/jobs/batch",
       summary: "Submit jobs together (all or none), scheduled heavy-first by weight",
-      middleware: [tooLarge, jsonOnly] as const,
+      middleware: [tooLarge, jsonOnly, shallowJson] as const,
       request: { body: { ...json(JobBatchSchema, "The jobs"), required: true } },
       responses: {
         202: json(
@@ -171,7 +202,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       body.forEach((job, i) => checkTask(job, `[${i}].task`));
       let jobs: Job[];
       try {
-        jobs = await ctx.runner.submitBatch(body);
+        jobs = await ctx.runner.submitBatch(body, { client: clientOf(c) });
       } catch (e) {
         submitError(e);
       }
@@ -211,7 +242,11 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
       summary: "List jobs in submission order",
       request: { query: ListQuerySchema },
       responses: {
-        200: json(JobPageSchema, "A page of jobs; nextCursor when more may follow"),
+        200: json(
+          JobPageSchema,
+          `A page of jobs; nextCursor when more may follow; cut: true when the page ended at ` +
+            `about ${MAX_PAGE_BYTES} bytes of results and progress (read on from nextCursor)`,
+        ),
         400: error("Bad filter"),
         401: error("Missing or wrong bearer token"),
       },
@@ -227,13 +262,11 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: { maxBod
         task: q.task,
         limit,
         cursor: q.cursor === undefined ? undefined : Number(q.cursor),
+        maxBytes: MAX_PAGE_BYTES,
       });
-      return c.json(
-        page.nextCursor === undefined
-          ? { jobs: page.jobs }
-          : { jobs: page.jobs, nextCursor: String(page.nextCursor) },
-        200,
-      );
+      if (page.nextCursor === undefined) return c.json({ jobs: page.jobs }, 200);
+      const next = { jobs: page.jobs, nextCursor: String(page.nextCursor) };
+      return c.json(page.cut ? { ...next, cut: true } : next, 200);
     },
   );
 

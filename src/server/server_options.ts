@@ -10,8 +10,33 @@ import type { JobBackend } from "../jobs/job_backend.ts";
 export interface ServerOptions {
   /** Bearer token every route but `/healthz` and `/readyz` requires. @default {undefined (no auth)} */
   token?: string;
-  /** Queued and delayed jobs, at most; more answer 429. @default {1000} */
+  /** Queued and delayed jobs, at most; more answer 429 `queue_full`. @default {1000} */
   maxQueue?: number;
+  /**
+   * Queued and delayed jobs of one `concurrencyKey` at most (jobs without a key share the key
+   * `""`); more answer 429 `key_quota_full`, so one tenant's flood leaves room for the others.
+   * @default {a quarter of maxQueue, rounded up}
+   */
+  maxQueuePerKey?: number;
+  /**
+   * Queued and delayed jobs submitted from one client address at most; more answer 429
+   * `client_quota_full`, so a flood using a new key per job is bounded too. Behind a proxy every
+   * client has the proxy's address: raise it to `maxQueue`. @default {half of maxQueue, rounded up}
+   */
+  maxQueuePerClient?: number;
+  /**
+   * Bytes of inputs, results, errors and progress the store keeps at most (counted as their JSON
+   * text); a submission past it answers 429 `store_bytes_full`. On Redis, the bytes this queue
+   * keeps in Redis, counted by its scripts. @default {in memory: a quarter of the memory the
+   * machine profile detects (256 MiB when unknown); on Redis: 1 GiB}
+   */
+  maxStoreBytes?: number;
+  /**
+   * Longest result a task may return, as JSON text: a longer one fails its job with
+   * `ResultTooLargeError` and is not stored; longer progress values are dropped.
+   * @default {16777216}
+   */
+  maxResult?: number;
   /** Largest request body in bytes; larger answer 413 before being read whole. @default {1048576} */
   maxBody?: number;
   /** How long finished jobs are kept (then their tombstones, answering 410). @default {3600000} */
@@ -45,8 +70,8 @@ export interface ServerOptions {
 
 /** Options with every default applied. */
 export type ResolvedServerOptions =
-  & Required<Omit<ServerOptions, "token" | "cors" | "queue">>
-  & Pick<ServerOptions, "token" | "cors" | "queue">;
+  & Required<Omit<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes">>
+  & Pick<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes">;
 
 function integer(
   name: string,
@@ -105,11 +130,23 @@ export function resolveServerOptions(
     }
   }
   const jobTtlMs = integer("jobTtlMs", options.jobTtlMs, 3_600_000, 1);
+  const maxQueue = integer("maxQueue", options.maxQueue, 1000, 1);
   return {
     token,
     cors,
     queue,
-    maxQueue: integer("maxQueue", options.maxQueue, 1000, 1),
+    maxQueue,
+    maxQueuePerKey: integer("maxQueuePerKey", options.maxQueuePerKey, Math.ceil(maxQueue / 4), 1),
+    maxQueuePerClient: integer(
+      "maxQueuePerClient",
+      options.maxQueuePerClient,
+      Math.ceil(maxQueue / 2),
+      1,
+    ),
+    maxStoreBytes: options.maxStoreBytes === undefined
+      ? undefined
+      : integer("maxStoreBytes", options.maxStoreBytes, 0, 1),
+    maxResult: integer("maxResult", options.maxResult, 16 << 20, 1),
     maxBody: integer("maxBody", options.maxBody, 1 << 20, 1),
     jobTtlMs,
     maxJobs: integer("maxJobs", options.maxJobs, 10_000, 1),
