@@ -27,6 +27,7 @@ for _, id in ipairs(ids) do
   if key and redis.call('GET', P .. ':idem:' .. key) == id then
     redis.call('DEL', P .. ':idem:' .. key)
   end
+  redis.call('DECRBY', P .. ':bytes', tonumber(redis.call('HGET', jk, 'bytes') or '0'))
   redis.call('DEL', jk)
   redis.call('ZREM', P .. ':jobs', id)
   redis.call('ZREM', P .. ':finished', id)
@@ -67,7 +68,7 @@ local jk = job_key(id)
 local h = redis.call('HMGET', jk, 'status', 'entry')
 if h[1] ~= 'running' or h[2] ~= ARGV[3] then return 0 end
 local rev = redis.call('HINCRBY', jk, 'rev', 1)
-redis.call('HSET', jk, 'progress', ARGV[4])
+set_payload(jk, 'progress', ARGV[4])
 emit(id, rev, 'progress', 'running')
 return 1
 `,

@@ -1,0 +1,110 @@
+// Quotas per tenant on the Redis queue, counted by its scripts: a concurrency key's waiting jobs
+// are capped, a flood with a new key per job is capped per client address, the others still get
+// in and run, and every count returns to zero once the jobs ran.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { RedisLink } from "../../redis.ts";
+import { postFrom } from "../server/raw_post.ts";
+import { call } from "../server/server_helpers.ts";
+import { scratch, startNode, until } from "./redis_helpers.ts";
+import { type RedisServer, startRedis } from "./redis_server.ts";
+
+let redis: RedisServer;
+let link: RedisLink;
+let n = 0;
+
+before(async () => {
+  redis = await startRedis();
+  link = await redis.link();
+});
+after(async () => {
+  await redis.close();
+});
+
+/** Submits `make(i)` until the node refuses one; returns how many it took and the refusal. */
+async function flood(url: string, make: (i: number) => unknown) {
+  for (let i = 0; i < 1000; i++) {
+    const r = await call(`${url}/jobs`, { json: make(i) });
+    if (r.status !== 202) return { accepted: i, refusal: r };
+  }
+  throw new Error("the flood was never refused");
+}
+
+/** Waits until the queue's waiting counts (in all, per key, per client) are all back to zero. */
+async function countsDrained(prefix: string): Promise<void> {
+  await until("the waiting counts to return to zero", async () => {
+    const waiting = Number(await link.send(["GET", `${prefix}:waiting`]) ?? 0);
+    const keys = Number(await link.send(["HLEN", `${prefix}:wkey`]));
+    const clients = Number(await link.send(["HLEN", `${prefix}:wclient`]));
+    return waiting === 0 && keys === 0 && clients === 0 ? true : undefined;
+  });
+}
+
+test("Redis: with --max-queue 100, tenant A floods and tenant B's next 10 submissions are all accepted and run", async () => {
+  const prefix = `quota${++n}`;
+  const dir = scratch();
+  const gate = join(dir, "gate");
+  const log = join(dir, "log");
+  const node = await startNode(redis.url, { prefix }, { maxQueue: 100, keyConcurrency: 1 });
+  try {
+    const a = await flood(node.url, () => ({ task: "hold", input: { gate }, concurrencyKey: "A" }));
+    assert.ok(a.accepted >= 25 && a.accepted <= 26, `A got ${a.accepted} in`);
+    assert.equal(a.refusal.status, 429);
+    assert.equal(a.refusal.body.error.code, "key_quota_full");
+    assert.match(a.refusal.body.error.message, /concurrencyKey "A" has 25 jobs waiting/);
+    assert.equal(a.refusal.headers.get("retry-after"), "1");
+    const b = [];
+    for (let i = 0; i < 10; i++) {
+      const json = { task: "mark", input: { n: i, log }, concurrencyKey: "B" };
+      b.push(await call(`${node.url}/jobs`, { json }));
+    }
+    assert.deepEqual(b.map((r) => r.status), Array(10).fill(202));
+    for (const r of b) {
+      assert.equal(
+        (await call(`${node.url}${r.body.statusUrl}?wait=20000`)).body.status,
+        "succeeded",
+      );
+    }
+    writeFileSync(gate, "");
+    await countsDrained(prefix);
+  } finally {
+    writeFileSync(gate, "");
+    await node.close();
+  }
+});
+
+test("Redis: a flood with a new key per job is capped per client address, and another client still gets in", async () => {
+  const prefix = `quota${++n}`;
+  const dir = scratch();
+  const gate = join(dir, "gate");
+  const log = join(dir, "log");
+  const node = await startNode(redis.url, { prefix }, { maxQueue: 100 });
+  try {
+    const r = await flood(
+      node.url,
+      (i) => ({ task: "hold", input: { gate }, concurrencyKey: `k${i}` }),
+    );
+    assert.equal(r.refusal.status, 429);
+    assert.equal(r.refusal.body.error.code, "client_quota_full");
+    assert.match(r.refusal.body.error.message, /client "127\.0\.0\.1" has 50 jobs waiting/);
+    const other = [];
+    for (let i = 0; i < 10; i++) {
+      const json = { task: "mark", input: { n: i, log }, concurrencyKey: `other-${i}` };
+      other.push(await postFrom(`${node.url}/jobs`, "127.0.0.2", json));
+    }
+    assert.deepEqual(other.map((o) => o.status), Array(10).fill(202));
+    writeFileSync(gate, "");
+    for (const o of other) {
+      assert.equal(
+        (await call(`${node.url}${o.body.statusUrl}?wait=20000`)).body.status,
+        "succeeded",
+      );
+    }
+    await countsDrained(prefix);
+  } finally {
+    writeFileSync(gate, "");
+    await node.close();
+  }
+});
