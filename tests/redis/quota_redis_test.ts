@@ -39,7 +39,7 @@ async function countsDrained(prefix: string): Promise<void> {
     const keys = Number(await link.send(["HLEN", `${prefix}:wkey`]));
     const clients = Number(await link.send(["HLEN", `${prefix}:wclient`]));
     return waiting === 0 && keys === 0 && clients === 0 ? true : undefined;
-  });
+  }, 10_000);
 }
 
 test("Redis: with --max-queue 100, tenant A floods and tenant B's next 10 submissions are all accepted and run", async () => {
