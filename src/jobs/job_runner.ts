@@ -8,7 +8,7 @@
 import { TaskError, TimeoutError } from "../../mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
-import { attemptOptions, isFinal, type Job, type JobError, type JobRequest } from "./job.ts";
+import { attemptOptions, isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
@@ -54,12 +54,6 @@ interface Running {
 }
 
 const DEFAULT_BACKOFF_MS = 1000;
-
-function errorOf(e: unknown): JobError {
-  // Name and message only: a stack names server paths and never goes to a client.
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: "Error", message: String(e) };
-}
 
 /**
  * Runs the jobs of a {@linkcode JobStore} on a pool.
@@ -355,13 +349,13 @@ export class JobRunner implements JobRunnerApi {
     // `retries` business, and a draining server starts nothing new.
     const retryable = e instanceof TaskError || e instanceof TimeoutError;
     if (retryable && r.job.attempts < attempts && this.#accepting) {
-      this.store.update(id, { error: errorOf(e) });
+      this.store.update(id, { error: jobErrorOf(e) });
       this.#totals.retried++;
       this.#schedule(id, backoffDelay(r.job.attempts, backoffMs));
       return;
     }
     const finishedAt = new Date(this.store.now()).toISOString();
-    if (this.store.update(id, { status: "failed", error: errorOf(e), finishedAt })) {
+    if (this.store.update(id, { status: "failed", error: jobErrorOf(e), finishedAt })) {
       this.#totals.failed++;
     }
   }

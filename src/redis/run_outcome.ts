@@ -7,17 +7,15 @@
  */
 import { TaskError, TimeoutError } from "../../mod.ts";
 import { backoffDelay } from "../jobs/backoff.ts";
+import { jobErrorOf } from "../jobs/job.ts";
 import { resultTooLarge } from "../jobs/quota.ts";
 import type { Claimed, Outcome } from "./redis_jobs.ts";
 
 const DEFAULT_BACKOFF_MS = 1000;
 
-/** A failure as JSON: name and message only, never a stack. */
+/** A failure as JSON: name and message only (cut at MAX_ERROR_MESSAGE), never a stack. */
 export function errorJson(e: unknown): string {
-  const error = e instanceof Error
-    ? { name: e.name, message: e.message }
-    : { name: "Error", message: String(e) };
-  return JSON.stringify(error);
+  return JSON.stringify(jobErrorOf(e));
 }
 
 /**

@@ -27,7 +27,7 @@ export interface JobServer {
   readonly app: OpenAPIHono;
   /**
    * The app's request handler. `info.remoteAddress`, the client's address, is what the
-   * per-client quota counts by (`serveHttp` passes it); without it every client is one.
+   * per-client quota counts by (`serveHttp` passes it); without it no per-client quota applies.
    */
   readonly fetch: (
     request: Request,

@@ -85,6 +85,22 @@ test("Redis: a result over --max-result fails its job with ResultTooLargeError a
   }
 });
 
+test("Redis: a task's error message is cut at 4096 characters before it is stored", async () => {
+  const prefix = `bytes${++n}`;
+  const node = await startNode(redis.url, { prefix });
+  try {
+    const r = await call(`${node.url}/jobs?wait=20000`, {
+      json: { task: "shout", input: 100_000 },
+    });
+    assert.equal(r.body.status, "failed");
+    const stored = Number(await link.send(["HSTRLEN", `${prefix}:job:${r.body.id}`, "error"]));
+    assert.ok(stored < 4300, `${stored} bytes of error stored`);
+    assert.match(r.body.error.message, /more characters cut\)$/);
+  } finally {
+    await node.close();
+  }
+});
+
 test("Redis: a 20 MB input is stored once, and GET /jobs/:id and GET /jobs?limit=5 read almost nothing of it", async () => {
   const prefix = `bytes${++n}`;
   const node = await startNode(redis.url, { prefix }, { maxBody: 32 << 20 });

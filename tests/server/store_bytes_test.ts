@@ -61,6 +61,21 @@ test("a result over --max-result fails its job with ResultTooLargeError and is n
   }
 });
 
+test("a task's error message is cut at 4096 characters, so an error is no unbounded payload", async () => {
+  const s = await startServer();
+  try {
+    const r = await call(`${s.url}/jobs?wait=10000`, {
+      json: { task: "fail", input: "x".repeat(100_000) },
+    });
+    assert.equal(r.body.status, "failed");
+    assert.equal(r.body.error.name, "RangeError");
+    assert.ok(r.body.error.message.length < 4200, `${r.body.error.message.length} characters`);
+    assert.match(r.body.error.message, /… \(95904 more characters cut\)$/);
+  } finally {
+    await s.close();
+  }
+});
+
 test("one payload over --max-body keeps its 413", async () => {
   const s = await startServer({ maxBody: 1000 });
   try {
