@@ -34,11 +34,13 @@ Options:
                           Default: WORKLOOM_TOKEN, else none.
   --max-queue <n>         Queued and delayed jobs at most (then 429). Default: 1000.
   --max-queue-per-key <n> Queued and delayed jobs of one concurrencyKey (jobs without one
-                          share a key) at most (then 429 key_quota_full). Default: a
-                          quarter of --max-queue.
+                          share a key) at most (then 429 key_quota_full); a key keeps
+                          the same share of --max-jobs and --max-store-bytes. Default:
+                          a quarter of --max-queue.
   --max-queue-per-client <n>
                           Queued and delayed jobs from one client address at most (then
-                          429 client_quota_full). Default: half of --max-queue.
+                          429 client_quota_full), and the same share of what is kept.
+                          Default: half of --max-queue.
   --max-body <size>       Largest request body (then 413). Default: 1mb.
   --max-store-bytes <size>
                           Bytes of inputs, results and progress kept at most (then 429

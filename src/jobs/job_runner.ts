@@ -147,9 +147,11 @@ export class JobRunner implements JobRunnerApi {
   submitBatch(requests: readonly JobRequest[], options: { client?: string } = {}): Job[] {
     const { client } = options;
     this.#admit(requests, client);
-    let bytes = 0;
-    for (const r of requests) bytes += r.input === undefined ? 0 : jsonLength(r.input) ?? 0;
-    this.store.ensureRoom(requests.length, bytes);
+    this.store.ensureRoom(requests.map((r) => ({
+      key: r.concurrencyKey ?? "",
+      client,
+      bytes: r.input === undefined ? 0 : jsonLength(r.input) ?? 0,
+    })));
     const jobs = requests.map((request) => this.store.insert(request, { client }).record);
     const order = jobs.map((_, i) => i).sort((a, b) =>
       (requests[b].weight ?? 1) - (requests[a].weight ?? 1) || a - b

@@ -14,6 +14,7 @@ import { isFinal, JOB_OVERHEAD_BYTES } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
 import { JobWatchers } from "./job_watchers.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
+import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
 
 export type { JobChange, JobLookup, ListFilter };
 
@@ -51,12 +52,23 @@ function total(r: StoredJob): number {
   return r.bytes.input + r.bytes.outcome + r.bytes.progress;
 }
 
+function tenantOf(r: StoredJob): { key: string; client?: string } {
+  return { key: r.request.concurrencyKey ?? "", client: r.client };
+}
+
 /** Options of {@linkcode JobStore}. */
 export interface JobStoreOptions {
   /** Jobs kept at most (tombstones are bounded by the same number). @default {10000} */
   maxJobs?: number;
   /** Bytes of payloads (JSON text) kept at most; submissions past it are refused. @default {Infinity} */
   maxBytes?: number;
+  /**
+   * The share (0 to 1) of `maxJobs` and of `maxBytes` one concurrency key may keep: one tenant's
+   * finished jobs cannot fill the store for their time to live. @default {1}
+   */
+  keyShare?: number;
+  /** The share of `maxJobs` and of `maxBytes` one client may keep. @default {1} */
+  clientShare?: number;
   /** How long finished jobs are kept, and then their tombstones. @default {3600000} */
   ttlMs?: number;
   /** The clock, in milliseconds. @default {Date.now} */
@@ -85,10 +97,13 @@ export class JobStore implements JobStoreApi {
   #watchers = new JobWatchers();
   #seq = 0;
   #bytes = 0;
+  #tenants = new TenantHoldings();
+  #shares: { key: number; client: number };
 
   constructor(options: JobStoreOptions = {}) {
     this.maxJobs = options.maxJobs ?? 10_000;
     this.maxBytes = options.maxBytes ?? Infinity;
+    this.#shares = { key: options.keyShare ?? 1, client: options.clientShare ?? 1 };
     this.ttlMs = options.ttlMs ?? 3_600_000;
     this.now = options.now ?? Date.now;
   }
@@ -109,25 +124,45 @@ export class JobStore implements JobStoreApi {
   }
 
   /**
-   * Throws `JobsFullError` unless `count` more jobs with `bytes` more bytes of input fit. Results
+   * Throws `JobsFullError` unless the jobs of `entries` (key, client, input bytes) fit: in the
+   * store's `maxJobs` and `maxBytes`, then in their key's and client's shares of both. Results
    * and progress of jobs already in are stored even past `maxBytes` (each is bounded by the
    * server's `maxResult`): the bound refuses new work, it never loses finished work.
    */
-  ensureRoom(count: number, bytes = 0): void {
-    const fits = this.#jobs.size + count <= this.maxJobs;
-    if (fits && this.#bytes + bytes <= this.maxBytes) return;
-    // The store frees room only as finished jobs expire: say when the oldest one will.
+  ensureRoom(entries: readonly Keeping[]): void {
+    const count = entries.length;
+    let bytes = 0;
+    for (const e of entries) bytes += e.bytes;
+    if (this.#jobs.size + count > this.maxJobs) {
+      throw new JobsFullError("store", `${this.#jobs.size} jobs are kept`, this.#retryAfter());
+    }
+    if (this.#bytes + bytes > this.maxBytes) {
+      throw new JobsFullError(
+        "bytes",
+        `${this.#bytes} bytes are kept, ${bytes} more would pass the maximum of ${this.maxBytes}`,
+        this.#retryAfter(),
+      );
+    }
+    const { key, client } = this.#shares;
+    if (key < 1 || client < 1) this.#checkShares(entries, key, client);
+  }
+
+  #checkShares(entries: readonly Keeping[], key: number, client: number): void {
+    this.#tenants.check(entries, {
+      jobsPerKey: Math.ceil(this.maxJobs * key),
+      bytesPerKey: Math.floor(this.maxBytes * key),
+      jobsPerClient: Math.ceil(this.maxJobs * client),
+      bytesPerClient: Math.floor(this.maxBytes * client),
+    }, () => this.#retryAfter());
+  }
+
+  /** Whole seconds until the oldest finished job expires: the store frees room only then. */
+  #retryAfter(): number {
     let oldest = Infinity;
     for (const r of this.#jobs.values()) {
       if (r.finishedAtMs !== undefined && r.finishedAtMs < oldest) oldest = r.finishedAtMs;
     }
-    const wait = retryAfterSeconds(oldest === Infinity ? 1000 : oldest + this.ttlMs - this.now());
-    if (!fits) throw new JobsFullError("store", `${this.#jobs.size} jobs are kept`, wait);
-    throw new JobsFullError(
-      "bytes",
-      `${this.#bytes} bytes are kept, ${bytes} more would pass the maximum of ${this.maxBytes}`,
-      wait,
-    );
+    return retryAfterSeconds(oldest === Infinity ? 1000 : oldest + this.ttlMs - this.now());
   }
 
   /**
@@ -159,7 +194,8 @@ export class JobStore implements JobStoreApi {
     const { input, ...rest } = request;
     const text = input === undefined ? undefined : JSON.stringify(input);
     const bytes = { input: text?.length ?? 0, outcome: 0, progress: 0 };
-    this.ensureRoom(1, bytes.input);
+    const keeping = { key: rest.concurrencyKey ?? "", client: options.client, bytes: bytes.input };
+    this.ensureRoom([keeping]);
     const id = crypto.randomUUID();
     const record: StoredJob = {
       job: {
@@ -178,6 +214,7 @@ export class JobStore implements JobStoreApi {
     if (options.fingerprint !== undefined) record.fingerprint = options.fingerprint;
     if (options.client !== undefined) record.client = options.client;
     this.#bytes += bytes.input;
+    this.#tenants.add(keeping, 1);
     if (key !== undefined) {
       record.idempotencyKey = key;
       this.#keys.set(key, id);
@@ -234,6 +271,7 @@ export class JobStore implements JobStoreApi {
         (error === undefined ? 0 : jsonLength(error) ?? 0);
     }
     this.#bytes += total(r) - before;
+    this.#tenants.bytes(tenantOf(r), total(r) - before);
   }
 
   /** Calls `listener` on every change of job `id`; returns a function that stops it. */
@@ -286,6 +324,7 @@ export class JobStore implements JobStoreApi {
       if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") continue;
       this.#jobs.delete(id);
       this.#bytes -= total(r);
+      this.#tenants.add({ ...tenantOf(r), bytes: total(r) }, -1);
       if (r.idempotencyKey !== undefined && this.#keys.get(r.idempotencyKey) === id) {
         this.#keys.delete(r.idempotencyKey);
       }

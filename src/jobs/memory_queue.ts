@@ -49,6 +49,9 @@ export function memoryQueue(): JobBackend {
       const store = new JobStore({
         maxJobs: s.maxJobs,
         maxBytes: s.maxStoreBytes ?? defaultStoreBytes(),
+        // A tenant may keep the share of the store it may hold of the queue.
+        keyShare: Math.min(1, s.maxQueuePerKey / s.maxQueue),
+        clientShare: Math.min(1, s.maxQueuePerClient / s.maxQueue),
         ttlMs: s.jobTtlMs,
         now: s.now,
       });

@@ -11,6 +11,7 @@ import { IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
 import type { JobLookup, ListFilter } from "../jobs/job_store.ts";
 import { JOB_OVERHEAD_BYTES, type JobPage } from "../jobs/job.ts";
 import { quotaError } from "../jobs/quota.ts";
+import { shareError } from "../jobs/tenant_holdings.ts";
 import { retryAfterSeconds } from "../jobs/retention.ts";
 import { fieldsOf, JOB_FIELDS, jobOfHash, zipFields } from "./job_hash.ts";
 import { CANCEL, RELEASE } from "./lua/cancel_script.ts";
@@ -63,6 +64,11 @@ export interface SubmitBounds {
   maxQueuePerKey?: number;
   /** @default {maxQueue} */
   maxQueuePerClient?: number;
+}
+
+/** A count for the submit script: Infinity (no bound) as the largest safe integer. */
+function finite(n: number | undefined, fallback: number): number {
+  return n === undefined || !Number.isFinite(n) ? fallback : n;
 }
 
 // What a listing reads of each job before it knows whether the job's result fits the page.
@@ -125,18 +131,26 @@ export class RedisJobs {
     bounds: SubmitBounds,
     client = "",
   ): Promise<{ replay?: string; submittedAt: number }> {
-    const max = (n: number | undefined, fallback: number) =>
-      n === undefined || n === Infinity ? fallback : n;
+    const maxBytes = finite(bounds.maxBytes, Number.MAX_SAFE_INTEGER);
+    const perKey = finite(bounds.maxQueuePerKey, bounds.maxQueue);
+    const perClient = finite(bounds.maxQueuePerClient, bounds.maxQueue);
+    // A tenant may keep the share of the jobs and bytes kept it may hold of the queue.
+    const keyShare = Math.min(1, perKey / bounds.maxQueue);
+    const clientShare = Math.min(1, perClient / bounds.maxQueue);
     const args: (string | number)[] = [
       this.prefix,
       bounds.maxJobs,
       bounds.maxQueue,
       bounds.ttlMs,
       jobs.length,
-      max(bounds.maxBytes, Number.MAX_SAFE_INTEGER),
-      max(bounds.maxQueuePerKey, bounds.maxQueue),
-      max(bounds.maxQueuePerClient, bounds.maxQueue),
+      maxBytes,
+      perKey,
+      perClient,
       client,
+      Math.ceil(bounds.maxJobs * keyShare),
+      Math.floor(maxBytes * keyShare),
+      Math.ceil(bounds.maxJobs * clientShare),
+      Math.floor(maxBytes * clientShare),
     ];
     for (const j of jobs) {
       const r = j.request;
@@ -156,6 +170,11 @@ export class RedisJobs {
     if (reply[0] === "conflict") throw new IdempotencyConflictError(jobs[0].idempotencyKey!);
     if (reply[0] === "full") {
       const bound = reply[1] as "queue" | "store" | "bytes" | "key" | "client";
+      if ((bound === "key" || bound === "client") && reply[7] === "kept") {
+        const what = reply[6] as "jobs" | "bytes";
+        const wait = retryAfterSeconds(Number(reply[3]));
+        throw shareError(bound, reply[4], what, Number(reply[2]), Number(reply[5]), wait);
+      }
       if (bound === "key" || bound === "client") {
         throw quotaError(bound, reply[4], Number(reply[2]), Number(reply[5]), Number(reply[6]));
       }

@@ -15,13 +15,16 @@ export interface ServerOptions {
   /**
    * Queued and delayed jobs of one `concurrencyKey` at most (jobs without a key share the key
    * `""`); more answer 429 `key_quota_full`, so one tenant's flood leaves room for the others.
+   * A key may also keep the same share of `maxJobs` and of `maxStoreBytes` (finished jobs
+   * included), so its finished jobs cannot fill the store for their time to live either.
    * @default {a quarter of maxQueue, rounded up}
    */
   maxQueuePerKey?: number;
   /**
    * Queued and delayed jobs submitted from one client address at most; more answer 429
-   * `client_quota_full`, so a flood using a new key per job is bounded too. Behind a proxy every
-   * client has the proxy's address: raise it to `maxQueue`. @default {half of maxQueue, rounded up}
+   * `client_quota_full`, so a flood using a new key per job is bounded too; a client keeps the
+   * same share of `maxJobs` and `maxStoreBytes`. Behind a proxy every client has the proxy's
+   * address: raise it to `maxQueue`. @default {half of maxQueue, rounded up}
    */
   maxQueuePerClient?: number;
   /**

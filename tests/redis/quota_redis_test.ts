@@ -108,3 +108,73 @@ test("Redis: a flood with a new key per job is capped per client address, and an
     await node.close();
   }
 });
+
+test("Redis: one tenant's finished jobs cannot fill --max-jobs or --max-store-bytes: it keeps its share, and others still get in", async () => {
+  const prefix = `quota${++n}`;
+  // A quarter of --max-queue per key: a quarter of 40 jobs and of 400 kB per key, half per client.
+  const node = await startNode(redis.url, { prefix }, {
+    maxQueue: 100,
+    maxJobs: 40,
+    maxStoreBytes: 400_000,
+  });
+  try {
+    const done = (json: unknown) => call(`${node.url}/jobs?wait=20000`, { json });
+    let a = 0;
+    for (; a < 40; a++) {
+      const r = await done({ task: "echo", input: a, concurrencyKey: "A" });
+      if (r.status === 429) {
+        assert.equal(r.body.error.code, "key_quota_full");
+        assert.match(r.body.error.message, /"A" keeps 10 jobs, its share of --max-jobs/);
+        break;
+      }
+    }
+    assert.equal(a, 10);
+    const input = "x".repeat(30_000);
+    const b = [];
+    for (let i = 0; i < 3; i++) b.push(await done({ task: "echo", input, concurrencyKey: "B" }));
+    assert.deepEqual(b.map((r) => r.body.status ?? r.body.error.code), [
+      "succeeded",
+      "succeeded",
+      "key_quota_full",
+    ]);
+    assert.match(b[2].body.error.message, /"B" keeps \d+ bytes, its share of --max-store-bytes/);
+    let c = 0;
+    for (; c < 40; c++) {
+      const r = await done({ task: "echo", input: c, concurrencyKey: `c${c}` });
+      if (r.status === 429) {
+        assert.equal(r.body.error.code, "client_quota_full");
+        assert.match(r.body.error.message, /client "127\.0\.0\.1" keeps 20 jobs/);
+        break;
+      }
+    }
+    assert.equal(c, 8);
+    const other = await postFrom(`${node.url}/jobs`, "127.0.0.2", { task: "echo", input: 1 });
+    assert.equal(other.status, 202);
+  } finally {
+    await node.close();
+  }
+});
+
+test("Redis: a tenant's expired jobs leave its share, so it gets in again", async () => {
+  const prefix = `quota${++n}`;
+  const node = await startNode(redis.url, { prefix }, {
+    maxQueue: 100,
+    maxJobs: 8,
+    jobTtlMs: 1500,
+    sweepIntervalMs: 50,
+  });
+  try {
+    const done = (json: unknown) => call(`${node.url}/jobs?wait=20000`, { json });
+    const first = await done({ task: "echo", input: 0, concurrencyKey: "A" });
+    await done({ task: "echo", input: 1, concurrencyKey: "A" });
+    const refused = await done({ task: "echo", input: 2, concurrencyKey: "A" });
+    assert.equal(refused.body.error?.code, "key_quota_full");
+    await until("A's first job to expire", async () => {
+      return (await call(`${node.url}/jobs/${first.body.id}`)).status === 410 ? true : undefined;
+    });
+    const again = await done({ task: "echo", input: 3, concurrencyKey: "A" });
+    assert.equal(again.body.status, "succeeded", JSON.stringify(again.body));
+  } finally {
+    await node.close();
+  }
+});

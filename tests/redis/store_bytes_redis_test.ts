@@ -36,6 +36,9 @@ test("Redis: past --max-store-bytes a submission gets 429 store_bytes_full, the 
     maxStoreBytes: 350_000,
     jobTtlMs: 2000,
     sweepIntervalMs: 50,
+    // Tenants' shares lifted (by their share of the queue): this is the whole store's bound.
+    maxQueuePerKey: 1000,
+    maxQueuePerClient: 1000,
   });
   try {
     const input = "x".repeat(100_000);

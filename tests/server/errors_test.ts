@@ -161,7 +161,13 @@ test("a full job queue answers 429 with Retry-After", async () => {
 });
 
 test("a full job store answers 429 with Retry-After until finished jobs expire", async () => {
-  const s = await startServer({ maxJobs: 2, jobTtlMs: 30_000 });
+  // Tenants' shares lifted (by their share of the queue): this is the whole store's bound.
+  const s = await startServer({
+    maxJobs: 2,
+    jobTtlMs: 30_000,
+    maxQueuePerKey: 1000,
+    maxQueuePerClient: 1000,
+  });
   try {
     await call(`${s.url}/jobs?wait=10000`, { json: { task: "echo", input: 1 } });
     await call(`${s.url}/jobs?wait=10000`, { json: { task: "echo", input: 2 } });

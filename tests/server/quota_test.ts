@@ -85,3 +85,47 @@ test("a flood with a new key per job is capped per client address, and another c
     await s.close();
   }
 });
+
+test("one tenant's finished jobs cannot fill --max-jobs or --max-store-bytes: it keeps its share, and others still get in", async () => {
+  // A quarter of --max-queue per key: a quarter of 40 jobs and of 400 kB per key, half per client.
+  const s = await startServer({ maxQueue: 100, maxJobs: 40, maxStoreBytes: 400_000 });
+  try {
+    const done = (json: unknown) => call(`${s.url}/jobs?wait=10000`, { json });
+    let a = 0;
+    for (; a < 40; a++) {
+      const r = await done({ task: "echo", input: a, concurrencyKey: "A" });
+      if (r.status === 429) {
+        assert.equal(r.body.error.code, "key_quota_full");
+        assert.match(r.body.error.message, /"A" keeps 10 jobs, its share of --max-jobs/);
+        assert.ok(Number(r.headers.get("retry-after")) > 1000, "until A's jobs expire");
+        break;
+      }
+    }
+    assert.equal(a, 10);
+    // 30 kB in and out per job: B's third would pass its 100 kB.
+    const input = "x".repeat(30_000);
+    const b = [];
+    for (let i = 0; i < 3; i++) b.push(await done({ task: "echo", input, concurrencyKey: "B" }));
+    assert.deepEqual(b.map((r) => r.body.status ?? r.body.error.code), [
+      "succeeded",
+      "succeeded",
+      "key_quota_full",
+    ]);
+    assert.match(b[2].body.error.message, /"B" keeps 120008 bytes, its share of --max-store-bytes/);
+    // A new key per job: this client keeps 12 now, and half of 40 in all.
+    let c = 0;
+    for (; c < 40; c++) {
+      const r = await done({ task: "echo", input: c, concurrencyKey: `c${c}` });
+      if (r.status === 429) {
+        assert.equal(r.body.error.code, "client_quota_full");
+        assert.match(r.body.error.message, /client "127\.0\.0\.1" keeps 20 jobs/);
+        break;
+      }
+    }
+    assert.equal(c, 8);
+    const other = await postFrom(`${s.url}/jobs`, "127.0.0.2", { task: "echo", input: 1 });
+    assert.equal(other.status, 202);
+  } finally {
+    await s.close();
+  }
+});

@@ -4,6 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { call, startServer } from "./server_helpers.ts";
 
+/** A tenant's shares of the queue, and so of the store, lifted to the whole. */
+const ONE_TENANT = { maxQueuePerKey: 1000, maxQueuePerClient: 1000 };
+
 /** Polls `f` every 20 ms until it is true, or throws after `ms`. */
 async function until(what: string, f: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -14,7 +17,13 @@ async function until(what: string, f: () => Promise<boolean>, ms = 20_000): Prom
 }
 
 test("past --max-store-bytes a submission gets 429 store_bytes_full with Retry-After, and expiry gives the bytes back", async () => {
-  const s = await startServer({ maxStoreBytes: 350_000, jobTtlMs: 2000, sweepIntervalMs: 50 });
+  // Tenants' shares lifted (by their share of the queue): this is the whole store's bound.
+  const s = await startServer({
+    maxStoreBytes: 350_000,
+    jobTtlMs: 2000,
+    sweepIntervalMs: 50,
+    ...ONE_TENANT,
+  });
   try {
     // 100,002 bytes of JSON in, as many out (echo): each job holds about 200 kB.
     const input = "x".repeat(100_000);

@@ -28,6 +28,11 @@ test("past --max-store-bytes the server's memory stops growing: 120 jobs of 1 MB
     "16mb",
     "--max-body",
     "2mb",
+    // Tenants' shares lifted (by their share of the queue): this is the whole store's bound.
+    "--max-queue-per-key",
+    "1000",
+    "--max-queue-per-client",
+    "1000",
   ];
   const child = spawn(process.execPath, isDeno ? ["run", "-A", ...args] : args, {
     cwd: root,

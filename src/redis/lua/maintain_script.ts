@@ -27,7 +27,16 @@ for _, id in ipairs(ids) do
   if key and redis.call('GET', P .. ':idem:' .. key) == id then
     redis.call('DEL', P .. ':idem:' .. key)
   end
-  redis.call('DECRBY', P .. ':bytes', tonumber(redis.call('HGET', jk, 'bytes') or '0'))
+  local t = redis.call('HMGET', jk, 'bytes', 'ckey', 'client')
+  local bytes = tonumber(t[1] or '0')
+  redis.call('DECRBY', P .. ':bytes', bytes)
+  -- What the job's tenant keeps: one job and its bytes fewer.
+  bump(P .. ':kjobs', t[2] or '', -1)
+  bump(P .. ':kbytes', t[2] or '', -bytes)
+  if t[3] then
+    bump(P .. ':cjobs', t[3], -1)
+    bump(P .. ':cbytes', t[3], -bytes)
+  end
   redis.call('DEL', jk)
   redis.call('ZREM', P .. ':jobs', id)
   redis.call('ZREM', P .. ':finished', id)

@@ -38,13 +38,21 @@ local function make_ready(ckey, prio, member)
   -- the in-memory ReadyQueue, so an idle tenant waits at most one turn.
   redis.call('ZADD', P .. ':turns', 'NX', 0, ckey)
 end
+-- A counter in a hash that leaves the hash at zero.
+local function bump(h, f, delta)
+  if redis.call('HINCRBY', h, f, delta) <= 0 then redis.call('HDEL', h, f) end
+end
 -- The bytes of payloads (request, result, error, progress) this queue keeps: per job in its
--- hash's 'bytes' field and in all in P:bytes, the --max-store-bytes bound. Every write of a
--- payload goes through these, so the count is exact: the lengths are Redis's own.
+-- hash's 'bytes' field, in all in P:bytes (the --max-store-bytes bound), and per concurrency key
+-- and client in P:kbytes and P:cbytes (their shares of it). Every write of a payload goes
+-- through these, so the counts are exact: the lengths are Redis's own.
 local function add_bytes(jk, delta)
   if delta ~= 0 then
     redis.call('HINCRBY', jk, 'bytes', delta)
     redis.call('INCRBY', P .. ':bytes', delta)
+    local t = redis.call('HMGET', jk, 'ckey', 'client')
+    bump(P .. ':kbytes', t[1] or '', delta)
+    if t[2] then bump(P .. ':cbytes', t[2], delta) end
   end
 end
 local function set_payload(jk, field, value)
@@ -57,9 +65,6 @@ local function drop_payload(jk, field)
 end
 -- Queued and delayed jobs: in all (--max-queue), per concurrency key (--max-queue-per-key) and
 -- per client (--max-queue-per-client). One hash each, under the prefix.
-local function bump(h, f, delta)
-  if redis.call('HINCRBY', h, f, delta) <= 0 then redis.call('HDEL', h, f) end
-end
 local function count_waiting(ckey, client, delta)
   redis.call('INCRBY', P .. ':waiting', delta)
   bump(P .. ':wkey', ckey or '', delta)

@@ -7,23 +7,28 @@ import { LuaScript } from "../lua_script.ts";
 import { PRELUDE } from "./prelude.ts";
 
 /** ARGV entries before the first job's fields. */
-export const SUBMIT_HEADER = 9;
+export const SUBMIT_HEADER = 13;
 
 /** Fields per job in the submit script's ARGV, after the header. */
 export const SUBMIT_FIELDS = 8;
 
 /**
  * ARGV: prefix, maxJobs, maxQueue, ttlMs, n, maxBytes, maxQueuePerKey, maxQueuePerClient,
- * client ('' for none), then per job: id, task, request JSON, fingerprint ('' without an
+ * client ('' for none), jobs and bytes one key may keep, jobs and bytes one client may keep,
+ * then per job: id, task, request JSON, fingerprint ('' without an
  * idempotency key), idempotency key ('' for none), delayMs, priority, concurrency key. Each
  * request is stored once, in its job's hash; its length counts towards maxBytes. Replies
  * `{'ok', now, seq…}`, `{'replay', id}`, `{'conflict'}` or `{'full', bound, count, waitMs}`
- * (bound: store, bytes, queue), `{'full', 'key' | 'client', count, waitMs, name, max, adding}`.
+ * (bound: store, bytes, queue), `{'full', 'key' | 'client', count, waitMs, name, max, adding}`
+ * (its share of the queue), or `{'full', 'key' | 'client', count, waitMs, name, max, 'jobs' |
+ * 'bytes', 'kept'}` (its share of the jobs or bytes kept).
  */
 export const SUBMIT = new LuaScript(
   PRELUDE + `
 local max_jobs, max_queue, ttl, n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local max_bytes, per_key, per_client, client = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local key_jobs, key_bytes = tonumber(ARGV[10]), tonumber(ARGV[11])
+local client_jobs, client_bytes = tonumber(ARGV[12]), tonumber(ARGV[13])
 local H, F = ${SUBMIT_HEADER}, ${SUBMIT_FIELDS}
 local now = now_ms()
 local ikey = ARGV[H + 5]
@@ -47,10 +52,12 @@ local jobs = redis.call('ZCARD', P .. ':jobs')
 if jobs + n > max_jobs then return {'full', 'store', tostring(jobs), wait_for_expiry()} end
 local adding = 0
 local per = {}
+local per_bytes = {}
 for i = 0, n - 1 do
   local b = H + 1 + i * F
   adding = adding + #ARGV[b + 2]
   per[ARGV[b + 7]] = (per[ARGV[b + 7]] or 0) + 1
+  per_bytes[ARGV[b + 7]] = (per_bytes[ARGV[b + 7]] or 0) + #ARGV[b + 2]
 end
 local bytes = tonumber(redis.call('GET', P .. ':bytes') or '0')
 if bytes + adding > max_bytes then
@@ -70,6 +77,26 @@ if client ~= '' then
     return {'full', 'client', tostring(held), '1000', client, tostring(per_client), tostring(n)}
   end
 end
+-- Each tenant's share of the jobs and bytes kept: finished jobs stay for their time to live,
+-- and one tenant's must not fill the store for everyone.
+local function kept(bound, name, jobs_h, bytes_h, count, bytes_in, max_jobs_t, max_bytes_t)
+  local held = tonumber(redis.call('HGET', jobs_h, name) or '0')
+  if held + count > max_jobs_t then
+    return {'full', bound, tostring(held), wait_for_expiry(), name, tostring(max_jobs_t), 'jobs', 'kept'}
+  end
+  local held_bytes = tonumber(redis.call('HGET', bytes_h, name) or '0')
+  if held_bytes + bytes_in > max_bytes_t then
+    return {'full', bound, tostring(held_bytes), wait_for_expiry(), name, tostring(max_bytes_t), 'bytes', 'kept'}
+  end
+end
+for ckey, count in pairs(per) do
+  local full = kept('key', ckey, P .. ':kjobs', P .. ':kbytes', count, per_bytes[ckey], key_jobs, key_bytes)
+  if full then return full end
+end
+if client ~= '' then
+  local full = kept('client', client, P .. ':cjobs', P .. ':cbytes', n, adding, client_jobs, client_bytes)
+  if full then return full end
+end
 local out = {'ok', tostring(now)}
 for i = 0, n - 1 do
   local b = H + 1 + i * F
@@ -83,8 +110,12 @@ for i = 0, n - 1 do
   redis.call('HSET', jk, 'id', id, 'task', task, 'status', status, 'request', req,
     'ckey', ckey, 'prio', prio, 'seq', seq, 'member', member, 'attempts', 0, 'rev', 1,
     'submittedAt', now, 'bytes', 0)
+  if client ~= '' then
+    redis.call('HSET', jk, 'client', client)
+    bump(P .. ':cjobs', client, 1)
+  end
+  bump(P .. ':kjobs', ckey, 1)
   add_bytes(jk, #req)
-  if client ~= '' then redis.call('HSET', jk, 'client', client) end
   if key ~= '' then
     redis.call('HSET', jk, 'ikey', key, 'fp', fp)
     redis.call('SET', P .. ':idem:' .. key, id)
