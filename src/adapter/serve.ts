@@ -8,13 +8,16 @@
 import process from "node:process";
 import { unrefTimer } from "./child_process.ts";
 
-/**
- * A web-standard request handler, such as a Hono app's `fetch`; the second argument carries the
- * client's address (the app sees it as its `env`).
- */
+/** Who sent a request, as the runtime saw the connection. */
+export interface ClientInfo {
+  /** The peer's IP address, when the runtime tells it. */
+  remoteAddress?: string;
+}
+
+/** A web-standard request handler, such as a Hono app's `fetch`, told who sent the request. */
 export type FetchHandler = (
   request: Request,
-  info: { remoteAddress?: string },
+  info?: ClientInfo,
 ) => Response | Promise<Response>;
 
 /** A listening HTTP server. */
@@ -47,15 +50,14 @@ interface BunServe {
   serve(options: {
     port: number;
     hostname: string;
-    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
+    fetch: (
+      request: Request,
+      server: { requestIP(request: Request): { address: string } | null },
+    ) => Response | Promise<Response>;
   }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void> | void;
   };
-}
-
-interface BunServer {
-  requestIP(request: Request): { address: string } | null;
 }
 
 const g = globalThis as unknown as { Deno?: DenoServe; Bun?: BunServe };
@@ -89,11 +91,11 @@ export function serveHttp(
     };
   }
   if (g.Bun) {
-    // Bun passes its server as a second argument: hand the app the client's address instead.
+    // Bun passes its server as a second argument: hand on only the client's address.
     const server = g.Bun.serve({
       port,
       hostname,
-      fetch: (request, bun) => fetch(request, { remoteAddress: bun.requestIP(request)?.address }),
+      fetch: (request, s) => fetch(request, { remoteAddress: s.requestIP(request)?.address }),
     });
     return {
       port: server.port,

@@ -49,6 +49,28 @@ export interface JobError {
   message: string;
 }
 
+/** Longest error message a job keeps; a longer one is cut and says so. */
+export const MAX_ERROR_MESSAGE = 4096;
+
+/**
+ * A failure as a job keeps it: name and message only (a stack names server paths and never
+ * goes to a client), the message cut at `MAX_ERROR_MESSAGE` characters, so that a task cannot
+ * make its error an unbounded payload.
+ *
+ * @example
+ * ```ts
+ * import { jobErrorOf } from "./job.ts";
+ * console.log(jobErrorOf(new RangeError("x".repeat(10_000))).message.length < 4200); // true
+ * ```
+ */
+export function jobErrorOf(e: unknown): JobError {
+  const name = e instanceof Error ? String(e.name).slice(0, 200) : "Error";
+  const message = e instanceof Error ? String(e.message) : String(e);
+  if (message.length <= MAX_ERROR_MESSAGE) return { name, message };
+  const cut = message.length - MAX_ERROR_MESSAGE;
+  return { name, message: `${message.slice(0, MAX_ERROR_MESSAGE)}… (${cut} more characters cut)` };
+}
+
 /** One job as the store keeps it and the server sends it. */
 export interface Job {
   id: string;
@@ -106,7 +128,23 @@ export interface ListFilter {
   limit?: number;
   /** The `nextCursor` of the previous page. @default {undefined} */
   cursor?: number;
+  /**
+   * About this many bytes of results, errors and progress per page at most: a page that would
+   * pass it ends early (`cut: true`, with `nextCursor`), though it always holds one job.
+   * @default {Infinity}
+   */
+  maxBytes?: number;
 }
+
+/** A page of `list()`: `nextCursor` when more may follow, `cut` when `maxBytes` ended it. */
+export interface JobPage {
+  jobs: Job[];
+  nextCursor?: number;
+  cut?: boolean;
+}
+
+/** Bytes a job's answer takes besides its result, error and progress, as a page counts them. */
+export const JOB_OVERHEAD_BYTES = 256;
 
 /**
  * The pool's options for one attempt of `request`: its priority, timeout and stage, the job's
@@ -120,7 +158,7 @@ export interface ListFilter {
  * ```
  */
 export function attemptOptions(
-  request: JobRequest,
+  request: Omit<JobRequest, "input">,
   signal: AbortSignal,
   onProgress: (value: unknown) => void,
 ): RunOptions {

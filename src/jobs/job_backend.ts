@@ -7,7 +7,7 @@
  * @module
  */
 import type { RunOptions } from "../../mod.ts";
-import type { Job, JobChange, JobLookup, JobRequest, ListFilter } from "./job.ts";
+import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 
 /** A value now, or later. */
 export type Awaitable<T> = T | Promise<T>;
@@ -19,8 +19,11 @@ export type CancelOutcome = "cancelled" | "final" | "missing";
 export interface JobStoreApi {
   /** A copy of job `id`, or whether it expired. */
   lookup(id: string): Awaitable<JobLookup>;
-  /** Jobs in submission order after `cursor`, filtered; `nextCursor` when more may follow. */
-  list(filter?: ListFilter): Awaitable<{ jobs: Job[]; nextCursor?: number }>;
+  /**
+   * Jobs in submission order after `cursor`, filtered; `nextCursor` when more may follow. Reads
+   * no input, and no result beyond the page's byte bound.
+   */
+  list(filter?: ListFilter): Awaitable<JobPage>;
   /**
    * Calls `listener` on changes of job `id`; returns a function that stops it. A listener may
    * be called with a revision it has seen already: compare `rev`.
@@ -39,10 +42,10 @@ export interface JobRunnerApi {
   /** Submits one job (see `JobRunner.submit`). */
   submit(
     request: JobRequest,
-    options?: { idempotencyKey?: string },
+    options?: { idempotencyKey?: string; client?: string },
   ): Awaitable<{ job: Job; created: boolean }>;
   /** Submits jobs together, all or none, heaviest first (see `JobRunner.submitBatch`). */
-  submitBatch(requests: readonly JobRequest[]): Awaitable<Job[]>;
+  submitBatch(requests: readonly JobRequest[], options?: { client?: string }): Awaitable<Job[]>;
   /** Cancels job `id`: removed if waiting, aborted if running. Final jobs are left alone. */
   cancel(id: string, reason?: string): Awaitable<CancelOutcome>;
   /** Stops taking jobs and lets running ones finish until `timeoutMs`. */
@@ -83,9 +86,20 @@ export interface RunnerPool {
 export interface JobBackendSettings {
   keyConcurrency: number;
   maxQueue: number;
+  /** Queued and delayed jobs of one concurrency key at most. */
+  maxQueuePerKey: number;
+  /** Queued and delayed jobs of one client at most. */
+  maxQueuePerClient: number;
   /** Jobs handed to the pool at once. */
   concurrency: number;
   maxJobs: number;
+  /**
+   * Bytes of inputs, results, errors and progress kept at most (JSON text). @default {the
+   * backend's own: a share of this machine's memory in memory, 1 GiB on Redis}
+   */
+  maxStoreBytes?: number;
+  /** Longest result (JSON text); a longer one fails its job. */
+  maxResult: number;
   jobTtlMs: number;
   now: () => number;
   log: (error: unknown) => void;

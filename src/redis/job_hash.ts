@@ -21,6 +21,39 @@ export function fieldsOf(reply: unknown): Record<string, string> {
   return out;
 }
 
+/** The hash fields a client's view of a job is made of (never the request or bookkeeping). */
+export const JOB_FIELDS: readonly string[] = [
+  "id",
+  "task",
+  "status",
+  "attempts",
+  "submittedAt",
+  "startedAt",
+  "finishedAt",
+  "rev",
+  "progress",
+  "result",
+  "error",
+];
+
+/**
+ * An HMGET reply as a record of the fields asked for, leaving out those that are absent.
+ *
+ * @example
+ * ```ts
+ * import { zipFields } from "./job_hash.ts";
+ * console.log(zipFields(["id", "result"], ["j1", null])); // { id: "j1" }
+ * ```
+ */
+export function zipFields(names: readonly string[], reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const values = Array.isArray(reply) ? reply : [];
+  names.forEach((name, i) => {
+    if (values[i] !== null && values[i] !== undefined) out[name] = String(values[i]);
+  });
+  return out;
+}
+
 function iso(ms: string | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(Number(ms)).toISOString();
 }

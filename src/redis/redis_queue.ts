@@ -15,6 +15,9 @@ import { connectRedis } from "./redis_link.ts";
 import { RedisNode } from "./redis_node.ts";
 import { RedisStore } from "./redis_store.ts";
 
+/** The default bound of the payload bytes a queue keeps in Redis (`--max-store-bytes`): 1 GiB. */
+export const REDIS_STORE_BYTES = 1 << 30;
+
 /** Options of {@linkcode redisQueue}. */
 export interface RedisQueueOptions {
   /** Prefix of every key, so that several queues can share one Redis. @default {"workloom"} */
@@ -118,7 +121,11 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         nodeId,
         keyConcurrency: s.keyConcurrency,
         maxQueue: s.maxQueue,
+        maxQueuePerKey: s.maxQueuePerKey,
+        maxQueuePerClient: s.maxQueuePerClient,
         maxJobs: s.maxJobs,
+        maxBytes: s.maxStoreBytes ?? REDIS_STORE_BYTES,
+        maxResult: s.maxResult,
         jobTtlMs: s.jobTtlMs,
         claimIdleMs,
         maxDeliveries,

@@ -29,8 +29,9 @@ export interface JobServer {
   /** The Hono app: mount it with `app.route("/", server.app)` or serve `server.fetch`. */
   readonly app: OpenAPIHono;
   /**
-   * The app's request handler. `info.remoteAddress` (the client's IP) is what the per-client
-   * stream cap counts by; without it every client counts as one.
+   * The app's request handler. `info.remoteAddress`, the client's address, is what the
+   * per-client quotas and stream cap count by (`serveHttp` passes it); without it none of the
+   * per-client limits applies (the server-wide ones still do).
    */
   readonly fetch: (request: Request, info?: ConnectionInfo) => Response | Promise<Response>;
   /** The job runner (submit and cancel from code): a `JobRunner` with the in-memory default. */
@@ -80,6 +81,10 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   const backend = await (o.queue ?? memoryQueue()).open(pool, {
     keyConcurrency: o.keyConcurrency,
     maxQueue: o.maxQueue,
+    maxQueuePerKey: o.maxQueuePerKey,
+    maxQueuePerClient: o.maxQueuePerClient,
+    maxStoreBytes: o.maxStoreBytes,
+    maxResult: o.maxResult,
     concurrency: o.concurrency,
     maxJobs: o.maxJobs,
     jobTtlMs: o.jobTtlMs,
@@ -181,7 +186,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   let closing: Promise<void> | undefined;
   return {
     app,
-    fetch: (request, info) => app.fetch(request, info),
+    fetch: (request, info) => app.fetch(request, { remoteAddress: info?.remoteAddress }),
     runner,
     store,
     get openStreams() {

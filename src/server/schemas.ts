@@ -10,6 +10,12 @@ import { JOB_STATUSES } from "../jobs/job.ts";
 /** Deepest nesting of a job's input: deeper JSON is refused (it only serves to exhaust stacks). */
 export const MAX_INPUT_DEPTH = 64;
 
+/**
+ * About the most bytes of results, errors and progress one page of `GET /jobs` holds: a page
+ * that would pass it ends early with `cut: true` and a `nextCursor` (it always holds one job).
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+
 /** Longest wait of a long-poll (`?wait=`), in milliseconds: the default and the most `maxWaitMs` may be. */
 export const MAX_WAIT_MS = 30_000;
 
@@ -70,6 +76,9 @@ export const JobSchema = z.object({
 export const JobPageSchema = z.object({
   jobs: z.array(JobSchema),
   nextCursor: z.string().optional(),
+  cut: z.boolean().optional().describe(
+    "True when the page ended early at its byte bound: read on from nextCursor",
+  ),
 }).openapi("JobPage");
 
 /** The answer to a submission: the job, where to read it, and whether it was a replay. */

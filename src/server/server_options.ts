@@ -24,8 +24,36 @@ export interface ServerOptions {
   jobTimeoutMs?: number;
   /** The longest `timeoutMs` a job may ask for; more answer 400. @default {3600000 (1 hour)} */
   maxJobTimeoutMs?: number;
-  /** Queued and delayed jobs, at most; more answer 429. @default {1000} */
+  /** Queued and delayed jobs, at most; more answer 429 `queue_full`. @default {1000} */
   maxQueue?: number;
+  /**
+   * Queued and delayed jobs of one `concurrencyKey` at most (jobs without a key share the key
+   * `""`); more answer 429 `key_quota_full`, so one tenant's flood leaves room for the others.
+   * A key may also keep the same share of `maxJobs` and of `maxStoreBytes` (finished jobs
+   * included), so its finished jobs cannot fill the store for their time to live either.
+   * @default {a quarter of maxQueue, rounded up}
+   */
+  maxQueuePerKey?: number;
+  /**
+   * Queued and delayed jobs submitted from one client address at most; more answer 429
+   * `client_quota_full`, so a flood using a new key per job is bounded too; a client keeps the
+   * same share of `maxJobs` and `maxStoreBytes`. Behind a proxy every client has the proxy's
+   * address: raise it to `maxQueue`. @default {half of maxQueue, rounded up}
+   */
+  maxQueuePerClient?: number;
+  /**
+   * Bytes of inputs, results, errors and progress the store keeps at most (counted as their JSON
+   * text); a submission past it answers 429 `store_bytes_full`. On Redis, the bytes this queue
+   * keeps in Redis, counted by its scripts. @default {in memory: a quarter of the memory the
+   * machine profile detects (256 MiB when unknown); on Redis: 1 GiB}
+   */
+  maxStoreBytes?: number;
+  /**
+   * Longest result a task may return, as JSON text: a longer one fails its job with
+   * `ResultTooLargeError` and is not stored; longer progress values are dropped.
+   * @default {16777216}
+   */
+  maxResult?: number;
   /** Largest request body in bytes; larger answer 413 before being read whole. @default {1048576} */
   maxBody?: number;
   /**
@@ -79,8 +107,8 @@ export interface ServerOptions {
 
 /** Options with every default applied. */
 export type ResolvedServerOptions =
-  & Required<Omit<ServerOptions, "token" | "cors" | "queue">>
-  & Pick<ServerOptions, "token" | "cors" | "queue">;
+  & Required<Omit<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes">>
+  & Pick<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes">;
 
 function integer(
   name: string,
@@ -158,6 +186,7 @@ export function resolveServerOptions(
     1,
     maxJobTimeoutMs,
   );
+  const maxQueue = integer("maxQueue", options.maxQueue, 1000, 1);
   return {
     token,
     cors,
@@ -165,7 +194,18 @@ export function resolveServerOptions(
     allowedHosts: allowedHostNames(options.allowedHosts ?? []),
     jobTimeoutMs,
     maxJobTimeoutMs,
-    maxQueue: integer("maxQueue", options.maxQueue, 1000, 1),
+    maxQueue,
+    maxQueuePerKey: integer("maxQueuePerKey", options.maxQueuePerKey, Math.ceil(maxQueue / 4), 1),
+    maxQueuePerClient: integer(
+      "maxQueuePerClient",
+      options.maxQueuePerClient,
+      Math.ceil(maxQueue / 2),
+      1,
+    ),
+    maxStoreBytes: options.maxStoreBytes === undefined
+      ? undefined
+      : integer("maxStoreBytes", options.maxStoreBytes, 0, 1),
+    maxResult: integer("maxResult", options.maxResult, 16 << 20, 1),
     maxBody: integer("maxBody", options.maxBody, 1 << 20, 1),
     maxWaitMs: integer("maxWaitMs", options.maxWaitMs, MAX_WAIT_MS, 0, MAX_WAIT_MS),
     jobTtlMs,
