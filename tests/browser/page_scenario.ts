@@ -58,7 +58,8 @@ interface Where {
 
 /**
  * Opens `url` and records every console error and uncaught page error; `failed` rejects at the
- * first uncaught one, so that a scenario stuck behind it fails at once rather than at its timeout.
+ * first, so that a scenario stuck behind it (a module that did not load, say) fails at once
+ * rather than at its timeout.
  */
 export async function openPage(browser: Browser, url: string): Promise<{
   page: Page;
@@ -71,7 +72,9 @@ export async function openPage(browser: Browser, url: string): Promise<{
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => {});
   page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    if (m.type() !== "error") return;
+    errors.push(`console: ${m.text()}`);
+    fail(new Error(`console error in the page: ${m.text()}`));
   });
   page.on("pageerror", (e) => {
     errors.push(`page error: ${e.message}`);
@@ -80,7 +83,7 @@ export async function openPage(browser: Browser, url: string): Promise<{
   // A worker's own console errors (a task module that failed to load, say).
   page.on("worker", (w) => w.on("console", (m) => errors.push(`worker console: ${m.text()}`)));
   await page.goto(url);
-  await page.locator("body[data-ready=true]").waitFor();
+  await Promise.race([page.locator("body[data-ready=true]").waitFor(), failed]);
   return { page, errors, failed };
 }
 
@@ -155,6 +158,19 @@ export async function checkPriorities(page: Page): Promise<void> {
     return done;
   }, 0);
   assert.deepEqual(order, ["gate", "high", "mid", "low-1", "low-2", "low-3"]);
+}
+
+/** `isolation: "process"` is refused up front: a page cannot start child processes. */
+export async function checkNoProcesses(page: Page): Promise<void> {
+  const thrown = await inPage(page, (g) => {
+    try {
+      g.workloom.createPool(g.workloom.tasksUrl, { isolation: "process" });
+      return "created";
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  }, 0);
+  assert.match(thrown, /^TypeError: .*'isolation' must be "thread" in a browser page/);
 }
 
 /** A task past its timeout rejects with TimeoutError, and the pool goes on with a new worker. */
@@ -238,6 +254,7 @@ export async function checkExamplePage(
   try {
     await step(checkDetection(page, isolated));
     await step(checkWorkersAndOrder(page, isolated));
+    await step(checkNoProcesses(page));
     await step(checkPriorities(page));
     await step(checkTimeout(page));
     await step(checkCancel(page));
