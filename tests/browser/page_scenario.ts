@@ -124,6 +124,18 @@ export async function checkWorkersAndOrder(page: Page, isolated: boolean): Promi
   assert.equal(where.isolated, isolated);
   assert.equal(await page.evaluate(() => typeof document), "object", "the page's own thread");
 
+  // A path, as a page names what it serves, resolves against the page's address. (Vite inlines
+  // the example's small task module as a data: URL, which has no path to name.)
+  const byPath = await inPage(page, async (g) => {
+    const url = new URL(g.workloom.tasksUrl);
+    if (url.protocol === "data:") return "data:";
+    const pool = g.workloom.createPool(url.pathname, { maxWorkers: 1, autotune: false });
+    const w = (await pool.run("where", "by path")) as Where;
+    await pool.close();
+    return w.worker ? "ran" : "not in a worker";
+  }, 0);
+  assert.ok(["ran", "data:"].includes(byPath), byPath);
+
   const ranges = Array.from({ length: 24 }, (_, i) => ({ from: i * 5000, to: (i + 1) * 5000 }));
   const got = await inPage(
     page,
