@@ -5,12 +5,12 @@
 //   esbuild: app.js, tasks.js and workers/web_worker=workloom/worker as entry points;
 //   Vite:    `vite build` with no configuration: it emits the worker entry that the package names
 //            with new URL("./workers/web_worker.js", import.meta.url), and the task module named so
-//            by app.js.
+//            by app.js; and Vite's dev server, which serves them from the sources.
 // Built once per bundler, one browser for the file. Runs on Deno and Bun alike.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -94,4 +94,60 @@ for (const [bundler, roots] of Object.entries(bundles)) {
       }
     });
   }
+}
+
+/** Starts Vite's dev server in the app (the isolation headers from a config of the test's own). */
+async function viteDev(isolated: boolean): Promise<{ url: string; stop: () => Promise<void> }> {
+  const config = join(dir, `vite-dev-${isolated}.config.mjs`);
+  const headers = isolated
+    ? {
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cross-Origin-Embedder-Policy": "require-corp",
+    }
+    : {};
+  writeFileSync(config, `export default { server: { headers: ${JSON.stringify(headers)} } };\n`);
+  const child = spawn(join(root, "node_modules", ".bin", "vite"), [
+    "--config",
+    config,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--clearScreen",
+    "false",
+  ], { cwd: join(dir, "app"), stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const read = (chunk: Uint8Array) => {
+      out += new TextDecoder().decode(chunk);
+      // deno-lint-ignore no-control-regex
+      const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ""));
+      if (m) resolve(m[1]);
+    };
+    child.stdout!.on("data", read);
+    child.stderr!.on("data", read);
+    exited.then(() => reject(new Error(`vite exited before it listened:\n${out}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+for (const isolated of [true, false]) {
+  const how = isolated ? "cross-origin isolated" : "not isolated";
+  test(`the app served by Vite's dev server, ${how}, passes the example page's scenario`, {
+    timeout: 90_000,
+  }, async () => {
+    const dev = await viteDev(isolated);
+    try {
+      await checkExamplePage(browser, dev.url, isolated);
+    } finally {
+      await dev.stop();
+    }
+  });
 }

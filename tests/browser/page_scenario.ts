@@ -81,7 +81,10 @@ export async function openPage(browser: Browser, url: string): Promise<{
     fail(new Error(`uncaught in the page: ${e.message}`));
   });
   // A worker's own console errors (a task module that failed to load, say).
-  page.on("worker", (w) => w.on("console", (m) => errors.push(`worker console: ${m.text()}`)));
+  page.on("worker", (w) =>
+    w.on("console", (m) => {
+      if (m.type() === "error") errors.push(`worker console: ${m.text()}`);
+    }));
   await page.goto(url);
   await Promise.race([page.locator("body[data-ready=true]").waitFor(), failed]);
   return { page, errors, failed };
