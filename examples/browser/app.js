@@ -2,7 +2,7 @@
 // pool of Web Workers, with a progress bar and a cancel button. It imports the package by name,
 // as an app does: the page maps "workloom" to the browser build with an import map, and esbuild
 // and Vite resolve it from node_modules (docs/browser.md).
-import { createPool, detectMachine, formatMachine, TimeoutError } from "workloom";
+import { createPool, detectMachine, formatMachine, TaskError, TimeoutError } from "workloom";
 
 // The task module is a URL the page serves, beside this file (and beside the bundle, where a
 // bundler puts it: see docs/browser.md).
@@ -71,5 +71,5 @@ $("isolation").textContent = globalThis.crossOriginIsolated
   : "not cross-origin isolated: tasks go to workers by postMessage";
 
 // For the test (and for poking at from the console): the pool, and what makes more of them.
-globalThis.workloom = { pool, createPool, tasksUrl: tasksUrl.href, TimeoutError };
+globalThis.workloom = { pool, createPool, tasksUrl: tasksUrl.href, TaskError, TimeoutError };
 document.body.dataset.ready = "true";

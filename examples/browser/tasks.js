@@ -82,3 +82,24 @@ export function spin(ms) {
   while (performance.now() < end) n++;
   return n;
 }
+
+/**
+ * Throws: the caller's promise rejects with a TaskError that carries this message.
+ *
+ * @param {string} message
+ * @returns {never}
+ */
+export function fail(message) {
+  throw new RangeError(message);
+}
+
+/**
+ * Ends its own worker mid-task: the caller's promise rejects with WorkerCrashedError, and the
+ * pool starts a new worker for what comes next.
+ *
+ * @returns {Promise<never>}
+ */
+export function crash() {
+  self.close();
+  return new Promise(() => {});
+}

@@ -37,7 +37,13 @@ export async function launchChromium(): Promise<Browser> {
 interface PoolLike {
   run(name: string, input: unknown, options?: Record<string, unknown>): Promise<unknown>;
   map(name: string, inputs: unknown[], options?: Record<string, unknown>): Promise<unknown[]>;
-  stats(): { handedOff: number; inFlight: number; queueDepth: number; completed: number };
+  stats(): {
+    handedOff: number;
+    inFlight: number;
+    queueDepth: number;
+    completed: number;
+    workers: number;
+  };
   close(): Promise<void>;
 }
 interface PageGlobals {
@@ -45,6 +51,7 @@ interface PageGlobals {
     pool: PoolLike;
     createPool(url: string, options?: Record<string, unknown>): PoolLike;
     tasksUrl: string;
+    TaskError: new (...args: never[]) => Error;
   };
 }
 
@@ -188,19 +195,45 @@ export async function checkNoProcesses(page: Page): Promise<void> {
   assert.match(thrown, /^TypeError: .*'isolation' must be "thread" in a browser page/);
 }
 
-/** A task past its timeout rejects with TimeoutError, and the pool goes on with a new worker. */
-export async function checkTimeout(page: Page): Promise<void> {
+/**
+ * A task past its timeout rejects with TimeoutError, a task that throws with TaskError, one whose
+ * worker ends with WorkerCrashedError; the pool goes on with a new worker each time, and once
+ * closed it has no worker left and refuses calls with PoolClosedError.
+ */
+export async function checkFaults(page: Page): Promise<void> {
   const outcome = await inPage(page, async (g) => {
     const pool = g.workloom.createPool(g.workloom.tasksUrl, { maxWorkers: 1, autotune: false });
-    const error = await pool.run("spin", 120_000, { timeoutMs: 100 }).then(
-      () => "resolved",
-      (e: Error) => e.name,
+    const outcome = (p: Promise<unknown>) =>
+      p.then((v) => `resolved ${v}`, (e: Error) => `${e.name}: ${e.message}`);
+    const timeout = await outcome(pool.run("spin", 120_000, { timeoutMs: 100 }));
+    const afterTimeout = await pool.run("increment", 41);
+    const thrown = await pool.run("fail", "no such prime").catch((e: Error & { task?: string }) =>
+      `${e instanceof g.workloom.TaskError ? "TaskError" : "not a TaskError"} from ${e.task}: ` +
+      `${e.name}: ${e.message}`
     );
-    const after = await pool.run("increment", 41);
+    const crashed = (await outcome(pool.run("crash", null))).split(":")[0];
+    const afterCrash = await pool.run("increment", 1);
     await pool.close();
-    return { error, after };
+    const closed = (await outcome(pool.run("increment", 1))).split(":")[0];
+    return {
+      timeout: timeout.split(":")[0],
+      afterTimeout,
+      thrown,
+      crashed,
+      afterCrash,
+      closed,
+      workers: pool.stats().workers,
+    };
   }, 0);
-  assert.deepEqual(outcome, { error: "TimeoutError", after: 42 });
+  assert.deepEqual(outcome, {
+    timeout: "TimeoutError",
+    afterTimeout: 42,
+    thrown: "TaskError from fail: RangeError: no such prime",
+    crashed: "WorkerCrashedError",
+    afterCrash: 2,
+    closed: "PoolClosedError",
+    workers: 0,
+  });
 }
 
 /**
@@ -271,7 +304,7 @@ export async function checkExamplePage(
     await step(checkWorkersAndOrder(page, isolated));
     await step(checkNoProcesses(page));
     await step(checkPriorities(page));
-    await step(checkTimeout(page));
+    await step(checkFaults(page));
     await step(checkCancel(page));
     await step(checkSharedMemory(page, isolated));
     assert.deepEqual(errors, [], "no console error");
