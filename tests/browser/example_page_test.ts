@@ -62,7 +62,7 @@ test("the browser build reaches no node: module and neither the Deno nor the nod
 for (const isolated of [true, false]) {
   const how = isolated ? "cross-origin isolated" : "not isolated";
   test(
-    `the example page, ${how}: tasks run in workers, in order, by priority, cancel and time out; shared memory ${
+    `the example page, ${how}: tasks run in workers, in order, by priority; errors, crashes, timeouts, cancel and close work; shared memory ${
       isolated ? "is" : "is not"
     } used; no console error`,
     { timeout: 90_000 },
