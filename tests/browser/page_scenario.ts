@@ -285,7 +285,7 @@ export async function checkSharedMemory(page: Page, isolated: boolean): Promise<
     const handedOff = pool.stats().handedOff;
     await pool.close();
     return { handedOff, runs, sum };
-  }, isolated ? 5000 : 300);
+  }, isolated ? 20_000 : 300);
   assert.equal(sum, (runs * (runs + 1)) / 2, "every task answered, through either path");
   if (isolated) assert.ok(handedOff > 0, `no hand-off in ${runs} tasks`);
   else assert.equal(handedOff, 0);
