@@ -99,6 +99,10 @@ try {
       assert.ok(paths.includes(p), `the tarball lacks ${p}`);
     }
     assert.ok(paths.includes("dist/workers/node_worker.js"));
+    // The pool for a page (docs/browser.md): the "browser" condition and workloom/worker.
+    for (const p of ["dist/browser/mod.js", "dist/browser/workers/web_worker.js"]) {
+      assert.ok(paths.includes(p), `the tarball lacks ${p}`);
+    }
   });
 
   const app = join(scratch, "app");
