@@ -89,7 +89,6 @@ export type { ControllerState, ControllerTarget, Decision } from "./src/tuning/c
 export { POLICY_PRESETS, resolveControllerOptions } from "./src/tuning/controller_options.ts";
 export type {
   ControllerOptions,
-  Lane,
   PolicyPreset,
   ResolvedControllerOptions,
   ScalingPolicy,
@@ -99,7 +98,8 @@ export type {
 export { Histogram } from "./src/metrics/histogram.ts";
 export type { HistogramOptions, LatencySummary } from "./src/metrics/histogram.ts";
 export { Ema, emaStep } from "./src/metrics/ema.ts";
-export type { TaskLane, TaskSummary } from "./src/metrics/task_stats.ts";
+export type { TaskSummary } from "./src/metrics/task_stats.ts";
+export type { Lane } from "./src/lane.ts";
 export { MetricsRecorder } from "./src/metrics/metrics_recorder.ts";
 export type { FinishedTask, MetricsRecorderOptions } from "./src/metrics/metrics_recorder.ts";
 export type {
