@@ -18,7 +18,8 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { measure } from "mitata";
-import { createPool, getRuntimeKey, type Pool } from "../mod.ts";
+import { createPool, type Pool } from "../mod.ts";
+import { getRuntimeKey } from "../src/adapter/runtime.ts";
 import { formatTable } from "./_table.ts";
 import { spin } from "./fixtures/bench_tasks.ts";
 import { type Contender, peerContenders, POOL_SIZE } from "./peers/contenders.ts";

@@ -104,4 +104,4 @@ export interface MetricsSnapshot {
   decisions: DecisionNote[];
 }
 
-export type { RanIn, TaskSummary };
+export type { TaskSummary };
