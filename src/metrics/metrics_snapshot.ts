@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RanIn, TaskSummary } from "./task_stats.ts";
+import type { TaskSummary } from "./task_stats.ts";
 
 /** What the pool reports about itself when a snapshot is taken. */
 export interface PoolGauges {
