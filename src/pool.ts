@@ -45,6 +45,14 @@ import type { SpawnLink } from "./transport/worker_link.ts";
 export type { Call, CloseOptions, MapOptions, PoolStats, RunOptions };
 
 /**
+ * One call of {@linkcode Pool.runMany}: a task name of the module, its input and its options,
+ * checked as `run()`'s arguments are.
+ */
+export type ManyCall<M> = {
+  [K in TaskName<M>]: { name: K; input: TaskInput<M, K>; options?: RunOptions };
+}[TaskName<M>];
+
+/**
  * A pool of Web Workers running the functions of one task module. Create it with
  * {@linkcode createPool}.
  *
@@ -173,7 +181,7 @@ export class Pool<M = AnyTaskModule> {
    * console.log(await a, await b);
    * ```
    */
-  runMany(calls: Iterable<Call>): Promise<unknown>[] {
+  runMany(calls: Iterable<ManyCall<M>>): Promise<unknown>[] {
     return this.#admission.runAll(calls);
   }
 

@@ -36,7 +36,7 @@ function countingPool(options: PoolOptions) {
 test("runMany() hands 40 calls to 2 workers in one turn: one message per worker, every call in one", async () => {
   const { pool, runs } = countingPool({ maxWorkers: 2, concurrency: 64 });
   try {
-    const calls = Array.from({ length: 40 }, (_, i) => ({ name: "echo", input: i }));
+    const calls = Array.from({ length: 40 }, (_, i) => ({ name: "echo" as const, input: i }));
     const results = await within(Promise.all(pool.runMany(calls)), 10_000, "40 calls");
     assert.deepEqual(results, calls.map((c) => c.input));
     assert.equal(runs.length, 2, `messages: ${JSON.stringify(runs)}`);
