@@ -62,8 +62,8 @@ const MIN_SECRET = 4;
  */
 export function scrubber(secrets: readonly (string | undefined)[]): (text: string) => string {
   // Longest first, so that a secret containing another is masked whole.
-  const list = [...new Set(secrets.filter((s): s is string => !!s && s.length >= MIN_SECRET))].sort((a, b) =>
-    b.length - a.length
+  const list = [...new Set(secrets.filter((s): s is string => !!s && s.length >= MIN_SECRET))].sort(
+    (a, b) => b.length - a.length,
   );
   if (list.length === 0) return (text) => text;
   return (text) => {

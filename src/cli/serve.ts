@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createPool } from "../../mod.ts";
+import { createPool } from "../pool.ts";
 import {
   exitAfter,
   exitNow,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RunOptions } from "../../mod.ts";
+import type { RunOptions } from "../engine/run_options.ts";
 
 /** Where a job is in its life. The last three are final: nothing changes a job after them. */
 export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { RunOptions } from "../../mod.ts";
+import type { RunOptions } from "../engine/run_options.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 
 /** A value now, or later. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TaskError, TimeoutError } from "../../mod.ts";
+import { TaskError, TimeoutError } from "../errors.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
 import { attemptOptions, isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";

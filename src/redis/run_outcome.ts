@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TaskError, TimeoutError } from "../../mod.ts";
+import { TaskError, TimeoutError } from "../errors.ts";
 import { backoffDelay } from "../jobs/backoff.ts";
 import { jobErrorOf } from "../jobs/job.ts";
 import { resultTooLarge } from "../jobs/quota.ts";

@@ -6,7 +6,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
-import type { Pool } from "../../mod.ts";
+import type { Pool } from "../pool.ts";
 import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
 import { memoryQueue } from "../jobs/memory_queue.ts";
 import { ApiError, errorResponse } from "./api_error.ts";

@@ -7,15 +7,11 @@
  *
  * @module
  */
-import {
-  checkSla,
-  type Decision,
-  type MetricsSnapshot,
-  type Pool,
-  type PoolDiagnostics,
-  type SlaResult,
-  type SlaTarget,
-} from "../../mod.ts";
+import type { MetricsSnapshot } from "../metrics/metrics_snapshot.ts";
+import type { Pool } from "../pool.ts";
+import type { PoolDiagnostics } from "../report/diagnostics.ts";
+import { checkSla, type SlaResult, type SlaTarget } from "../report/sla.ts";
+import type { Decision } from "../tuning/decision.ts";
 import type { JobRunnerApi } from "../jobs/job_backend.ts";
 import type { RunnerTotals } from "../jobs/job_runner.ts";
 import { WindowHistogram } from "./window_histogram.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SlaTarget } from "../../mod.ts";
+import type { SlaTarget } from "../report/sla.ts";
 import type { JobBackend } from "../jobs/job_backend.ts";
 import { MAX_WAIT_MS } from "./schemas.ts";
 import { allowedHostNames } from "./host_check.ts";
