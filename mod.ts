@@ -38,6 +38,7 @@ export {
 export { runtime } from "./src/adapter/runtime.ts";
 export type { RuntimeAdapter, RuntimeKey } from "./src/adapter/types.ts";
 export { detectMachine } from "./src/machine/machine.ts";
+export { formatMachine } from "./src/machine/format_machine.ts";
 export type { DetectMachineOptions, MachineProfile } from "./src/machine/machine.ts";
 
 // Sizing

@@ -153,7 +153,7 @@ export const JOB_OVERHEAD_BYTES = 256;
  * @example
  * ```ts
  * import { attemptOptions } from "./job.ts";
- * const o = attemptOptions({ task: "t", input: 1, priority: 2 }, new AbortController().signal, () => {});
+ * const o = attemptOptions({ task: "t", priority: 2 }, new AbortController().signal, () => {});
  * console.log(o.priority); // 2
  * ```
  */

@@ -42,15 +42,18 @@ test("Redis: past --max-store-bytes a submission gets 429 store_bytes_full, the 
   });
   try {
     const input = "x".repeat(100_000);
-    const request = JSON.stringify({ task: "echo", input });
-    const first = await call(`${node.url}/jobs?wait=20000`, { json: { task: "echo", input } });
+    // With its own timeout the request is stored as sent (without one, the server's default
+    // job timeout would be added to it).
+    const job = { task: "echo", input, timeoutMs: 60_000 };
+    const request = JSON.stringify(job);
+    const first = await call(`${node.url}/jobs?wait=20000`, { json: job });
     assert.equal(first.body.status, "succeeded");
-    const second = await call(`${node.url}/jobs?wait=20000`, { json: { task: "echo", input } });
+    const second = await call(`${node.url}/jobs?wait=20000`, { json: job });
     assert.equal(second.body.status, "succeeded");
     // Each job keeps its request and its result (the input's JSON) once.
     const perJob = request.length + JSON.stringify(input).length;
     assert.equal(await bytesKept(prefix), 2 * perJob);
-    const refused = await call(`${node.url}/jobs`, { json: { task: "echo", input } });
+    const refused = await call(`${node.url}/jobs`, { json: job });
     assert.equal(refused.status, 429, JSON.stringify(refused.body));
     assert.equal(refused.body.error.code, "store_bytes_full");
     const wait = Number(refused.headers.get("retry-after"));
@@ -62,7 +65,7 @@ test("Redis: past --max-store-bytes a submission gets 429 store_bytes_full, the 
     // The first job's bytes are given back (the second's too, if it expired meanwhile).
     const left = await bytesKept(prefix);
     assert.ok(left === perJob || left === 0, `${left} bytes kept after the expiry`);
-    const again = await call(`${node.url}/jobs`, { json: { task: "echo", input } });
+    const again = await call(`${node.url}/jobs`, { json: job });
     assert.equal(again.status, 202, JSON.stringify(again.body));
   } finally {
     await node.close();
