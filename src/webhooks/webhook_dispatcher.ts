@@ -9,6 +9,12 @@ import { backoffDelay } from "../jobs/backoff.ts";
 import type { Delivery, DeliveryRecord, WebhookOutbox } from "../jobs/webhook_outbox.ts";
 import type { AttemptResult } from "./webhook_sender.ts";
 
+/**
+ * How much longer than an attempt's deadline a claim is held: a live node records first, and a
+ * dead node's delivery is due again this long after its deadline.
+ */
+export const LEASE_MARGIN_MS = 2000;
+
 /** How a delivery ended, as `/metrics` counts it. */
 export type DeliveryOutcome = "delivered" | "retried" | "failed" | "refused";
 
@@ -126,7 +132,7 @@ export class WebhookDispatcher {
         const free = this.#o.concurrency - this.#inFlight.size;
         if (free <= 0) break;
         // Held a little past the attempt's deadline, so that a live node records first.
-        const claimed = await this.#outbox.claim(free, this.#o.timeoutMs + 5000);
+        const claimed = await this.#outbox.claim(free, this.#o.timeoutMs + LEASE_MARGIN_MS);
         for (const d of claimed) this.#run(d);
         if (claimed.length === free) this.#wanted = true;
       }
