@@ -198,3 +198,40 @@ test("a job naming a webhook on a server without secrets answers 400 webhooks_of
     await server.close();
   }
 });
+
+test("memory: attempts in flight and deliveries waiting are bounded", LONG, async () => {
+  const receiver = await startReceiver(() => "hang");
+  const server = await startServer({
+    webhookSecrets: [newSecret()],
+    webhookAllow: ["127.0.0.1"],
+    webhookConcurrency: 1,
+    webhookMaxPending: 2,
+    webhookTimeoutMs: 60_000,
+  });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await call(`${server.url}/jobs?wait=10000`, {
+        json: { task: "echo", input: i, webhook: { url: receiver.url } },
+      });
+      assert.equal(r.body.status, "succeeded");
+      ids.push(r.body.id);
+    }
+    // In memory a final job's delivery is claimed in the same turn as its final state: past
+    // this point an unbounded dispatcher would have started every attempt.
+    const jobs = await Promise.all(
+      ids.map(async (id) => (await call(`${server.url}/jobs/${id}`)).body),
+    );
+    assert.deepEqual(jobs.map((j) => [j.webhook.status, j.webhook.attempts]), [
+      ["pending", 0],
+      ["pending", 0],
+      ["failed", 0],
+    ]);
+    assert.match(jobs[2].webhook.lastError, /^not sent: 2 deliveries were waiting/);
+    assert.equal(server.server.metrics.read().webhooksInFlight, 1);
+    await until("the first attempt to arrive", () => receiver.received[0]);
+  } finally {
+    await server.close();
+    await receiver.close();
+  }
+});
