@@ -5,7 +5,7 @@
  * @module
  */
 import type { RunOptions } from "../../mod.ts";
-import type { WebhookRequest, WebhookState } from "./webhook_outbox.ts";
+import type { WebhookRequest, WebhookState } from "./webhook_state.ts";
 
 /** Where a job is in its life. The last three are final: nothing changes a job after them. */
 export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";

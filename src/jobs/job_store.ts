@@ -15,7 +15,7 @@ import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
 import { JobWatchers } from "./job_watchers.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
-import { pendingWebhook, type WebhookState } from "./webhook_outbox.ts";
+import { pendingWebhook, type WebhookState } from "./webhook_state.ts";
 
 export type { JobChange, JobLookup, ListFilter };
 

@@ -7,23 +7,12 @@
  * @module
  */
 import type { Job } from "./job.ts";
+import type { WebhookState } from "./webhook_state.ts";
+
+export type { WebhookState };
 
 /** A value now, or later. */
 type Awaitable<T> = T | Promise<T>;
-
-/** Where a job's webhook delivery stands, as `GET /jobs/:id` shows it in `webhook`. */
-export interface WebhookState {
-  /** Where the final job is sent. */
-  url: string;
-  /** `pending` until it is delivered (a 2xx answer) or has failed for good. */
-  status: "pending" | "delivered" | "failed";
-  /** Attempts made so far. */
-  attempts: number;
-  /** Why the last attempt failed (a refused address, a deadline, an HTTP status). */
-  lastError?: string;
-  /** ISO time of the next attempt, while one is due. */
-  nextAttemptAt?: string;
-}
 
 /** One delivery handed to a dispatcher: the attempt it is about to make, and what to send. */
 export interface Delivery {
@@ -54,22 +43,4 @@ export interface WebhookOutbox {
   record(delivery: Delivery, outcome: DeliveryRecord): Awaitable<void>;
   /** Called when a delivery becomes due, so that a dispatcher need not wait for its next poll. */
   onDue?: () => void;
-}
-
-/** The webhook a request names as it is stored: `{ url }`. */
-export interface WebhookRequest {
-  url: string;
-}
-
-/**
- * The first state of a job's webhook.
- *
- * @example
- * ```ts
- * import { pendingWebhook } from "./webhook_outbox.ts";
- * console.log(pendingWebhook("https://example.com/h").status); // "pending"
- * ```
- */
-export function pendingWebhook(url: string): WebhookState {
-  return { url, status: "pending", attempts: 0 };
 }
