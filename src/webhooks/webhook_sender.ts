@@ -46,7 +46,10 @@ export function webhookSender(
     if (problem !== undefined) return { ok: false, refused: true, reason: `refused: ${problem}` };
     const url = new URL(delivery.url);
     const host = url.hostname.replace(/^\[|\]$/g, "");
-    const signal = AbortSignal.any([stop, AbortSignal.timeout(options.timeoutMs)]);
+    // A timer of our own rather than AbortSignal.timeout(), so that none outlives the attempt.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
+    const signal = AbortSignal.any([stop, deadline.signal]);
     try {
       const addresses = await abortable(resolve(host), signal);
       if (addresses.length === 0) {
@@ -79,6 +82,8 @@ export function webhookSender(
         return { ok: false, refused: false, reason: `no answer within ${options.timeoutMs} ms` };
       }
       return { ok: false, refused: false, reason: String((e as Error)?.message ?? e) };
+    } finally {
+      clearTimeout(timer);
     }
   };
 }
