@@ -18,6 +18,12 @@ import { runtime } from "../adapter/runtime.ts";
 import type { ReadResult, RuntimeKey } from "../adapter/types.ts";
 import { redactUrl, scrubber, urlSecrets } from "../redact.ts";
 import { isLoopback } from "../server/auth.ts";
+import {
+  WEBHOOK_FLAGS,
+  WEBHOOK_USAGE,
+  type WebhookSettings,
+  webhookSettings,
+} from "./serve_webhooks.ts";
 import { childPermissions, describe, hostList, readToken, serveWarnings } from "./serve_guards.ts";
 import { createServer } from "../server/create_server.ts";
 import { parseBytes, parseDuration } from "./units.ts";
@@ -82,6 +88,7 @@ Options:
   --redis-timeout <dur>   With --queue: deadline of every Redis command; a Redis that
                           stalls or is gone gets 503 queue_unavailable within it.
                           Default: 2s.
+${WEBHOOK_USAGE}
   -h, --help              Show this help.`;
 
 const FLAGS = {
@@ -109,6 +116,7 @@ const FLAGS = {
   "claim-idle": { type: "string" },
   "max-deliveries": { type: "string" },
   "redis-timeout": { type: "string" },
+  ...WEBHOOK_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -143,6 +151,8 @@ export interface ServeSettings {
   claimIdleMs?: number;
   maxDeliveries?: number;
   redisTimeoutMs?: number;
+  /** The webhook flags, when any is given (secrets never printed). */
+  webhooks?: WebhookSettings;
 }
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -268,6 +278,7 @@ export function readServeSettings(
     keyConcurrency: count("key-concurrency", values["key-concurrency"], 4),
     drainTimeoutMs: measure("drain-timeout", values["drain-timeout"], 10_000, parseDuration),
     ...queueSettings(values),
+    ...webhookSettings(values, env),
   };
 }
 
@@ -340,7 +351,11 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   const s = settings;
   // Whatever a library puts into a message (a client error quoting its URL), the Redis password
   // and the token never reach the output.
-  const scrub = scrubber([...urlSecrets(s.queue ?? ""), s.token]);
+  const scrub = scrubber([
+    ...urlSecrets(s.queue ?? ""),
+    s.token,
+    ...(s.webhooks?.webhookSecrets ?? []),
+  ]);
   const out = (text: string): void => io.stdout(scrub(text));
   const err = (text: string): void => io.stderr(scrub(text));
   const queueShown = s.queue === undefined ? undefined : redactUrl(s.queue);
@@ -379,6 +394,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       jobTtlMs: s.jobTtlMs,
       maxJobs: s.maxJobs,
       keyConcurrency: s.keyConcurrency,
+      ...s.webhooks,
       log: (e) => err(describe(e)),
     });
   } catch (e) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunOptions } from "../engine/run_options.ts";
+import type { WebhookRequest, WebhookState } from "./webhook_state.ts";
 
 /** Where a job is in its life. The last three are final: nothing changes a job after them. */
 export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";
@@ -41,6 +42,8 @@ export interface JobRequest {
   weight?: number;
   /** Stage for the pool's metrics and SLA reports. @default {undefined} */
   stage?: string;
+  /** Where the final job is POSTed, signed (the server's `webhookUrl` when absent). @default {undefined} */
+  webhook?: WebhookRequest;
 }
 
 /** A failure as clients see it: never a stack. */
@@ -91,6 +94,8 @@ export interface Job {
    * a retry's backoff runs out, so that a client sees when the next attempt may start.
    */
   runAt?: string;
+  /** Its completion webhook's delivery, when it names one. */
+  webhook?: WebhookState;
 }
 
 /**

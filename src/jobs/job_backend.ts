@@ -8,6 +8,7 @@
  */
 import type { RunOptions } from "../engine/run_options.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
+import type { WebhookOutbox } from "./webhook_outbox.ts";
 
 /** A value now, or later. */
 export type Awaitable<T> = T | Promise<T>;
@@ -101,6 +102,11 @@ export interface JobBackendSettings {
   /** Longest result (JSON text); a longer one fails its job. */
   maxResult: number;
   jobTtlMs: number;
+  /**
+   * Webhook deliveries waiting at most, where the backend keeps them in this process (in
+   * memory); a shared store keeps one per job, bounded by `maxJobs`. @default {1000}
+   */
+  webhookMaxPending?: number;
   now: () => number;
   log: (error: unknown) => void;
 }
@@ -109,6 +115,8 @@ export interface JobBackendSettings {
 export interface OpenedJobBackend {
   runner: JobRunnerApi;
   store: JobStoreApi;
+  /** The completion webhooks' deliveries it keeps; absent for a backend without webhooks. */
+  outbox?: WebhookOutbox;
   /** Releases what the backend holds (connections, timers) after the runner drained. */
   close(): Promise<void>;
 }

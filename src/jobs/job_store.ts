@@ -15,6 +15,7 @@ import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
 import { JobWatchers } from "./job_watchers.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
+import { pendingWebhook, type WebhookState } from "./webhook_state.ts";
 
 export type { JobChange, JobLookup, ListFilter };
 
@@ -73,6 +74,8 @@ export interface JobStoreOptions {
   ttlMs?: number;
   /** The clock, in milliseconds. @default {Date.now} */
   now?: () => number;
+  /** Called once when a job that names a webhook reaches its final state. @default {undefined} */
+  onFinal?: (record: StoredJob) => void;
 }
 
 /**
@@ -99,8 +102,10 @@ export class JobStore implements JobStoreApi {
   #bytes = 0;
   #tenants = new TenantHoldings();
   #shares: { key: number; client: number };
+  #onFinal?: (record: StoredJob) => void;
 
   constructor(options: JobStoreOptions = {}) {
+    this.#onFinal = options.onFinal;
     this.maxJobs = options.maxJobs ?? 10_000;
     this.maxBytes = options.maxBytes ?? Infinity;
     this.#shares = { key: options.keyShare ?? 1, client: options.clientShare ?? 1 };
@@ -211,6 +216,7 @@ export class JobStore implements JobStoreApi {
       rev: 1,
       bytes,
     };
+    if (rest.webhook !== undefined) record.job.webhook = pendingWebhook(rest.webhook.url);
     if (options.fingerprint !== undefined) record.fingerprint = options.fingerprint;
     if (options.client !== undefined) record.client = options.client;
     this.#bytes += bytes.input;
@@ -254,6 +260,18 @@ export class JobStore implements JobStoreApi {
     if (isFinal(r.job.status)) r.finishedAtMs = this.now();
     r.rev++;
     if (this.#watchers.has(id)) this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind });
+    if (r.job.webhook !== undefined && isFinal(r.job.status)) this.#onFinal?.(r);
+    return true;
+  }
+
+  /**
+   * Records where job `id`'s webhook delivery stands (after its final state, which nothing else
+   * changes). Returns false for a job no longer kept.
+   */
+  setWebhook(id: string, state: WebhookState): boolean {
+    const r = this.#jobs.get(id);
+    if (!r) return false;
+    r.job.webhook = state;
     return true;
   }
 

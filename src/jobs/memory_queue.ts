@@ -6,6 +6,7 @@
 import type { JobBackend } from "./job_backend.ts";
 import { JobRunner } from "./job_runner.ts";
 import { JobStore } from "./job_store.ts";
+import { MemoryOutbox } from "./memory_outbox.ts";
 import { detectMemory } from "../machine/memory.ts";
 
 /** The share of the memory this process may use that the in-memory store's payloads may take. */
@@ -47,6 +48,8 @@ export function memoryQueue(): JobBackend {
     name: "memory",
     open(pool, s) {
       const store = new JobStore({
+        // Called only once jobs run, after the outbox below exists.
+        onFinal: (r) => outbox.add(r),
         maxJobs: s.maxJobs,
         maxBytes: s.maxStoreBytes ?? defaultStoreBytes(),
         // A tenant may keep the share of the store it may hold of the queue.
@@ -63,7 +66,8 @@ export function memoryQueue(): JobBackend {
         maxResult: s.maxResult,
         concurrency: s.concurrency,
       });
-      return Promise.resolve({ runner, store, close: () => Promise.resolve() });
+      const outbox = new MemoryOutbox(store, { maxPending: s.webhookMaxPending ?? 1000 });
+      return Promise.resolve({ runner, store, outbox, close: () => Promise.resolve() });
     },
   };
 }

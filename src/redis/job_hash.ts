@@ -34,6 +34,7 @@ export const JOB_FIELDS: readonly string[] = [
   "progress",
   "result",
   "error",
+  "webhook",
 ];
 
 /**
@@ -84,5 +85,9 @@ export function jobOfHash(h: Record<string, string>): { job: Job; rev: number } 
   if (h.startedAt !== undefined) job.startedAt = iso(h.startedAt);
   if (h.finishedAt !== undefined) job.finishedAt = iso(h.finishedAt);
   if (h.runAt !== undefined) job.runAt = iso(h.runAt);
+  // Stored as `{ url }` at submission; the delivery's state replaces it as it goes.
+  if (h.webhook !== undefined) {
+    job.webhook = { status: "pending", attempts: 0, ...JSON.parse(h.webhook) };
+  }
   return { job, rev: Number(h.rev ?? 1) };
 }

@@ -83,7 +83,23 @@ const LIST_FIELDS = [
   "rev",
   "seq",
   "error",
+  "webhook",
 ];
+
+/**
+ * The request as stored: with a webhook, the request starts with it and its braces are escaped
+ * inside strings (`\u007b`), so that the submit script can cut it out with a balanced match.
+ */
+function requestJson(r: JobRequest): string {
+  const { webhook, ...rest } = r;
+  const text = JSON.stringify(rest);
+  if (webhook === undefined) return text;
+  const hook = JSON.stringify(webhook).slice(1, -1).replace(
+    /[{}]/g,
+    (c) => (c === "{" ? "\\u007b" : "\\u007d"),
+  );
+  return `{"webhook":{${hook}}${text === "{}" ? "}" : `,${text.slice(1)}`}`;
+}
 
 function claimedOf(reply: unknown): Claimed[] {
   const r = reply as string[];
@@ -157,7 +173,7 @@ export class RedisJobs {
       args.push(
         j.id,
         r.task,
-        JSON.stringify(r),
+        requestJson(r),
         j.fingerprint ?? "",
         j.idempotencyKey ?? "",
         r.delayMs ?? 0,

@@ -23,6 +23,7 @@ import type { ConnectionInfo } from "./client_address.ts";
 import { listNodes, nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
 import type { ServerContext } from "./server_context.ts";
+import { startWebhooks } from "./webhooks.ts";
 
 /** A job server: its Hono app, what is behind it, and how to stop it. */
 export interface JobServer {
@@ -88,12 +89,16 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     concurrency: o.concurrency,
     maxJobs: o.maxJobs,
     jobTtlMs: o.jobTtlMs,
+    webhookMaxPending: o.webhookMaxPending,
     now: o.now,
     log: o.log,
   });
   const { runner, store } = backend;
   const streams = new StreamSlots({ max: o.maxStreams, maxPerClient: o.maxStreamsPerClient });
   const counters = new ServerMetrics(pool, runner, { sla: o.sla });
+  const webhooks = o.webhookSecrets.length > 0 && backend.outbox !== undefined
+    ? await startWebhooks(backend.outbox, o, counters)
+    : undefined;
   const closed = new AbortController();
   const ctx: ServerContext = {
     runner,
@@ -155,6 +160,8 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     maxWaitMs: o.maxWaitMs,
     jobTimeoutMs: o.jobTimeoutMs,
     maxJobTimeoutMs: o.maxJobTimeoutMs,
+    webhooks: webhooks !== undefined,
+    webhookUrl: o.webhookUrl,
   });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
@@ -199,6 +206,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       closed.abort();
       closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() => {
         clearInterval(sweeper);
+        webhooks?.close();
         counters.close();
         return backend.close();
       });

@@ -131,6 +131,26 @@ export interface JobLimits {
   jobTimeoutMs: number;
   /** The longest timeout a job may ask for, in ms. */
   maxJobTimeoutMs: number;
+  /** True when the server signs webhooks (it has secrets): only then may a job name one. */
+  webhooks?: boolean;
+  /** The webhook of jobs that name none. */
+  webhookUrl?: string;
+}
+
+/**
+ * The request with the server's default webhook when it names none; a 400 when it names one and
+ * the server has no secret to sign it with.
+ */
+function withWebhook(request: JobRequest, limits: JobLimits, field: string): JobRequest {
+  if (request.webhook !== undefined && !limits.webhooks) {
+    throw new ApiError(
+      400,
+      "webhooks_off",
+      `${field}: this server sends no webhooks (start it with --webhook-secret)`,
+    );
+  }
+  if (request.webhook !== undefined || limits.webhookUrl === undefined) return request;
+  return { ...request, webhook: { url: limits.webhookUrl } };
 }
 
 /**
@@ -200,7 +220,11 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       },
     }),
     async (c) => {
-      const body = withTimeout(c.req.valid("json") as JobRequest, limits, "timeoutMs");
+      const body = withWebhook(
+        withTimeout(c.req.valid("json") as JobRequest, limits, "timeoutMs"),
+        limits,
+        "webhook",
+      );
       checkTask(body);
       let submitted: { job: Job; created: boolean };
       try {
@@ -249,7 +273,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
     }),
     async (c) => {
       const body = (c.req.valid("json") as JobRequest[]).map((job, i) =>
-        withTimeout(job, limits, `[${i}].timeoutMs`)
+        withWebhook(withTimeout(job, limits, `[${i}].timeoutMs`), limits, `[${i}].webhook`)
       );
       body.forEach((job, i) => checkTask(job, `[${i}].task`));
       let jobs: Job[];

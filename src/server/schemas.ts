@@ -6,6 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { JOB_STATUSES } from "../jobs/job.ts";
+import { urlProblem } from "../webhooks/webhook_url.ts";
 
 /** Deepest nesting of a job's input: deeper JSON is refused (it only serves to exhaust stacks). */
 export const MAX_INPUT_DEPTH = 64;
@@ -50,10 +51,25 @@ export const JobSubmitSchema = z.strictObject({
   concurrencyKey: name("Jobs of one key run at most --key-concurrency at once").optional(),
   weight: z.number().min(0).max(1e9).optional().describe("Heavier jobs of a batch run first"),
   stage: name("Stage for the pool's metrics").optional(),
+  webhook: z.strictObject({
+    url: z.string().max(2048).refine((u) => urlProblem(u) === undefined, {
+      message: "must be an http or https URL without credentials",
+    }).describe("Where the final job is POSTed, signed (Standard Webhooks)"),
+  }).optional().describe(
+    "Call this URL when the job is final (the server's --webhook-url if absent)",
+  ),
 }).openapi("JobSubmit");
 
 /** The body of `POST /jobs/batch`. */
 export const JobBatchSchema = z.array(JobSubmitSchema).min(1).max(1000).openapi("JobBatch");
+
+const WebhookStateSchema = z.object({
+  url: z.string(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  attempts: z.number().int().describe("Delivery attempts made so far"),
+  lastError: z.string().optional().describe("Why the last attempt failed"),
+  nextAttemptAt: z.string().optional().describe("When the next attempt is due"),
+}).openapi("WebhookState");
 
 const JobErrorSchema = z.object({ name: z.string(), message: z.string() }).openapi("JobError");
 
@@ -70,6 +86,7 @@ export const JobSchema = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   runAt: z.string().optional().describe("When its last delay or retry backoff ends or ended"),
+  webhook: WebhookStateSchema.optional().describe("Its completion webhook's delivery"),
 }).openapi("Job");
 
 /** A page of `GET /jobs`. */

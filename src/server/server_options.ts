@@ -7,6 +7,9 @@ import type { SlaTarget } from "../report/sla.ts";
 import type { JobBackend } from "../jobs/job_backend.ts";
 import { MAX_WAIT_MS } from "./schemas.ts";
 import { allowedHostNames } from "./host_check.ts";
+import { type AllowList, allowList } from "../webhooks/address_policy.ts";
+import { checkSecrets } from "../webhooks/webhook_signer.ts";
+import { urlProblem } from "../webhooks/webhook_url.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -103,12 +106,41 @@ export interface ServerOptions {
   streamStallMs?: number;
   /** How long a request's body may take to arrive, in ms; slower answer 408. @default {10000} */
   bodyTimeoutMs?: number;
+  /**
+   * Secrets (`whsec_…`) every completion webhook is signed with, all of them at once, so that a
+   * secret can be rotated without a gap. Without one, a job naming a `webhook` answers 400
+   * `webhooks_off`. @default {[]}
+   */
+  webhookSecrets?: string[];
+  /** The webhook of jobs that name none. @default {undefined} */
+  webhookUrl?: string;
+  /**
+   * Host names and networks (`hooks.example.com`, `10.1.0.0/16`, `127.0.0.1`) webhooks may be
+   * sent to; the only ones called when given. @default {undefined (public addresses only)}
+   */
+  webhookAllow?: string[];
+  /** The deadline of one delivery attempt, in ms. @default {10000} */
+  webhookTimeoutMs?: number;
+  /** Attempts of one delivery at most. @default {5} */
+  webhookAttempts?: number;
+  /** The wait after a delivery's first failed attempt, doubling after each, in ms. @default {1000} */
+  webhookBackoffMs?: number;
+  /** Delivery attempts in flight on this server at most. @default {8} */
+  webhookConcurrency?: number;
+  /** Deliveries waiting in memory at most (in-memory store); past it they fail. @default {1000} */
+  webhookMaxPending?: number;
 }
 
 /** Options with every default applied. */
 export type ResolvedServerOptions =
-  & Required<Omit<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes">>
-  & Pick<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes">;
+  & Required<
+    Omit<
+      ServerOptions,
+      "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl" | "webhookAllow"
+    >
+  >
+  & Pick<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl">
+  & { webhookAllow: AllowList | undefined };
 
 function integer(
   name: string,
@@ -187,7 +219,32 @@ export function resolveServerOptions(
     maxJobTimeoutMs,
   );
   const maxQueue = integer("maxQueue", options.maxQueue, 1000, 1);
+  const { webhookSecrets = [], webhookUrl, webhookAllow } = options;
+  if (!Array.isArray(webhookSecrets)) {
+    throw new TypeError("Cannot create the server as 'webhookSecrets' must be an array");
+  }
+  checkSecrets(webhookSecrets);
+  if (webhookAllow !== undefined && !Array.isArray(webhookAllow)) {
+    throw new TypeError("Cannot create the server as 'webhookAllow' must be an array");
+  }
+  const problem = webhookUrl === undefined ? undefined : urlProblem(webhookUrl);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `Cannot create the server as 'webhookUrl' is unusable (${problem}): current value is ${webhookUrl}`,
+    );
+  }
+  if (webhookUrl !== undefined && webhookSecrets.length === 0) {
+    throw new TypeError("Cannot create the server as 'webhookUrl' needs 'webhookSecrets' to sign");
+  }
   return {
+    webhookSecrets,
+    webhookUrl,
+    webhookAllow: webhookAllow === undefined ? undefined : allowList(webhookAllow),
+    webhookTimeoutMs: integer("webhookTimeoutMs", options.webhookTimeoutMs, 10_000, 1, 600_000),
+    webhookAttempts: integer("webhookAttempts", options.webhookAttempts, 5, 1, 100),
+    webhookBackoffMs: integer("webhookBackoffMs", options.webhookBackoffMs, 1000, 0, 3_600_000),
+    webhookConcurrency: integer("webhookConcurrency", options.webhookConcurrency, 8, 1, 1000),
+    webhookMaxPending: integer("webhookMaxPending", options.webhookMaxPending, 1000, 1),
     token,
     cors,
     queue,

@@ -82,6 +82,8 @@ local function finish(jk, id, status, field, payload, now)
   if redis.call('HSETNX', jk, field, payload) == 1 then add_bytes(jk, #payload) end
   redis.call('HDEL', jk, 'entry', 'node')
   redis.call('ZADD', P .. ':finished', now, id)
+  -- A job naming a webhook gets its delivery in the same step as its final state (webhooks.lua.ts).
+  if redis.call('HEXISTS', jk, 'webhook') == 1 then redis.call('ZADD', P .. ':hooks', 'NX', now, id) end
   redis.call('INCR', P .. ':recorded')
   emit(id, rev, 'status', status)
 end

@@ -116,6 +116,9 @@ for i = 0, n - 1 do
   end
   bump(P .. ':kjobs', ckey, 1)
   add_bytes(jk, #req)
+  -- A request naming a webhook starts with it (RedisJobs.submit), its braces escaped.
+  local hook = string.match(req, '^{"webhook":(%b{})')
+  if hook then redis.call('HSET', jk, 'webhook', hook) end
   if key ~= '' then
     redis.call('HSET', jk, 'ikey', key, 'fp', fp)
     redis.call('SET', P .. ':idem:' .. key, id)
