@@ -8,6 +8,7 @@
  */
 import type { RunOptions } from "../../mod.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
+import type { ScheduleBook } from "../schedules/schedule_book.ts";
 
 /** A value now, or later. */
 export type Awaitable<T> = T | Promise<T>;
@@ -109,6 +110,11 @@ export interface JobBackendSettings {
 export interface OpenedJobBackend {
   runner: JobRunnerApi;
   store: JobStoreApi;
+  /**
+   * Where schedules live, shared by every node of the backend; absent for a backend of one
+   * process (the server keeps them in memory).
+   */
+  schedules?: ScheduleBook;
   /** Releases what the backend holds (connections, timers) after the runner drained. */
   close(): Promise<void>;
 }

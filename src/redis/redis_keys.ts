@@ -58,3 +58,31 @@ export function redisKeys(prefix: string): {
     delayed: `${prefix}:delayed`,
   };
 }
+
+/**
+ * The keys of a queue's schedules (`src/redis/lua/schedule_scripts.ts` builds the same names
+ * from the prefix in Lua).
+ *
+ * @example
+ * ```ts
+ * import { scheduleKeys } from "./redis_keys.ts";
+ * console.log(scheduleKeys("wl").schedule("nightly")); // "wl:sched:nightly"
+ * ```
+ */
+export function scheduleKeys(prefix: string): {
+  schedules: string;
+  due: string;
+  schedule: (id: string) => string;
+  runs: (id: string) => string;
+} {
+  return {
+    /** Sorted set: schedule ids by creation order (the listing and the --max-schedules bound). */
+    schedules: `${prefix}:schedules`,
+    /** Sorted set: unpaused schedule ids by their next tick (ms). */
+    due: `${prefix}:sched-due`,
+    /** Hash: one schedule: spec (JSON), next (ms), paused ('0'/'1'). */
+    schedule: (id) => `${prefix}:sched:${id}`,
+    /** List: a schedule's last runs, newest first (JSON). */
+    runs: (id) => `${prefix}:sched-runs:${id}`,
+  };
+}

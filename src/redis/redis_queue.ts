@@ -13,6 +13,7 @@ import { checkNoEviction } from "./eviction_check.ts";
 import { OutageLog } from "./outage_log.ts";
 import { connectRedis } from "./redis_link.ts";
 import { RedisNode } from "./redis_node.ts";
+import { RedisSchedules } from "./redis_schedules.ts";
 import { RedisStore } from "./redis_store.ts";
 
 /** The default bound of the payload bytes a queue keeps in Redis (`--max-store-bytes`): 1 GiB. */
@@ -144,9 +145,18 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
       }, log);
       node.start();
       reader.start();
+      const schedules = new RedisSchedules(jobs, {
+        maxJobs: s.maxJobs,
+        maxQueue: s.maxQueue,
+        ttlMs: s.jobTtlMs,
+        maxBytes: s.maxStoreBytes ?? REDIS_STORE_BYTES,
+        maxQueuePerKey: s.maxQueuePerKey,
+        maxQueuePerClient: s.maxQueuePerClient,
+      });
       return {
         runner: node,
         store,
+        schedules,
         async close() {
           node.close();
           await reader.close();

@@ -22,6 +22,11 @@ import { StreamSlots } from "./stream_slots.ts";
 import type { ConnectionInfo } from "./client_address.ts";
 import { listNodes, nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
+import { MemorySchedules } from "../schedules/schedule_book.ts";
+import { Schedules } from "../schedules/schedules.ts";
+import { scheduleRoutes } from "./schedule_routes.ts";
+import { FULL_CODES, JobsFullError } from "../jobs/job_errors.ts";
+import { withTimeout } from "./job_routes.ts";
 import type { ServerContext } from "./server_context.ts";
 
 /** A job server: its Hono app, what is behind it, and how to stop it. */
@@ -42,6 +47,11 @@ export interface JobServer {
   readonly openStreams: number;
   /** The server's counters, as `GET /metrics` and the dashboard read them. */
   readonly metrics: ServerMetrics;
+  /**
+   * The schedules (what `/schedules` serves): in Redis with a Redis queue (shared by every
+   * node), else in this process's memory.
+   */
+  readonly schedules: Schedules;
   /**
    * Stops taking jobs (503), cancels waiting ones, lets running ones finish within `timeoutMs`
    * and cancels the rest, then stops the server's timers. Every job is final when it resolves;
@@ -165,6 +175,38 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     slaTargets: o.sla.length,
   });
   nodeRoutes(app, ctx);
+  const limits = {
+    maxBody: o.maxBody,
+    bodyTimeoutMs: o.bodyTimeoutMs,
+    maxWaitMs: o.maxWaitMs,
+    jobTimeoutMs: o.jobTimeoutMs,
+    maxJobTimeoutMs: o.maxJobTimeoutMs,
+  };
+  const schedules = new Schedules({
+    book: backend.schedules ??
+      new MemorySchedules(
+        runner,
+        o.now,
+        (e) => e instanceof JobsFullError ? FULL_CODES[e.bound] : undefined,
+      ),
+    store,
+    limits: { maxSchedules: o.maxSchedules, minIntervalMs: o.minScheduleIntervalMs },
+    check: (spec) => {
+      if (!ctx.hasTask(spec.task)) {
+        throw new ApiError(404, "unknown_task", `task: no task named ${JSON.stringify(spec.task)}`);
+      }
+      withTimeout(
+        { ...spec.jobOptions, task: spec.task, input: undefined },
+        limits,
+        "jobOptions.timeoutMs",
+      );
+    },
+    request: (request) => withTimeout(request, limits, "jobOptions.timeoutMs"),
+    now: o.now,
+    pollMs: o.schedulePollMs,
+    log: o.log,
+  });
+  scheduleRoutes(app, schedules);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -183,6 +225,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       o.log(e);
     }
   }, o.sweepIntervalMs);
+  schedules.start();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -193,7 +236,10 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       return streams.open;
     },
     metrics: counters,
+    schedules,
     close(closeOptions = {}) {
+      // A draining node fires no tick: on a shared queue, the other nodes fire them.
+      schedules.stop();
       // Dashboards watch until the end: let them go now, so that the HTTP server's graceful
       // stop is not held open by a stream that never ends by itself.
       closed.abort();

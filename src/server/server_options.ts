@@ -103,6 +103,15 @@ export interface ServerOptions {
   streamStallMs?: number;
   /** How long a request's body may take to arrive, in ms; slower answer 408. @default {10000} */
   bodyTimeoutMs?: number;
+  /** Schedules kept at most; one more answers 429 `schedules_full`. @default {1000} */
+  maxSchedules?: number;
+  /**
+   * The shortest time between two ticks of a schedule, in ms; a schedule firing more often
+   * answers 400 `interval_too_short`. @default {1000}
+   */
+  minScheduleIntervalMs?: number;
+  /** How often each node looks for due schedule ticks, in ms. @default {250} */
+  schedulePollMs?: number;
 }
 
 /** Options with every default applied. */
@@ -234,5 +243,13 @@ export function resolveServerOptions(
     maxStreamLag: integer("maxStreamLag", options.maxStreamLag, 64, 1),
     streamStallMs: integer("streamStallMs", options.streamStallMs, 30_000, 1, 2 ** 31 - 1),
     bodyTimeoutMs: integer("bodyTimeoutMs", options.bodyTimeoutMs, 10_000, 1, 2 ** 31 - 1),
+    maxSchedules: integer("maxSchedules", options.maxSchedules, 1000, 0),
+    minScheduleIntervalMs: integer(
+      "minScheduleIntervalMs",
+      options.minScheduleIntervalMs,
+      1000,
+      1,
+    ),
+    schedulePollMs: integer("schedulePollMs", options.schedulePollMs, 250, 1, 60_000),
   };
 }
