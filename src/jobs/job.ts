@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunOptions } from "../../mod.ts";
+import type { RateLimit } from "./rate_limit.ts";
 
 /** Where a job is in its life. The last three are final: nothing changes a job after them. */
 export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";
@@ -41,6 +42,11 @@ export interface JobRequest {
   weight?: number;
   /** Stage for the pool's metrics and SLA reports. @default {undefined} */
   stage?: string;
+  /**
+   * At most `max` jobs of this job's concurrency key start in any `windowMs`: overrides the
+   * server's limit for the key when this job is next to start. @default {the server's}
+   */
+  rateLimit?: RateLimit;
 }
 
 /** A failure as clients see it: never a stack. */
@@ -91,6 +97,10 @@ export interface Job {
    * a retry's backoff runs out, so that a client sees when the next attempt may start.
    */
   runAt?: string;
+  /** Set while a queued job waits for its key's or task's rate limit (`"rate_limit"`). */
+  waitingFor?: "rate_limit";
+  /** With `waitingFor`: the earliest it may start (ISO), as the limit's window stood then. */
+  notBefore?: string;
 }
 
 /**

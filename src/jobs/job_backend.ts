@@ -9,6 +9,7 @@
 import type { RunOptions } from "../../mod.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 import type { ScheduleBook } from "../schedules/schedule_book.ts";
+import type { RateLimits } from "./rate_limit.ts";
 
 /** A value now, or later. */
 export type Awaitable<T> = T | Promise<T>;
@@ -66,6 +67,8 @@ export interface JobRunnerApi {
    * while it answers; absent for a backend that is always there (in memory).
    */
   unavailable?(): string | undefined;
+  /** Jobs waiting for a rate limit now, per concurrency key (absent: no rate limits). */
+  rateLimited?(): Awaitable<Record<string, number>>;
   /**
    * Every node sharing the queue, as each last reported itself (id, runtime, workers, jobs in
    * flight, last heartbeat); absent for a backend of one process.
@@ -102,6 +105,8 @@ export interface JobBackendSettings {
   /** Longest result (JSON text); a longer one fails its job. */
   maxResult: number;
   jobTtlMs: number;
+  /** Rate limits per concurrency key and per task. @default {none} */
+  rateLimits?: RateLimits;
   now: () => number;
   log: (error: unknown) => void;
 }

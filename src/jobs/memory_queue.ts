@@ -62,6 +62,7 @@ export function memoryQueue(): JobBackend {
         maxQueuePerClient: s.maxQueuePerClient,
         maxResult: s.maxResult,
         concurrency: s.concurrency,
+        rateLimits: s.rateLimits,
       });
       return Promise.resolve({ runner, store, close: () => Promise.resolve() });
     },

@@ -16,7 +16,7 @@ import { dashboardEventsRoute, dashboardPageRoute } from "./dashboard_route.ts";
 import { eventRoute } from "./event_route.ts";
 import { probeRoutes, taskRoutes } from "./info_routes.ts";
 import { jobRoutes } from "./job_routes.ts";
-import { metricsRoute } from "./metrics_route.ts";
+import { metricsRoute, rateLimitedFamilies } from "./metrics_route.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import { StreamSlots } from "./stream_slots.ts";
 import type { ConnectionInfo } from "./client_address.ts";
@@ -98,6 +98,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     concurrency: o.concurrency,
     maxJobs: o.maxJobs,
     jobTtlMs: o.jobTtlMs,
+    rateLimits: { keys: o.keyRateLimits, tasks: o.taskRateLimits },
     now: o.now,
     log: o.log,
   });
@@ -168,7 +169,12 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
-  metricsRoute(app, counters, () => listNodes(ctx));
+  metricsRoute(
+    app,
+    counters,
+    () => listNodes(ctx),
+    async () => rateLimitedFamilies(await runner.rateLimited?.() ?? {}),
+  );
   dashboardEventsRoute(app, ctx, counters, {
     intervalMs: o.dashboardIntervalMs,
     closed: closed.signal,

@@ -50,6 +50,10 @@ export const JobSubmitSchema = z.strictObject({
   concurrencyKey: name("Jobs of one key run at most --key-concurrency at once").optional(),
   weight: z.number().min(0).max(1e9).optional().describe("Heavier jobs of a batch run first"),
   stage: name("Stage for the pool's metrics").optional(),
+  rateLimit: z.strictObject({
+    max: int(1, 1_000_000).describe("Jobs of the key that may start in one window"),
+    windowMs: int(1, DAY_MS).describe("The sliding window, in ms"),
+  }).optional().describe("Overrides the server's rate limit of this job's concurrency key"),
 }).openapi("JobSubmit");
 
 /** The body of `POST /jobs/batch`. */
@@ -70,6 +74,10 @@ export const JobSchema = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   runAt: z.string().optional().describe("When its last delay or retry backoff ends or ended"),
+  waitingFor: z.enum(["rate_limit"]).optional().describe(
+    "Set while a queued job waits for its key's or task's rate limit",
+  ),
+  notBefore: z.string().optional().describe("With waitingFor: the earliest it may start"),
 }).openapi("Job");
 
 /** A page of `GET /jobs`. */

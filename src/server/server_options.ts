@@ -7,6 +7,7 @@ import type { SlaTarget } from "../../mod.ts";
 import type { JobBackend } from "../jobs/job_backend.ts";
 import { MAX_WAIT_MS } from "./schemas.ts";
 import { allowedHostNames } from "./host_check.ts";
+import { checkRateLimit, type RateLimit } from "../jobs/rate_limit.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -112,6 +113,14 @@ export interface ServerOptions {
   minScheduleIntervalMs?: number;
   /** How often each node looks for due schedule ticks, in ms. @default {250} */
   schedulePollMs?: number;
+  /**
+   * Rate limits per concurrency key (`""`: jobs without one): at most `max` jobs of the key start
+   * in any sliding window of `windowMs`, on every node of the queue together; a limited job
+   * waits. A job's own `rateLimit` overrides its key's. @default {{}}
+   */
+  keyRateLimits?: Record<string, RateLimit>;
+  /** Rate limits per task name, as `keyRateLimits`. @default {{}} */
+  taskRateLimits?: Record<string, RateLimit>;
 }
 
 /** Options with every default applied. */
@@ -196,6 +205,23 @@ export function resolveServerOptions(
     maxJobTimeoutMs,
   );
   const maxQueue = integer("maxQueue", options.maxQueue, 1000, 1);
+  const rateLimits = (name: "keyRateLimits" | "taskRateLimits") => {
+    const all = options[name] ?? {};
+    if (typeof all !== "object" || all === null || Array.isArray(all)) {
+      throw new TypeError(
+        `Cannot create the server as '${name}' must be an object of { max, windowMs }`,
+      );
+    }
+    for (const [k, limit] of Object.entries(all)) {
+      try {
+        checkRateLimit(`${name}[${JSON.stringify(k)}]`, limit);
+      } catch (e) {
+        (e as Error).message = `Cannot create the server as ${(e as Error).message}`;
+        throw e;
+      }
+    }
+    return { ...all };
+  };
   return {
     token,
     cors,
@@ -251,5 +277,7 @@ export function resolveServerOptions(
       1,
     ),
     schedulePollMs: integer("schedulePollMs", options.schedulePollMs, 250, 1, 60_000),
+    keyRateLimits: rateLimits("keyRateLimits"),
+    taskRateLimits: rateLimits("taskRateLimits"),
   };
 }
