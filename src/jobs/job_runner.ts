@@ -195,6 +195,7 @@ export class JobRunner implements JobRunnerApi {
       status: "cancelled",
       error: { name: "AbortError", message: reason },
       finishedAt: new Date(this.store.now()).toISOString(),
+      ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
     this.#totals.cancelled++;
     return "cancelled";

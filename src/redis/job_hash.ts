@@ -34,6 +34,8 @@ export const JOB_FIELDS: readonly string[] = [
   "progress",
   "result",
   "error",
+  "waitingFor",
+  "notBefore",
 ];
 
 /**
@@ -84,5 +86,10 @@ export function jobOfHash(h: Record<string, string>): { job: Job; rev: number } 
   if (h.startedAt !== undefined) job.startedAt = iso(h.startedAt);
   if (h.finishedAt !== undefined) job.finishedAt = iso(h.finishedAt);
   if (h.runAt !== undefined) job.runAt = iso(h.runAt);
+  // Only a queued job waits for a limit (a mark left on a job cancelled meanwhile is stale).
+  if (h.waitingFor === "rate_limit" && h.status === "queued") {
+    job.waitingFor = "rate_limit";
+    job.notBefore = iso(h.notBefore);
+  }
   return { job, rev: Number(h.rev ?? 1) };
 }

@@ -114,6 +114,8 @@ export class RedisJobs {
   readonly prefix: string;
   readonly keys: ReturnType<typeof redisKeys>;
   readonly link: RedisLink;
+  /** The rate limits per concurrency key and per task, as the take script reads them (JSON). */
+  rateArgs: [string, string] = ["{}", "{}"];
 
   constructor(link: RedisLink, prefix: string) {
     this.link = link;
@@ -206,7 +208,7 @@ export class RedisJobs {
     late?: (claimed: Claimed[]) => void,
   ): Promise<Claimed[]> {
     return claimedOf(
-      await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency], {
+      await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency, ...this.rateArgs], {
         late: late && ((reply) => late(claimedOf(reply))),
       }),
     );

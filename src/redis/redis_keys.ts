@@ -86,3 +86,28 @@ export function scheduleKeys(prefix: string): {
     runs: (id) => `${prefix}:sched-runs:${id}`,
   };
 }
+
+/**
+ * The keys of a queue's rate limits (`src/redis/lua/rate_limit_lua.ts` builds the same names
+ * from the prefix in Lua).
+ *
+ * @example
+ * ```ts
+ * import { rateKeys } from "./redis_keys.ts";
+ * console.log(rateKeys("wl").key("tenant-a")); // "wl:rate:tenant-a"
+ * ```
+ */
+export function rateKeys(prefix: string): {
+  key: (key: string) => string;
+  task: (task: string) => string;
+  waiting: string;
+} {
+  return {
+    /** Sorted set: the starts of a concurrency key's jobs within its window (Redis ms). */
+    key: (key) => `${prefix}:rate:${key}`,
+    /** Sorted set: the starts of a task's jobs within its window. */
+    task: (task) => `${prefix}:rate-task:${task}`,
+    /** Hash: concurrency key → its ready jobs while its rate limit holds them back. */
+    waiting: `${prefix}:rate-waiting`,
+  };
+}

@@ -111,6 +111,12 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         commandTimeoutMs,
       });
       const jobs = new RedisJobs(commands, prefix);
+      // The limits as the take script reads them: { name: [max, windowMs] }.
+      const pairs = (all: Record<string, { max: number; windowMs: number }> = {}) =>
+        JSON.stringify(
+          Object.fromEntries(Object.entries(all).map(([k, l]) => [k, [l.max, l.windowMs]])),
+        );
+      jobs.rateArgs = [pairs(s.rateLimits?.keys), pairs(s.rateLimits?.tasks)];
       const store = new RedisStore(jobs, {
         ttlMs: s.jobTtlMs,
         consumerIdleMs: Math.max(60_000, 10 * claimIdleMs),
