@@ -71,7 +71,7 @@ test(
         }
       }, 5000);
       assert.equal(waiting.status, "queued");
-      assert.ok(Date.parse(waiting.notBefore!) > Date.now() - 1000, waiting.notBefore);
+      assert.ok(Date.parse(waiting.notBefore!) > Date.now() - 1000, String(waiting.notBefore));
       const metrics = await call(`${s.url}/metrics`);
       const line = String(metrics.body).split("\n").find((l) =>
         l.startsWith('workloom_jobs_rate_limited{key="A"}')
