@@ -1,6 +1,6 @@
 // Rate limits on a Redis queue: the window log lives in Redis and the take script checks and
 // updates it in its atomic step, so the limit holds across nodes. A key limited to 5 per second
-// (each job's own rateLimit) starts at most 5 jobs in any 1 s window across a Deno and a Bun
+// (the nodes' --rate-limit flag) starts at most 5 jobs in any 1 s window across a Deno and a Bun
 // node (child processes of `workloom serve --queue`), while an unlimited key runs beside it;
 // and two in-process nodes apply the server's per-key and per-task limits together.
 import { test } from "node:test";
@@ -61,7 +61,10 @@ test(
     const procs: NodeProcess[] = [];
     try {
       const link = await redis.link();
+      // The limit is each node's --rate-limit flag: the same on both, as it must be.
       const args = [
+        "--rate-limit",
+        "A=5/1s",
         "--key-concurrency",
         "100",
         "--max-queue-per-key",
@@ -72,12 +75,11 @@ test(
       procs.push(await startNodeProcess("deno", redis.url, ["--node-id", "deno-a", ...args]));
       procs.push(await startNodeProcess("bun", redis.url, ["--node-id", "bun-b", ...args]));
       const [deno, bun] = procs;
-      const limited = { max: 5, windowMs: 1000 };
       const a = await submit(
         deno.url,
         Array.from(
           { length: 16 },
-          (_, i) => ({ task: "pid", input: i, concurrencyKey: "A", rateLimit: limited }),
+          (_, i) => ({ task: "pid", input: i, concurrencyKey: "A" }),
         ),
       );
       const b = await submit(
@@ -113,40 +115,56 @@ test(
   },
 );
 
-test("two nodes apply the server's per-key and per-task limits together", LONG, async () => {
-  const redis = await startRedis();
-  const nodes: InProcessNode[] = [];
-  try {
-    const link = await redis.link();
-    for (const id of ["x", "y"]) {
-      nodes.push(
-        await startNode(redis.url, { nodeId: id }, {
-          keyConcurrency: 100,
-          keyRateLimits: { K: { max: 3, windowMs: 500 } },
-          taskRateLimits: { mark: { max: 2, windowMs: 500 } },
-        }, 2),
+test(
+  "two nodes apply the server's per-key and per-task limits and a job's own limit together",
+  LONG,
+  async () => {
+    const redis = await startRedis();
+    const nodes: InProcessNode[] = [];
+    try {
+      const link = await redis.link();
+      for (const id of ["x", "y"]) {
+        nodes.push(
+          await startNode(redis.url, { nodeId: id }, {
+            keyConcurrency: 100,
+            keyRateLimits: { K: { max: 3, windowMs: 500 } },
+            taskRateLimits: { mark: { max: 2, windowMs: 500 } },
+          }, 2),
+        );
+      }
+      const log = `${scratch()}/marks`;
+      const k = await submit(
+        nodes[0].url,
+        Array.from({ length: 9 }, (_, i) => ({ task: "echo", input: i, concurrencyKey: "K" })),
       );
+      const m = await submit(
+        nodes[1].url,
+        Array.from(
+          { length: 6 },
+          (_, i) => ({ task: "mark", input: { n: i, log }, concurrencyKey: `m${i}` }),
+        ),
+      );
+      const own = await submit(
+        nodes[1].url,
+        Array.from({ length: 6 }, (_, i) => ({
+          task: "echo",
+          input: i,
+          concurrencyKey: "J",
+          rateLimit: { max: 2, windowMs: 500 },
+        })),
+      );
+      await finished(nodes[0].url, own);
+      await finished(nodes[1].url, k);
+      await finished(nodes[0].url, m);
+      const kStarts = await startsOf(link, k);
+      const mStarts = await startsOf(link, m);
+      assert.equal(mostInWindow(kStarts.map((s) => s.at), 500), 3, JSON.stringify(kStarts));
+      assert.equal(mostInWindow(mStarts.map((s) => s.at), 500), 2, JSON.stringify(mStarts));
+      const ownStarts = await startsOf(link, own);
+      assert.equal(mostInWindow(ownStarts.map((s) => s.at), 500), 2, JSON.stringify(ownStarts));
+    } finally {
+      for (const n of nodes) await n.close();
+      await redis.close();
     }
-    const log = `${scratch()}/marks`;
-    const k = await submit(
-      nodes[0].url,
-      Array.from({ length: 9 }, (_, i) => ({ task: "echo", input: i, concurrencyKey: "K" })),
-    );
-    const m = await submit(
-      nodes[1].url,
-      Array.from(
-        { length: 6 },
-        (_, i) => ({ task: "mark", input: { n: i, log }, concurrencyKey: `m${i}` }),
-      ),
-    );
-    await finished(nodes[1].url, k);
-    await finished(nodes[0].url, m);
-    const kStarts = await startsOf(link, k);
-    const mStarts = await startsOf(link, m);
-    assert.equal(mostInWindow(kStarts.map((s) => s.at), 500), 3, JSON.stringify(kStarts));
-    assert.equal(mostInWindow(mStarts.map((s) => s.at), 500), 2, JSON.stringify(mStarts));
-  } finally {
-    for (const n of nodes) await n.close();
-    await redis.close();
-  }
-});
+  },
+);
