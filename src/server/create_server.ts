@@ -22,7 +22,7 @@ import { StreamSlots } from "./stream_slots.ts";
 import type { ConnectionInfo } from "./client_address.ts";
 import { listNodes, nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
-import { MemorySchedules } from "../schedules/schedule_book.ts";
+import { MemorySchedules } from "../schedules/memory_schedules.ts";
 import { Schedules } from "../schedules/schedules.ts";
 import { scheduleRoutes } from "./schedule_routes.ts";
 import { FULL_CODES, JobsFullError } from "../jobs/job_errors.ts";
