@@ -10,6 +10,7 @@
  * @module
  */
 import type { JobStoreApi } from "../jobs/job_backend.ts";
+import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import type { JobRequest } from "../jobs/job.ts";
 import type { ScheduleBook } from "./schedule_book.ts";
 import {
@@ -139,7 +140,9 @@ export class Schedules {
         await this.#s.book.fire(s.spec.id, s.nextMs, next, crypto.randomUUID(), request);
       }
     } catch (e) {
-      this.#s.log(e);
+      // A queue out of reach is the outage log's to report (once, not every poll); the due
+      // ticks stay due and fire once it answers again.
+      if (!(e instanceof QueueUnavailableError)) this.#s.log(e);
     } finally {
       this.#ticking = false;
     }

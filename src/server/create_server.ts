@@ -213,6 +213,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     log: o.log,
   });
   scheduleRoutes(app, schedules);
+  ctx.listSchedules = () => schedules.list();
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -226,3 +226,37 @@ test(
     }
   },
 );
+
+test(
+  "the dashboard lists the schedules: when, the next tick, how the last run ended",
+  LONG,
+  async () => {
+    let clock = Date.parse("2026-01-01T00:00:00.500Z");
+    const s = await startServer({ now: () => clock, schedulePollMs: 60_000 });
+    const reading = new AbortController();
+    try {
+      await call(`${s.url}/schedules`, {
+        json: { id: "sec", everyMs: 1000, task: "echo", input: 1 },
+      });
+      clock += 600;
+      await s.server.schedules.tick();
+      const page = await (await fetch(`${s.url}/`)).text();
+      assert.match(page, /<tbody id="schedules">/);
+      const res = await fetch(`${s.url}/dashboard/events`, { signal: reading.signal });
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("\n\n")) text += (await reader.read()).value ?? "";
+      const data = JSON.parse(/^data: (.*)$/m.exec(text)![1]);
+      assert.equal(data.schedules.length, 1);
+      const [row] = data.schedules;
+      assert.equal(row.id, "sec");
+      assert.equal(row.when, "every 1000 ms");
+      assert.equal(row.next, "2026-01-01T00:00:02.000Z");
+      assert.equal(row.last.at, "2026-01-01T00:00:01.000Z");
+      await reader.cancel();
+    } finally {
+      reading.abort();
+      await s.close();
+    }
+  },
+);
