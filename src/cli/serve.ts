@@ -7,6 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { createPool } from "../pool.ts";
+import type { RateLimit } from "../jobs/rate_limit.ts";
+import { parseRateLimits } from "./rate_limit_flags.ts";
 import {
   exitAfter,
   exitNow,
@@ -77,6 +79,13 @@ Options:
   --max-jobs <n>          Jobs kept at most, finished ones included (then 429). Default: 10000.
   --key-concurrency <n>   Jobs of one concurrencyKey running at once. Default: 4.
   --drain-timeout <dur>   How long running jobs may finish on shutdown. Default: 10s.
+  --rate-limit <key=max/dur>
+                          At most max jobs of a concurrencyKey start in any sliding window
+                          of dur (on every node of a --queue together); limited jobs wait.
+                          Repeat for more keys; "=5/1s" is the jobs without a key.
+  --task-rate-limit <task=max/dur>
+                          The same per task name.
+  --max-schedules <n>     Schedules kept at most (then 429 schedules_full). Default: 1000.
   --queue <url>           Share one job queue with other nodes through Redis, e.g.
                           redis://127.0.0.1:6379 (connect by IP on Deno). Default: the
                           in-memory store of this process.
@@ -111,6 +120,9 @@ const FLAGS = {
   "max-jobs": { type: "string" },
   "key-concurrency": { type: "string" },
   "drain-timeout": { type: "string" },
+  "rate-limit": { type: "string", multiple: true },
+  "task-rate-limit": { type: "string", multiple: true },
+  "max-schedules": { type: "string" },
   queue: { type: "string" },
   "node-id": { type: "string" },
   "claim-idle": { type: "string" },
@@ -145,6 +157,12 @@ export interface ServeSettings {
   maxJobs: number;
   keyConcurrency: number;
   drainTimeoutMs: number;
+  /** `--rate-limit`, by concurrency key (only when given). */
+  keyRateLimits?: Record<string, RateLimit>;
+  /** `--task-rate-limit`, by task (only when given). */
+  taskRateLimits?: Record<string, RateLimit>;
+  /** `--max-schedules` (only when given). */
+  maxSchedules?: number;
   /** The Redis URL of a shared queue, when not in memory. */
   queue?: string;
   nodeId?: string;
@@ -277,6 +295,12 @@ export function readServeSettings(
     maxJobs: count("max-jobs", values["max-jobs"], 10_000),
     keyConcurrency: count("key-concurrency", values["key-concurrency"], 4),
     drainTimeoutMs: measure("drain-timeout", values["drain-timeout"], 10_000, parseDuration),
+    ...(values["rate-limit"] &&
+      { keyRateLimits: parseRateLimits("rate-limit", values["rate-limit"]) }),
+    ...(values["task-rate-limit"] &&
+      { taskRateLimits: parseRateLimits("task-rate-limit", values["task-rate-limit"]) }),
+    ...(values["max-schedules"] !== undefined &&
+      { maxSchedules: count("max-schedules", values["max-schedules"], 1000, 0) }),
     ...queueSettings(values),
     ...webhookSettings(values, env),
   };
@@ -395,6 +419,9 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       maxJobs: s.maxJobs,
       keyConcurrency: s.keyConcurrency,
       ...s.webhooks,
+      keyRateLimits: s.keyRateLimits,
+      taskRateLimits: s.taskRateLimits,
+      maxSchedules: s.maxSchedules,
       log: (e) => err(describe(e)),
     });
   } catch (e) {

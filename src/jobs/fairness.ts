@@ -18,7 +18,8 @@ export interface KeyTurn {
 /**
  * The index in `turns` (the keys in their rotation order) of the key to serve next: the first
  * key after index `last` (wrapping around, `last` itself coming last) that has a ready job and,
- * when limited, fewer than `limit` running; `-1` when no key may start a job now. Starting
+ * when limited, fewer than `limit` running, and that `open` (when given) lets start now; `-1`
+ * when no key may start a job now. Starting
  * after the key served last is what makes keys take turns: each key gets one job per round,
  * however many it has waiting.
  *
@@ -32,12 +33,19 @@ export interface KeyTurn {
  * console.log(nextTurn(turns, 0, 2)); // 1: key 0 was served last
  * ```
  */
-export function nextTurn(turns: readonly KeyTurn[], last: number, limit: number): number {
+export function nextTurn(
+  turns: readonly KeyTurn[],
+  last: number,
+  limit: number,
+  open?: (index: number) => boolean,
+): number {
   const n = turns.length;
   for (let step = 1; step <= n; step++) {
     const i = (((last + step) % n) + n) % n;
     const t = turns[i];
-    if (t.ready > 0 && (!t.limited || t.running < limit)) return i;
+    // `open` (a rate limit) is asked last, and only of a key that may otherwise start a job: a
+    // key it closes is passed over like a key at its concurrency limit, so it blocks no other.
+    if (t.ready > 0 && (!t.limited || t.running < limit) && (!open || open(i))) return i;
   }
   return -1;
 }

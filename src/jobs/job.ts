@@ -6,6 +6,7 @@
  */
 import type { RunOptions } from "../engine/run_options.ts";
 import type { WebhookRequest, WebhookState } from "./webhook_state.ts";
+import type { RateLimit } from "./rate_limit.ts";
 
 /** Where a job is in its life. The last three are final: nothing changes a job after them. */
 export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";
@@ -44,6 +45,11 @@ export interface JobRequest {
   stage?: string;
   /** Where the final job is POSTed, signed (the server's `webhookUrl` when absent). @default {undefined} */
   webhook?: WebhookRequest;
+  /**
+   * At most `max` jobs of this job's concurrency key start in any `windowMs`: overrides the
+   * server's limit for the key when this job is next to start. @default {the server's}
+   */
+  rateLimit?: RateLimit;
 }
 
 /** A failure as clients see it: never a stack. */
@@ -96,6 +102,10 @@ export interface Job {
   runAt?: string;
   /** Its completion webhook's delivery, when it names one. */
   webhook?: WebhookState;
+  /** Set while a queued job waits for its key's or task's rate limit (`"rate_limit"`). */
+  waitingFor?: "rate_limit";
+  /** With `waitingFor`: the earliest it may start (ISO), as the limit's window stood then. */
+  notBefore?: string;
 }
 
 /**

@@ -9,6 +9,8 @@
 import type { RunOptions } from "../engine/run_options.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 import type { WebhookOutbox } from "./webhook_outbox.ts";
+import type { ScheduleBook } from "../schedules/schedule_book.ts";
+import type { RateLimits } from "./rate_limit.ts";
 
 /** A value now, or later. */
 export type Awaitable<T> = T | Promise<T>;
@@ -66,6 +68,8 @@ export interface JobRunnerApi {
    * while it answers; absent for a backend that is always there (in memory).
    */
   unavailable?(): string | undefined;
+  /** Jobs waiting for a rate limit now, per concurrency key (absent: no rate limits). */
+  rateLimited?(): Awaitable<Record<string, number>>;
   /**
    * Every node sharing the queue, as each last reported itself (id, runtime, workers, jobs in
    * flight, last heartbeat); absent for a backend of one process.
@@ -107,6 +111,8 @@ export interface JobBackendSettings {
    * memory); a shared store keeps one per job, bounded by `maxJobs`. @default {1000}
    */
   webhookMaxPending?: number;
+  /** Rate limits per concurrency key and per task. @default {none} */
+  rateLimits?: RateLimits;
   now: () => number;
   log: (error: unknown) => void;
 }
@@ -117,6 +123,11 @@ export interface OpenedJobBackend {
   store: JobStoreApi;
   /** The completion webhooks' deliveries it keeps; absent for a backend without webhooks. */
   outbox?: WebhookOutbox;
+  /**
+   * Where schedules live, shared by every node of the backend; absent for a backend of one
+   * process (the server keeps them in memory).
+   */
+  schedules?: ScheduleBook;
   /** Releases what the backend holds (connections, timers) after the runner drained. */
   close(): Promise<void>;
 }

@@ -13,7 +13,9 @@ import type { CancelOutcome, JobRunnerApi, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
 import { quotaError, resultTooLarge } from "./quota.ts";
-import { ReadyQueue } from "./ready_queue.ts";
+import { type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
+import { RateGate } from "./rate_gate.ts";
+import type { RateLimits } from "./rate_limit.ts";
 
 export type { CancelOutcome, RunnerPool };
 
@@ -34,6 +36,8 @@ export interface JobRunnerOptions {
   maxQueuePerClient?: number;
   /** Longest JSON text of a result: a longer one fails its job, and longer progress is dropped. @default {Infinity} */
   maxResult?: number;
+  /** Rate limits per concurrency key and per task (a job's own `rateLimit` overrides its key's). */
+  rateLimits?: RateLimits;
 }
 
 /** What a runner has done since it started: the job server's counters. */
@@ -88,6 +92,7 @@ export class JobRunner implements JobRunnerApi {
   #accepting = true;
   #pumping = false;
   #totals: RunnerTotals = { submitted: 0, retried: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  #gate: RateGate;
 
   constructor(pool: RunnerPool, store: JobStore, options: JobRunnerOptions = {}) {
     this.#pool = pool;
@@ -98,6 +103,14 @@ export class JobRunner implements JobRunnerApi {
     this.maxQueuePerKey = options.maxQueuePerKey ?? this.maxQueue;
     this.maxQueuePerClient = options.maxQueuePerClient ?? this.maxQueue;
     this.maxResult = options.maxResult ?? Infinity;
+    this.#gate = new RateGate(options.rateLimits ?? {}, () => store.now(), () => void this.#pump());
+  }
+
+  /** Jobs waiting for a rate limit now, per concurrency key (the ready jobs of a limited key). */
+  rateLimited(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const key of this.#gate.limited().keys()) out[key] = this.#ready.sizeOf(key);
+    return out;
   }
 
   /** False once draining began: submissions throw `DrainingError`. */
@@ -182,6 +195,7 @@ export class JobRunner implements JobRunnerApi {
       status: "cancelled",
       error: { name: "AbortError", message: reason },
       finishedAt: new Date(this.store.now()).toISOString(),
+      ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
     this.#totals.cancelled++;
     return "cancelled";
@@ -193,6 +207,7 @@ export class JobRunner implements JobRunnerApi {
    */
   async drain(options: { timeoutMs?: number } = {}): Promise<void> {
     this.#accepting = false;
+    this.#gate.close();
     const reason = "The server shut down before the job ran";
     for (const id of [...this.#timers.keys()]) this.cancel(id, reason);
     for (const entry of this.#ready.clear()) this.cancel(entry.id, reason);
@@ -275,6 +290,7 @@ export class JobRunner implements JobRunnerApi {
         const entry = this.#ready.take(
           (key) => this.#keyRunning.get(key) ?? 0,
           this.keyConcurrency,
+          (e) => this.#mayStart(e),
         );
         if (!entry) break;
         this.#start(entry.id, entry.key);
@@ -284,15 +300,33 @@ export class JobRunner implements JobRunnerApi {
     }
   }
 
+  /**
+   * False while the rate limit of the job's key or task is reached: the job then says why and
+   * until when (the key is passed over, so it holds up no other key).
+   */
+  #mayStart(entry: ReadyEntry): boolean {
+    const r = this.store.record(entry.id);
+    if (!r) return true;
+    const wait = this.#gate.waitMs(entry.key, r.request);
+    if (wait <= 0) return true;
+    const notBefore = new Date(this.store.now() + wait).toISOString();
+    if (r.job.notBefore !== notBefore) {
+      this.store.update(entry.id, { waitingFor: "rate_limit", notBefore });
+    }
+    return false;
+  }
+
   #start(id: string, key: string): void {
     const r = this.store.record(id)!;
     this.#countWaiting(r, -1);
     const controller = new AbortController();
     const { request } = r;
+    this.#gate.started(key, request);
     this.store.update(id, {
       status: "running",
       attempts: r.job.attempts + 1,
       startedAt: new Date(this.store.now()).toISOString(),
+      ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
     let run: Promise<unknown>;
     try {

@@ -65,6 +65,7 @@ export function memoryQueue(): JobBackend {
         maxQueuePerClient: s.maxQueuePerClient,
         maxResult: s.maxResult,
         concurrency: s.concurrency,
+        rateLimits: s.rateLimits,
       });
       const outbox = new MemoryOutbox(store, { maxPending: s.webhookMaxPending ?? 1000 });
       return Promise.resolve({ runner, store, outbox, close: () => Promise.resolve() });

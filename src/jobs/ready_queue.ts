@@ -71,15 +71,21 @@ export class ReadyQueue {
 
   /**
    * Takes the next job by turns between keys, skipping keys that already run `limit` jobs
-   * (`running(key)`); `undefined` when nothing may start now.
+   * (`running(key)`) and keys whose next job `may` not start now (a rate limit); `undefined`
+   * when nothing may start now.
    */
-  take(running: (key: string) => number, limit: number): ReadyEntry | undefined {
+  take(
+    running: (key: string) => number,
+    limit: number,
+    may?: (entry: ReadyEntry) => boolean,
+  ): ReadyEntry | undefined {
     const turns: KeyTurn[] = this.#ring.map((key) => ({
       ready: this.#byKey.get(key)!.length,
       running: running(key),
       limited: key !== "",
     }));
-    const i = nextTurn(turns, this.#last, limit);
+    const open = may && ((i: number) => may(this.#byKey.get(this.#ring[i])![0]));
+    const i = nextTurn(turns, this.#last, limit, open);
     if (i < 0) return undefined;
     const key = this.#ring[i];
     const list = this.#byKey.get(key)!;
@@ -88,6 +94,11 @@ export class ReadyQueue {
     this.#last = i;
     if (list.length === 0) this.#dropKey(i);
     return entry;
+  }
+
+  /** Ready jobs of `key`. */
+  sizeOf(key: string): number {
+    return this.#byKey.get(key)?.length ?? 0;
   }
 
   /** Removes a job (cancelled while ready); false when it is not here. */

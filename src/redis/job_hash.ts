@@ -36,6 +36,8 @@ export const JOB_FIELDS: readonly string[] = [
   "result",
   "error",
   "webhook",
+  "waitingFor",
+  "notBefore",
 ];
 
 /**
@@ -89,6 +91,11 @@ export function jobOfHash(h: Record<string, string>): { job: Job; rev: number } 
   // Stored as `{ url }` at submission; the delivery's state replaces it as it goes.
   if (h.webhook !== undefined) {
     job.webhook = { status: "pending", attempts: 0, ...JSON.parse(h.webhook) };
+  }
+  // Only a queued job waits for a limit (a mark left on a job cancelled meanwhile is stale).
+  if (h.waitingFor === "rate_limit" && h.status === "queued") {
+    job.waitingFor = "rate_limit";
+    job.notBefore = iso(h.notBefore);
   }
   return { job, rev: Number(h.rev ?? 1) };
 }

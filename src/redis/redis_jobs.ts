@@ -131,6 +131,8 @@ export class RedisJobs {
   readonly prefix: string;
   readonly keys: ReturnType<typeof redisKeys>;
   readonly link: RedisLink;
+  /** The rate limits per concurrency key and per task, as the take script reads them (JSON). */
+  rateArgs: [string, string] = ["{}", "{}"];
 
   constructor(link: RedisLink, prefix: string) {
     this.link = link;
@@ -138,16 +140,8 @@ export class RedisJobs {
     this.keys = redisKeys(prefix);
   }
 
-  /**
-   * Adds jobs (in the order given: that is their submission order), all or none. One job with
-   * an idempotency key a live job holds gives back that job's id (`replay`). Throws
-   * `JobsFullError` or `IdempotencyConflictError`.
-   */
-  async submit(
-    jobs: readonly NewJob[],
-    bounds: SubmitBounds,
-    client = "",
-  ): Promise<{ replay?: string; submittedAt: number }> {
+  /** The submit script's arguments for `jobs` (the fire script of schedules takes them too). */
+  submitArgs(jobs: readonly NewJob[], bounds: SubmitBounds, client: string): (string | number)[] {
     const maxBytes = finite(bounds.maxBytes, Number.MAX_SAFE_INTEGER);
     const perKey = finite(bounds.maxQueuePerKey, bounds.maxQueue);
     const perClient = finite(bounds.maxQueuePerClient, bounds.maxQueue);
@@ -182,6 +176,20 @@ export class RedisJobs {
         r.concurrencyKey ?? "",
       );
     }
+    return args;
+  }
+
+  /**
+   * Adds jobs (in the order given: that is their submission order), all or none. One job with
+   * an idempotency key a live job holds gives back that job's id (`replay`). Throws
+   * `JobsFullError` or `IdempotencyConflictError`.
+   */
+  async submit(
+    jobs: readonly NewJob[],
+    bounds: SubmitBounds,
+    client = "",
+  ): Promise<{ replay?: string; submittedAt: number }> {
+    const args = this.submitArgs(jobs, bounds, client);
     // Refused by Redis past the deadline: a client answered 503 never finds its job made later.
     const reply = (await SUBMIT.run(this.link, args, { withinDeadline: true })) as string[];
     if (reply[0] === "replay") return { replay: reply[1], submittedAt: 0 };
@@ -217,7 +225,7 @@ export class RedisJobs {
     late?: (claimed: Claimed[]) => void,
   ): Promise<Claimed[]> {
     return claimedOf(
-      await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency], {
+      await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency, ...this.rateArgs], {
         late: late && ((reply) => late(claimedOf(reply))),
       }),
     );

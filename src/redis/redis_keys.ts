@@ -64,3 +64,56 @@ export function redisKeys(prefix: string): {
     hooks: `${prefix}:hooks`,
   };
 }
+
+/**
+ * The keys of a queue's schedules (`src/redis/lua/schedule_scripts.ts` builds the same names
+ * from the prefix in Lua).
+ *
+ * @example
+ * ```ts
+ * import { scheduleKeys } from "./redis_keys.ts";
+ * console.log(scheduleKeys("wl").schedule("nightly")); // "wl:sched:nightly"
+ * ```
+ */
+export function scheduleKeys(prefix: string): {
+  schedules: string;
+  due: string;
+  schedule: (id: string) => string;
+  runs: (id: string) => string;
+} {
+  return {
+    /** Sorted set: schedule ids by creation order (the listing and the --max-schedules bound). */
+    schedules: `${prefix}:schedules`,
+    /** Sorted set: unpaused schedule ids by their next tick (ms). */
+    due: `${prefix}:sched-due`,
+    /** Hash: one schedule: spec (JSON), next (ms), paused ('0'/'1'). */
+    schedule: (id) => `${prefix}:sched:${id}`,
+    /** List: a schedule's last runs, newest first (JSON). */
+    runs: (id) => `${prefix}:sched-runs:${id}`,
+  };
+}
+
+/**
+ * The keys of a queue's rate limits (`src/redis/lua/rate_limit_lua.ts` builds the same names
+ * from the prefix in Lua).
+ *
+ * @example
+ * ```ts
+ * import { rateKeys } from "./redis_keys.ts";
+ * console.log(rateKeys("wl").key("tenant-a")); // "wl:rate:tenant-a"
+ * ```
+ */
+export function rateKeys(prefix: string): {
+  key: (key: string) => string;
+  task: (task: string) => string;
+  waiting: string;
+} {
+  return {
+    /** Sorted set: the starts of a concurrency key's jobs within its window (Redis ms). */
+    key: (key) => `${prefix}:rate:${key}`,
+    /** Sorted set: the starts of a task's jobs within its window. */
+    task: (task) => `${prefix}:rate-task:${task}`,
+    /** Hash: concurrency key → its ready jobs while its rate limit holds them back. */
+    waiting: `${prefix}:rate-waiting`,
+  };
+}

@@ -13,6 +13,8 @@ import { runtime } from "../adapter/runtime.ts";
 import type { Claimed, Outcome, RedisJobs } from "./redis_jobs.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
+import { fieldsOf } from "./job_hash.ts";
+import { rateKeys } from "./redis_keys.ts";
 
 /** What a node needs to know besides its queue and pool. */
 export interface RedisNodeSettings {
@@ -113,6 +115,14 @@ export class RedisNode implements JobRunnerApi {
   /** Why the queue is out of reach now (Redis's last failure), or undefined while it answers. */
   unavailable(): string | undefined {
     return this.#jobs.link.down?.reason;
+  }
+
+  /** Jobs waiting for a rate limit, per concurrency key, on every node together. */
+  async rateLimited(): Promise<Record<string, number>> {
+    const reply = await this.#jobs.link.send(["HGETALL", rateKeys(this.#jobs.prefix).waiting]);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(fieldsOf(reply))) out[k] = Number(v);
+    return out;
   }
 
   /** Every node of the queue, with its last heartbeat. */

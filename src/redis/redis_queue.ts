@@ -14,6 +14,7 @@ import { OutageLog } from "./outage_log.ts";
 import { connectRedis } from "./redis_link.ts";
 import { RedisNode } from "./redis_node.ts";
 import { RedisOutbox } from "./redis_outbox.ts";
+import { RedisSchedules } from "./redis_schedules.ts";
 import { RedisStore } from "./redis_store.ts";
 
 /** The default bound of the payload bytes a queue keeps in Redis (`--max-store-bytes`): 1 GiB. */
@@ -111,6 +112,12 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         commandTimeoutMs,
       });
       const jobs = new RedisJobs(commands, prefix);
+      // The limits as the take script reads them: { name: [max, windowMs] }.
+      const pairs = (all: Record<string, { max: number; windowMs: number }> = {}) =>
+        JSON.stringify(
+          Object.fromEntries(Object.entries(all).map(([k, l]) => [k, [l.max, l.windowMs]])),
+        );
+      jobs.rateArgs = [pairs(s.rateLimits?.keys), pairs(s.rateLimits?.tasks)];
       const store = new RedisStore(jobs, {
         ttlMs: s.jobTtlMs,
         consumerIdleMs: Math.max(60_000, 10 * claimIdleMs),
@@ -148,10 +155,19 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
       }, log);
       node.start();
       reader.start();
+      const schedules = new RedisSchedules(jobs, {
+        maxJobs: s.maxJobs,
+        maxQueue: s.maxQueue,
+        ttlMs: s.jobTtlMs,
+        maxBytes: s.maxStoreBytes ?? REDIS_STORE_BYTES,
+        maxQueuePerKey: s.maxQueuePerKey,
+        maxQueuePerClient: s.maxQueuePerClient,
+      });
       return {
         runner: node,
         store,
         outbox,
+        schedules,
         async close() {
           node.close();
           await reader.close();

@@ -16,12 +16,17 @@ import { dashboardEventsRoute, dashboardPageRoute } from "./dashboard_route.ts";
 import { eventRoute } from "./event_route.ts";
 import { probeRoutes, taskRoutes } from "./info_routes.ts";
 import { jobRoutes } from "./job_routes.ts";
-import { metricsRoute } from "./metrics_route.ts";
+import { metricsRoute, rateLimitedFamilies } from "./metrics_route.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import { StreamSlots } from "./stream_slots.ts";
 import type { ConnectionInfo } from "./client_address.ts";
 import { listNodes, nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
+import { MemorySchedules } from "../schedules/memory_schedules.ts";
+import { Schedules } from "../schedules/schedules.ts";
+import { scheduleRoutes } from "./schedule_routes.ts";
+import { FULL_CODES, JobsFullError } from "../jobs/job_errors.ts";
+import { withTimeout } from "./job_routes.ts";
 import type { ServerContext } from "./server_context.ts";
 import { startWebhooks } from "./webhooks.ts";
 
@@ -43,6 +48,11 @@ export interface JobServer {
   readonly openStreams: number;
   /** The server's counters, as `GET /metrics` and the dashboard read them. */
   readonly metrics: ServerMetrics;
+  /**
+   * The schedules (what `/schedules` serves): in Redis with a Redis queue (shared by every
+   * node), else in this process's memory.
+   */
+  readonly schedules: Schedules;
   /**
    * Stops taking jobs (503), cancels waiting ones, lets running ones finish within `timeoutMs`
    * and cancels the rest, then stops the server's timers. Every job is final when it resolves;
@@ -90,6 +100,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     maxJobs: o.maxJobs,
     jobTtlMs: o.jobTtlMs,
     webhookMaxPending: o.webhookMaxPending,
+    rateLimits: { keys: o.keyRateLimits, tasks: o.taskRateLimits },
     now: o.now,
     log: o.log,
   });
@@ -165,13 +176,51 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
-  metricsRoute(app, counters, () => listNodes(ctx));
+  metricsRoute(
+    app,
+    counters,
+    () => listNodes(ctx),
+    async () => rateLimitedFamilies(await runner.rateLimited?.() ?? {}),
+  );
   dashboardEventsRoute(app, ctx, counters, {
     intervalMs: o.dashboardIntervalMs,
     closed: closed.signal,
     slaTargets: o.sla.length,
   });
   nodeRoutes(app, ctx);
+  const limits = {
+    maxBody: o.maxBody,
+    bodyTimeoutMs: o.bodyTimeoutMs,
+    maxWaitMs: o.maxWaitMs,
+    jobTimeoutMs: o.jobTimeoutMs,
+    maxJobTimeoutMs: o.maxJobTimeoutMs,
+  };
+  const schedules = new Schedules({
+    book: backend.schedules ??
+      new MemorySchedules(
+        runner,
+        o.now,
+        (e) => e instanceof JobsFullError ? FULL_CODES[e.bound] : undefined,
+      ),
+    store,
+    limits: { maxSchedules: o.maxSchedules, minIntervalMs: o.minScheduleIntervalMs },
+    check: (spec) => {
+      if (!ctx.hasTask(spec.task)) {
+        throw new ApiError(404, "unknown_task", `task: no task named ${JSON.stringify(spec.task)}`);
+      }
+      withTimeout(
+        { ...spec.jobOptions, task: spec.task, input: undefined },
+        limits,
+        "jobOptions.timeoutMs",
+      );
+    },
+    request: (request) => withTimeout(request, limits, "jobOptions.timeoutMs"),
+    now: o.now,
+    pollMs: o.schedulePollMs,
+    log: o.log,
+  });
+  scheduleRoutes(app, schedules);
+  ctx.listSchedules = () => schedules.list();
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -190,6 +239,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       o.log(e);
     }
   }, o.sweepIntervalMs);
+  schedules.start();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -200,7 +250,10 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       return streams.open;
     },
     metrics: counters,
+    schedules,
     close(closeOptions = {}) {
+      // A draining node fires no tick: on a shared queue, the other nodes fire them.
+      schedules.stop();
       // Dashboards watch until the end: let them go now, so that the HTTP server's graceful
       // stop is not held open by a stream that never ends by itself.
       closed.abort();

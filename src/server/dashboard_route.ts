@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { ScheduleView } from "../schedules/schedules.ts";
 import { listNodes } from "./node_routes.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { DASHBOARD_HTML } from "./dashboard/page.ts";
@@ -88,8 +89,15 @@ export function dashboardEventsRoute(
         // With the queue out of reach, the picture says so instead of waiting on it.
         let problem = ctx.runner.unavailable?.();
         let nodes: Record<string, unknown>[] = [];
+        let schedules: ScheduleView[] = [];
         if (problem === undefined) {
           nodes = await listNodes(ctx).catch((e: Error) => {
+            problem = e.message;
+            return [];
+          });
+        }
+        if (problem === undefined && ctx.listSchedules) {
+          schedules = await ctx.listSchedules().catch((e: Error) => {
             problem = e.message;
             return [];
           });
@@ -100,6 +108,7 @@ export function dashboardEventsRoute(
           options.slaTargets,
           nodes,
           problem,
+          schedules,
         );
         return sseFrame({ event: "snapshot", data: JSON.stringify(snapshot) });
       },

@@ -7,6 +7,7 @@
 import type { JobStoreApi } from "../jobs/job_backend.ts";
 import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import type { MetricsReading } from "./server_metrics.ts";
+import type { ScheduleView } from "../schedules/schedules.ts";
 
 /** One dashboard update. */
 export interface DashboardSnapshot {
@@ -59,7 +60,19 @@ export interface DashboardSnapshot {
     submittedAt: string;
     finishedAt?: string;
   }[];
+  /** The schedules (at most `DASHBOARD_SCHEDULES`): when, the next tick, how the last run ended. */
+  schedules: {
+    id: string;
+    task: string;
+    when: string;
+    paused: boolean;
+    next?: string;
+    last?: { at: string; status: string };
+  }[];
 }
+
+/** Schedules the dashboard lists at most. */
+export const DASHBOARD_SCHEDULES = 50;
 
 const ms = (seconds: number | null): number | null => seconds === null ? null : seconds * 1000;
 
@@ -78,6 +91,7 @@ export async function dashboardSnapshot(
   slaTargets: number,
   nodes: Record<string, unknown>[] = [],
   queueProblem?: string,
+  schedules: readonly ScheduleView[] = [],
 ): Promise<DashboardSnapshot> {
   const workers = { starting: 0, idle: 0, busy: 0, retiring: 0 };
   for (const w of r.diagnostics.workers) {
@@ -143,5 +157,15 @@ export async function dashboardSnapshot(
       ? { reachable: true }
       : { reachable: false, problem: queueProblem },
     recentJobs,
+    schedules: schedules.slice(0, DASHBOARD_SCHEDULES).map((s) => ({
+      id: s.id,
+      task: s.task,
+      when: s.cron === undefined
+        ? `every ${s.everyMs} ms`
+        : `${s.cron}${s.timezone ? ` (${s.timezone})` : ""}`,
+      paused: s.paused,
+      next: s.nextRuns[0],
+      last: s.lastRuns[0] && { at: s.lastRuns[0].at, status: s.lastRuns[0].status },
+    })),
   };
 }

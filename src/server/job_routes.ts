@@ -158,7 +158,7 @@ function withWebhook(request: JobRequest, limits: JobLimits, field: string): Job
  * it asks for more than the maximum. Every job thus has a timeout: one that never ends cannot
  * hold a slot for ever.
  */
-function withTimeout(request: JobRequest, limits: JobLimits, field: string): JobRequest {
+export function withTimeout(request: JobRequest, limits: JobLimits, field: string): JobRequest {
   const asked = request.timeoutMs;
   if (asked === undefined) return { ...request, timeoutMs: limits.jobTimeoutMs };
   if (asked > limits.maxJobTimeoutMs) {

@@ -216,6 +216,7 @@ export function metricsRoute(
   app: OpenAPIHono,
   metrics: ServerMetrics,
   nodes: () => Promise<Record<string, unknown>[]>,
+  more: () => Promise<MetricFamily[]> = () => Promise.resolve([]),
 ): void {
   app.get("/metrics", async (c) => {
     // With the shared queue out of reach, this node's own series still go out: an outage is
@@ -224,7 +225,11 @@ export function metricsRoute(
       if (e instanceof QueueUnavailableError) return [];
       throw e;
     });
-    const families = [...metricFamilies(metrics.read()), ...nodeFamilies(shared)];
+    const extra = await more().catch((e) => {
+      if (e instanceof QueueUnavailableError) return [];
+      throw e;
+    });
+    const families = [...metricFamilies(metrics.read()), ...nodeFamilies(shared), ...extra];
     return c.body(formatExposition(families), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 }
@@ -267,5 +272,35 @@ export function nodeFamilies(nodes: readonly Record<string, unknown>[]): MetricF
       help: "When each node last reported itself (Unix time)",
       samples: nodes.map((n) => ({ labels: labels(n), value: beat(n) })),
     },
+  ];
+}
+
+/** Keys shown in `workloom_jobs_rate_limited` at most (the most waiting first). */
+export const MAX_RATE_LIMITED_KEYS = 100;
+
+/**
+ * Jobs waiting for a rate limit, per concurrency key: the keys with the most waiting, at most
+ * `MAX_RATE_LIMITED_KEYS`, the rest summed under `key="other"`.
+ *
+ * @example
+ * ```ts
+ * import { rateLimitedFamilies } from "./metrics_route.ts";
+ * const [f] = rateLimitedFamilies({ a: 3 });
+ * console.log(f.samples[0].labels, f.samples[0].value); // { key: "a" } 3
+ * ```
+ */
+export function rateLimitedFamilies(waiting: Record<string, number>): MetricFamily[] {
+  const sorted = Object.entries(waiting).sort(([, a], [, b]) => b - a);
+  const shown = sorted.slice(0, MAX_RATE_LIMITED_KEYS);
+  const rest = sorted.slice(MAX_RATE_LIMITED_KEYS).reduce((sum, [, n]) => sum + n, 0);
+  if (rest > 0) shown.push(["other", rest]);
+  return [
+    labelled(
+      "workloom_jobs_rate_limited",
+      "gauge",
+      "Queued jobs waiting for their key's or task's rate limit, per concurrency key",
+      "key",
+      shown,
+    ),
   ];
 }

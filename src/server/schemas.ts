@@ -58,6 +58,10 @@ export const JobSubmitSchema = z.strictObject({
   }).optional().describe(
     "Call this URL when the job is final (the server's --webhook-url if absent)",
   ),
+  rateLimit: z.strictObject({
+    max: int(1, 1_000_000).describe("Jobs of the key that may start in one window"),
+    windowMs: int(1, DAY_MS).describe("The sliding window, in ms"),
+  }).optional().describe("Overrides the server's rate limit of this job's concurrency key"),
 }).openapi("JobSubmit");
 
 /** The body of `POST /jobs/batch`. */
@@ -87,6 +91,10 @@ export const JobSchema = z.object({
   finishedAt: z.string().optional(),
   runAt: z.string().optional().describe("When its last delay or retry backoff ends or ended"),
   webhook: WebhookStateSchema.optional().describe("Its completion webhook's delivery"),
+  waitingFor: z.enum(["rate_limit"]).optional().describe(
+    "Set while a queued job waits for its key's or task's rate limit",
+  ),
+  notBefore: z.string().optional().describe("With waitingFor: the earliest it may start"),
 }).openapi("Job");
 
 /** A page of `GET /jobs`. */

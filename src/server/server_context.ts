@@ -8,6 +8,7 @@ import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
 import type { MetricsSnapshot } from "../metrics/metrics_snapshot.ts";
 import type { ServerMetrics } from "./server_metrics.ts";
 import type { StreamSlots } from "./stream_slots.ts";
+import type { ScheduleView } from "../schedules/schedules.ts";
 
 /** The state one job server's routes share. */
 export interface ServerContext {
@@ -27,4 +28,6 @@ export interface ServerContext {
   streamLimits: { maxLag: number; stallMs: number };
   /** The server's own counters (`/metrics`, the dashboard). */
   counters: ServerMetrics;
+  /** The schedules with their next ticks and last runs (the dashboard lists them). */
+  listSchedules?: () => Promise<ScheduleView[]>;
 }

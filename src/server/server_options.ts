@@ -10,6 +10,7 @@ import { allowedHostNames } from "./host_check.ts";
 import { type AllowList, allowList } from "../webhooks/address_policy.ts";
 import { checkSecrets } from "../webhooks/webhook_signer.ts";
 import { urlProblem } from "../webhooks/webhook_url.ts";
+import { checkRateLimit, type RateLimit } from "../jobs/rate_limit.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -129,6 +130,23 @@ export interface ServerOptions {
   webhookConcurrency?: number;
   /** Deliveries waiting in memory at most (in-memory store); past it they fail. @default {1000} */
   webhookMaxPending?: number;
+  /** Schedules kept at most; one more answers 429 `schedules_full`. @default {1000} */
+  maxSchedules?: number;
+  /**
+   * The shortest time between two ticks of a schedule, in ms; a schedule firing more often
+   * answers 400 `interval_too_short`. @default {1000}
+   */
+  minScheduleIntervalMs?: number;
+  /** How often each node looks for due schedule ticks, in ms. @default {250} */
+  schedulePollMs?: number;
+  /**
+   * Rate limits per concurrency key (`""`: jobs without one): at most `max` jobs of the key start
+   * in any sliding window of `windowMs`, on every node of the queue together; a limited job
+   * waits. A job's own `rateLimit` overrides its key's. @default {{}}
+   */
+  keyRateLimits?: Record<string, RateLimit>;
+  /** Rate limits per task name, as `keyRateLimits`. @default {{}} */
+  taskRateLimits?: Record<string, RateLimit>;
 }
 
 /** Options with every default applied. */
@@ -236,6 +254,23 @@ export function resolveServerOptions(
   if (webhookUrl !== undefined && webhookSecrets.length === 0) {
     throw new TypeError("Cannot create the server as 'webhookUrl' needs 'webhookSecrets' to sign");
   }
+  const rateLimits = (name: "keyRateLimits" | "taskRateLimits") => {
+    const all = options[name] ?? {};
+    if (typeof all !== "object" || all === null || Array.isArray(all)) {
+      throw new TypeError(
+        `Cannot create the server as '${name}' must be an object of { max, windowMs }`,
+      );
+    }
+    for (const [k, limit] of Object.entries(all)) {
+      try {
+        checkRateLimit(`${name}[${JSON.stringify(k)}]`, limit);
+      } catch (e) {
+        (e as Error).message = `Cannot create the server as ${(e as Error).message}`;
+        throw e;
+      }
+    }
+    return { ...all };
+  };
   return {
     webhookSecrets,
     webhookUrl,
@@ -291,5 +326,15 @@ export function resolveServerOptions(
     maxStreamLag: integer("maxStreamLag", options.maxStreamLag, 64, 1),
     streamStallMs: integer("streamStallMs", options.streamStallMs, 30_000, 1, 2 ** 31 - 1),
     bodyTimeoutMs: integer("bodyTimeoutMs", options.bodyTimeoutMs, 10_000, 1, 2 ** 31 - 1),
+    maxSchedules: integer("maxSchedules", options.maxSchedules, 1000, 0),
+    minScheduleIntervalMs: integer(
+      "minScheduleIntervalMs",
+      options.minScheduleIntervalMs,
+      1000,
+      1,
+    ),
+    schedulePollMs: integer("schedulePollMs", options.schedulePollMs, 250, 1, 60_000),
+    keyRateLimits: rateLimits("keyRateLimits"),
+    taskRateLimits: rateLimits("taskRateLimits"),
   };
 }

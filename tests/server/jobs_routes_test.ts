@@ -294,15 +294,20 @@ test("the OpenAPI document parses and names every route", async () => {
     ).sort();
     assert.deepEqual(routes, [
       "DELETE /jobs/{id}",
+      "DELETE /schedules/{id}",
       "GET /healthz",
       "GET /jobs",
       "GET /jobs/{id}",
       "GET /jobs/{id}/events",
       "GET /nodes",
       "GET /readyz",
+      "GET /schedules",
+      "GET /schedules/{id}",
       "GET /tasks",
+      "PATCH /schedules/{id}",
       "POST /jobs",
       "POST /jobs/batch",
+      "POST /schedules",
     ]);
     assert.ok(r.body.components.schemas.JobSubmit.properties.concurrencyKey);
   } finally {

@@ -115,6 +115,11 @@ for i = 0, n - 1 do
     bump(P .. ':cjobs', client, 1)
   end
   bump(P .. ':kjobs', ckey, 1)
+  -- A job's own rate limit, where the take script reads it (see rate_limit_lua.ts).
+  if string.find(req, '"rateLimit":{', 1, true) then
+    local rl = cjson.decode(req).rateLimit
+    if type(rl) == 'table' then redis.call('HSET', jk, 'rate', rl.max .. ',' .. rl.windowMs) end
+  end
   add_bytes(jk, #req)
   -- A request naming a webhook starts with it (RedisJobs.submit), its braces escaped.
   local hook = string.match(req, '^{"webhook":(%b{})')

@@ -6,9 +6,12 @@
  */
 import { LuaScript } from "../lua_script.ts";
 import { PRELUDE } from "./prelude.ts";
+import { RATE_LUA } from "./rate_limit_lua.ts";
 
 /**
- * ARGV: prefix, consumer, n, keyConcurrency. Moves due delayed jobs to the ready set first, then
+ * ARGV: prefix, consumer, n, keyConcurrency, then the rate limits per key and per task (JSON,
+ * see rate_limit_lua.ts: a key whose next job its limits hold back is passed over, so it holds
+ * up no other key). Moves due delayed jobs to the ready set first, then
  * takes up to n jobs by turns between concurrency keys (least recently served key first; a key
  * that already runs keyConcurrency jobs on all nodes together is skipped; within a key, lowest
  * priority then submission order), appends one dispatch entry per job and reads exactly those
@@ -16,7 +19,7 @@ import { PRELUDE } from "./prelude.ts";
  * Replies a flat list of (entry id, job id, request JSON, attempts, concurrency key).
  */
 export const TAKE = new LuaScript(
-  PRELUDE + `
+  PRELUDE + RATE_LUA + `
 ensure_group()
 local consumer, n, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
@@ -29,7 +32,7 @@ while taken < n do
   for _, k in ipairs(keys) do
     if taken >= n then break end
     local rk = P .. ':ready:' .. k
-    if k == '' or tonumber(redis.call('HGET', running, k) or '0') < limit then
+    if (k == '' or tonumber(redis.call('HGET', running, k) or '0') < limit) and rate_check(k, rk, now) == 0 then
       local m = redis.call('ZPOPMIN', rk)
       if m[1] then
         local id = string.sub(m[1], 18)
@@ -38,6 +41,7 @@ while taken < n do
         local rev = redis.call('HINCRBY', jk, 'rev', 1)
         redis.call('HINCRBY', jk, 'attempts', 1)
         redis.call('HSET', jk, 'status', 'running', 'entry', eid, 'node', consumer, 'startedAt', now)
+        rate_started(k, id, now, eid)
         redis.call('HINCRBY', running, k, 1)
         count_waiting(k, redis.call('HGET', jk, 'client'), -1)
         emit(id, rev, 'status', 'running')
@@ -45,7 +49,10 @@ while taken < n do
         taken = taken + 1
         progressed = true
       end
-      if redis.call('EXISTS', rk) == 0 then redis.call('ZREM', turns, k) end
+      if redis.call('EXISTS', rk) == 0 then
+        redis.call('ZREM', turns, k)
+        redis.call('HDEL', P .. ':rate-waiting', k)
+      end
     end
   end
   if not progressed then break end

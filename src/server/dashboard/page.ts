@@ -44,6 +44,10 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section class="wide"><h2>Nodes</h2>
     <table><thead><tr><th>node</th><th>runtime</th><th>workers</th><th>jobs in flight</th>
     <th>last heartbeat</th></tr></thead><tbody id="nodes"></tbody></table></section>
+  <section class="wide"><h2>Schedules</h2>
+    <table><thead><tr><th>id</th><th>task</th><th>when</th><th>next</th><th>last run</th></tr>
+    </thead><tbody id="schedules"></tbody></table>
+    <p id="schedules-empty" class="muted">No schedule (POST /schedules).</p></section>
   <section class="wide"><h2>Recent jobs</h2>
     <table><thead><tr><th>id</th><th>task</th><th>status</th><th>progress</th><th>attempts</th>
     <th>submitted</th></tr></thead><tbody id="jobs"></tbody></table>

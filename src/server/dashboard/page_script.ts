@@ -147,6 +147,17 @@ function render(s) {
     tr.append(el("td", {}, String(n.id)), el("td", {}, String(n.runtime ?? "-")), el("td", {}, String(n.workers ?? "-")), el("td", {}, String(n.inFlight ?? "-")), el("td", {}, beat));
     return tr;
   }));
+  const time = (iso) => iso ? new Date(iso).toLocaleTimeString("en-GB") : "-";
+  const plans = (s.schedules || []).map((p) => {
+    const tr = el("tr", { "data-schedule": p.id });
+    const last = el("td");
+    if (p.last) last.append(el("span", { class: "badge " + p.last.status }, p.last.status), " " + time(p.last.at));
+    else last.append("-");
+    tr.append(el("td", {}, p.id), el("td", {}, p.task), el("td", {}, p.when), el("td", {}, p.paused ? "paused" : time(p.next)), last);
+    return tr;
+  });
+  $("schedules").replaceChildren(...plans);
+  $("schedules-empty").style.display = plans.length ? "none" : "";
   const rows = s.recentJobs.map((j) => {
     const tr = el("tr", { "data-id": j.id, "data-status": j.status });
     const status = el("td");
