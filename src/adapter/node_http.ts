@@ -71,7 +71,9 @@ function toRequest(req: IncomingMessage, hostname: string, signal: AbortSignal):
     method,
     headers,
     signal,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+    ...(hasBody
+      ? { body: Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>, duplex: "half" }
+      : {}),
   } as RequestInit);
 }
 

@@ -349,7 +349,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     ({ createServer } = await importPeers(
       () => import("../server/create_server.ts"),
       SERVER_PEERS,
-      "workloom serve",
+      "the job server",
       runtime.key,
     ));
     // Loaded only when asked for: a node without --queue never loads a Redis client.
@@ -357,7 +357,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       ({ redisQueue } = await importPeers(
         () => import("../../redis.ts"),
         REDIS_PEERS,
-        "workloom serve --queue",
+        "--queue",
         runtime.key,
       ));
     }
