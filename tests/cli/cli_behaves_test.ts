@@ -48,11 +48,11 @@ test("a missing optional peer is named with the command that installs the peers"
     writeFileSync(join(dir, "server.mjs"), 'import { Hono } from "hono";\nexport { Hono };\n');
     const url = new URL(`file://${dir}/server.mjs`).href;
     await assert.rejects(
-      importPeers(() => import(url), SERVER_PEERS, "workloom serve", runtime.key),
+      importPeers(() => import(url), SERVER_PEERS, "the job server", runtime.key),
       (e: Error) => {
         assert.equal(
           e.message,
-          "workloom serve needs the optional peer hono, which is not installed: " +
+          "the job server needs the optional peer hono, which is not installed: " +
             installCommand(SERVER_PEERS, runtime.key),
         );
         return true;
