@@ -33,6 +33,11 @@ export interface DetectCoresOptions {
   root?: string;
   /** Hardware concurrency to assume. @default {navigator.hardwareConcurrency} */
   hardwareConcurrency?: number;
+  /**
+   * The runtime's own CPU count, used when there is no `navigator.hardwareConcurrency` (Node 20).
+   * @default {runtime.availableParallelism}
+   */
+  availableParallelism?: () => number | undefined;
 }
 
 /**
@@ -109,7 +114,8 @@ export function detectCores(options: DetectCoresOptions = {}): CoresProfile {
   const root = options.root ?? "";
   const fromNavigator = options.hardwareConcurrency ?? globalThis.navigator?.hardwareConcurrency;
   // Node 20 has no navigator.hardwareConcurrency: its own count stands in (off Linux, the only one).
-  const hw = fromNavigator ?? runtime.availableParallelism?.();
+  const count = options.availableParallelism ?? runtime.availableParallelism;
+  const hw = fromNavigator ?? count?.();
   const source = fromNavigator === undefined && hw !== undefined
     ? "os.availableParallelism()"
     : "navigator.hardwareConcurrency";
