@@ -1,9 +1,10 @@
-// The pool's behaviour tests on Node, against the built package: Node 20 cannot load our .ts
-// files, so each test file, fixture and source module is transpiled one for one (no bundling,
-// so every import.meta.url and relative URL keeps its meaning) into a scratch copy of the tree,
-// with its .ts specifiers renamed .js, and `mod.js` there re-exports dist/mod.js: the pool under
-// test is the npm build, whose Node worker-thread transport Deno and Bun never use. Then
-// `node --test` runs the files.
+// The pool's behaviour tests, and the job server's and client's over HTTP, on Node, against the
+// built package: Node 20 cannot load our .ts files, so each test file, fixture and source module
+// (and the server tests' helpers) is transpiled one for one (no bundling, so every
+// import.meta.url and relative URL keeps its meaning) into a scratch copy of the tree, with its
+// .ts specifiers renamed .js, and `mod.js`, `server.js` and `client.js` there re-export dist/'s:
+// the pool, server and client under test are the npm build, whose Node worker-thread transport
+// and node:http glue Deno and Bun never use. Then `node --test` runs the files.
 //
 // `node --test` exits 0 with skipped and todo tests, so its exit code is not the verdict: it also
 // writes a JUnit report (Node's names every skip form: t.skip(), t.todo(), test.skip, { skip },
@@ -22,7 +23,7 @@ import { buildPackage } from "./build.mjs";
 import { fileVerdict } from "./test_summary.mjs";
 
 /**
- * The pool behaviour files that run on Node. Left out: those that start a script with Deno or
+ * The files that run on Node: the pool's behaviour, and the server and client over HTTP. Left out: those that start a script with Deno or
  * Bun as a child process (exit, idle exit, forgotten close, start without read permission).
  */
 export const NODE_SUITE = [
@@ -40,6 +41,13 @@ export const NODE_SUITE = [
   "tests/pool/promises_test.ts",
   "tests/pool/task_names_test.ts",
   "tests/pool/validation_test.ts",
+  // The job server (dist/server.js) served by the node:http glue on Node itself, its routes, and
+  // the client (dist/client.js) against it. Left out: files that start `workloom serve` with Deno
+  // or Bun, and the host check's file (Node, like Bun, answers a Host-less HTTP/1.1 request 400
+  // itself, where the file expects Deno's 421).
+  "tests/server/node_http_test.ts",
+  "tests/server/jobs_routes_test.ts",
+  "tests/client/create_client_test.ts",
 ];
 
 function* tsFiles(dir) {
@@ -53,6 +61,7 @@ function* tsFiles(dir) {
 /** Transpiles the tree into `out` and returns the test files there. */
 async function transpile(out, files) {
   const entryPoints = [...tsFiles("src"), ...tsFiles("workers"), ...tsFiles("tests/fixtures")];
+  entryPoints.push("tests/server/server_helpers.ts");
   entryPoints.push(...files);
   await build({
     absWorkingDir: root,
@@ -70,10 +79,12 @@ async function transpile(out, files) {
     const path = join(out, file.replace(/\.ts$/, ".js"));
     writeFileSync(path, readFileSync(path, "utf8").replace(spec, "$1$2.js$1"));
   }
-  writeFileSync(
-    join(out, "mod.js"),
-    `export * from ${JSON.stringify(pathToFileURL(join(root, "dist/mod.js")).href)};\n`,
-  );
+  for (const entry of ["mod", "server", "client"]) {
+    writeFileSync(
+      join(out, `${entry}.js`),
+      `export * from ${JSON.stringify(pathToFileURL(join(root, `dist/${entry}.js`)).href)};\n`,
+    );
+  }
   return files.map((f) => join(out, f.replace(/\.ts$/, ".js")));
 }
 
