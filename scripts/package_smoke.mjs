@@ -181,6 +181,19 @@ try {
       assert.ok(paths.includes(p), `the tarball lacks ${p}`);
     }
     assert.ok(paths.includes("dist/workers/node_worker.js"));
+    assert.ok(paths.includes("dist/workers/process_worker.js"));
+    // The README states the package's figures: they must be what npm pack says (sizes within 5 %,
+    // so that a small change does not need a new figure; the file count exactly).
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const m = /(\d+) files,\s+([\d.]+) kB packed and ([\d.]+) kB unpacked/.exec(readme);
+    assert.ok(m, "the README's `N files, X kB packed and Y kB unpacked`");
+    const near = (stated, bytes) => Math.abs(stated * 1000 - bytes) <= bytes * 0.05;
+    const actual = `${pack.entryCount} files, ${(pack.size / 1000).toFixed(1)} kB packed and ` +
+      `${(pack.unpackedSize / 1000).toFixed(1)} kB unpacked`;
+    assert.ok(
+      Number(m[1]) === pack.entryCount && near(+m[2], pack.size) && near(+m[3], pack.unpackedSize),
+      `the README says "${m[0]}"; npm pack says "${actual}"`,
+    );
   });
 
   const app = join(scratch, "app");
@@ -266,6 +279,13 @@ console.log(JSON.stringify({ one, transport }));
   }
 
   const workloom = join(app, "node_modules/.bin/workloom");
+  await step("workloom demo --quick runs on Node through the bin", () => {
+    const out = run(workloom, ["demo", "--quick"], app);
+    assert.match(out, /^workloom demo on node /);
+    assert.match(out, /tasks +\d+ completed, 0 failed/);
+    assert.match(out, /workers left +0/);
+  });
+
   await step("workloom --version and -v print package.json's version", () => {
     const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     assert.equal(run(workloom, ["--version"], app).trim(), version);
