@@ -2,7 +2,8 @@
 // built package: Node 20 cannot load our .ts files, so each test file, fixture and source module
 // (and the server tests' helpers) is transpiled one for one (no bundling, so every
 // import.meta.url and relative URL keeps its meaning) into a scratch copy of the tree, with its
-// .ts specifiers renamed .js, and `mod.js`, `server.js` and `client.js` there re-export dist/'s:
+// .ts specifiers renamed .js, and `mod.js`, `server.js`, `client.js` and `redis.js` there
+// re-export dist/'s:
 // the pool, server and client under test are the npm build, whose Node worker-thread transport
 // and node:http glue Deno and Bun never use. Then `node --test` runs the files.
 //
@@ -43,11 +44,15 @@ export const NODE_SUITE = [
   "tests/pool/validation_test.ts",
   // The job server (dist/server.js) served by the node:http glue on Node itself, its routes, and
   // the client (dist/client.js) against it. Left out: files that start `workloom serve` with Deno
-  // or Bun, and the host check's file (Node, like Bun, answers a Host-less HTTP/1.1 request 400
+  // or Bun, files that read the source's import graph, and the host check's file (Node, like Bun, answers a Host-less HTTP/1.1 request 400
   // itself, where the file expects Deno's 421).
   "tests/server/node_http_test.ts",
   "tests/server/jobs_routes_test.ts",
   "tests/client/create_client_test.ts",
+  // The Redis queue (dist/redis.js) with a real redis-server, one node or several in-process.
+  "tests/redis/redis_link_test.ts",
+  "tests/redis/redis_jobs_test.ts",
+  "tests/redis/redis_queue_test.ts",
 ];
 
 function* tsFiles(dir) {
@@ -61,7 +66,11 @@ function* tsFiles(dir) {
 /** Transpiles the tree into `out` and returns the test files there. */
 async function transpile(out, files) {
   const entryPoints = [...tsFiles("src"), ...tsFiles("workers"), ...tsFiles("tests/fixtures")];
-  entryPoints.push("tests/server/server_helpers.ts");
+  entryPoints.push(
+    "tests/server/server_helpers.ts",
+    "tests/redis/redis_helpers.ts",
+    "tests/redis/redis_server.ts",
+  );
   entryPoints.push(...files);
   await build({
     absWorkingDir: root,
@@ -79,7 +88,7 @@ async function transpile(out, files) {
     const path = join(out, file.replace(/\.ts$/, ".js"));
     writeFileSync(path, readFileSync(path, "utf8").replace(spec, "$1$2.js$1"));
   }
-  for (const entry of ["mod", "server", "client"]) {
+  for (const entry of ["mod", "server", "client", "redis"]) {
     writeFileSync(
       join(out, `${entry}.js`),
       `export * from ${JSON.stringify(pathToFileURL(join(root, `dist/${entry}.js`)).href)};\n`,
