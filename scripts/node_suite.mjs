@@ -24,8 +24,10 @@ import { buildPackage } from "./build.mjs";
 import { fileVerdict } from "./test_summary.mjs";
 
 /**
- * The files that run on Node: the pool's behaviour, and the server and client over HTTP. Left out: those that start a script with Deno or
- * Bun as a child process (exit, idle exit, forgotten close, start without read permission).
+ * The files that run on Node: the pool's behaviour (the exit tests run their child scripts with
+ * node, from the transpiled tree), the server and client over HTTP, and the Redis queue. Left out
+ * from tests/pool: start_test (the start without read permission is Deno's), and machine_cpu_test
+ * and spread_test (not run on Node yet).
  */
 export const NODE_SUITE = [
   "tests/pool/async_cpu_test.ts",
@@ -34,7 +36,10 @@ export const NODE_SUITE = [
   "tests/pool/close_test.ts",
   "tests/pool/defaults_test.ts",
   "tests/pool/exactly_once_test.ts",
+  "tests/pool/exit_test.ts",
   "tests/pool/faults_test.ts",
+  "tests/pool/forgotten_close_test.ts",
+  "tests/pool/idle_exit_test.ts",
   "tests/pool/map_inline_test.ts",
   "tests/pool/map_test.ts",
   "tests/pool/metrics_test.ts",
