@@ -418,18 +418,23 @@ export async function slow(ms) { await new Promise((r) => setTimeout(r, ms)); re
     for (const [name, text] of Object.entries(files)) writeFileSync(join(hello, name), text);
     assert.equal(run(process.execPath, ["app.mjs"], hello).trim(), prints);
     // The same CommonJS project: require of package.json, require of the package (Node's require
-    // of ES modules, 20.19+) and import().
+    // of ES modules, 20.19+) and import(), over a CommonJS task module.
     writeFileSync(
       join(hello, "app.cjs"),
       `const { version } = require("workloom/package.json");
 const required = require("workloom");
 import("workloom").then(async ({ createPool }) => {
-  const pool = createPool(require("node:url").pathToFileURL(__dirname + "/tasks.mjs"));
+  // The task module may be CommonJS too (the project's .js files are).
+  const pool = createPool(require("node:url").pathToFileURL(__dirname + "/tasks.js"));
   const html = await pool.run("render", { title: "cjs" });
   await pool.close();
   console.log(JSON.stringify({ version, same: required.createPool === createPool, html }));
 });
 `,
+    );
+    writeFileSync(
+      join(hello, "tasks.js"),
+      "exports.render = (page) => `<h1>${page.title}</h1>`;\n",
     );
     const out = JSON.parse(run(process.execPath, ["app.cjs"], hello).trim());
     const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
