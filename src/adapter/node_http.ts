@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import type { FetchHandler, HttpServer } from "./serve.ts";
+import type { FetchHandler, HttpServer } from "./http_types.ts";
 
 /**
  * Starts a `node:http` server for `fetch` on `hostname:port` (port 0 picks a free one); resolves

@@ -7,25 +7,9 @@
  */
 import process from "node:process";
 import { unrefTimer } from "./child_process.ts";
-
-/**
- * A web-standard request handler, such as a Hono app's `fetch`; the second argument carries the
- * client's address (the app sees it as its `env`).
- */
-export type FetchHandler = (
-  request: Request,
-  info: { remoteAddress?: string },
-) => Response | Promise<Response>;
-
-/** A listening HTTP server. */
-export interface HttpServer {
-  /** The port it listens on (the one chosen when asked for port 0). */
-  readonly port: number;
-  /** The address it is bound to. */
-  readonly hostname: string;
-  /** Stops listening and closes its connections. */
-  close(): Promise<void>;
-}
+import type { FetchHandler, HttpServer } from "./http_types.ts";
+// In a file of their own: node_http.ts, which this file loads, uses them too.
+export type { FetchHandler, HttpServer } from "./http_types.ts";
 
 // The slices of the Deno and Bun namespaces used here, so that `tsc` checks this file without
 // either runtime's whole type library.
