@@ -12,7 +12,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
 import type { FetchHandler, HttpServer } from "./http_types.ts";
 
 /**
@@ -71,10 +70,63 @@ function toRequest(req: IncomingMessage, hostname: string, signal: AbortSignal):
     method,
     headers,
     signal,
-    ...(hasBody
-      ? { body: Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>, duplex: "half" }
-      : {}),
+    ...(hasBody ? { body: bodyStream(req), duplex: "half" } : {}),
   } as RequestInit);
+}
+
+/** How long the rest of a body the app gave up on may take to arrive, discarded, before the cut. */
+const DISCARD_MS = 10_000;
+
+/**
+ * The request body as a web stream, read as the app pulls. When the app stops reading early (a
+ * body over its limit answered 413 at once), the rest is read and discarded rather than the socket
+ * destroyed, as `Readable.toWeb` would: a client still sending would otherwise get a reset instead
+ * of the answer. The connection then closes after the answer; a client that keeps sending past
+ * `DISCARD_MS` is cut.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let ended = false;
+  let cancelled = false;
+  req.once("end", () => ended = true);
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on("data", (chunk: Uint8Array) => {
+        if (cancelled) return;
+        controller.enqueue(new Uint8Array(chunk));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once("end", () => {
+        if (!cancelled) controller.close();
+      });
+      req.once("error", (e) => {
+        if (!cancelled) controller.error(e);
+      });
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      cancelled = true;
+      if (!ended) discardRest(req);
+    },
+  }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
+}
+
+/**
+ * Reads what is left of `req`'s body and drops it, so that the answer reaches a client still
+ * sending (closing a socket with unread bytes resets it, and the client sees ECONNRESET instead of
+ * the 413). A client still sending after `DISCARD_MS` is cut.
+ */
+function discardRest(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  req.removeAllListeners("data");
+  const cut = setTimeout(() => req.destroy(), DISCARD_MS);
+  (cut as { unref?: () => void }).unref?.();
+  const clear = (): void => clearTimeout(cut);
+  req.once("end", clear);
+  req.once("close", clear);
+  req.resume();
 }
 
 async function answer(
@@ -122,6 +174,7 @@ async function send(response: Response, req: IncomingMessage, res: ServerRespons
   res.writeHead(response.status, headers);
   if (response.body === null || req.method === "HEAD") {
     await response.body?.cancel().catch(() => {});
+    discardRest(req);
     res.end();
     return;
   }
@@ -139,6 +192,8 @@ async function send(response: Response, req: IncomingMessage, res: ServerRespons
       if (res.destroyed) return;
       if (!res.write(value)) await drained(res);
     }
+    // The answer is whole: what the app left unread of the body is not wanted.
+    discardRest(req);
     res.end();
   } catch {
     // The body failed midway: the status is sent, so the only honest signal is a cut connection.

@@ -154,6 +154,39 @@ test("the handler gets the client's address, and request and response bodies str
   }
 });
 
+test("a body over maxBody gets its 413 whole, not a reset, with or without a length", async () => {
+  // The app answers before reading the body (or after reading part of it); the client is still
+  // sending. Closing the socket with those bytes unread would reset it: the glue drops them.
+  const s = await start({ maxBody: 1024 });
+  try {
+    const big = JSON.stringify({ task: "echo", input: "x".repeat(3_000_000) });
+    const sized = await call(`${s.url}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: big,
+    });
+    assert.equal(sized.status, 413);
+    assert.equal(sized.body.error.code, "body_too_large");
+    const bytes = new TextEncoder().encode(big);
+    const streamed = await call(`${s.url}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < bytes.length; i += 65_536) c.enqueue(bytes.slice(i, i + 65_536));
+          c.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    assert.equal(streamed.status, 413);
+    const after = await call(`${s.url}/jobs?wait=5000`, { json: { task: "echo", input: 1 } });
+    assert.equal(after.body.result, 1, "the server keeps serving");
+  } finally {
+    await s.close();
+  }
+});
+
 test("close waits for an answer in flight, ends idle connections, and frees the port", async () => {
   const s = await start();
   const gate = `/tmp/workloom-node-http-${crypto.randomUUID()}`;
