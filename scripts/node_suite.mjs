@@ -15,7 +15,16 @@
 // Usage: node scripts/node_suite.mjs [tests/pool/some_test.ts …]
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -93,6 +102,10 @@ async function transpile(out, files) {
     const path = join(out, file.replace(/\.ts$/, ".js"));
     writeFileSync(path, readFileSync(path, "utf8").replace(spec, "$1$2.js$1"));
   }
+  // The transpiled sources import the optional peers (hono, zod, redis): from here, as from dist/.
+  symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
+  // Tests that read the project's manifests (the version) find them at the root, as in the tree.
+  for (const f of ["package.json", "jsr.json"]) copyFileSync(join(root, f), join(out, f));
   for (const entry of ["mod", "server", "client", "redis"]) {
     writeFileSync(
       join(out, `${entry}.js`),

@@ -110,7 +110,7 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
       cancelled = true;
       if (!ended) discardRest(req);
     },
-  }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
+  }, { highWaterMark: 64 * 1024, size: (chunk) => chunk?.byteLength ?? 0 });
 }
 
 /**
