@@ -56,13 +56,29 @@ export const NODE_SUITE = [
   "tests/pool/promises_test.ts",
   "tests/pool/task_names_test.ts",
   "tests/pool/validation_test.ts",
-  // The job server (dist/server.js) served by the node:http glue on Node itself, its routes, and
-  // the client (dist/client.js) against it. Left out: files that start `workloom serve` with Deno
-  // or Bun, files that read the source's import graph, and the host check's file (Node, like Bun, answers a Host-less HTTP/1.1 request 400
-  // itself, where the file expects Deno's 421).
+  // The job server (dist/server.js) served by the node:http glue on Node itself, its routes, its
+  // limits, and the client (dist/client.js) against it; `workloom serve` run by node from the
+  // transpiled bin (its failures, secrets, bounded shutdown). Left out: files that start a server
+  // with Deno or Bun themselves (drain, stream limits), files that read the source's import graph
+  // or name the runtime as deno or bun, and the host check's file (Node, like Bun, answers a
+  // Host-less HTTP/1.1 request 400 itself, where the file expects Deno's 421).
   "tests/server/node_http_test.ts",
   "tests/server/jobs_routes_test.ts",
+  "tests/server/errors_test.ts",
+  "tests/server/events_test.ts",
+  "tests/server/job_limits_test.ts",
+  "tests/server/retention_sweep_test.ts",
+  "tests/server/token_routes_test.ts",
+  "tests/server/wait_cap_test.ts",
+  "tests/server/metrics_label_cap_test.ts",
+  "tests/server/change_feed_test.ts",
+  "tests/server/mount_test.ts",
+  "tests/server/fairness_test.ts",
   "tests/client/create_client_test.ts",
+  "tests/cli/cli_behaves_test.ts",
+  "tests/cli/serve_secrets_test.ts",
+  "tests/cli/serve_shutdown_test.ts",
+  "tests/cli/serve_redis_timeout_test.ts",
   // The Redis queue (dist/redis.js) with a real redis-server, one node or several in-process.
   "tests/redis/redis_link_test.ts",
   "tests/redis/redis_jobs_test.ts",
