@@ -9,6 +9,8 @@
 //     time by src/transport/worker_entry_url.ts as new URL("./workers/…js", import.meta.url) from
 //     a bundle at the top of dist/, which is why every bundle and chunk sits there;
 //   dist/examples/tasks.js: the demo's task module;
+//   dist/browser/mod.js, dist/browser/workers/web_worker.js: the pool for a page (the "browser"
+//     condition of the root export; scripts/build_browser.mjs);
 //   dist/**/*.d.ts: declarations from tsc, with their import specifiers rewritten to .js.
 //
 // Packages stay external (hono, zod and the Redis client are optional peers, resolved from the
@@ -20,6 +22,7 @@ import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildBrowser } from "./build_browser.mjs";
 import { bin, ensureDeps, root } from "./ensure_deps.mjs";
 
 const dist = join(root, "dist");
@@ -67,7 +70,10 @@ function checkEntriesAgree() {
     if (!roots.includes(`${name}.ts`)) {
       throw new Error(`tsconfig.build.json's files lack ${name}.ts, exported by jsr.json`);
     }
-    const want = { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` };
+    // The root export also has a browser build (scripts/build_browser.mjs), which bundlers
+    // targeting browsers pick by the "browser" condition.
+    const browser = subpath === "." ? { browser: "./dist/browser/mod.js" } : {};
+    const want = { types: `./dist/${name}.d.ts`, ...browser, default: `./dist/${name}.js` };
     if (JSON.stringify(npm[subpath]) !== JSON.stringify(want)) {
       throw new Error(`package.json's exports["${subpath}"] should be ${JSON.stringify(want)}`);
     }
@@ -122,6 +128,8 @@ export async function buildPackage() {
     ],
     outdir: dist,
   });
+  // The pool for a page: dist/browser/mod.js and its worker entry (see build_browser.mjs).
+  await buildBrowser(join(dist, "browser"));
   const cli = join(dist, "cli.js");
   writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, "utf8")}`);
   declarations();

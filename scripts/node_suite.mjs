@@ -122,6 +122,14 @@ async function transpile(out, files) {
   symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
   // Tests that read the project's manifests (the version) find them at the root, as in the tree.
   for (const f of ["package.json", "jsr.json"]) copyFileSync(join(root, f), join(out, f));
+  // The sources that make a pool themselves (the serve and demo commands) get the npm build's too:
+  // a pool transpiled here would look for its worker entries beside src/transport/.
+  writeFileSync(
+    join(out, "src/pool.js"),
+    `export { createPool, Pool } from ${
+      JSON.stringify(pathToFileURL(join(root, "dist/mod.js")).href)
+    };\n`,
+  );
   for (const entry of ["mod", "server", "client", "redis"]) {
     writeFileSync(
       join(out, `${entry}.js`),

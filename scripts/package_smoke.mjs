@@ -194,6 +194,10 @@ try {
       Number(m[1]) === pack.entryCount && near(+m[2], pack.size) && near(+m[3], pack.unpackedSize),
       `the README says "${m[0]}"; npm pack says "${actual}"`,
     );
+    // The pool for a page (docs/browser.md): the "browser" condition and workloom/worker.
+    for (const p of ["dist/browser/mod.js", "dist/browser/workers/web_worker.js"]) {
+      assert.ok(paths.includes(p), `the tarball lacks ${p}`);
+    }
   });
 
   const app = join(scratch, "app");

@@ -46,8 +46,12 @@ export function urlSecrets(url: string): string[] {
   return decoded === m[1] ? [m[1]] : [m[1], decoded];
 }
 
+/** Secrets shorter than this are not masked: "ab" would mask every word that contains it. */
+const MIN_SECRET = 4;
+
 /**
- * Returns a function that replaces every occurrence of each secret in a text with `***`.
+ * Returns a function that replaces every occurrence of each secret (of at least 4 characters) in
+ * a text with `***`.
  *
  * @example
  * ```ts
@@ -58,8 +62,8 @@ export function urlSecrets(url: string): string[] {
  */
 export function scrubber(secrets: readonly (string | undefined)[]): (text: string) => string {
   // Longest first, so that a secret containing another is masked whole.
-  const list = [...new Set(secrets.filter((s): s is string => !!s))].sort((a, b) =>
-    b.length - a.length
+  const list = [...new Set(secrets.filter((s): s is string => !!s && s.length >= MIN_SECRET))].sort(
+    (a, b) => b.length - a.length,
   );
   if (list.length === 0) return (text) => text;
   return (text) => {

@@ -25,3 +25,18 @@ export function createBrowserAdapter(): RuntimeAdapter {
     setExitCode: () => {},
   };
 }
+
+/**
+ * The address paths resolve against in a page (`document.baseURI`), or `undefined` where there is
+ * no page (Deno, Bun, Node, a worker).
+ *
+ * @example
+ * ```ts
+ * import { pageBaseUrl } from "./browser.ts";
+ * console.log(pageBaseUrl()); // undefined outside a page
+ * ```
+ */
+export function pageBaseUrl(): string | undefined {
+  const doc = (globalThis as { document?: { baseURI?: unknown } }).document;
+  return typeof doc?.baseURI === "string" ? doc.baseURI : undefined;
+}

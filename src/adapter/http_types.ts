@@ -6,13 +6,16 @@
  * @module
  */
 
-/**
- * A web-standard request handler, such as a Hono app's `fetch`; the second argument carries the
- * client's address (the app sees it as its `env`).
- */
+/** Who sent a request, as the runtime saw the connection. */
+export interface ClientInfo {
+  /** The peer's IP address, when the runtime tells it. */
+  remoteAddress?: string;
+}
+
+/** A web-standard request handler, such as a Hono app's `fetch`, told who sent the request. */
 export type FetchHandler = (
   request: Request,
-  info: { remoteAddress?: string },
+  info?: ClientInfo,
 ) => Response | Promise<Response>;
 
 /** A listening HTTP server. */

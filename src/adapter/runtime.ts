@@ -4,9 +4,7 @@
  *
  * @module
  */
-import { createBrowserAdapter } from "./browser.ts";
-import { createDenoAdapter } from "./deno.ts";
-import { createNodeLikeAdapter } from "./node_like.ts";
+import { createHostAdapter } from "./host_adapter.ts";
 import type { RuntimeAdapter, RuntimeKey } from "./types.ts";
 
 interface Globals {
@@ -31,20 +29,6 @@ export function getRuntimeKey(globals: Globals = globalThis as Globals): Runtime
   return "browser";
 }
 
-function createAdapter(): RuntimeAdapter {
-  const g = globalThis as Globals;
-  switch (getRuntimeKey(g)) {
-    case "deno":
-      return createDenoAdapter();
-    case "bun":
-      return createNodeLikeAdapter("bun", g.Bun!.version!);
-    case "node":
-      return createNodeLikeAdapter("node", g.process!.versions!.node!);
-    default:
-      return createBrowserAdapter();
-  }
-}
-
 /**
  * The adapter for the current runtime, created once at import.
  *
@@ -54,4 +38,4 @@ function createAdapter(): RuntimeAdapter {
  * console.log(runtime.key, runtime.version);
  * ```
  */
-export const runtime: RuntimeAdapter = createAdapter();
+export const runtime: RuntimeAdapter = createHostAdapter(getRuntimeKey());

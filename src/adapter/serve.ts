@@ -9,7 +9,7 @@ import process from "node:process";
 import { unrefTimer } from "./child_process.ts";
 import type { FetchHandler, HttpServer } from "./http_types.ts";
 // In a file of their own: node_http.ts, which this file loads, uses them too.
-export type { FetchHandler, HttpServer } from "./http_types.ts";
+export type { ClientInfo, FetchHandler, HttpServer } from "./http_types.ts";
 
 // The slices of the Deno and Bun namespaces used here, so that `tsc` checks this file without
 // either runtime's whole type library.
@@ -31,15 +31,14 @@ interface BunServe {
   serve(options: {
     port: number;
     hostname: string;
-    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
+    fetch: (
+      request: Request,
+      server: { requestIP(request: Request): { address: string } | null },
+    ) => Response | Promise<Response>;
   }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void> | void;
   };
-}
-
-interface BunServer {
-  requestIP(request: Request): { address: string } | null;
 }
 
 const g = globalThis as unknown as { Deno?: DenoServe; Bun?: BunServe };
@@ -73,11 +72,11 @@ export function serveHttp(
     };
   }
   if (g.Bun) {
-    // Bun passes its server as a second argument: hand the app the client's address instead.
+    // Bun passes its server as a second argument: hand on only the client's address.
     const server = g.Bun.serve({
       port,
       hostname,
-      fetch: (request, bun) => fetch(request, { remoteAddress: bun.requestIP(request)?.address }),
+      fetch: (request, s) => fetch(request, { remoteAddress: s.requestIP(request)?.address }),
     });
     return {
       port: server.port,

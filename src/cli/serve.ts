@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createPool } from "../../mod.ts";
+import { createPool } from "../pool.ts";
 import {
   exitAfter,
   exitNow,
@@ -18,6 +18,12 @@ import { runtime } from "../adapter/runtime.ts";
 import type { ReadResult, RuntimeKey } from "../adapter/types.ts";
 import { redactUrl, scrubber, urlSecrets } from "../redact.ts";
 import { isLoopback } from "../server/loopback.ts";
+import {
+  WEBHOOK_FLAGS,
+  WEBHOOK_USAGE,
+  type WebhookSettings,
+  webhookSettings,
+} from "./serve_webhooks.ts";
 import {
   childPermissions,
   describe,
@@ -59,7 +65,21 @@ Options:
   --job-timeout <dur>     Timeout of a job that names none. Default: 5m.
   --max-job-timeout <dur> Longest timeoutMs a job may ask for (then 400). Default: 1h.
   --max-queue <n>         Queued and delayed jobs at most (then 429). Default: 1000.
+  --max-queue-per-key <n> Queued and delayed jobs of one concurrencyKey (jobs without one
+                          share a key) at most (then 429 key_quota_full); a key keeps
+                          the same share of --max-jobs and --max-store-bytes. Default:
+                          a quarter of --max-queue.
+  --max-queue-per-client <n>
+                          Queued and delayed jobs from one client address at most (then
+                          429 client_quota_full), and the same share of what is kept.
+                          Default: half of --max-queue.
   --max-body <size>       Largest request body (then 413). Default: 1mb.
+  --max-store-bytes <size>
+                          Bytes of inputs, results and progress kept at most (then 429
+                          store_bytes_full). Default: a quarter of the memory detected;
+                          with --queue, 1gb in Redis.
+  --max-result <size>     Largest result of a task; a larger one fails its job
+                          (ResultTooLargeError). Default: 16mb.
   --job-ttl <duration>    How long finished jobs are kept. Default: 1h.
   --max-jobs <n>          Jobs kept at most, finished ones included (then 429). Default: 10000.
   --key-concurrency <n>   Jobs of one concurrencyKey running at once. Default: 4.
@@ -75,6 +95,7 @@ Options:
   --redis-timeout <dur>   With --queue: deadline of every Redis command; a Redis that
                           stalls or is gone gets 503 queue_unavailable within it.
                           Default: 2s.
+${WEBHOOK_USAGE}
   -h, --help              Show this help.`;
 
 const FLAGS = {
@@ -89,6 +110,10 @@ const FLAGS = {
   "max-job-timeout": { type: "string" },
   "max-queue": { type: "string" },
   "max-body": { type: "string" },
+  "max-queue-per-key": { type: "string" },
+  "max-queue-per-client": { type: "string" },
+  "max-store-bytes": { type: "string" },
+  "max-result": { type: "string" },
   "job-ttl": { type: "string" },
   "max-jobs": { type: "string" },
   "key-concurrency": { type: "string" },
@@ -98,6 +123,7 @@ const FLAGS = {
   "claim-idle": { type: "string" },
   "max-deliveries": { type: "string" },
   "redis-timeout": { type: "string" },
+  ...WEBHOOK_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -118,7 +144,12 @@ export interface ServeSettings {
   jobTimeoutMs: number;
   maxJobTimeoutMs: number;
   maxQueue: number;
+  maxQueuePerKey?: number;
+  maxQueuePerClient?: number;
   maxBody: number;
+  /** Undefined: the backend's default. */
+  maxStoreBytes?: number;
+  maxResult: number;
   jobTtlMs: number;
   maxJobs: number;
   keyConcurrency: number;
@@ -129,6 +160,8 @@ export interface ServeSettings {
   claimIdleMs?: number;
   maxDeliveries?: number;
   redisTimeoutMs?: number;
+  /** The webhook flags, when any is given (secrets never printed). */
+  webhooks?: WebhookSettings;
 }
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -140,6 +173,10 @@ function count(name: string, text: string | undefined, fallback: number, min = 1
     );
   }
   return n;
+}
+
+function optional(text: string | undefined, read: (t: string) => number): number | undefined {
+  return text === undefined ? undefined : read(text);
 }
 
 function measure(
@@ -235,12 +272,23 @@ export function readServeSettings(
     jobTimeoutMs,
     maxJobTimeoutMs,
     maxQueue: count("max-queue", values["max-queue"], 1000),
+    maxQueuePerKey: optional(values["max-queue-per-key"], (t) => count("max-queue-per-key", t, 0)),
+    maxQueuePerClient: optional(
+      values["max-queue-per-client"],
+      (t) => count("max-queue-per-client", t, 0),
+    ),
     maxBody: measure("max-body", values["max-body"], 1 << 20, parseBytes),
+    maxStoreBytes: optional(
+      values["max-store-bytes"],
+      (t) => measure("max-store-bytes", t, 0, parseBytes),
+    ),
+    maxResult: measure("max-result", values["max-result"], 16 << 20, parseBytes),
     jobTtlMs: measure("job-ttl", values["job-ttl"], 3_600_000, parseDuration),
     maxJobs: count("max-jobs", values["max-jobs"], 10_000),
     keyConcurrency: count("key-concurrency", values["key-concurrency"], 4),
     drainTimeoutMs: measure("drain-timeout", values["drain-timeout"], 10_000, parseDuration),
     ...queueSettings(values),
+    ...webhookSettings(values, env),
   };
 }
 
@@ -333,7 +381,11 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   const s = settings;
   // Whatever a library puts into a message (a client error quoting its URL), the Redis password
   // and the token never reach the output.
-  const scrub = scrubber([...urlSecrets(s.queue ?? ""), s.token]);
+  const scrub = scrubber([
+    ...urlSecrets(s.queue ?? ""),
+    s.token,
+    ...(s.webhooks?.webhookSecrets ?? []),
+  ]);
   const out = (text: string): void => io.stdout(scrub(text));
   const err = (text: string): void => io.stderr(scrub(text));
   const queueShown = s.queue === undefined ? undefined : redactUrl(s.queue);
@@ -391,10 +443,15 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       jobTimeoutMs: s.jobTimeoutMs,
       maxJobTimeoutMs: s.maxJobTimeoutMs,
       maxQueue: s.maxQueue,
+      maxQueuePerKey: s.maxQueuePerKey,
+      maxQueuePerClient: s.maxQueuePerClient,
       maxBody: s.maxBody,
+      maxStoreBytes: s.maxStoreBytes,
+      maxResult: s.maxResult,
       jobTtlMs: s.jobTtlMs,
       maxJobs: s.maxJobs,
       keyConcurrency: s.keyConcurrency,
+      ...s.webhooks,
       log: (e) => err(describe(e)),
     });
   } catch (e) {

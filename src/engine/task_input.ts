@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { pageBaseUrl } from "../adapter/browser.ts";
 import { serializeError } from "../transport/protocol.ts";
 import { show } from "../validate.ts";
 
@@ -36,7 +37,8 @@ export function filePathToUrl(path: string): string {
 /**
  * The module URL every worker imports, as a string: a URL, or an absolute file path (turned into
  * a `file:` URL). Rejects relative paths, which would resolve against the worker entry instead
- * of the caller.
+ * of the caller. In a page (`base`: the page's address), a path is one the page serves, resolved
+ * against the page's address as `fetch()` would.
  *
  * @example
  * ```ts
@@ -45,9 +47,13 @@ export function filePathToUrl(path: string): string {
  * console.log(resolveModuleUrl("/app/tasks.ts")); // "file:///app/tasks.ts"
  * ```
  */
-export function resolveModuleUrl(module: URL | string): string {
+export function resolveModuleUrl(
+  module: URL | string,
+  base: string | undefined = pageBaseUrl(),
+): string {
   if (module instanceof URL) return module.href;
   if (typeof module === "string") {
+    if (base !== undefined) return new URL(module, base).href;
     if (module.startsWith("/") || /^[A-Za-z]:[\\/]/.test(module)) return filePathToUrl(module);
     try {
       return new URL(module).href;

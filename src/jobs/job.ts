@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { RunOptions } from "../../mod.ts";
+import type { RunOptions } from "../engine/run_options.ts";
+import type { WebhookRequest, WebhookState } from "./webhook_state.ts";
 
 /** Where a job is in its life. The last three are final: nothing changes a job after them. */
 export type JobStatus = "queued" | "delayed" | "running" | "succeeded" | "failed" | "cancelled";
@@ -41,12 +42,36 @@ export interface JobRequest {
   weight?: number;
   /** Stage for the pool's metrics and SLA reports. @default {undefined} */
   stage?: string;
+  /** Where the final job is POSTed, signed (the server's `webhookUrl` when absent). @default {undefined} */
+  webhook?: WebhookRequest;
 }
 
 /** A failure as clients see it: never a stack. */
 export interface JobError {
   name: string;
   message: string;
+}
+
+/** Longest error message a job keeps; a longer one is cut and says so. */
+export const MAX_ERROR_MESSAGE = 4096;
+
+/**
+ * A failure as a job keeps it: name and message only (a stack names server paths and never
+ * goes to a client), the message cut at `MAX_ERROR_MESSAGE` characters, so that a task cannot
+ * make its error an unbounded payload.
+ *
+ * @example
+ * ```ts
+ * import { jobErrorOf } from "./job.ts";
+ * console.log(jobErrorOf(new RangeError("x".repeat(10_000))).message.length < 4200); // true
+ * ```
+ */
+export function jobErrorOf(e: unknown): JobError {
+  const name = e instanceof Error ? String(e.name).slice(0, 200) : "Error";
+  const message = e instanceof Error ? String(e.message) : String(e);
+  if (message.length <= MAX_ERROR_MESSAGE) return { name, message };
+  const cut = message.length - MAX_ERROR_MESSAGE;
+  return { name, message: `${message.slice(0, MAX_ERROR_MESSAGE)}… (${cut} more characters cut)` };
 }
 
 /** One job as the store keeps it and the server sends it. */
@@ -69,6 +94,8 @@ export interface Job {
    * a retry's backoff runs out, so that a client sees when the next attempt may start.
    */
   runAt?: string;
+  /** Its completion webhook's delivery, when it names one. */
+  webhook?: WebhookState;
 }
 
 /**
@@ -106,7 +133,23 @@ export interface ListFilter {
   limit?: number;
   /** The `nextCursor` of the previous page. @default {undefined} */
   cursor?: number;
+  /**
+   * About this many bytes of results, errors and progress per page at most: a page that would
+   * pass it ends early (`cut: true`, with `nextCursor`), though it always holds one job.
+   * @default {Infinity}
+   */
+  maxBytes?: number;
 }
+
+/** A page of `list()`: `nextCursor` when more may follow, `cut` when `maxBytes` ended it. */
+export interface JobPage {
+  jobs: Job[];
+  nextCursor?: number;
+  cut?: boolean;
+}
+
+/** Bytes a job's answer takes besides its result, error and progress, as a page counts them. */
+export const JOB_OVERHEAD_BYTES = 256;
 
 /**
  * The pool's options for one attempt of `request`: its priority, timeout and stage, the job's
@@ -115,12 +158,12 @@ export interface ListFilter {
  * @example
  * ```ts
  * import { attemptOptions } from "./job.ts";
- * const o = attemptOptions({ task: "t", input: 1, priority: 2 }, new AbortController().signal, () => {});
+ * const o = attemptOptions({ task: "t", priority: 2 }, new AbortController().signal, () => {});
  * console.log(o.priority); // 2
  * ```
  */
 export function attemptOptions(
-  request: JobRequest,
+  request: Omit<JobRequest, "input">,
   signal: AbortSignal,
   onProgress: (value: unknown) => void,
 ): RunOptions {

@@ -6,8 +6,9 @@
  *
  * @module
  */
-import type { RunOptions } from "../../mod.ts";
-import type { Job, JobChange, JobLookup, JobRequest, ListFilter } from "./job.ts";
+import type { RunOptions } from "../engine/run_options.ts";
+import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
+import type { WebhookOutbox } from "./webhook_outbox.ts";
 
 /** A value now, or later. */
 export type Awaitable<T> = T | Promise<T>;
@@ -19,8 +20,11 @@ export type CancelOutcome = "cancelled" | "final" | "missing";
 export interface JobStoreApi {
   /** A copy of job `id`, or whether it expired. */
   lookup(id: string): Awaitable<JobLookup>;
-  /** Jobs in submission order after `cursor`, filtered; `nextCursor` when more may follow. */
-  list(filter?: ListFilter): Awaitable<{ jobs: Job[]; nextCursor?: number }>;
+  /**
+   * Jobs in submission order after `cursor`, filtered; `nextCursor` when more may follow. Reads
+   * no input, and no result beyond the page's byte bound.
+   */
+  list(filter?: ListFilter): Awaitable<JobPage>;
   /**
    * Calls `listener` on changes of job `id`; returns a function that stops it. A listener may
    * be called with a revision it has seen already: compare `rev`.
@@ -39,10 +43,10 @@ export interface JobRunnerApi {
   /** Submits one job (see `JobRunner.submit`). */
   submit(
     request: JobRequest,
-    options?: { idempotencyKey?: string },
+    options?: { idempotencyKey?: string; client?: string },
   ): Awaitable<{ job: Job; created: boolean }>;
   /** Submits jobs together, all or none, heaviest first (see `JobRunner.submitBatch`). */
-  submitBatch(requests: readonly JobRequest[]): Awaitable<Job[]>;
+  submitBatch(requests: readonly JobRequest[], options?: { client?: string }): Awaitable<Job[]>;
   /** Cancels job `id`: removed if waiting, aborted if running. Final jobs are left alone. */
   cancel(id: string, reason?: string): Awaitable<CancelOutcome>;
   /** Stops taking jobs and lets running ones finish until `timeoutMs`. */
@@ -83,10 +87,26 @@ export interface RunnerPool {
 export interface JobBackendSettings {
   keyConcurrency: number;
   maxQueue: number;
+  /** Queued and delayed jobs of one concurrency key at most. */
+  maxQueuePerKey: number;
+  /** Queued and delayed jobs of one client at most. */
+  maxQueuePerClient: number;
   /** Jobs handed to the pool at once. */
   concurrency: number;
   maxJobs: number;
+  /**
+   * Bytes of inputs, results, errors and progress kept at most (JSON text). @default {the
+   * backend's own: a share of this machine's memory in memory, 1 GiB on Redis}
+   */
+  maxStoreBytes?: number;
+  /** Longest result (JSON text); a longer one fails its job. */
+  maxResult: number;
   jobTtlMs: number;
+  /**
+   * Webhook deliveries waiting at most, where the backend keeps them in this process (in
+   * memory); a shared store keeps one per job, bounded by `maxJobs`. @default {1000}
+   */
+  webhookMaxPending?: number;
   now: () => number;
   log: (error: unknown) => void;
 }
@@ -95,6 +115,8 @@ export interface JobBackendSettings {
 export interface OpenedJobBackend {
   runner: JobRunnerApi;
   store: JobStoreApi;
+  /** The completion webhooks' deliveries it keeps; absent for a backend without webhooks. */
+  outbox?: WebhookOutbox;
   /** Releases what the backend holds (connections, timers) after the runner drained. */
   close(): Promise<void>;
 }

@@ -5,7 +5,22 @@
  */
 
 /**
- * The job queue (queued and delayed jobs) or the job store is full: try again later.
+ * Which bound refused a submission: the whole queue (queued and delayed jobs), the jobs kept,
+ * the bytes of payloads kept, one concurrency key's share of the queue, or one client's.
+ */
+export type FullBound = "queue" | "store" | "bytes" | "key" | "client";
+
+/** The error code a client gets for each bound (with 429 and `Retry-After`). */
+export const FULL_CODES: Record<FullBound, string> = {
+  queue: "queue_full",
+  store: "store_full",
+  bytes: "store_bytes_full",
+  key: "key_quota_full",
+  client: "client_quota_full",
+};
+
+/**
+ * A bound of the job queue or the job store is reached: try again later.
  *
  * @example
  * ```ts
@@ -17,15 +32,23 @@
 export class JobsFullError extends Error {
   override name = "JobsFullError";
   /** Which bound was reached. */
-  readonly bound: "queue" | "store";
+  readonly bound: FullBound;
   /** When a retry may succeed, in whole seconds. */
   readonly retryAfterSeconds: number;
-  constructor(bound: "queue" | "store", detail: string, retryAfterSeconds: number) {
-    super(`The job ${bound} is full: ${detail}`);
+  constructor(bound: FullBound, detail: string, retryAfterSeconds: number) {
+    super(`${TITLES[bound]}: ${detail}`);
     this.bound = bound;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+const TITLES: Record<FullBound, string> = {
+  queue: "The job queue is full",
+  store: "The job store is full",
+  bytes: "The job store holds its maximum of payload bytes",
+  key: "This concurrency key's share of the queue is full",
+  client: "This client's share of the queue is full",
+};
 
 /**
  * An `Idempotency-Key` was reused with a different request body.

@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { TaskError, TimeoutError } from "../../mod.ts";
+import { TaskError, TimeoutError } from "../errors.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
-import { attemptOptions, isFinal, type Job, type JobError, type JobRequest } from "./job.ts";
+import { attemptOptions, isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
-import type { JobStore } from "./job_store.ts";
+import { type JobStore, jsonLength } from "./job_store.ts";
+import { quotaError, resultTooLarge } from "./quota.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 
 export type { CancelOutcome, RunnerPool };
@@ -27,6 +28,12 @@ export interface JobRunnerOptions {
    * where fairness is decided, holds the backlog rather than the pool's FIFO queue. @default {4}
    */
   concurrency?: number;
+  /** Queued and delayed jobs of one concurrency key (`""` for jobs without one), at most. @default {maxQueue} */
+  maxQueuePerKey?: number;
+  /** Queued and delayed jobs submitted by one client (address), at most. @default {maxQueue} */
+  maxQueuePerClient?: number;
+  /** Longest JSON text of a result: a longer one fails its job, and longer progress is dropped. @default {Infinity} */
+  maxResult?: number;
 }
 
 /** What a runner has done since it started: the job server's counters. */
@@ -48,22 +55,6 @@ interface Running {
 
 const DEFAULT_BACKOFF_MS = 1000;
 
-function errorOf(e: unknown): JobError {
-  // Name and message only: a stack names server paths and never goes to a client.
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: "Error", message: String(e) };
-}
-
-/** True when JSON can carry `value` (a BigInt or a cycle cannot). */
-function jsonSafe(value: unknown): boolean {
-  try {
-    JSON.stringify(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Runs the jobs of a {@linkcode JobStore} on a pool.
  *
@@ -83,7 +74,13 @@ export class JobRunner implements JobRunnerApi {
   readonly keyConcurrency: number;
   readonly maxQueue: number;
   readonly concurrency: number;
+  readonly maxQueuePerKey: number;
+  readonly maxQueuePerClient: number;
+  readonly maxResult: number;
   #pool: RunnerPool;
+  // Queued and delayed jobs by concurrency key and by client: the per-tenant quotas.
+  #waitingByKey = new Map<string, number>();
+  #waitingByClient = new Map<string, number>();
   #ready = new ReadyQueue();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
   #running = new Map<string, Running>();
@@ -98,6 +95,9 @@ export class JobRunner implements JobRunnerApi {
     this.keyConcurrency = options.keyConcurrency ?? 4;
     this.maxQueue = options.maxQueue ?? 1000;
     this.concurrency = options.concurrency ?? 4;
+    this.maxQueuePerKey = options.maxQueuePerKey ?? this.maxQueue;
+    this.maxQueuePerClient = options.maxQueuePerClient ?? this.maxQueue;
+    this.maxResult = options.maxResult ?? Infinity;
   }
 
   /** False once draining began: submissions throw `DrainingError`. */
@@ -120,14 +120,18 @@ export class JobRunner implements JobRunnerApi {
    * returns that job with `created: false`. Throws `DrainingError`, `JobsFullError` or
    * `IdempotencyConflictError`.
    */
-  submit(request: JobRequest, options: { idempotencyKey?: string } = {}): {
+  submit(request: JobRequest, options: { idempotencyKey?: string; client?: string } = {}): {
     job: Job;
     created: boolean;
   } {
-    this.#admit(1);
+    const { idempotencyKey, client } = options;
+    // A replay needs no room: admit only what would create a job.
+    const fp = idempotencyKey === undefined ? undefined : fingerprint(request);
     const { record, created } = this.store.insert(request, {
-      fingerprint: fingerprint(request),
-      idempotencyKey: options.idempotencyKey,
+      fingerprint: fp,
+      idempotencyKey,
+      client,
+      admit: () => this.#admit([request], client),
     });
     if (created) {
       this.#totals.submitted++;
@@ -140,12 +144,15 @@ export class JobRunner implements JobRunnerApi {
    * Submits jobs together: all or none. They are scheduled heaviest first (by `weight`), so the
    * long ones start early and the batch ends sooner; the jobs come back in request order.
    */
-  submitBatch(requests: readonly JobRequest[]): Job[] {
-    this.#admit(requests.length);
-    this.store.ensureRoom(requests.length);
-    const jobs = requests.map((request) =>
-      this.store.insert(request, { fingerprint: fingerprint(request) }).record
-    );
+  submitBatch(requests: readonly JobRequest[], options: { client?: string } = {}): Job[] {
+    const { client } = options;
+    this.#admit(requests, client);
+    this.store.ensureRoom(requests.map((r) => ({
+      key: r.concurrencyKey ?? "",
+      client,
+      bytes: r.input === undefined ? 0 : jsonLength(r.input) ?? 0,
+    })));
+    const jobs = requests.map((request) => this.store.insert(request, { client }).record);
     const order = jobs.map((_, i) => i).sort((a, b) =>
       (requests[b].weight ?? 1) - (requests[a].weight ?? 1) || a - b
     );
@@ -167,7 +174,8 @@ export class JobRunner implements JobRunnerApi {
       clearTimeout(timer);
       this.#timers.delete(id);
     }
-    this.#ready.remove(id, r.request.concurrencyKey ?? "");
+    const ready = this.#ready.remove(id, r.request.concurrencyKey ?? "");
+    if (timer !== undefined || ready) this.#countWaiting(r, -1);
     // The pool settles an aborted task soon after; its slot frees then (see #start).
     this.#running.get(id)?.controller.abort(new DOMException(reason, "AbortError"));
     this.store.update(id, {
@@ -199,15 +207,43 @@ export class JobRunner implements JobRunnerApi {
     }
   }
 
-  #admit(count: number): void {
+  #admit(requests: readonly JobRequest[], client: string | undefined): void {
     if (!this.#accepting) throw new DrainingError();
     const waiting = this.#ready.size + this.#timers.size;
-    if (waiting + count > this.maxQueue) {
+    if (waiting + requests.length > this.maxQueue) {
       throw new JobsFullError("queue", `${waiting} jobs are waiting to run`, 1);
+    }
+    const perKey = new Map<string, number>();
+    for (const r of requests) {
+      const key = r.concurrencyKey ?? "";
+      perKey.set(key, (perKey.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of perKey) {
+      const held = this.#waitingByKey.get(key) ?? 0;
+      if (held + n > this.maxQueuePerKey) {
+        throw quotaError("key", key, held, this.maxQueuePerKey, n);
+      }
+    }
+    if (client === undefined) return;
+    const held = this.#waitingByClient.get(client) ?? 0;
+    if (held + requests.length > this.maxQueuePerClient) {
+      throw quotaError("client", client, held, this.maxQueuePerClient, requests.length);
     }
   }
 
+  #countWaiting(r: { request: { concurrencyKey?: string }; client?: string }, delta: number) {
+    const bump = (map: Map<string, number>, name: string) => {
+      const n = (map.get(name) ?? 0) + delta;
+      if (n > 0) map.set(name, n);
+      else map.delete(name);
+    };
+    bump(this.#waitingByKey, r.request.concurrencyKey ?? "");
+    if (r.client !== undefined) bump(this.#waitingByClient, r.client);
+  }
+
   #schedule(id: string, delayMs: number): void {
+    const r = this.store.record(id);
+    if (r) this.#countWaiting(r, +1);
     if (delayMs <= 0) return this.#makeReady(id);
     const runAt = new Date(this.store.now() + delayMs).toISOString();
     this.store.update(id, { status: "delayed", runAt });
@@ -250,6 +286,7 @@ export class JobRunner implements JobRunnerApi {
 
   #start(id: string, key: string): void {
     const r = this.store.record(id)!;
+    this.#countWaiting(r, -1);
     const controller = new AbortController();
     const { request } = r;
     this.store.update(id, {
@@ -259,11 +296,16 @@ export class JobRunner implements JobRunnerApi {
     });
     let run: Promise<unknown>;
     try {
+      // The input is held as its JSON text: parsed for each attempt, then let go.
       run = this.#pool.run(
         request.task,
-        request.input,
+        r.input === undefined ? undefined : JSON.parse(r.input),
         attemptOptions(request, controller.signal, (value) => {
-          if (jsonSafe(value)) this.store.update(id, { progress: value }, "progress");
+          // Progress too large to keep is dropped: only the latest value matters anyway.
+          const size = jsonLength(value);
+          if (size !== undefined && size <= this.maxResult) {
+            this.store.update(id, { progress: value }, "progress", size);
+          }
         }),
       );
     } catch (e) {
@@ -285,13 +327,17 @@ export class JobRunner implements JobRunnerApi {
 
   #succeeded(id: string, result: unknown): void {
     const finishedAt = new Date(this.store.now()).toISOString();
-    if (!jsonSafe(result)) {
-      const error = { name: "TypeError", message: "The task's result cannot be sent as JSON" };
+    const size = jsonLength(result);
+    if (size === undefined || size > this.maxResult) {
+      const error = size === undefined
+        ? { name: "TypeError", message: "The task's result cannot be sent as JSON" }
+        : resultTooLarge(size, this.maxResult);
       if (this.store.update(id, { status: "failed", error, finishedAt })) this.#totals.failed++;
       return;
     }
     // A job cancelled while its task ran stays cancelled: count only a change that was stored.
-    if (this.store.update(id, { status: "succeeded", result, error: undefined, finishedAt })) {
+    const done = { status: "succeeded", result, error: undefined, finishedAt } as const;
+    if (this.store.update(id, done, "status", size)) {
       this.#totals.succeeded++;
     }
   }
@@ -306,13 +352,13 @@ export class JobRunner implements JobRunnerApi {
     // `retries` business, and a draining server starts nothing new.
     const retryable = e instanceof TaskError || e instanceof TimeoutError;
     if (retryable && r.job.attempts < attempts && this.#accepting) {
-      this.store.update(id, { error: errorOf(e) });
+      this.store.update(id, { error: jobErrorOf(e) });
       this.#totals.retried++;
       this.#schedule(id, backoffDelay(r.job.attempts, backoffMs));
       return;
     }
     const finishedAt = new Date(this.store.now()).toISOString();
-    if (this.store.update(id, { status: "failed", error: errorOf(e), finishedAt })) {
+    if (this.store.update(id, { status: "failed", error: jobErrorOf(e), finishedAt })) {
       this.#totals.failed++;
     }
   }

@@ -1,41 +1,81 @@
 /**
  * The embedded, in-memory job store: job records, idempotency keys, change listeners, and the
- * tombstones of expired jobs. Bounded (`maxJobs` jobs and as many tombstones) and swept by
- * `sweep()`, which its owner calls on a timer.
+ * tombstones of expired jobs. Bounded by a count (`maxJobs` jobs and as many tombstones) and by
+ * the bytes of the payloads it holds (`maxBytes`: inputs, results, errors and progress, each
+ * counted as the length of its JSON text), and swept by `sweep()`, which its owner calls on a
+ * timer. Each input is held once, as its JSON text, parsed again only when the job runs.
  *
  * @module
  */
 import { decideIdempotency } from "./idempotency.ts";
 import type { JobStoreApi } from "./job_backend.ts";
-import type { Job, JobChange, JobLookup, JobRequest, ListFilter } from "./job.ts";
-import { isFinal } from "./job.ts";
+import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
+import { isFinal, JOB_OVERHEAD_BYTES } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
 import { JobWatchers } from "./job_watchers.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
+import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
+import { pendingWebhook, type WebhookState } from "./webhook_state.ts";
 
 export type { JobChange, JobLookup, ListFilter };
 
 /** A job with what the store needs besides what clients see. */
 export interface StoredJob {
   job: Job;
-  request: JobRequest;
+  /** The request without its input (which is `input`). */
+  request: Omit<JobRequest, "input">;
+  /** The input's JSON text (`undefined` for a request without one). */
+  input?: string;
+  /** Where the submission came from, for the per-client quota. */
+  client?: string;
   /** Submission order: the listing order and its cursor. */
   seq: number;
   /** Bumped on every change: the SSE event id. */
   rev: number;
-  fingerprint: string;
+  /** Set only with an idempotency key: the hash of the request (see `fingerprint`). */
+  fingerprint?: string;
   idempotencyKey?: string;
   finishedAtMs?: number;
+  /** JSON lengths of what it holds: its input, its result or error, its progress. */
+  bytes: { input: number; outcome: number; progress: number };
+}
+
+/** The length of `value`'s JSON text, or `undefined` when JSON cannot carry it. */
+export function jsonLength(value: unknown): number | undefined {
+  try {
+    return JSON.stringify(value)?.length ?? 4;
+  } catch {
+    return undefined;
+  }
+}
+
+function total(r: StoredJob): number {
+  return r.bytes.input + r.bytes.outcome + r.bytes.progress;
+}
+
+function tenantOf(r: StoredJob): { key: string; client?: string } {
+  return { key: r.request.concurrencyKey ?? "", client: r.client };
 }
 
 /** Options of {@linkcode JobStore}. */
 export interface JobStoreOptions {
   /** Jobs kept at most (tombstones are bounded by the same number). @default {10000} */
   maxJobs?: number;
+  /** Bytes of payloads (JSON text) kept at most; submissions past it are refused. @default {Infinity} */
+  maxBytes?: number;
+  /**
+   * The share (0 to 1) of `maxJobs` and of `maxBytes` one concurrency key may keep: one tenant's
+   * finished jobs cannot fill the store for their time to live. @default {1}
+   */
+  keyShare?: number;
+  /** The share of `maxJobs` and of `maxBytes` one client may keep. @default {1} */
+  clientShare?: number;
   /** How long finished jobs are kept, and then their tombstones. @default {3600000} */
   ttlMs?: number;
   /** The clock, in milliseconds. @default {Date.now} */
   now?: () => number;
+  /** Called once when a job that names a webhook reaches its final state. @default {undefined} */
+  onFinal?: (record: StoredJob) => void;
 }
 
 /**
@@ -51,6 +91,7 @@ export interface JobStoreOptions {
  */
 export class JobStore implements JobStoreApi {
   readonly maxJobs: number;
+  readonly maxBytes: number;
   readonly ttlMs: number;
   readonly now: () => number;
   #jobs = new Map<string, StoredJob>();
@@ -58,9 +99,16 @@ export class JobStore implements JobStoreApi {
   #keys = new Map<string, string>();
   #watchers = new JobWatchers();
   #seq = 0;
+  #bytes = 0;
+  #tenants = new TenantHoldings();
+  #shares: { key: number; client: number };
+  #onFinal?: (record: StoredJob) => void;
 
   constructor(options: JobStoreOptions = {}) {
+    this.#onFinal = options.onFinal;
     this.maxJobs = options.maxJobs ?? 10_000;
+    this.maxBytes = options.maxBytes ?? Infinity;
+    this.#shares = { key: options.keyShare ?? 1, client: options.clientShare ?? 1 };
     this.ttlMs = options.ttlMs ?? 3_600_000;
     this.now = options.now ?? Date.now;
   }
@@ -70,42 +118,89 @@ export class JobStore implements JobStoreApi {
     return this.#jobs.size;
   }
 
+  /** Bytes of payloads held now (JSON lengths of inputs, results, errors and progress). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Tombstones held now. */
   get tombstones(): number {
     return this.#tombstones.size;
   }
 
-  /** Throws `JobsFullError` unless `count` more jobs fit. */
-  ensureRoom(count: number): void {
-    if (this.#jobs.size + count <= this.maxJobs) return;
-    // The store frees room only as finished jobs expire: say when the oldest one will.
+  /**
+   * Throws `JobsFullError` unless the jobs of `entries` (key, client, input bytes) fit: in the
+   * store's `maxJobs` and `maxBytes`, then in their key's and client's shares of both. Results
+   * and progress of jobs already in are stored even past `maxBytes` (each is bounded by the
+   * server's `maxResult`): the bound refuses new work, it never loses finished work.
+   */
+  ensureRoom(entries: readonly Keeping[]): void {
+    const count = entries.length;
+    let bytes = 0;
+    for (const e of entries) bytes += e.bytes;
+    if (this.#jobs.size + count > this.maxJobs) {
+      throw new JobsFullError("store", `${this.#jobs.size} jobs are kept`, this.#retryAfter());
+    }
+    if (this.#bytes + bytes > this.maxBytes) {
+      throw new JobsFullError(
+        "bytes",
+        `${this.#bytes} bytes are kept, ${bytes} more would pass the maximum of ${this.maxBytes}`,
+        this.#retryAfter(),
+      );
+    }
+    const { key, client } = this.#shares;
+    if (key < 1 || client < 1) this.#checkShares(entries, key, client);
+  }
+
+  #checkShares(entries: readonly Keeping[], key: number, client: number): void {
+    this.#tenants.check(entries, {
+      jobsPerKey: Math.ceil(this.maxJobs * key),
+      bytesPerKey: Math.floor(this.maxBytes * key),
+      jobsPerClient: Math.ceil(this.maxJobs * client),
+      bytesPerClient: Math.floor(this.maxBytes * client),
+    }, () => this.#retryAfter());
+  }
+
+  /** Whole seconds until the oldest finished job expires: the store frees room only then. */
+  #retryAfter(): number {
     let oldest = Infinity;
     for (const r of this.#jobs.values()) {
       if (r.finishedAtMs !== undefined && r.finishedAtMs < oldest) oldest = r.finishedAtMs;
     }
-    const wait = oldest === Infinity ? 1000 : oldest + this.ttlMs - this.now();
-    throw new JobsFullError("store", `${this.#jobs.size} jobs are kept`, retryAfterSeconds(wait));
+    return retryAfterSeconds(oldest === Infinity ? 1000 : oldest + this.ttlMs - this.now());
   }
 
   /**
    * Adds a queued job, or with an idempotency key that a live job holds, returns that job
-   * (`created: false`). Throws `IdempotencyConflictError` or `JobsFullError`.
+   * (`created: false`). Throws `IdempotencyConflictError`, `JobsFullError`, or what `admit`
+   * throws.
    */
   insert(
     request: JobRequest,
-    options: { fingerprint: string; idempotencyKey?: string },
+    options: {
+      fingerprint?: string;
+      idempotencyKey?: string;
+      client?: string;
+      /** Called once the job is known to be new (not a replay): throws to refuse it. */
+      admit?: () => void;
+    },
   ): { record: StoredJob; created: boolean } {
     const key = options.idempotencyKey;
     if (key !== undefined) {
       const held = this.#jobs.get(this.#keys.get(key) ?? "");
       const decision = decideIdempotency(
-        held && { fingerprint: held.fingerprint, status: held.job.status },
-        options.fingerprint,
+        held && { fingerprint: held.fingerprint ?? "", status: held.job.status },
+        options.fingerprint ?? "",
       );
       if (decision === "replay") return { record: held!, created: false };
       if (decision === "conflict") throw new IdempotencyConflictError(key);
     }
-    this.ensureRoom(1);
+    options.admit?.();
+    const { input, ...rest } = request;
+    const text = input === undefined ? undefined : JSON.stringify(input);
+    const bytes = { input: text?.length ?? 0, outcome: 0, progress: 0 };
+    const keeping = { key: rest.concurrencyKey ?? "", client: options.client, bytes: bytes.input };
+    this.ensureRoom([keeping]);
     const id = crypto.randomUUID();
     const record: StoredJob = {
       job: {
@@ -115,11 +210,17 @@ export class JobStore implements JobStoreApi {
         attempts: 0,
         submittedAt: new Date(this.now()).toISOString(),
       },
-      request,
+      request: rest,
+      input: text,
       seq: ++this.#seq,
       rev: 1,
-      fingerprint: options.fingerprint,
+      bytes,
     };
+    if (rest.webhook !== undefined) record.job.webhook = pendingWebhook(rest.webhook.url);
+    if (options.fingerprint !== undefined) record.fingerprint = options.fingerprint;
+    if (options.client !== undefined) record.client = options.client;
+    this.#bytes += bytes.input;
+    this.#tenants.add(keeping, 1);
     if (key !== undefined) {
       record.idempotencyKey = key;
       this.#keys.set(key, id);
@@ -143,15 +244,52 @@ export class JobStore implements JobStoreApi {
   /**
    * Changes job `id` and tells its listeners at once, synchronously: a waiter sees the very
    * change that stored the result, never a later or an earlier one. A final job never changes.
+   * `payloadLength` is the JSON length of the patch's `result` or `progress` when the caller
+   * measured it already.
    */
-  update(id: string, patch: Partial<Job>, kind: JobChange["kind"] = "status"): boolean {
+  update(
+    id: string,
+    patch: Partial<Job>,
+    kind: JobChange["kind"] = "status",
+    payloadLength?: number,
+  ): boolean {
     const r = this.#jobs.get(id);
     if (!r || isFinal(r.job.status)) return false;
+    this.#account(r, patch, payloadLength);
     Object.assign(r.job, patch);
     if (isFinal(r.job.status)) r.finishedAtMs = this.now();
     r.rev++;
     if (this.#watchers.has(id)) this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind });
+    if (r.job.webhook !== undefined && isFinal(r.job.status)) this.#onFinal?.(r);
     return true;
+  }
+
+  /**
+   * Records where job `id`'s webhook delivery stands (after its final state, which nothing else
+   * changes). Returns false for a job no longer kept.
+   */
+  setWebhook(id: string, state: WebhookState): boolean {
+    const r = this.#jobs.get(id);
+    if (!r) return false;
+    r.job.webhook = state;
+    return true;
+  }
+
+  #account(r: StoredJob, patch: Partial<Job>, payloadLength: number | undefined): void {
+    const before = total(r);
+    if ("progress" in patch) {
+      r.bytes.progress = payloadLength ?? jsonLength(patch.progress) ?? 0;
+    }
+    if ("result" in patch || "error" in patch) {
+      const result = "result" in patch ? patch.result : r.job.result;
+      const error = "error" in patch ? patch.error : r.job.error;
+      const measured = "result" in patch && payloadLength !== undefined;
+      r.bytes.outcome =
+        (result === undefined ? 0 : measured ? payloadLength : jsonLength(result) ?? 0) +
+        (error === undefined ? 0 : jsonLength(error) ?? 0);
+    }
+    this.#bytes += total(r) - before;
+    this.#tenants.bytes(tenantOf(r), total(r) - before);
   }
 
   /** Calls `listener` on every change of job `id`; returns a function that stops it. */
@@ -164,17 +302,22 @@ export class JobStore implements JobStoreApi {
     return this.#watchers.count;
   }
 
-  /** Jobs in submission order after `cursor`, filtered; `nextCursor` when more may follow. */
-  list(filter: ListFilter = {}): { jobs: Job[]; nextCursor?: number } {
+  /** Jobs in submission order after `cursor`, filtered, cut at `maxBytes` (see `ListFilter`). */
+  list(filter: ListFilter = {}): JobPage {
     const limit = filter.limit ?? 100;
     const after = filter.cursor ?? 0;
+    const maxBytes = filter.maxBytes ?? Infinity;
     const jobs: Job[] = [];
     let last = 0;
+    let bytes = 0;
     for (const r of this.#jobs.values()) {
       if (r.seq <= after) continue;
       if (filter.status !== undefined && r.job.status !== filter.status) continue;
       if (filter.task !== undefined && r.job.task !== filter.task) continue;
       if (jobs.length === limit) return { jobs, nextCursor: last };
+      const size = JOB_OVERHEAD_BYTES + r.bytes.outcome + r.bytes.progress;
+      if (jobs.length > 0 && bytes + size > maxBytes) return { jobs, nextCursor: last, cut: true };
+      bytes += size;
       jobs.push({ ...r.job });
       last = r.seq;
     }
@@ -198,6 +341,8 @@ export class JobStore implements JobStoreApi {
     for (const [id, r] of this.#jobs) {
       if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") continue;
       this.#jobs.delete(id);
+      this.#bytes -= total(r);
+      this.#tenants.add({ ...tenantOf(r), bytes: total(r) }, -1);
       if (r.idempotencyKey !== undefined && this.#keys.get(r.idempotencyKey) === id) {
         this.#keys.delete(r.idempotencyKey);
       }

@@ -1,13 +1,14 @@
 /**
- * Which environment the code runs in: CI, a developer's machine, or production.
+ * Which environment the code runs in: CI, a developer's machine, production, or a browser page.
  *
  * @module
  */
 import { runtime } from "../adapter/runtime.ts";
+import type { RuntimeKey } from "../adapter/types.ts";
 import { assertOneOf } from "../validate.ts";
 
 /** Where the process runs; decides how much of the machine a pool may take. */
-export type EnvironmentName = "ci" | "local" | "production";
+export type EnvironmentName = "ci" | "local" | "production" | "browser";
 
 /** The environment and why it was chosen. */
 export interface EnvironmentProfile {
@@ -28,7 +29,7 @@ export type EnvLookup = (name: string) => string | undefined;
  * ```
  */
 export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = Object.freeze(
-  ["ci", "local", "production"] as const,
+  ["ci", "local", "production", "browser"] as const,
 );
 
 /**
@@ -60,8 +61,9 @@ function isSet(value: string | undefined): boolean {
  * Detects the environment: `WORKLOOM_ENV` when set (an invalid value throws a `TypeError`),
  * else `"ci"` when a CI variable is set, else `"local"`. `CI=false` or `CI=0` turns CI detection
  * off, as it does in most tools. `"production"` is never guessed: say so with
- * `WORKLOOM_ENV=production`. Without an argument it reads the real environment (in Deno without
- * `--allow-env` nothing is readable, so the answer is `"local"`).
+ * `WORKLOOM_ENV=production`. In a browser page (runtime `"browser"`), which has no environment
+ * variables, the answer is `"browser"`. Without an argument it reads the real environment (in Deno
+ * without `--allow-env` nothing is readable, so the answer is `"local"`).
  *
  * @example
  * ```ts
@@ -70,11 +72,20 @@ function isSet(value: string | undefined): boolean {
  * // { name: "ci", reason: "CI variable GITHUB_ACTIONS is set" }
  * ```
  */
-export function detectEnvironment(env: EnvLookup = runtime.env): EnvironmentProfile {
+export function detectEnvironment(
+  env: EnvLookup = runtime.env,
+  runtimeKey: RuntimeKey = runtime.key,
+): EnvironmentProfile {
   const override = env("WORKLOOM_ENV");
   if (override !== undefined && override !== "") {
     assertOneOf("detect the environment", "WORKLOOM_ENV", override, ENVIRONMENT_NAMES);
     return { name: override, reason: `WORKLOOM_ENV=${override}` };
+  }
+  if (runtimeKey === "browser") {
+    return {
+      name: "browser",
+      reason: "a browser page, on the user's device beside its other tabs",
+    };
   }
   const ci = env("CI");
   if (ci !== undefined && ci !== "" && !isSet(ci)) {

@@ -21,6 +21,40 @@ export function fieldsOf(reply: unknown): Record<string, string> {
   return out;
 }
 
+/** The hash fields a client's view of a job is made of (never the request or bookkeeping). */
+export const JOB_FIELDS: readonly string[] = [
+  "id",
+  "task",
+  "status",
+  "attempts",
+  "submittedAt",
+  "startedAt",
+  "finishedAt",
+  "rev",
+  "progress",
+  "result",
+  "error",
+  "webhook",
+];
+
+/**
+ * An HMGET reply as a record of the fields asked for, leaving out those that are absent.
+ *
+ * @example
+ * ```ts
+ * import { zipFields } from "./job_hash.ts";
+ * console.log(zipFields(["id", "result"], ["j1", null])); // { id: "j1" }
+ * ```
+ */
+export function zipFields(names: readonly string[], reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const values = Array.isArray(reply) ? reply : [];
+  names.forEach((name, i) => {
+    if (values[i] !== null && values[i] !== undefined) out[name] = String(values[i]);
+  });
+  return out;
+}
+
 function iso(ms: string | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(Number(ms)).toISOString();
 }
@@ -51,5 +85,9 @@ export function jobOfHash(h: Record<string, string>): { job: Job; rev: number } 
   if (h.startedAt !== undefined) job.startedAt = iso(h.startedAt);
   if (h.finishedAt !== undefined) job.finishedAt = iso(h.finishedAt);
   if (h.runAt !== undefined) job.runAt = iso(h.runAt);
+  // Stored as `{ url }` at submission; the delivery's state replaces it as it goes.
+  if (h.webhook !== undefined) {
+    job.webhook = { status: "pending", attempts: 0, ...JSON.parse(h.webhook) };
+  }
   return { job, rev: Number(h.rev ?? 1) };
 }

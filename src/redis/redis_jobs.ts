@@ -9,8 +9,11 @@ import type { Job, JobError, JobRequest } from "../jobs/job.ts";
 import type { CancelOutcome } from "../jobs/job_backend.ts";
 import { IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
 import type { JobLookup, ListFilter } from "../jobs/job_store.ts";
+import { JOB_OVERHEAD_BYTES, type JobPage } from "../jobs/job.ts";
+import { quotaError } from "../jobs/quota.ts";
+import { shareError } from "../jobs/tenant_holdings.ts";
 import { retryAfterSeconds } from "../jobs/retention.ts";
-import { fieldsOf, jobOfHash } from "./job_hash.ts";
+import { fieldsOf, JOB_FIELDS, jobOfHash, zipFields } from "./job_hash.ts";
 import { CANCEL, RELEASE } from "./lua/cancel_script.ts";
 import { HEARTBEAT, RECLAIM } from "./lua/claim_script.ts";
 import { FINISH } from "./lua/finish_script.ts";
@@ -45,8 +48,57 @@ export interface Outcome {
 export interface NewJob {
   id: string;
   request: JobRequest;
-  fingerprint: string;
+  /** Only with an idempotency key. */
+  fingerprint?: string;
   idempotencyKey?: string;
+}
+
+/** The bounds a submission is checked against, all in the submit script's one step. */
+export interface SubmitBounds {
+  maxJobs: number;
+  maxQueue: number;
+  ttlMs: number;
+  /** Bytes of payloads the queue keeps in Redis at most. @default {Infinity} */
+  maxBytes?: number;
+  /** @default {maxQueue} */
+  maxQueuePerKey?: number;
+  /** @default {maxQueue} */
+  maxQueuePerClient?: number;
+}
+
+/** A count for the submit script: Infinity (no bound) as the largest safe integer. */
+function finite(n: number | undefined, fallback: number): number {
+  return n === undefined || !Number.isFinite(n) ? fallback : n;
+}
+
+// What a listing reads of each job before it knows whether the job's result fits the page.
+const LIST_FIELDS = [
+  "id",
+  "task",
+  "status",
+  "attempts",
+  "submittedAt",
+  "startedAt",
+  "finishedAt",
+  "rev",
+  "seq",
+  "error",
+  "webhook",
+];
+
+/**
+ * The request as stored: with a webhook, the request starts with it and its braces are escaped
+ * inside strings (`\u007b`), so that the submit script can cut it out with a balanced match.
+ */
+function requestJson(r: JobRequest): string {
+  const { webhook, ...rest } = r;
+  const text = JSON.stringify(rest);
+  if (webhook === undefined) return text;
+  const hook = JSON.stringify(webhook).slice(1, -1).replace(
+    /[{}]/g,
+    (c) => (c === "{" ? "\\u007b" : "\\u007d"),
+  );
+  return `{"webhook":{${hook}}${text === "{}" ? "}" : `,${text.slice(1)}`}`;
 }
 
 function claimedOf(reply: unknown): Claimed[] {
@@ -92,22 +144,37 @@ export class RedisJobs {
    */
   async submit(
     jobs: readonly NewJob[],
-    bounds: { maxJobs: number; maxQueue: number; ttlMs: number },
+    bounds: SubmitBounds,
+    client = "",
   ): Promise<{ replay?: string; submittedAt: number }> {
+    const maxBytes = finite(bounds.maxBytes, Number.MAX_SAFE_INTEGER);
+    const perKey = finite(bounds.maxQueuePerKey, bounds.maxQueue);
+    const perClient = finite(bounds.maxQueuePerClient, bounds.maxQueue);
+    // A tenant may keep the share of the jobs and bytes kept it may hold of the queue.
+    const keyShare = Math.min(1, perKey / bounds.maxQueue);
+    const clientShare = Math.min(1, perClient / bounds.maxQueue);
     const args: (string | number)[] = [
       this.prefix,
       bounds.maxJobs,
       bounds.maxQueue,
       bounds.ttlMs,
       jobs.length,
+      maxBytes,
+      perKey,
+      perClient,
+      client,
+      Math.ceil(bounds.maxJobs * keyShare),
+      Math.floor(maxBytes * keyShare),
+      Math.ceil(bounds.maxJobs * clientShare),
+      Math.floor(maxBytes * clientShare),
     ];
     for (const j of jobs) {
       const r = j.request;
       args.push(
         j.id,
         r.task,
-        JSON.stringify(r),
-        j.fingerprint,
+        requestJson(r),
+        j.fingerprint ?? "",
         j.idempotencyKey ?? "",
         r.delayMs ?? 0,
         r.priority ?? 0,
@@ -119,10 +186,20 @@ export class RedisJobs {
     if (reply[0] === "replay") return { replay: reply[1], submittedAt: 0 };
     if (reply[0] === "conflict") throw new IdempotencyConflictError(jobs[0].idempotencyKey!);
     if (reply[0] === "full") {
-      const bound = reply[1] as "queue" | "store";
+      const bound = reply[1] as "queue" | "store" | "bytes" | "key" | "client";
+      if ((bound === "key" || bound === "client") && reply[7] === "kept") {
+        const what = reply[6] as "jobs" | "bytes";
+        const wait = retryAfterSeconds(Number(reply[3]));
+        throw shareError(bound, reply[4], what, Number(reply[2]), Number(reply[5]), wait);
+      }
+      if (bound === "key" || bound === "client") {
+        throw quotaError(bound, reply[4], Number(reply[2]), Number(reply[5]), Number(reply[6]));
+      }
       const detail = bound === "queue"
         ? `${reply[2]} jobs are waiting to run`
-        : `${reply[2]} jobs are kept`;
+        : bound === "store"
+        ? `${reply[2]} jobs are kept`
+        : `${reply[2]} bytes are kept, ${reply[4]} more would pass the maximum of ${reply[5]}`;
       throw new JobsFullError(bound, detail, retryAfterSeconds(Number(reply[3])));
     }
     return { submittedAt: Number(reply[1]) };
@@ -208,25 +285,36 @@ export class RedisJobs {
     return Number(await MAINTAIN.run(this.link, [this.prefix, ttlMs, 1000, consumerIdleMs]));
   }
 
-  /** Stores a running job's progress. */
-  async progress(id: string, entry: string, value: unknown): Promise<void> {
-    await PROGRESS.run(this.link, [this.prefix, id, entry, JSON.stringify(value)]);
+  /** Stores a running job's progress, given as its JSON text. */
+  async progress(id: string, entry: string, json: string): Promise<void> {
+    await PROGRESS.run(this.link, [this.prefix, id, entry, json]);
   }
 
-  /** Job `id`, or whether it expired. */
+  /** Payload bytes this queue keeps in Redis now (the count --max-store-bytes bounds). */
+  async bytes(): Promise<number> {
+    return Number(await this.link.send(["GET", `${this.prefix}:bytes`]) ?? 0);
+  }
+
+  /** Job `id`, or whether it expired: the fields a client sees, never the request. */
   async lookup(id: string): Promise<JobLookup> {
-    const found = jobOfHash(fieldsOf(await this.link.send(["HGETALL", this.keys.job(id)])));
+    const reply = await this.link.send(["HMGET", this.keys.job(id), ...JOB_FIELDS]);
+    const found = jobOfHash(zipFields(JOB_FIELDS, reply));
     if (found) return { state: "found", ...found };
     const tomb = await this.link.send(["EXISTS", this.keys.tomb(id)]);
     return Number(tomb) === 1 ? { state: "expired" } : { state: "missing" };
   }
 
-  /** Jobs in submission order after `cursor`, filtered. */
-  async list(filter: ListFilter = {}): Promise<{ jobs: Job[]; nextCursor?: number }> {
+  /**
+   * Jobs in submission order after `cursor`, filtered, cut at `maxBytes`. Reads no request, and
+   * a result or progress only for a job the page sends: the sizes come first (HSTRLEN).
+   */
+  async list(filter: ListFilter = {}): Promise<JobPage> {
     const limit = filter.limit ?? 100;
+    const maxBytes = filter.maxBytes ?? Infinity;
     let after = filter.cursor ?? 0;
     const jobs: Job[] = [];
     let last = 0;
+    let bytes = 0;
     for (;;) {
       const ids = (await this.link.send([
         "ZRANGE",
@@ -239,21 +327,51 @@ export class RedisJobs {
         200,
       ])) as string[];
       if (ids.length === 0) return { jobs };
-      const hashes = await Promise.all(
-        ids.map((id) => this.link.send(["HGETALL", this.keys.job(id)])),
-      );
-      for (const reply of hashes) {
-        const fields = fieldsOf(reply);
-        const found = jobOfHash(fields);
-        if (!found) continue;
+      // One pipelined round for the small fields and the payloads' sizes of the whole batch.
+      const heads = await Promise.all(ids.map((id) => {
+        const key = this.keys.job(id);
+        return Promise.all([
+          this.link.send(["HMGET", key, ...LIST_FIELDS]),
+          this.link.send(["HSTRLEN", key, "result"]),
+          this.link.send(["HSTRLEN", key, "progress"]),
+        ]);
+      }));
+      const chosen: { fields: Record<string, string>; seq: number }[] = [];
+      let page: Omit<JobPage, "jobs"> | undefined;
+      for (const [reply, resultLength, progressLength] of heads) {
+        const fields = zipFields(LIST_FIELDS, reply);
+        if (fields.id === undefined) continue;
         const seq = Number(fields.seq);
         after = seq;
-        if (filter.status !== undefined && found.job.status !== filter.status) continue;
-        if (filter.task !== undefined && found.job.task !== filter.task) continue;
-        if (jobs.length === limit) return { jobs, nextCursor: last };
-        jobs.push(found.job);
+        if (filter.status !== undefined && fields.status !== filter.status) continue;
+        if (filter.task !== undefined && fields.task !== filter.task) continue;
+        if (jobs.length + chosen.length === limit) {
+          page = { nextCursor: last };
+          break;
+        }
+        const size = JOB_OVERHEAD_BYTES + Number(resultLength) + Number(progressLength) +
+          (fields.error?.length ?? 0);
+        if (jobs.length + chosen.length > 0 && bytes + size > maxBytes) {
+          page = { nextCursor: last, cut: true };
+          break;
+        }
+        bytes += size;
+        chosen.push({ fields, seq });
         last = seq;
       }
+      // Then the payloads of the jobs the page sends, and only those.
+      const payloads = await Promise.all(
+        chosen.map((c) =>
+          this.link.send(["HMGET", this.keys.job(c.fields.id), "result", "progress"])
+        ),
+      );
+      chosen.forEach((c, i) => {
+        const [result, progress] = payloads[i] as (string | null)[];
+        if (result !== null) c.fields.result = result;
+        if (progress !== null) c.fields.progress = progress;
+        jobs.push(jobOfHash(c.fields)!.job);
+      });
+      if (page) return { jobs, ...page };
     }
   }
 

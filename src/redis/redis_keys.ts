@@ -30,6 +30,7 @@ export function redisKeys(prefix: string): {
   waiting: string;
   running: string;
   delayed: string;
+  hooks: string;
 } {
   return {
     /** Hash: one job, its request, state, result (changed only by scripts). */
@@ -56,5 +57,10 @@ export function redisKeys(prefix: string): {
     running: `${prefix}:running`,
     /** Sorted set: delayed job ids by the time they are due (ms, Redis time). */
     delayed: `${prefix}:delayed`,
+    /**
+     * Sorted set: job id → when its webhook delivery is due (ms, Redis time): added with the
+     * job's final state, pushed back by a claim's lease or a retry's backoff, removed when over.
+     */
+    hooks: `${prefix}:hooks`,
   };
 }

@@ -5,14 +5,13 @@
  *
  * @module
  */
-import { TaskError, TimeoutError } from "../../mod.ts";
-import { backoffDelay } from "../jobs/backoff.ts";
 import { fingerprint } from "../jobs/idempotency.ts";
 import { attemptOptions, type Job, type JobRequest } from "../jobs/job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerPool } from "../jobs/job_backend.ts";
 import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../adapter/runtime.ts";
 import type { Claimed, Outcome, RedisJobs } from "./redis_jobs.ts";
+import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 
 /** What a node needs to know besides its queue and pool. */
@@ -21,7 +20,13 @@ export interface RedisNodeSettings {
   nodeId: string;
   keyConcurrency: number;
   maxQueue: number;
+  maxQueuePerKey: number;
+  maxQueuePerClient: number;
   maxJobs: number;
+  /** Payload bytes the queue keeps in Redis at most. */
+  maxBytes: number;
+  /** Longest result (JSON text): a longer one fails its job, longer progress is dropped. */
+  maxResult: number;
   jobTtlMs: number;
   /** Jobs in flight on this node at most; by default twice the pool's task slots. */
   concurrency?: number;
@@ -48,18 +53,9 @@ interface Run {
   ended: boolean;
 }
 
-const DEFAULT_BACKOFF_MS = 1000;
-
 /** An exponential moving average that starts at its first sample. */
 function ema(previous: number | undefined, sample: number): number {
   return previous === undefined ? sample : previous + 0.1 * (sample - previous);
-}
-
-function errorJson(e: unknown): string {
-  const error = e instanceof Error
-    ? { name: e.name, message: e.message }
-    : { name: "Error", message: String(e) };
-  return JSON.stringify(error);
 }
 
 function delay(ms: number): Promise<void> {
@@ -150,16 +146,21 @@ export class RedisNode implements JobRunnerApi {
 
   async submit(
     request: JobRequest,
-    options: { idempotencyKey?: string } = {},
+    options: { idempotencyKey?: string; client?: string } = {},
   ): Promise<{ job: Job; created: boolean }> {
     if (!this.#accepting) throw new DrainingError();
     const id = crypto.randomUUID();
-    const { replay, submittedAt } = await this.#jobs.submit([{
-      id,
-      request,
-      fingerprint: fingerprint(request),
-      idempotencyKey: options.idempotencyKey,
-    }], this.#bounds());
+    const { idempotencyKey } = options;
+    const { replay, submittedAt } = await this.#jobs.submit(
+      [{
+        id,
+        request,
+        fingerprint: idempotencyKey === undefined ? undefined : fingerprint(request),
+        idempotencyKey,
+      }],
+      this.#bounds(),
+      options.client,
+    );
     if (replay !== undefined) {
       const held = await this.#jobs.lookup(replay);
       if (held.state === "found") return { job: held.job, created: false };
@@ -167,7 +168,10 @@ export class RedisNode implements JobRunnerApi {
     return { job: this.#newJob(id, request, submittedAt), created: true };
   }
 
-  async submitBatch(requests: readonly JobRequest[]): Promise<Job[]> {
+  async submitBatch(
+    requests: readonly JobRequest[],
+    options: { client?: string } = {},
+  ): Promise<Job[]> {
     if (!this.#accepting) throw new DrainingError();
     const ids = requests.map(() => crypto.randomUUID());
     // Heaviest first: submission order is the order within a priority.
@@ -175,12 +179,9 @@ export class RedisNode implements JobRunnerApi {
       (requests[b].weight ?? 1) - (requests[a].weight ?? 1) || a - b
     );
     const { submittedAt } = await this.#jobs.submit(
-      order.map((i) => ({
-        id: ids[i],
-        request: requests[i],
-        fingerprint: fingerprint(requests[i]),
-      })),
+      order.map((i) => ({ id: ids[i], request: requests[i] })),
       this.#bounds(),
+      options.client,
     );
     return requests.map((r, i) => this.#newJob(ids[i], r, submittedAt));
   }
@@ -227,7 +228,15 @@ export class RedisNode implements JobRunnerApi {
   }
 
   #bounds() {
-    return { maxJobs: this.#s.maxJobs, maxQueue: this.#s.maxQueue, ttlMs: this.#s.jobTtlMs };
+    const s = this.#s;
+    return {
+      maxJobs: s.maxJobs,
+      maxQueue: s.maxQueue,
+      ttlMs: s.jobTtlMs,
+      maxBytes: s.maxBytes,
+      maxQueuePerKey: s.maxQueuePerKey,
+      maxQueuePerClient: s.maxQueuePerClient,
+    };
   }
 
   #newJob(id: string, request: JobRequest, submittedAt: number): Job {
@@ -323,7 +332,15 @@ export class RedisNode implements JobRunnerApi {
         request.task,
         request.input,
         attemptOptions(request, controller.signal, (value) => {
-          this.#jobs.progress(c.id, c.entry, value).catch((e) => this.#s.log(e));
+          let text: string | undefined;
+          try {
+            text = JSON.stringify(value);
+          } catch {
+            return;
+          }
+          // Progress too large to keep is dropped: only the latest value matters anyway.
+          if (text === undefined || text.length > this.#s.maxResult) return;
+          this.#jobs.progress(c.id, c.entry, text).catch((e) => this.#s.log(e));
         }),
       );
     } catch (e) {
@@ -345,35 +362,10 @@ export class RedisNode implements JobRunnerApi {
       this.wake();
       return;
     }
-    let outcome: Outcome;
-    if (how === "ok") {
-      let payload: string | undefined;
-      try {
-        payload = JSON.stringify(value) ?? "null";
-      } catch {
-        payload = undefined;
-      }
-      outcome = payload === undefined
-        ? {
-          id: c.id,
-          entry: c.entry,
-          kind: "fail",
-          payload: errorJson(new TypeError("The task's result cannot be sent as JSON")),
-        }
-        : { id: c.id, entry: c.entry, kind: "ok", payload };
-    } else {
-      const { attempts = 1, backoffMs = DEFAULT_BACKOFF_MS } = c.request;
-      const retryable = value instanceof TaskError || value instanceof TimeoutError;
-      outcome = retryable && c.attempts < attempts && this.#accepting
-        ? {
-          id: c.id,
-          entry: c.entry,
-          kind: "retry",
-          payload: errorJson(value),
-          delayMs: backoffDelay(c.attempts, backoffMs),
-        }
-        : { id: c.id, entry: c.entry, kind: "fail", payload: errorJson(value) };
-    }
+    const outcome = outcomeOf(c, how, value, {
+      maxResult: this.#s.maxResult,
+      mayRetry: this.#accepting,
+    });
     this.#outcomes.push(outcome);
     void this.#flush();
   }

@@ -13,7 +13,11 @@ import { checkNoEviction } from "./eviction_check.ts";
 import { OutageLog } from "./outage_log.ts";
 import { connectRedis } from "./redis_link.ts";
 import { RedisNode } from "./redis_node.ts";
+import { RedisOutbox } from "./redis_outbox.ts";
 import { RedisStore } from "./redis_store.ts";
+
+/** The default bound of the payload bytes a queue keeps in Redis (`--max-store-bytes`): 1 GiB. */
+export const REDIS_STORE_BYTES = 1 << 30;
 
 /** Options of {@linkcode redisQueue}. */
 export interface RedisQueueOptions {
@@ -118,7 +122,11 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         nodeId,
         keyConcurrency: s.keyConcurrency,
         maxQueue: s.maxQueue,
+        maxQueuePerKey: s.maxQueuePerKey,
+        maxQueuePerClient: s.maxQueuePerClient,
         maxJobs: s.maxJobs,
+        maxBytes: s.maxStoreBytes ?? REDIS_STORE_BYTES,
+        maxResult: s.maxResult,
         jobTtlMs: s.jobTtlMs,
         claimIdleMs,
         maxDeliveries,
@@ -126,10 +134,13 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         recordMs,
         log,
       });
+      const outbox = new RedisOutbox(jobs);
       const reader = new EventReader(blocking, jobs.keys.events, (events) => {
         store.deliver(events);
         for (const e of events) {
           if (e.kind !== "status" || e.status === "running") continue;
+          // A final job may have a webhook to deliver: look now rather than at the next poll.
+          if (e.status !== "queued" && e.status !== "delayed") outbox.onDue?.();
           // A job became ready, or a running one ended and freed its key's slot.
           node.wake();
           if (e.status === "cancelled") node.abortLocal(e.id, "The job was cancelled");
@@ -140,6 +151,7 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
       return {
         runner: node,
         store,
+        outbox,
         async close() {
           node.close();
           await reader.close();

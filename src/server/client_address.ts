@@ -1,6 +1,6 @@
 /**
- * The address a request came from, as the serving adapter hands it to the app (`env`), for caps
- * per client. A server mounted in another app without it counts every client as one.
+ * The address a request came from, as the serving adapter hands it to the app (`env`), for the
+ * quotas and caps per client. A server mounted in another app without it applies none of them.
  *
  * @module
  */
@@ -12,7 +12,7 @@ export interface ConnectionInfo {
 }
 
 /**
- * The client's address from a Hono context's `env`, or `"unknown"`.
+ * The client's address from a Hono context's `env`, or `undefined` when the server was not told.
  *
  * @example
  * ```ts
@@ -20,7 +20,7 @@ export interface ConnectionInfo {
  * console.log(clientAddress({ env: { remoteAddress: "127.0.0.1" } })); // 127.0.0.1
  * ```
  */
-export function clientAddress(c: { env: unknown }): string {
+export function clientAddress(c: { env: unknown }): string | undefined {
   const env = c.env as ConnectionInfo | undefined;
-  return typeof env?.remoteAddress === "string" ? env.remoteAddress : "unknown";
+  return typeof env?.remoteAddress === "string" ? env.remoteAddress : undefined;
 }

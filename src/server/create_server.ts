@@ -6,7 +6,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
-import type { Pool } from "../../mod.ts";
+import type { Pool } from "../pool.ts";
 import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
 import { memoryQueue } from "../jobs/memory_queue.ts";
 import { ApiError, errorResponse } from "./api_error.ts";
@@ -23,14 +23,16 @@ import type { ConnectionInfo } from "./client_address.ts";
 import { listNodes, nodeRoutes } from "./node_routes.ts";
 import { resolveServerOptions, type ServerOptions } from "./server_options.ts";
 import type { ServerContext } from "./server_context.ts";
+import { startWebhooks } from "./webhooks.ts";
 
 /** A job server: its Hono app, what is behind it, and how to stop it. */
 export interface JobServer {
   /** The Hono app: mount it with `app.route("/", server.app)` or serve `server.fetch`. */
   readonly app: OpenAPIHono;
   /**
-   * The app's request handler. `info.remoteAddress` (the client's IP) is what the per-client
-   * stream cap counts by; without it every client counts as one.
+   * The app's request handler. `info.remoteAddress`, the client's address, is what the
+   * per-client quotas and stream cap count by (`serveHttp` passes it); without it none of the
+   * per-client limits applies (the server-wide ones still do).
    */
   readonly fetch: (request: Request, info?: ConnectionInfo) => Response | Promise<Response>;
   /** The job runner (submit and cancel from code): a `JobRunner` with the in-memory default. */
@@ -80,15 +82,23 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   const backend = await (o.queue ?? memoryQueue()).open(pool, {
     keyConcurrency: o.keyConcurrency,
     maxQueue: o.maxQueue,
+    maxQueuePerKey: o.maxQueuePerKey,
+    maxQueuePerClient: o.maxQueuePerClient,
+    maxStoreBytes: o.maxStoreBytes,
+    maxResult: o.maxResult,
     concurrency: o.concurrency,
     maxJobs: o.maxJobs,
     jobTtlMs: o.jobTtlMs,
+    webhookMaxPending: o.webhookMaxPending,
     now: o.now,
     log: o.log,
   });
   const { runner, store } = backend;
   const streams = new StreamSlots({ max: o.maxStreams, maxPerClient: o.maxStreamsPerClient });
   const counters = new ServerMetrics(pool, runner, { sla: o.sla });
+  const webhooks = o.webhookSecrets.length > 0 && backend.outbox !== undefined
+    ? await startWebhooks(backend.outbox, o, counters)
+    : undefined;
   const closed = new AbortController();
   const ctx: ServerContext = {
     runner,
@@ -150,6 +160,8 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     maxWaitMs: o.maxWaitMs,
     jobTimeoutMs: o.jobTimeoutMs,
     maxJobTimeoutMs: o.maxJobTimeoutMs,
+    webhooks: webhooks !== undefined,
+    webhookUrl: o.webhookUrl,
   });
   eventRoute(app, ctx);
   taskRoutes(app, ctx);
@@ -181,7 +193,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
   let closing: Promise<void> | undefined;
   return {
     app,
-    fetch: (request, info) => app.fetch(request, info),
+    fetch: (request, info) => app.fetch(request, { remoteAddress: info?.remoteAddress }),
     runner,
     store,
     get openStreams() {
@@ -194,6 +206,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       closed.abort();
       closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() => {
         clearInterval(sweeper);
+        webhooks?.close();
         counters.close();
         return backend.close();
       });

@@ -7,11 +7,18 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Job, JobRequest } from "../jobs/job.ts";
-import { DrainingError, IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
+import {
+  DrainingError,
+  FULL_CODES,
+  IdempotencyConflictError,
+  JobsFullError,
+} from "../jobs/job_errors.ts";
 import type { JobLookup } from "../jobs/job_store.ts";
 import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 import { readBody } from "./body_reader.ts";
+import { clientAddress } from "./client_address.ts";
 import { ApiError } from "./api_error.ts";
+import { jsonDepthWithin, MAX_BODY_DEPTH } from "./json_depth.ts";
 import {
   ErrorSchema,
   IdempotencyHeaderSchema,
@@ -21,6 +28,7 @@ import {
   JobSchema,
   JobSubmitSchema,
   ListQuerySchema,
+  MAX_PAGE_BYTES,
   SubmittedSchema,
   WaitQuerySchema,
 } from "./schemas.ts";
@@ -38,14 +46,15 @@ const UNAVAILABLE = error("The job queue is out of reach: queue_unavailable (see
 
 const SUBMIT_ERRORS = {
   400: error(
-    "Malformed JSON or UTF-8, a field of the wrong type or range, or a timeout over the limit",
+    "Malformed JSON or UTF-8, JSON nested too deep, a field of the wrong type or range, or a " +
+      "timeout over the limit",
   ),
   401: error("Missing or wrong bearer token"),
   404: error("Unknown task"),
   413: error("Body over the limit"),
   415: error("Body is not application/json"),
   421: error("Without a token: Host names neither a loopback address nor an allowed host"),
-  429: error("Job queue or store full (see Retry-After)"),
+  429: error("Job queue, store, store bytes or a tenant's quota full (see Retry-After)"),
   503: error("Shutting down, or the job queue is out of reach (see Retry-After)"),
 };
 
@@ -58,11 +67,28 @@ const jsonOnly: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
+/**
+ * Refuses a body nested deeper than `MAX_BODY_DEPTH` from its text, before the parser (which
+ * recurses on Bun), the validator or the fingerprint walk it. The text is kept: the validator
+ * parses the same one.
+ */
+const shallowJson: MiddlewareHandler = async (c, next) => {
+  if (!jsonDepthWithin(await c.req.text(), MAX_BODY_DEPTH)) {
+    throw new ApiError(
+      400,
+      "json_too_deep",
+      `The body nests arrays and objects more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  }
+  await next();
+};
+
 /** Maps what the job layer throws on submission to its answer. */
 function submitError(e: unknown): never {
   if (e instanceof JobsFullError) {
-    const code = e.bound === "queue" ? "queue_full" : "store_full";
-    throw new ApiError(429, code, e.message, { "Retry-After": String(e.retryAfterSeconds) });
+    throw new ApiError(429, FULL_CODES[e.bound], e.message, {
+      "Retry-After": String(e.retryAfterSeconds),
+    });
   }
   if (e instanceof IdempotencyConflictError) {
     throw new ApiError(409, "idempotency_conflict", e.message);
@@ -105,6 +131,26 @@ export interface JobLimits {
   jobTimeoutMs: number;
   /** The longest timeout a job may ask for, in ms. */
   maxJobTimeoutMs: number;
+  /** True when the server signs webhooks (it has secrets): only then may a job name one. */
+  webhooks?: boolean;
+  /** The webhook of jobs that name none. */
+  webhookUrl?: string;
+}
+
+/**
+ * The request with the server's default webhook when it names none; a 400 when it names one and
+ * the server has no secret to sign it with.
+ */
+function withWebhook(request: JobRequest, limits: JobLimits, field: string): JobRequest {
+  if (request.webhook !== undefined && !limits.webhooks) {
+    throw new ApiError(
+      400,
+      "webhooks_off",
+      `${field}: this server sends no webhooks (start it with --webhook-secret)`,
+    );
+  }
+  if (request.webhook !== undefined || limits.webhookUrl === undefined) return request;
+  return { ...request, webhook: { url: limits.webhookUrl } };
 }
 
 /**
@@ -160,7 +206,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       method: "post",
       path: "/jobs",
       summary: "Submit a job",
-      middleware: [boundedBody, jsonOnly, utf8Body] as const,
+      middleware: [boundedBody, jsonOnly, utf8Body, shallowJson] as const,
       request: {
         body: { ...json(JobSubmitSchema, "The job"), required: true },
         query: WaitQuerySchema,
@@ -174,12 +220,17 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       },
     }),
     async (c) => {
-      const body = withTimeout(c.req.valid("json") as JobRequest, limits, "timeoutMs");
+      const body = withWebhook(
+        withTimeout(c.req.valid("json") as JobRequest, limits, "timeoutMs"),
+        limits,
+        "webhook",
+      );
       checkTask(body);
       let submitted: { job: Job; created: boolean };
       try {
         submitted = await ctx.runner.submit(body, {
           idempotencyKey: c.req.valid("header")["idempotency-key"],
+          client: clientAddress(c),
         });
       } catch (e) {
         submitError(e);
@@ -210,7 +261,7 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       method: "post",
       path: "/jobs/batch",
       summary: "Submit jobs together (all or none), scheduled heavy-first by weight",
-      middleware: [boundedBody, jsonOnly, utf8Body] as const,
+      middleware: [boundedBody, jsonOnly, utf8Body, shallowJson] as const,
       request: { body: { ...json(JobBatchSchema, "The jobs"), required: true } },
       responses: {
         202: json(
@@ -222,12 +273,12 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
     }),
     async (c) => {
       const body = (c.req.valid("json") as JobRequest[]).map((job, i) =>
-        withTimeout(job, limits, `[${i}].timeoutMs`)
+        withWebhook(withTimeout(job, limits, `[${i}].timeoutMs`), limits, `[${i}].webhook`)
       );
       body.forEach((job, i) => checkTask(job, `[${i}].task`));
       let jobs: Job[];
       try {
-        jobs = await ctx.runner.submitBatch(body);
+        jobs = await ctx.runner.submitBatch(body, { client: clientAddress(c) });
       } catch (e) {
         submitError(e);
       }
@@ -268,7 +319,11 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       summary: "List jobs in submission order",
       request: { query: ListQuerySchema },
       responses: {
-        200: json(JobPageSchema, "A page of jobs; nextCursor when more may follow"),
+        200: json(
+          JobPageSchema,
+          `A page of jobs; nextCursor when more may follow; cut: true when the page ended at ` +
+            `about ${MAX_PAGE_BYTES} bytes of results and progress (read on from nextCursor)`,
+        ),
         400: error("Bad filter"),
         401: error("Missing or wrong bearer token"),
         503: UNAVAILABLE,
@@ -285,13 +340,11 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
         task: q.task,
         limit,
         cursor: q.cursor === undefined ? undefined : Number(q.cursor),
+        maxBytes: MAX_PAGE_BYTES,
       });
-      return c.json(
-        page.nextCursor === undefined
-          ? { jobs: page.jobs }
-          : { jobs: page.jobs, nextCursor: String(page.nextCursor) },
-        200,
-      );
+      if (page.nextCursor === undefined) return c.json({ jobs: page.jobs }, 200);
+      const next = { jobs: page.jobs, nextCursor: String(page.nextCursor) };
+      return c.json(page.cut ? { ...next, cut: true } : next, 200);
     },
   );
 

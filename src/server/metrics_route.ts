@@ -102,6 +102,19 @@ export function metricFamilies(r: MetricsReading): MetricFamily[] {
       "reason",
       r.rejections,
     ),
+    labelled(
+      "workloom_webhook_deliveries_total",
+      "counter",
+      "Webhook delivery attempts, by outcome: delivered, retried, failed (attempts used up), refused (address not allowed)",
+      "outcome",
+      r.webhooks,
+    ),
+    {
+      name: "workloom_webhooks_in_flight",
+      type: "gauge",
+      help: "Webhook delivery attempts in flight on this node",
+      samples: [{ value: r.webhooksInFlight }],
+    },
     {
       name: "workloom_job_retries_total",
       type: "counter",

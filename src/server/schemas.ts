@@ -6,9 +6,16 @@
  */
 import { z } from "@hono/zod-openapi";
 import { JOB_STATUSES } from "../jobs/job.ts";
+import { urlProblem } from "../webhooks/webhook_url.ts";
 
 /** Deepest nesting of a job's input: deeper JSON is refused (it only serves to exhaust stacks). */
 export const MAX_INPUT_DEPTH = 64;
+
+/**
+ * About the most bytes of results, errors and progress one page of `GET /jobs` holds: a page
+ * that would pass it ends early with `cut: true` and a `nextCursor` (it always holds one job).
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** Longest wait of a long-poll (`?wait=`), in milliseconds: the default and the most `maxWaitMs` may be. */
 export const MAX_WAIT_MS = 30_000;
@@ -44,10 +51,25 @@ export const JobSubmitSchema = z.strictObject({
   concurrencyKey: name("Jobs of one key run at most --key-concurrency at once").optional(),
   weight: z.number().min(0).max(1e9).optional().describe("Heavier jobs of a batch run first"),
   stage: name("Stage for the pool's metrics").optional(),
+  webhook: z.strictObject({
+    url: z.string().max(2048).refine((u) => urlProblem(u) === undefined, {
+      message: "must be an http or https URL without credentials",
+    }).describe("Where the final job is POSTed, signed (Standard Webhooks)"),
+  }).optional().describe(
+    "Call this URL when the job is final (the server's --webhook-url if absent)",
+  ),
 }).openapi("JobSubmit");
 
 /** The body of `POST /jobs/batch`. */
 export const JobBatchSchema = z.array(JobSubmitSchema).min(1).max(1000).openapi("JobBatch");
+
+const WebhookStateSchema = z.object({
+  url: z.string(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  attempts: z.number().int().describe("Delivery attempts made so far"),
+  lastError: z.string().optional().describe("Why the last attempt failed"),
+  nextAttemptAt: z.string().optional().describe("When the next attempt is due"),
+}).openapi("WebhookState");
 
 const JobErrorSchema = z.object({ name: z.string(), message: z.string() }).openapi("JobError");
 
@@ -64,12 +86,16 @@ export const JobSchema = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   runAt: z.string().optional().describe("When its last delay or retry backoff ends or ended"),
+  webhook: WebhookStateSchema.optional().describe("Its completion webhook's delivery"),
 }).openapi("Job");
 
 /** A page of `GET /jobs`. */
 export const JobPageSchema = z.object({
   jobs: z.array(JobSchema),
   nextCursor: z.string().optional(),
+  cut: z.boolean().optional().describe(
+    "True when the page ended early at its byte bound: read on from nextCursor",
+  ),
 }).openapi("JobPage");
 
 /** The answer to a submission: the job, where to read it, and whether it was a replay. */

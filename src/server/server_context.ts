@@ -5,7 +5,7 @@
  * @module
  */
 import type { JobRunnerApi, JobStoreApi } from "../jobs/job_backend.ts";
-import type { MetricsSnapshot } from "../../mod.ts";
+import type { MetricsSnapshot } from "../metrics/metrics_snapshot.ts";
 import type { ServerMetrics } from "./server_metrics.ts";
 import type { StreamSlots } from "./stream_slots.ts";
 

@@ -7,15 +7,11 @@
  *
  * @module
  */
-import {
-  checkSla,
-  type Decision,
-  type MetricsSnapshot,
-  type Pool,
-  type PoolDiagnostics,
-  type SlaResult,
-  type SlaTarget,
-} from "../../mod.ts";
+import type { MetricsSnapshot } from "../metrics/metrics_snapshot.ts";
+import type { Pool } from "../pool.ts";
+import type { PoolDiagnostics } from "../report/diagnostics.ts";
+import { checkSla, type SlaResult, type SlaTarget } from "../report/sla.ts";
+import type { Decision } from "../tuning/decision.ts";
 import type { JobRunnerApi } from "../jobs/job_backend.ts";
 import type { RunnerTotals } from "../jobs/job_runner.ts";
 import { WindowHistogram } from "./window_histogram.ts";
@@ -49,6 +45,10 @@ export interface MetricsReading {
   slaViolations: ReadonlyMap<string, number>;
   /** Ids of the jobs submitted last, newest last. */
   recentJobs: readonly string[];
+  /** Webhook delivery attempts made by this server, by outcome. */
+  webhooks: ReadonlyMap<string, number>;
+  /** Webhook delivery attempts in flight on this server now. */
+  webhooksInFlight: number;
 }
 
 // Exits the pool chose (retiring idle or surplus workers, closing) rather than deaths.
@@ -85,6 +85,8 @@ export class ServerMetrics {
   #violated = new Set<string>();
   #slaViolations = new Map<string, number>();
   #recentJobs: string[] = [];
+  #webhooks = new Map<string, number>();
+  #webhooksInFlight: () => number = () => 0;
   #off: (() => void)[];
 
   constructor(
@@ -126,6 +128,16 @@ export class ServerMetrics {
   /** Counts a refused submission under `reason` (the error code the client got). */
   rejected(reason: string): void {
     bump(this.#rejections, reason);
+  }
+
+  /** Counts a webhook delivery attempt under its outcome. */
+  webhookAttempt(outcome: string): void {
+    bump(this.#webhooks, outcome);
+  }
+
+  /** Where the number of webhook attempts in flight is read from. */
+  webhooksInFlightFrom(read: () => number): void {
+    this.#webhooksInFlight = read;
   }
 
   /** Remembers submitted job ids for the dashboard's list of recent jobs. */
@@ -180,6 +192,8 @@ export class ServerMetrics {
       sla: this.#checkSla(pool),
       slaViolations: this.#slaViolations,
       recentJobs: [...this.#recentJobs],
+      webhooks: this.#webhooks,
+      webhooksInFlight: this.#webhooksInFlight(),
     };
   }
 

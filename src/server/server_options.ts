@@ -3,10 +3,13 @@
  *
  * @module
  */
-import type { SlaTarget } from "../../mod.ts";
+import type { SlaTarget } from "../report/sla.ts";
 import type { JobBackend } from "../jobs/job_backend.ts";
 import { MAX_WAIT_MS } from "./schemas.ts";
 import { allowedHostNames } from "./host_check.ts";
+import { type AllowList, allowList } from "../webhooks/address_policy.ts";
+import { checkSecrets } from "../webhooks/webhook_signer.ts";
+import { urlProblem } from "../webhooks/webhook_url.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -24,8 +27,36 @@ export interface ServerOptions {
   jobTimeoutMs?: number;
   /** The longest `timeoutMs` a job may ask for; more answer 400. @default {3600000 (1 hour)} */
   maxJobTimeoutMs?: number;
-  /** Queued and delayed jobs, at most; more answer 429. @default {1000} */
+  /** Queued and delayed jobs, at most; more answer 429 `queue_full`. @default {1000} */
   maxQueue?: number;
+  /**
+   * Queued and delayed jobs of one `concurrencyKey` at most (jobs without a key share the key
+   * `""`); more answer 429 `key_quota_full`, so one tenant's flood leaves room for the others.
+   * A key may also keep the same share of `maxJobs` and of `maxStoreBytes` (finished jobs
+   * included), so its finished jobs cannot fill the store for their time to live either.
+   * @default {a quarter of maxQueue, rounded up}
+   */
+  maxQueuePerKey?: number;
+  /**
+   * Queued and delayed jobs submitted from one client address at most; more answer 429
+   * `client_quota_full`, so a flood using a new key per job is bounded too; a client keeps the
+   * same share of `maxJobs` and `maxStoreBytes`. Behind a proxy every client has the proxy's
+   * address: raise it to `maxQueue`. @default {half of maxQueue, rounded up}
+   */
+  maxQueuePerClient?: number;
+  /**
+   * Bytes of inputs, results, errors and progress the store keeps at most (counted as their JSON
+   * text); a submission past it answers 429 `store_bytes_full`. On Redis, the bytes this queue
+   * keeps in Redis, counted by its scripts. @default {in memory: a quarter of the memory the
+   * machine profile detects (256 MiB when unknown); on Redis: 1 GiB}
+   */
+  maxStoreBytes?: number;
+  /**
+   * Longest result a task may return, as JSON text: a longer one fails its job with
+   * `ResultTooLargeError` and is not stored; longer progress values are dropped.
+   * @default {16777216}
+   */
+  maxResult?: number;
   /** Largest request body in bytes; larger answer 413 before being read whole. @default {1048576} */
   maxBody?: number;
   /**
@@ -75,12 +106,41 @@ export interface ServerOptions {
   streamStallMs?: number;
   /** How long a request's body may take to arrive, in ms; slower answer 408. @default {10000} */
   bodyTimeoutMs?: number;
+  /**
+   * Secrets (`whsec_…`) every completion webhook is signed with, all of them at once, so that a
+   * secret can be rotated without a gap. Without one, a job naming a `webhook` answers 400
+   * `webhooks_off`. @default {[]}
+   */
+  webhookSecrets?: string[];
+  /** The webhook of jobs that name none. @default {undefined} */
+  webhookUrl?: string;
+  /**
+   * Host names and networks (`hooks.example.com`, `10.1.0.0/16`, `127.0.0.1`) webhooks may be
+   * sent to; the only ones called when given. @default {undefined (public addresses only)}
+   */
+  webhookAllow?: string[];
+  /** The deadline of one delivery attempt, in ms. @default {10000} */
+  webhookTimeoutMs?: number;
+  /** Attempts of one delivery at most. @default {5} */
+  webhookAttempts?: number;
+  /** The wait after a delivery's first failed attempt, doubling after each, in ms. @default {1000} */
+  webhookBackoffMs?: number;
+  /** Delivery attempts in flight on this server at most. @default {8} */
+  webhookConcurrency?: number;
+  /** Deliveries waiting in memory at most (in-memory store); past it they fail. @default {1000} */
+  webhookMaxPending?: number;
 }
 
 /** Options with every default applied. */
 export type ResolvedServerOptions =
-  & Required<Omit<ServerOptions, "token" | "cors" | "queue">>
-  & Pick<ServerOptions, "token" | "cors" | "queue">;
+  & Required<
+    Omit<
+      ServerOptions,
+      "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl" | "webhookAllow"
+    >
+  >
+  & Pick<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl">
+  & { webhookAllow: AllowList | undefined };
 
 function integer(
   name: string,
@@ -158,14 +218,51 @@ export function resolveServerOptions(
     1,
     maxJobTimeoutMs,
   );
+  const maxQueue = integer("maxQueue", options.maxQueue, 1000, 1);
+  const { webhookSecrets = [], webhookUrl, webhookAllow } = options;
+  if (!Array.isArray(webhookSecrets)) {
+    throw new TypeError("Cannot create the server as 'webhookSecrets' must be an array");
+  }
+  checkSecrets(webhookSecrets);
+  if (webhookAllow !== undefined && !Array.isArray(webhookAllow)) {
+    throw new TypeError("Cannot create the server as 'webhookAllow' must be an array");
+  }
+  const problem = webhookUrl === undefined ? undefined : urlProblem(webhookUrl);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `Cannot create the server as 'webhookUrl' is unusable (${problem}): current value is ${webhookUrl}`,
+    );
+  }
+  if (webhookUrl !== undefined && webhookSecrets.length === 0) {
+    throw new TypeError("Cannot create the server as 'webhookUrl' needs 'webhookSecrets' to sign");
+  }
   return {
+    webhookSecrets,
+    webhookUrl,
+    webhookAllow: webhookAllow === undefined ? undefined : allowList(webhookAllow),
+    webhookTimeoutMs: integer("webhookTimeoutMs", options.webhookTimeoutMs, 10_000, 1, 600_000),
+    webhookAttempts: integer("webhookAttempts", options.webhookAttempts, 5, 1, 100),
+    webhookBackoffMs: integer("webhookBackoffMs", options.webhookBackoffMs, 1000, 0, 3_600_000),
+    webhookConcurrency: integer("webhookConcurrency", options.webhookConcurrency, 8, 1, 1000),
+    webhookMaxPending: integer("webhookMaxPending", options.webhookMaxPending, 1000, 1),
     token,
     cors,
     queue,
     allowedHosts: allowedHostNames(options.allowedHosts ?? []),
     jobTimeoutMs,
     maxJobTimeoutMs,
-    maxQueue: integer("maxQueue", options.maxQueue, 1000, 1),
+    maxQueue,
+    maxQueuePerKey: integer("maxQueuePerKey", options.maxQueuePerKey, Math.ceil(maxQueue / 4), 1),
+    maxQueuePerClient: integer(
+      "maxQueuePerClient",
+      options.maxQueuePerClient,
+      Math.ceil(maxQueue / 2),
+      1,
+    ),
+    maxStoreBytes: options.maxStoreBytes === undefined
+      ? undefined
+      : integer("maxStoreBytes", options.maxStoreBytes, 0, 1),
+    maxResult: integer("maxResult", options.maxResult, 16 << 20, 1),
     maxBody: integer("maxBody", options.maxBody, 1 << 20, 1),
     maxWaitMs: integer("maxWaitMs", options.maxWaitMs, MAX_WAIT_MS, 0, MAX_WAIT_MS),
     jobTtlMs,

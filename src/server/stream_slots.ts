@@ -47,12 +47,13 @@ export class StreamSlots {
   }
 
   /**
-   * Takes a slot for `client`, or throws `ApiError(429, "too_many_streams")` naming the cap
-   * reached. Returns the release function; calling it more than once releases once.
+   * Takes a slot for `client` (no cap per client when its address is unknown), or throws
+   * `ApiError(429, "too_many_streams")` naming the cap reached. Returns the release function;
+   * calling it more than once releases once.
    */
-  acquire(client: string): () => void {
+  acquire(client: string | undefined): () => void {
     const { max, maxPerClient } = this.#options;
-    const mine = this.#perClient.get(client) ?? 0;
+    const mine = client === undefined ? 0 : this.#perClient.get(client) ?? 0;
     if (this.#open >= max) {
       throw new ApiError(
         429,
@@ -71,12 +72,13 @@ export class StreamSlots {
       );
     }
     this.#open++;
-    this.#perClient.set(client, mine + 1);
+    if (client !== undefined) this.#perClient.set(client, mine + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.#open--;
+      if (client === undefined) return;
       const left = (this.#perClient.get(client) ?? 1) - 1;
       if (left > 0) this.#perClient.set(client, left);
       else this.#perClient.delete(client);

@@ -77,6 +77,8 @@ export interface WorkloadProfile {
 //   saving, work × (1 − 1/workers), is the same size as that overhead: run it inline.
 //   "compile" doubles it (cache warm-up); "io" work mostly waits, so 2 ms already pays off.
 // - CI doubles thresholds: with at most 2 workers the best case only halves the time.
+// - A browser page runs on the user's device beside the browser's own threads and other tabs,
+//   like a developer's machine: the local figures.
 function profile(
   parallelThreshold: number,
   minWorkers: number,
@@ -103,16 +105,19 @@ const PROFILES: Readonly<Record<Workload, Readonly<Record<EnvironmentName, Workl
       ci: profile(20, 1, 2, 1, 1, 256, 20),
       local: profile(10, 1, 4, 1, 1, 256, 10),
       production: profile(10, 2, 8, 1, 1, 256, 10),
+      browser: profile(10, 1, 4, 1, 1, 256, 10),
     }),
     compile: Object.freeze({
       ci: profile(40, 1, 1, 0.25, 1, 256, 40),
       local: profile(20, 1, 2, 0.25, 1, 256, 20),
       production: profile(20, 1, 4, 0.5, 1, 256, 20),
+      browser: profile(20, 1, 2, 0.25, 1, 256, 20),
     }),
     io: Object.freeze({
       ci: profile(8, 1, 1, 0.25, 32, 16, 4),
       local: profile(4, 1, 2, 0.25, 64, 16, 2),
       production: profile(4, 1, 4, 0.25, 128, 16, 2),
+      browser: profile(4, 1, 2, 0.25, 64, 16, 2),
     }),
   });
 

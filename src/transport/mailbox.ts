@@ -63,6 +63,28 @@ const TAG_STRING = 5;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// Browsers refuse to encode into shared memory (Chromium's TextEncoder.encodeInto throws for a
+// view over a SharedArrayBuffer); Deno and Bun allow it. Where it is refused, encode into a
+// private scratch buffer and copy the bytes in; elsewhere keep the direct write, which is the hot
+// path of every hand-off.
+const encodesIntoShared = typeof SharedArrayBuffer !== "function" || (() => {
+  try {
+    encoder.encodeInto("", new Uint8Array(new SharedArrayBuffer(1)));
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const scratch = new Uint8Array(encodesIntoShared ? 0 : Math.max(STRING_ROOM, 128));
+
+/** Writes `text` as UTF-8 into `target` (a view over the mailbox), as much as fits; returns the bytes written. */
+function encodeInto(text: string, target: Uint8Array): number {
+  if (encodesIntoShared) return encoder.encodeInto(text, target).written;
+  const { written } = encoder.encodeInto(text, scratch.subarray(0, target.length));
+  target.set(scratch.subarray(0, written));
+  return written;
+}
+
 /** Views over one mailbox buffer. */
 export interface MailboxViews {
   i32: Int32Array;
@@ -101,8 +123,7 @@ function put(
       return [value ? TAG_TRUE : TAG_FALSE, 0];
     case "string": {
       if (value.length > STRING_ROOM / 3) return undefined; // UTF-8 takes at most 3 bytes a unit
-      const { written } = encoder.encodeInto(value, v.u8.subarray(at, at + STRING_ROOM));
-      return [TAG_STRING, written];
+      return [TAG_STRING, encodeInto(value, v.u8.subarray(at, at + STRING_ROOM))];
     }
     case "object":
       return value === null ? [TAG_NULL, 0] : undefined;
@@ -152,8 +173,7 @@ export function writeRequest(
   name: string,
   input: unknown,
 ): boolean {
-  const nameBytes =
-    encoder.encodeInto(name, v.u8.subarray(REQ_BYTES_AT, REQ_BYTES_AT + 128)).written;
+  const nameBytes = encodeInto(name, v.u8.subarray(REQ_BYTES_AT, REQ_BYTES_AT + 128));
   if (nameBytes >= 128) return false;
   const enc = put(v, F64_REQ_NUM, REQ_BYTES_AT + 128, input);
   if (!enc) return false;

@@ -1,8 +1,9 @@
 /**
- * Where a worker entry lives (a thread's entry, or the process profile's child shell). From source, `workers/<name>.ts` two folders up. In the built
- * package (see scripts/build.mjs) every bundle and chunk sits at the top of `dist/`, beside
- * `dist/workers/<name>.js`: pick the layout this module itself was loaded from. Bundlers leave
- * `new URL("…", import.meta.url)` alone, so the path is computed here at run time.
+ * Where a worker entry lives (a thread's entry, or the process profile's child shell). From
+ * source, `workers/<name>.ts` two folders up. In the built package (see scripts/build.mjs)
+ * every bundle and chunk sits at the top of `dist/`, beside `dist/workers/<name>.js`: pick the
+ * layout this module itself was loaded from. Bundlers leave `new URL("…", import.meta.url)`
+ * alone, so the path is computed here at run time.
  *
  * In an executable made by `bun build --compile`, every module is embedded under
  * `/$bunfs/root/` (`B:/~BUN/root/` on Windows), named by its path from the project root, and the

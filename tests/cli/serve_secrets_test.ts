@@ -38,6 +38,8 @@ test("the Redis password and the token appear in no output, route or error of a 
     "1s",
   ]);
   try {
+    // The queue's line follows the "listening at" line the start waited for.
+    await until(() => /Redis queue at/.test(serve.stdout()), "the queue's line", 10_000);
     assert.match(serve.stdout(), new RegExp(`redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redis.port}`));
     assert.doesNotMatch(serve.stderr(), /warning/, "a token file earns no warning");
     const auth = { authorization: `Bearer ${TOKEN}` };

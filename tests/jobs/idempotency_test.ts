@@ -25,5 +25,15 @@ test("fingerprint ignores key order and undefined fields but not values", () => 
   assert.equal(fingerprint({ a: 1, z: undefined }), fingerprint({ a: 1 }));
   assert.notEqual(fingerprint({ a: [1, 2] }), fingerprint({ a: [2, 1] }));
   assert.notEqual(fingerprint({ a: "1" }), fingerprint({ a: 1 }));
-  assert.equal(fingerprint(undefined), "null");
+  assert.equal(fingerprint(undefined), fingerprint(null));
+});
+
+test("fingerprint is a 43-character SHA-256, not the request's text, and walks any depth without recursion", () => {
+  const big = { task: "echo", input: "x".repeat(1 << 20) };
+  assert.match(fingerprint(big), /^[\w-]{43}$/);
+  // The canonical text of {"a":1} hashed: pins that the walk feeds the hash the exact text.
+  assert.equal(fingerprint({ a: 1 }), "AVq9f1zFei3ZS3WQ8ErYCEJzkF7jPsXOvq5iJ2qX-GI");
+  let deep: unknown = 1;
+  for (let i = 0; i < 200_000; i++) deep = [deep];
+  assert.match(fingerprint({ task: "echo", input: deep }), /^[\w-]{43}$/);
 });

@@ -28,6 +28,16 @@ test("detectEnvironment picks ci, local or production and says why", () => {
   }
 });
 
+test("in a browser page the environment is browser, and says so; on a server runtime never", () => {
+  assert.deepEqual(detectEnvironment(lookup({}), "browser"), {
+    name: "browser",
+    reason: "a browser page, on the user's device beside its other tabs",
+  });
+  for (const key of ["deno", "bun", "node"] as const) {
+    assert.equal(detectEnvironment(lookup({}), key).name, "local", key);
+  }
+});
+
 test("every listed CI variable alone makes the environment ci", () => {
   for (const variable of CI_VARIABLES) {
     assert.deepEqual(detectEnvironment(lookup({ [variable]: "true" })), {
@@ -41,7 +51,7 @@ test("an invalid WORKLOOM_ENV is a TypeError that names the valid values", () =>
   assert.throws(() => detectEnvironment(lookup({ WORKLOOM_ENV: "prod" })), {
     name: "TypeError",
     message:
-      `Cannot detect the environment as 'WORKLOOM_ENV' must be one of "ci", "local", "production": current value is "prod"`,
+      `Cannot detect the environment as 'WORKLOOM_ENV' must be one of "ci", "local", "production", "browser": current value is "prod"`,
   });
 });
 

@@ -67,7 +67,7 @@ test("detectMachine throws a TypeError for an invalid WORKLOOM_ENV", () => {
     {
       name: "TypeError",
       message:
-        /'WORKLOOM_ENV' must be one of "ci", "local", "production": current value is "staging"/,
+        /'WORKLOOM_ENV' must be one of "ci", "local", "production", "browser": current value is "staging"/,
     },
   );
 });

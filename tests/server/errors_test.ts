@@ -135,7 +135,14 @@ test("a body that is not application/json answers 415", async () => {
 });
 
 test("a full job queue answers 429 with Retry-After", async () => {
-  const s = await startServer({ maxQueue: 2, concurrency: 1 });
+  // The per-key and per-client quotas (a share of maxQueue by default) are lifted: this is the
+  // whole queue's bound.
+  const s = await startServer({
+    maxQueue: 2,
+    maxQueuePerKey: 2,
+    maxQueuePerClient: 2,
+    concurrency: 1,
+  });
   try {
     await call(`${s.url}/jobs`, { json: { task: "sleep", input: 60_000 } });
     // The first job left the queue for the pool; two more fill the queue.
@@ -154,7 +161,13 @@ test("a full job queue answers 429 with Retry-After", async () => {
 });
 
 test("a full job store answers 429 with Retry-After until finished jobs expire", async () => {
-  const s = await startServer({ maxJobs: 2, jobTtlMs: 30_000 });
+  // Tenants' shares lifted (by their share of the queue): this is the whole store's bound.
+  const s = await startServer({
+    maxJobs: 2,
+    jobTtlMs: 30_000,
+    maxQueuePerKey: 1000,
+    maxQueuePerClient: 1000,
+  });
   try {
     await call(`${s.url}/jobs?wait=10000`, { json: { task: "echo", input: 1 } });
     await call(`${s.url}/jobs?wait=10000`, { json: { task: "echo", input: 2 } });

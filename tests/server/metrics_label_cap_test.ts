@@ -6,7 +6,13 @@ import { within } from "../fixtures/pool_helpers.ts";
 import { call, startServer } from "./server_helpers.ts";
 
 test("30,000 distinct stage names keep the metrics small: past the cap they fold into 'other'", async () => {
-  const s = await startServer({ maxQueue: 30_000, maxJobs: 30_000 });
+  // One tenant on purpose: the quotas per key and per client are lifted to the whole store.
+  const s = await startServer({
+    maxQueue: 30_000,
+    maxJobs: 30_000,
+    maxQueuePerKey: 30_000,
+    maxQueuePerClient: 30_000,
+  });
   try {
     const before = (await call(`${s.url}/metrics`)).body.length;
     for (let b = 0; b < 30; b++) {

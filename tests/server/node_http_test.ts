@@ -128,7 +128,7 @@ test("the handler gets the client's address, and request and response bodies str
   // The per-client stream cap keys on the address: the glue must pass the socket's.
   const http = await listenNodeHttp(async (request, info) => {
     const body = await request.text();
-    return new Response(`${info.remoteAddress} ${request.method} ${body.length}`, {
+    return new Response(`${info?.remoteAddress} ${request.method} ${body.length}`, {
       headers: [["set-cookie", "a=1"], ["set-cookie", "b=2"]],
     });
   }, { port: 0, hostname: "127.0.0.1" });

@@ -80,7 +80,7 @@ test("profiles are frozen and shared", () => {
 
 test("WORKLOADS and ENVIRONMENTS list every allowed value", () => {
   assert.deepEqual([...WORKLOADS], ["cpu", "compile", "io"]);
-  assert.deepEqual([...ENVIRONMENTS], ["ci", "local", "production"]);
+  assert.deepEqual([...ENVIRONMENTS], ["ci", "local", "production", "browser"]);
 });
 
 test("getProfile rejects an unknown workload or environment with a TypeError naming the allowed values", () => {
@@ -92,6 +92,6 @@ test("getProfile rejects an unknown workload or environment with a TypeError nam
   assert.throws(() => getProfile("cpu", "staging" as "ci"), {
     name: "TypeError",
     message:
-      `Cannot get profile as 'environment' must be one of "ci", "local", "production": current value is "staging"`,
+      `Cannot get profile as 'environment' must be one of "ci", "local", "production", "browser": current value is "staging"`,
   });
 });

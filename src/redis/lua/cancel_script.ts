@@ -15,7 +15,7 @@ export const CANCEL = new LuaScript(
   PRELUDE + `
 local id = ARGV[2]
 local jk = job_key(id)
-local h = redis.call('HMGET', jk, 'status', 'ckey', 'member', 'entry')
+local h = redis.call('HMGET', jk, 'status', 'ckey', 'member', 'entry', 'client')
 local status = h[1]
 if not status then return 'missing' end
 if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 'final' end
@@ -23,16 +23,16 @@ if status == 'queued' then
   local rk = P .. ':ready:' .. h[2]
   redis.call('ZREM', rk, h[3])
   if redis.call('EXISTS', rk) == 0 then redis.call('ZREM', P .. ':turns', h[2]) end
-  redis.call('DECR', P .. ':waiting')
+  count_waiting(h[2], h[5], -1)
 elseif status == 'delayed' then
   redis.call('ZREM', P .. ':delayed', id)
-  redis.call('DECR', P .. ':waiting')
+  count_waiting(h[2], h[5], -1)
 elseif status == 'running' then
   ensure_group()
   redis.call('XACK', D, G, h[4])
   release_key(h[2])
 end
-redis.call('HDEL', jk, 'error')
+drop_payload(jk, 'error')
 finish(jk, id, 'cancelled', 'error', ARGV[3], now_ms())
 return 'cancelled'
 `,
@@ -52,7 +52,7 @@ local released = 0
 for i = 0, n - 1 do
   local id, eid = ARGV[3 + i * 2], ARGV[4 + i * 2]
   local jk = job_key(id)
-  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'prio', 'member')
+  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'prio', 'member', 'client')
   redis.call('XACK', D, G, eid)
   if h[1] == 'running' and h[2] == eid then
     release_key(h[3])
@@ -60,7 +60,7 @@ for i = 0, n - 1 do
     redis.call('HINCRBY', jk, 'attempts', -1)
     redis.call('HSET', jk, 'status', 'queued')
     redis.call('HDEL', jk, 'entry', 'node')
-    redis.call('INCR', P .. ':waiting')
+    count_waiting(h[3], h[6], 1)
     make_ready(h[3], h[4], h[5])
     emit(id, rev, 'status', 'queued')
     released = released + 1

@@ -69,7 +69,7 @@ for _, e in ipairs(r[2]) do
       'request', h[4])
     redis.call('XACK', D, G, eid)
     release_key(h[3])
-    redis.call('HDEL', jk, 'error')
+    drop_payload(jk, 'error')
     finish(jk, id, 'failed', 'error', ARGV[6], now)
   else
     redis.call('HSET', jk, 'node', consumer)

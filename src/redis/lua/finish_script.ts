@@ -25,7 +25,7 @@ for i = 0, n - 1 do
   local b = 3 + i * 5
   local id, eid, outcome, payload, delay = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   local jk = job_key(id)
-  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey')
+  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'client')
   redis.call('XACK', D, G, eid)
   if h[1] ~= 'running' or h[2] ~= eid then
     out[#out + 1] = 0
@@ -34,17 +34,18 @@ for i = 0, n - 1 do
     if outcome == 'retry' then
       local rev = redis.call('HINCRBY', jk, 'rev', 1)
       local run_at = now + tonumber(delay)
-      redis.call('HSET', jk, 'status', 'delayed', 'error', payload, 'runAt', run_at)
+      redis.call('HSET', jk, 'status', 'delayed', 'runAt', run_at)
+      set_payload(jk, 'error', payload)
       redis.call('HDEL', jk, 'entry', 'node')
       redis.call('ZADD', P .. ':delayed', run_at, id)
-      redis.call('INCR', P .. ':waiting')
+      count_waiting(h[3], h[4], 1)
       emit(id, rev, 'status', 'delayed')
     elseif outcome == 'ok' then
-      redis.call('HDEL', jk, 'error')
+      drop_payload(jk, 'error')
       finish(jk, id, 'succeeded', 'result', payload, now)
     else
       -- The error of an earlier attempt gives way to the last one's.
-      redis.call('HDEL', jk, 'error')
+      drop_payload(jk, 'error')
       finish(jk, id, 'failed', 'error', payload, now)
     end
     out[#out + 1] = 1

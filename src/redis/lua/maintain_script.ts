@@ -27,6 +27,16 @@ for _, id in ipairs(ids) do
   if key and redis.call('GET', P .. ':idem:' .. key) == id then
     redis.call('DEL', P .. ':idem:' .. key)
   end
+  local t = redis.call('HMGET', jk, 'bytes', 'ckey', 'client')
+  local bytes = tonumber(t[1] or '0')
+  redis.call('DECRBY', P .. ':bytes', bytes)
+  -- What the job's tenant keeps: one job and its bytes fewer.
+  bump(P .. ':kjobs', t[2] or '', -1)
+  bump(P .. ':kbytes', t[2] or '', -bytes)
+  if t[3] then
+    bump(P .. ':cjobs', t[3], -1)
+    bump(P .. ':cbytes', t[3], -bytes)
+  end
   redis.call('DEL', jk)
   redis.call('ZREM', P .. ':jobs', id)
   redis.call('ZREM', P .. ':finished', id)
@@ -67,7 +77,7 @@ local jk = job_key(id)
 local h = redis.call('HMGET', jk, 'status', 'entry')
 if h[1] ~= 'running' or h[2] ~= ARGV[3] then return 0 end
 local rev = redis.call('HINCRBY', jk, 'rev', 1)
-redis.call('HSET', jk, 'progress', ARGV[4])
+set_payload(jk, 'progress', ARGV[4])
 emit(id, rev, 'progress', 'running')
 return 1
 `,

@@ -38,6 +38,38 @@ local function make_ready(ckey, prio, member)
   -- the in-memory ReadyQueue, so an idle tenant waits at most one turn.
   redis.call('ZADD', P .. ':turns', 'NX', 0, ckey)
 end
+-- A counter in a hash that leaves the hash at zero.
+local function bump(h, f, delta)
+  if redis.call('HINCRBY', h, f, delta) <= 0 then redis.call('HDEL', h, f) end
+end
+-- The bytes of payloads (request, result, error, progress) this queue keeps: per job in its
+-- hash's 'bytes' field, in all in P:bytes (the --max-store-bytes bound), and per concurrency key
+-- and client in P:kbytes and P:cbytes (their shares of it). Every write of a payload goes
+-- through these, so the counts are exact: the lengths are Redis's own.
+local function add_bytes(jk, delta)
+  if delta ~= 0 then
+    redis.call('HINCRBY', jk, 'bytes', delta)
+    redis.call('INCRBY', P .. ':bytes', delta)
+    local t = redis.call('HMGET', jk, 'ckey', 'client')
+    bump(P .. ':kbytes', t[1] or '', delta)
+    if t[2] then bump(P .. ':cbytes', t[2], delta) end
+  end
+end
+local function set_payload(jk, field, value)
+  add_bytes(jk, #value - redis.call('HSTRLEN', jk, field))
+  redis.call('HSET', jk, field, value)
+end
+local function drop_payload(jk, field)
+  add_bytes(jk, -redis.call('HSTRLEN', jk, field))
+  redis.call('HDEL', jk, field)
+end
+-- Queued and delayed jobs: in all (--max-queue), per concurrency key (--max-queue-per-key) and
+-- per client (--max-queue-per-client). One hash each, under the prefix.
+local function count_waiting(ckey, client, delta)
+  redis.call('INCRBY', P .. ':waiting', delta)
+  bump(P .. ':wkey', ckey or '', delta)
+  if client and client ~= '' then bump(P .. ':wclient', client, delta) end
+end
 local function release_key(ckey)
   if redis.call('HINCRBY', P .. ':running', ckey, -1) <= 0 then
     redis.call('HDEL', P .. ':running', ckey)
@@ -47,9 +79,11 @@ local function finish(jk, id, status, field, payload, now)
   local rev = redis.call('HINCRBY', jk, 'rev', 1)
   redis.call('HSET', jk, 'status', status, 'finishedAt', now)
   -- Set-if-absent: a result (or error) once recorded is never overwritten.
-  redis.call('HSETNX', jk, field, payload)
+  if redis.call('HSETNX', jk, field, payload) == 1 then add_bytes(jk, #payload) end
   redis.call('HDEL', jk, 'entry', 'node')
   redis.call('ZADD', P .. ':finished', now, id)
+  -- A job naming a webhook gets its delivery in the same step as its final state (webhooks.lua.ts).
+  if redis.call('HEXISTS', jk, 'webhook') == 1 then redis.call('ZADD', P .. ':hooks', 'NX', now, id) end
   redis.call('INCR', P .. ':recorded')
   emit(id, rev, 'status', status)
 end

@@ -39,7 +39,7 @@ while taken < n do
         redis.call('HINCRBY', jk, 'attempts', 1)
         redis.call('HSET', jk, 'status', 'running', 'entry', eid, 'node', consumer, 'startedAt', now)
         redis.call('HINCRBY', running, k, 1)
-        redis.call('DECR', P .. ':waiting')
+        count_waiting(k, redis.call('HGET', jk, 'client'), -1)
         emit(id, rev, 'status', 'running')
         redis.call('ZADD', turns, redis.call('INCR', P .. ':turn'), k)
         taken = taken + 1
