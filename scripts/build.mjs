@@ -4,7 +4,8 @@
 //     their shared code split into dist/chunk-*.js beside them, so that a Pool made through
 //     ./server is the Pool of the root entry;
 //   dist/cli.js: the `workloom` bin;
-//   dist/workers/web_worker.js, node_worker.js: the worker entries, self-contained, found at run
+//   dist/workers/web_worker.js, node_worker.js, process_worker.js: the worker entries (threads)
+//     and the process profile's child shell, self-contained, found at run
 //     time by src/transport/worker_entry_url.ts as new URL("./workers/…js", import.meta.url) from
 //     a bundle at the top of dist/, which is why every bundle and chunk sits there;
 //   dist/examples/tasks.js: the demo's task module;
@@ -119,7 +120,12 @@ export async function buildPackage() {
   // the bundles, and `bun build --compile` can take it as one extra entry point.
   await build({
     ...common,
-    entryPoints: ["workers/web_worker.ts", "workers/node_worker.ts", "examples/tasks.ts"],
+    entryPoints: [
+      "workers/web_worker.ts",
+      "workers/node_worker.ts",
+      "workers/process_worker.ts",
+      "examples/tasks.ts",
+    ],
     outdir: dist,
   });
   // The pool for a page: dist/browser/mod.js and its worker entry (see build_browser.mjs).

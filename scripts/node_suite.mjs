@@ -1,9 +1,11 @@
-// The pool's behaviour tests on Node, against the built package: Node 20 cannot load our .ts
-// files, so each test file, fixture and source module is transpiled one for one (no bundling,
-// so every import.meta.url and relative URL keeps its meaning) into a scratch copy of the tree,
-// with its .ts specifiers renamed .js, and `mod.js` there re-exports dist/mod.js: the pool under
-// test is the npm build, whose Node worker-thread transport Deno and Bun never use. Then
-// `node --test` runs the files.
+// The pool's behaviour tests, and the job server's and client's over HTTP, on Node, against the
+// built package: Node 20 cannot load our .ts files, so each test file, fixture and source module
+// (and the server tests' helpers) is transpiled one for one (no bundling, so every
+// import.meta.url and relative URL keeps its meaning) into a scratch copy of the tree, with its
+// .ts specifiers renamed .js, and `mod.js`, `server.js`, `client.js` and `redis.js` there
+// re-export dist/'s:
+// the pool, server and client under test are the npm build, whose Node worker-thread transport
+// and node:http glue Deno and Bun never use. Then `node --test` runs the files.
 //
 // `node --test` exits 0 with skipped and todo tests, so its exit code is not the verdict: it also
 // writes a JUnit report (Node's names every skip form: t.skip(), t.todo(), test.skip, { skip },
@@ -13,7 +15,16 @@
 // Usage: node scripts/node_suite.mjs [tests/pool/some_test.ts …]
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,8 +33,10 @@ import { buildPackage } from "./build.mjs";
 import { fileVerdict } from "./test_summary.mjs";
 
 /**
- * The pool behaviour files that run on Node. Left out: those that start a script with Deno or
- * Bun as a child process (exit, idle exit, forgotten close, start without read permission).
+ * The files that run on Node: the pool's behaviour (the exit tests run their child scripts with
+ * node, from the transpiled tree), the server and client over HTTP, and the Redis queue. Left out
+ * from tests/pool: start_test (the start without read permission is Deno's), and machine_cpu_test
+ * and spread_test (not run on Node yet).
  */
 export const NODE_SUITE = [
   "tests/pool/async_cpu_test.ts",
@@ -32,7 +45,10 @@ export const NODE_SUITE = [
   "tests/pool/close_test.ts",
   "tests/pool/defaults_test.ts",
   "tests/pool/exactly_once_test.ts",
+  "tests/pool/exit_test.ts",
   "tests/pool/faults_test.ts",
+  "tests/pool/forgotten_close_test.ts",
+  "tests/pool/idle_exit_test.ts",
   "tests/pool/map_inline_test.ts",
   "tests/pool/map_test.ts",
   "tests/pool/metrics_test.ts",
@@ -40,6 +56,33 @@ export const NODE_SUITE = [
   "tests/pool/promises_test.ts",
   "tests/pool/task_names_test.ts",
   "tests/pool/validation_test.ts",
+  // The job server (dist/server.js) served by the node:http glue on Node itself, its routes, its
+  // limits, and the client (dist/client.js) against it; `workloom serve` run by node from the
+  // transpiled bin (its failures, secrets, bounded shutdown). Left out: files that start a server
+  // with Deno or Bun themselves (drain, stream limits), files that read the source's import graph
+  // or name the runtime as deno or bun, and the host check's file (Node, like Bun, answers a
+  // Host-less HTTP/1.1 request 400 itself, where the file expects Deno's 421).
+  "tests/server/node_http_test.ts",
+  "tests/server/jobs_routes_test.ts",
+  "tests/server/errors_test.ts",
+  "tests/server/events_test.ts",
+  "tests/server/job_limits_test.ts",
+  "tests/server/retention_sweep_test.ts",
+  "tests/server/token_routes_test.ts",
+  "tests/server/wait_cap_test.ts",
+  "tests/server/metrics_label_cap_test.ts",
+  "tests/server/change_feed_test.ts",
+  "tests/server/mount_test.ts",
+  "tests/server/fairness_test.ts",
+  "tests/client/create_client_test.ts",
+  "tests/cli/cli_behaves_test.ts",
+  "tests/cli/serve_secrets_test.ts",
+  "tests/cli/serve_shutdown_test.ts",
+  "tests/cli/serve_redis_timeout_test.ts",
+  // The Redis queue (dist/redis.js) with a real redis-server, one node or several in-process.
+  "tests/redis/redis_link_test.ts",
+  "tests/redis/redis_jobs_test.ts",
+  "tests/redis/redis_queue_test.ts",
 ];
 
 function* tsFiles(dir) {
@@ -53,6 +96,11 @@ function* tsFiles(dir) {
 /** Transpiles the tree into `out` and returns the test files there. */
 async function transpile(out, files) {
   const entryPoints = [...tsFiles("src"), ...tsFiles("workers"), ...tsFiles("tests/fixtures")];
+  entryPoints.push(
+    "tests/server/server_helpers.ts",
+    "tests/redis/redis_helpers.ts",
+    "tests/redis/redis_server.ts",
+  );
   entryPoints.push(...files);
   await build({
     absWorkingDir: root,
@@ -70,10 +118,24 @@ async function transpile(out, files) {
     const path = join(out, file.replace(/\.ts$/, ".js"));
     writeFileSync(path, readFileSync(path, "utf8").replace(spec, "$1$2.js$1"));
   }
+  // The transpiled sources import the optional peers (hono, zod, redis): from here, as from dist/.
+  symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
+  // Tests that read the project's manifests (the version) find them at the root, as in the tree.
+  for (const f of ["package.json", "jsr.json"]) copyFileSync(join(root, f), join(out, f));
+  // The sources that make a pool themselves (the serve and demo commands) get the npm build's too:
+  // a pool transpiled here would look for its worker entries beside src/transport/.
   writeFileSync(
-    join(out, "mod.js"),
-    `export * from ${JSON.stringify(pathToFileURL(join(root, "dist/mod.js")).href)};\n`,
+    join(out, "src/pool.js"),
+    `export { createPool, Pool } from ${
+      JSON.stringify(pathToFileURL(join(root, "dist/mod.js")).href)
+    };\n`,
   );
+  for (const entry of ["mod", "server", "client", "redis"]) {
+    writeFileSync(
+      join(out, `${entry}.js`),
+      `export * from ${JSON.stringify(pathToFileURL(join(root, `dist/${entry}.js`)).href)};\n`,
+    );
+  }
   return files.map((f) => join(out, f.replace(/\.ts$/, ".js")));
 }
 

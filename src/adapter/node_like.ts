@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { freemem, loadavg, totalmem } from "node:os";
+import * as os from "node:os";
 import process from "node:process";
 import type { ReadResult, RuntimeAdapter, RuntimeKey } from "./types.ts";
 
@@ -27,8 +27,10 @@ export function createNodeLikeAdapter(key: RuntimeKey, version: string): Runtime
       }
     },
     env: (name: string) => process.env[name],
-    systemMemory: () => ({ total: totalmem(), available: freemem() }),
-    loadAverage: () => loadavg()[0],
+    systemMemory: () => ({ total: os.totalmem(), available: os.freemem() }),
+    loadAverage: () => os.loadavg()[0],
+    // Node 18.14+ and Bun; read through the namespace so that an older runtime gets undefined.
+    availableParallelism: () => os.availableParallelism?.(),
     memoryUsage: () => process.memoryUsage().rss,
     args: () => process.argv.slice(2),
     setExitCode: (code: number) => {

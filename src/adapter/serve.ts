@@ -1,34 +1,15 @@
 /**
  * Serving HTTP and hearing shutdown signals: the runtime-specific half of `workloom serve`.
- * Deno serves with `Deno.serve`, Bun with `Bun.serve`; both hand us a web-standard `Request`, so
- * the server itself (a Hono app) never knows which one runs it.
+ * Deno serves with `Deno.serve`, Bun with `Bun.serve`, Node with `node:http` (`node_http.ts`); each
+ * hands us a web-standard `Request`, so the server itself (a Hono app) never knows which one runs it.
  *
  * @module
  */
 import process from "node:process";
 import { unrefTimer } from "./child_process.ts";
-
-/** Who sent a request, as the runtime saw the connection. */
-export interface ClientInfo {
-  /** The peer's IP address, when the runtime tells it. */
-  remoteAddress?: string;
-}
-
-/** A web-standard request handler, such as a Hono app's `fetch`, told who sent the request. */
-export type FetchHandler = (
-  request: Request,
-  info?: ClientInfo,
-) => Response | Promise<Response>;
-
-/** A listening HTTP server. */
-export interface HttpServer {
-  /** The port it listens on (the one chosen when asked for port 0). */
-  readonly port: number;
-  /** The address it is bound to. */
-  readonly hostname: string;
-  /** Stops listening and closes its connections. */
-  close(): Promise<void>;
-}
+import type { FetchHandler, HttpServer } from "./http_types.ts";
+// In a file of their own: node_http.ts, which this file loads, uses them too.
+export type { ClientInfo, FetchHandler, HttpServer } from "./http_types.ts";
 
 // The slices of the Deno and Bun namespaces used here, so that `tsc` checks this file without
 // either runtime's whole type library.
@@ -107,7 +88,29 @@ export function serveHttp(
       },
     };
   }
-  throw new Error("workloom can serve HTTP on Deno and Bun only");
+  throw new Error("serveHttp serves on Deno and Bun; on Node, use listenHttp (it awaits the port)");
+}
+
+/**
+ * Starts an HTTP server for `fetch` on `hostname:port` (port 0 picks a free one) on Deno, Bun or
+ * Node, resolving once it listens. Node's `listen` is asynchronous, hence a promise; a port in use
+ * rejects (Deno and Bun throw at once).
+ *
+ * @example
+ * ```ts ignore
+ * import { listenHttp } from "./serve.ts";
+ * const server = await listenHttp(() => new Response("hi"), { port: 0, hostname: "127.0.0.1" });
+ * console.log(server.port);
+ * await server.close();
+ * ```
+ */
+export async function listenHttp(
+  fetch: FetchHandler,
+  options: { port: number; hostname: string },
+): Promise<HttpServer> {
+  if (g.Deno || g.Bun) return serveHttp(fetch, options);
+  // Loaded only on Node: Deno and Bun never need the node:http glue.
+  return (await import("./node_http.ts")).listenNodeHttp(fetch, options);
 }
 
 /**

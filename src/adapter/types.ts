@@ -33,6 +33,11 @@ export interface RuntimeAdapter {
   systemMemory(): SystemMemory | undefined;
   /** 1-minute load average, or `undefined` when not available. */
   loadAverage(): number | undefined;
+  /**
+   * The CPUs this process may use by the runtime's own count (Node's `os.availableParallelism()`),
+   * for runtimes without `navigator.hardwareConcurrency` (Node 20); absent or `undefined` elsewhere.
+   */
+  availableParallelism?(): number | undefined;
   /** Bytes of memory the current isolate uses (heap or RSS), or `undefined`. */
   memoryUsage(): number | undefined;
   /** Command-line arguments after the script name; empty where there are none. */

@@ -10,6 +10,7 @@ import { runDemo } from "./demo.ts";
 import { formatMachine } from "../machine/format_machine.ts";
 import { detectMachine } from "../machine/machine.ts";
 import { runtime } from "../adapter/runtime.ts";
+import { VERSION } from "./version.ts";
 
 /** Where the command line writes; tests capture it. */
 export interface CliOptions {
@@ -34,7 +35,11 @@ Commands:
   serve --tasks <m>  Run the job server (see workloom serve --help).
 
 Options:
-  -h, --help         Show this help.`;
+  -h, --help         Show this help.
+  -v, --version      Print the version.
+
+serve needs the optional peers hono, @hono/zod-openapi and zod (and redis for
+--queue): npm install hono @hono/zod-openapi zod, or bun add …`;
 
 // Exit code 2 is the convention for a command line used wrongly, as opposed to 1 for a failure.
 const USAGE_ERROR = 2;
@@ -95,8 +100,9 @@ async function demo(args: string[], io: Io): Promise<number> {
 }
 
 /**
- * `workloom serve`, loaded when used: it needs Hono and zod, which the npm package lists as
- * optional peers, so `profile` and `demo` run without them.
+ * `workloom serve`, loaded when used. Its module loads Hono and zod (optional peers of the npm
+ * package) only once its arguments are read, so `profile`, `demo` and `serve --help` run without
+ * them, and a missing one is named with its install command.
  */
 async function serve(args: string[], io: Io): Promise<number> {
   return (await import("./serve.ts")).serve(args, io);
@@ -121,6 +127,10 @@ export async function main(args: string[], options: CliOptions = {}): Promise<nu
   if (name === undefined) return usageError(io, "missing command");
   if (name === "-h" || name === "--help" || name === "help") {
     io.stdout(USAGE);
+    return 0;
+  }
+  if (name === "-v" || name === "--version" || name === "version") {
+    io.stdout(VERSION);
     return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

@@ -1,5 +1,5 @@
 /**
- * `workloom serve`: the job server over a pool of the given task module, on Deno or Bun, until
+ * `workloom serve`: the job server over a pool of the given task module, on Deno, Bun or Node, until
  * SIGINT or SIGTERM; then it drains (running jobs finish within --drain-timeout, the rest are
  * cancelled), closes the pool and resolves with exit code 0. A second signal exits at once.
  *
@@ -12,22 +12,29 @@ import { parseRateLimits } from "./rate_limit_flags.ts";
 import {
   exitAfter,
   exitNow,
+  listenHttp,
   onShutdownSignal,
-  serveHttp,
   workingDirectoryUrl,
 } from "../adapter/serve.ts";
 import { runtime } from "../adapter/runtime.ts";
 import type { ReadResult, RuntimeKey } from "../adapter/types.ts";
 import { redactUrl, scrubber, urlSecrets } from "../redact.ts";
-import { isLoopback } from "../server/auth.ts";
+import { isLoopback } from "../server/loopback.ts";
 import {
   WEBHOOK_FLAGS,
   WEBHOOK_USAGE,
   type WebhookSettings,
   webhookSettings,
 } from "./serve_webhooks.ts";
-import { childPermissions, describe, hostList, readToken, serveWarnings } from "./serve_guards.ts";
-import { createServer } from "../server/create_server.ts";
+import {
+  childPermissions,
+  describe,
+  hostList,
+  readToken,
+  serveWarnings,
+  typeScriptRefusal,
+} from "./serve_guards.ts";
+import { importPeers, REDIS_PEERS, SERVER_PEERS } from "./peers.ts";
 import { parseBytes, parseDuration } from "./units.ts";
 
 /** Where the command writes. */
@@ -140,6 +147,8 @@ export interface ServeSettings {
   token?: string;
   /** Where the token came from: `--token` on the command line earns a warning. */
   tokenFrom?: "flag" | "file" | "env";
+  /** The --token-file path, for the printed curl (never the token itself). */
+  tokenFile?: string;
   /** Host names answered without a token besides loopback. */
   allowedHosts: string[];
   /** Where tasks run: child processes can be killed whatever they do; Deno's threads cannot. */
@@ -275,6 +284,7 @@ export function readServeSettings(
     host,
     token,
     ...(tokenFrom === undefined ? {} : { tokenFrom }),
+    ...(tokenFrom === "file" ? { tokenFile: values["token-file"] } : {}),
     allowedHosts: hostList(values["allowed-hosts"]),
     isolation,
     jobTimeoutMs,
@@ -338,10 +348,30 @@ function queueSettings(values: {
   };
 }
 
-function banner(url: string, token: string | undefined, body: string): string {
-  const auth = token === undefined ? "" : ` -H "Authorization: Bearer $WORKLOOM_TOKEN"`;
+/**
+ * The curl header that sends the token, as it must be typed to work: the token itself never
+ * appears in output, so the header reads it from where the server got it.
+ */
+function authHeader(s: ServeSettings): { header: string; note?: string } {
+  if (s.token === undefined) return { header: "" };
+  if (s.tokenFrom === "file" && s.tokenFile !== undefined) {
+    const path = s.tokenFile.replaceAll("'", "'\\''");
+    return { header: ` -H "Authorization: Bearer $(cat '${path}')"` };
+  }
+  const header = ` -H "Authorization: Bearer $WORKLOOM_TOKEN"`;
+  return s.tokenFrom === "flag"
+    ? {
+      header,
+      note: "  first, in the shell you run curl from: export WORKLOOM_TOKEN=<the --token value>",
+    }
+    : { header, note: "  with WORKLOOM_TOKEN set to the token in the shell you run curl from" };
+}
+
+function banner(url: string, s: ServeSettings, body: string): string {
+  const { header: auth, note } = authHeader(s);
   return [
     `workloom job server on ${runtime.key} listening at ${url}`,
+    ...(note === undefined ? [] : [note]),
     `  submit and wait up to 5 s:`,
     `    curl -s${auth} -H "Content-Type: application/json" -d '${body}' "${url}/jobs?wait=5000"`,
     `  read it back:  curl -s${auth} ${url}/jobs/<id>`,
@@ -383,6 +413,34 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   const out = (text: string): void => io.stdout(scrub(text));
   const err = (text: string): void => io.stderr(scrub(text));
   const queueShown = s.queue === undefined ? undefined : redactUrl(s.queue);
+  const refusal = typeScriptRefusal(s.tasks);
+  if (refusal !== undefined) {
+    err(`workloom serve: ${refusal}`);
+    return 1;
+  }
+  // The optional peers load before anything starts: a missing one fails with nothing to undo.
+  let createServer;
+  let redisQueue;
+  try {
+    ({ createServer } = await importPeers(
+      () => import("../server/create_server.ts"),
+      SERVER_PEERS,
+      "the job server",
+      runtime.key,
+    ));
+    // Loaded only when asked for: a node without --queue never loads a Redis client.
+    if (s.queue !== undefined) {
+      ({ redisQueue } = await importPeers(
+        () => import("../../redis.ts"),
+        REDIS_PEERS,
+        "--queue",
+        runtime.key,
+      ));
+    }
+  } catch (e) {
+    err(`workloom serve: ${(e as Error).message}`);
+    return 1;
+  }
   for (const warning of serveWarnings(s)) err(`workloom serve: warning: ${warning}`);
   const moduleUrl = new URL(s.tasks, workingDirectoryUrl());
   const pool = createPool(moduleUrl, {
@@ -393,8 +451,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   });
   let server;
   try {
-    // Loaded only when asked for: a node without --queue never loads a Redis client.
-    const queue = s.queue === undefined ? undefined : (await import("../../redis.ts")).redisQueue(
+    const queue = s.queue === undefined || redisQueue === undefined ? undefined : redisQueue(
       s.queue,
       {
         nodeId: s.nodeId,
@@ -432,7 +489,16 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     err(`workloom serve: cannot ${what}: ${(e as Error).message}`);
     return 1;
   }
-  const http = serveHttp(server.fetch, { port: s.port, hostname: s.host });
+  let http;
+  try {
+    http = await listenHttp(server.fetch, { port: s.port, hostname: s.host });
+  } catch (e) {
+    // A port in use: undo what started, so that the command ends at once and leaves nothing.
+    await server.close({ timeoutMs: 0 });
+    await pool.closeNow();
+    err(`workloom serve: cannot listen on ${s.host}:${s.port}: ${(e as Error).message}`);
+    return 1;
+  }
   const shown = s.host.includes(":") ? `[${s.host}]` : s.host;
   const url = `http://${shown}:${http.port}`;
   // The bundled example module gets a curl that works as printed; others get a template.
@@ -440,7 +506,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   const sample = Object.hasOwn(module, "countPrimes")
     ? '{"task":"countPrimes","input":{"from":0,"to":100000}}'
     : '{"task":"<name>","input":<json>}';
-  out(banner(url, s.token, sample));
+  out(banner(url, s, sample));
   out(`Tasks run in ${s.isolation === "process" ? "child processes" : "worker threads"}.`);
   if (queueShown !== undefined) out(`Jobs are shared through the Redis queue at ${queueShown}.`);
   let signals = 0;

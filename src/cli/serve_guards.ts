@@ -145,3 +145,29 @@ export function describe(e: unknown): string {
   }
   return text;
 }
+
+/**
+ * Why this runtime cannot load the task module `tasks`, or `undefined` when it can: Node loads a
+ * `.ts` module only where it strips types (`process.features.typescript`, Node 22.6+ with
+ * `--experimental-strip-types`, 23.6+ by default). Said before the pool starts, with what to run
+ * instead, rather than as `ERR_UNKNOWN_FILE_EXTENSION` from a worker.
+ *
+ * @example
+ * ```ts
+ * import { typeScriptRefusal } from "./serve_guards.ts";
+ * console.log(typeScriptRefusal("tasks.mjs", "node")); // undefined
+ * ```
+ */
+export function typeScriptRefusal(
+  tasks: string,
+  key: RuntimeKey = runtime.key,
+  stripsTypes: boolean = Boolean(
+    (globalThis as { process?: { features?: { typescript?: unknown } } }).process?.features
+      ?.typescript,
+  ),
+): string | undefined {
+  if (key !== "node" || stripsTypes || !/\.[mc]?tsx?$/.test(tasks)) return undefined;
+  return `Node ${runtime.version} cannot load the TypeScript module ${tasks}: run it on Bun ` +
+    `(bunx workloom serve --tasks ${tasks}) or Deno, compile it to .mjs or .js, or use a Node ` +
+    "that strips types (23.6 or later)";
+}

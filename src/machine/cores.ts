@@ -13,7 +13,7 @@ import { assertInteger } from "../validate.ts";
 export interface CoresProfile {
   /** The figure to size pools with: the smallest limit, at least 1. */
   effective: number;
-  /** `navigator.hardwareConcurrency`, or `null` where the runtime has none. */
+  /** `navigator.hardwareConcurrency` (Node 20: `os.availableParallelism()`), or `null`: none. */
   hardware: number | null;
   /** CPUs in this process's affinity mask (Linux `Cpus_allowed_list`), or `null`. */
   affinity: number | null;
@@ -33,6 +33,11 @@ export interface DetectCoresOptions {
   root?: string;
   /** Hardware concurrency to assume. @default {navigator.hardwareConcurrency} */
   hardwareConcurrency?: number;
+  /**
+   * The runtime's own CPU count, used when there is no `navigator.hardwareConcurrency` (Node 20).
+   * @default {runtime.availableParallelism}
+   */
+  availableParallelism?: () => number | undefined;
 }
 
 /**
@@ -107,7 +112,13 @@ function readAffinity(read: ReadTextFile, root: string): Affinity {
 export function detectCores(options: DetectCoresOptions = {}): CoresProfile {
   const read = options.readTextFile ?? runtime.readTextFile;
   const root = options.root ?? "";
-  const hw = options.hardwareConcurrency ?? globalThis.navigator?.hardwareConcurrency;
+  const fromNavigator = options.hardwareConcurrency ?? globalThis.navigator?.hardwareConcurrency;
+  // Node 20 has no navigator.hardwareConcurrency: its own count stands in (off Linux, the only one).
+  const count = options.availableParallelism ?? runtime.availableParallelism;
+  const hw = fromNavigator ?? count?.();
+  const source = fromNavigator === undefined && hw !== undefined
+    ? "os.availableParallelism()"
+    : "navigator.hardwareConcurrency";
   if (options.hardwareConcurrency !== undefined) {
     assertInteger("detect cores", "hardwareConcurrency", hw, { min: 1 });
   }
@@ -115,9 +126,7 @@ export function detectCores(options: DetectCoresOptions = {}): CoresProfile {
   const affinity = readAffinity(read, root);
   const quota = readCpuQuota(new CgroupReader({ readTextFile: read, root }));
   const details = {
-    hardware: hardware === null
-      ? "navigator.hardwareConcurrency is not available"
-      : "navigator.hardwareConcurrency",
+    hardware: hardware === null ? "navigator.hardwareConcurrency is not available" : source,
     affinity: affinity.detail,
     quota: quota.detail,
   };
@@ -137,7 +146,7 @@ export function detectCores(options: DetectCoresOptions = {}): CoresProfile {
     hardware,
     affinity: affinity.value,
     quota: quota.cores,
-    reason: explain(winner?.kind ?? "none", quota, affinity, hardware),
+    reason: explain(winner?.kind ?? "none", quota, affinity, hardware, source),
     details,
   };
 }
@@ -147,6 +156,7 @@ function explain(
   quota: CpuQuota,
   affinity: Affinity,
   hardware: number | null,
+  source: string,
 ): string {
   if (kind === "quota") {
     return Number.isInteger(quota.cores)
@@ -155,7 +165,7 @@ function explain(
   }
   if (kind === "affinity") return `CPU affinity ${affinity.detail}`;
   if (kind === "none") return "no limit could be read, assuming 1 core";
-  const base = `navigator.hardwareConcurrency ${hardware}`;
+  const base = `${source} ${hardware}`;
   const a = affinity.failure;
   const q = quota.failure;
   if (a && q) {

@@ -23,6 +23,7 @@ import { encodeFrame, findSharedMemory, FrameReader } from "./frames.ts";
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.ts";
 import type { ProcessFromWorker, ProcessToWorker, ToWorker } from "./protocol.ts";
 import { StartGate } from "./start_gate.ts";
+import { workerEntryUrl } from "./worker_entry_url.ts";
 import type { LinkCapabilities, LinkedTask, LinkOptions } from "./link_types.ts";
 import { type LinkEvents, type SpawnLink, WorkerLink } from "./worker_link.ts";
 
@@ -48,12 +49,12 @@ const KILL_GRACE_MS = 1000;
 
 const codec = { encode: encodeValue, decode: decodeValue };
 
-/** Where the child shell lives (`.js` beside a built copy of this file, `.ts` from source). */
+/**
+ * Where the child shell lives: `workers/process_worker.ts` from source; in the npm build,
+ * `dist/workers/process_worker.js` beside the bundles (the same layout as the thread entries).
+ */
 function shellPath(): string {
-  const ext = import.meta.url.endsWith(".js") ? "js" : "ts";
-  return decodeURIComponent(
-    new URL(`../../workers/process_worker.${ext}`, import.meta.url).pathname,
-  );
+  return decodeURIComponent(workerEntryUrl("process_worker").pathname);
 }
 
 /** Deno's flags for a child: the pool's, or read access to the task module and nothing else. */

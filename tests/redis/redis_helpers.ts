@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createPool, type Pool } from "../../mod.ts";
 import { createServer, type JobServer, type ServerOptions } from "../../server.ts";
 import { redisQueue, type RedisQueueOptions } from "../../redis.ts";
-import { serveHttp } from "../../src/adapter/serve.ts";
+import { listenHttp } from "../../src/adapter/serve.ts";
 
 export type RedisTasks = typeof import("../fixtures/redis_tasks.ts");
 export const redisTasksUrl = new URL("../fixtures/redis_tasks.ts", import.meta.url);
@@ -35,7 +35,7 @@ export async function startNode(
     ...serverOptions,
     queue: redisQueue(redisUrl, queueOptions),
   });
-  const http = serveHttp(server.fetch, { port: 0, hostname: "127.0.0.1" });
+  const http = await listenHttp(server.fetch, { port: 0, hostname: "127.0.0.1" });
   return {
     url: `http://127.0.0.1:${http.port}`,
     server,

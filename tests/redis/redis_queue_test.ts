@@ -155,7 +155,7 @@ test("GET /nodes on any node lists every node with its runtime, workers and last
     const ids = nodes.map((x: { id: string }) => x.id).sort();
     assert.deepEqual(ids, ["node-a", "node-b"]);
     for (const x of nodes) {
-      assert.match(x.runtime, /^(deno|bun)$/);
+      assert.match(x.runtime, /^(deno|bun|node)$/);
       // Workers start with the first task: an idle node may have none yet.
       assert.ok(Number.isInteger(x.workers) && x.workers >= 0 && x.workers <= 2);
       assert.equal(x.capacity, 4, "twice the pool's target size of 2");
@@ -166,7 +166,7 @@ test("GET /nodes on any node lists every node with its runtime, workers and last
     for (const id of ["node-a", "node-b"]) {
       assert.match(
         text,
-        new RegExp(`workloom_node_workers\\{node="${id}",runtime="(deno|bun)"\\} \\d`),
+        new RegExp(`workloom_node_workers\\{node="${id}",runtime="(deno|bun|node)"\\} \\d`),
       );
       assert.match(text, new RegExp(`workloom_node_last_heartbeat_seconds\\{node="${id}",`));
     }

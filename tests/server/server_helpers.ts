@@ -2,7 +2,7 @@
 // pool of tests/fixtures/server_tasks.ts, and small HTTP helpers.
 import { createPool, type Pool } from "../../mod.ts";
 import { createServer, type JobServer, type ServerOptions } from "../../server.ts";
-import { serveHttp } from "../../src/adapter/serve.ts";
+import { listenHttp } from "../../src/adapter/serve.ts";
 
 export type ServerTasks = typeof import("../fixtures/server_tasks.ts");
 export const serverTasksUrl = new URL("../fixtures/server_tasks.ts", import.meta.url);
@@ -27,7 +27,8 @@ export async function startServer(
     autotune: false,
   });
   const server = await createServer(pool, options);
-  const http = serveHttp(server.fetch, { port: 0, hostname: "127.0.0.1" });
+  // listenHttp, not serveHttp: the same helper serves on Node (node suite), where listen is async.
+  const http = await listenHttp(server.fetch, { port: 0, hostname: "127.0.0.1" });
   return {
     url: `http://127.0.0.1:${http.port}`,
     server,
