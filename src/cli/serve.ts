@@ -20,6 +20,7 @@ import { runtime } from "../adapter/runtime.ts";
 import type { ReadResult, RuntimeKey } from "../adapter/types.ts";
 import { redactUrl, scrubber, urlSecrets } from "../redact.ts";
 import { isLoopback } from "../server/loopback.ts";
+import { LIMIT_FLAGS, LIMIT_USAGE, type LimitSettings, limitSettings } from "./serve_limits.ts";
 import {
   WEBHOOK_FLAGS,
   WEBHOOK_USAGE,
@@ -104,6 +105,7 @@ Options:
   --redis-timeout <dur>   With --queue: deadline of every Redis command; a Redis that
                           stalls or is gone gets 503 queue_unavailable within it.
                           Default: 2s.
+${LIMIT_USAGE}
 ${WEBHOOK_USAGE}
   -h, --help              Show this help.`;
 
@@ -135,6 +137,7 @@ const FLAGS = {
   "claim-idle": { type: "string" },
   "max-deliveries": { type: "string" },
   "redis-timeout": { type: "string" },
+  ...LIMIT_FLAGS,
   ...WEBHOOK_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -180,6 +183,8 @@ export interface ServeSettings {
   redisTimeoutMs?: number;
   /** The webhook flags, when any is given (secrets never printed). */
   webhooks?: WebhookSettings;
+  /** The connection limits given (streams, body time, long-poll). */
+  limits: LimitSettings;
 }
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -313,6 +318,7 @@ export function readServeSettings(
       { maxSchedules: count("max-schedules", values["max-schedules"], 1000, 0) }),
     ...queueSettings(values),
     ...webhookSettings(values, env),
+    limits: limitSettings(values),
   };
 }
 
@@ -476,6 +482,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       maxJobs: s.maxJobs,
       keyConcurrency: s.keyConcurrency,
       ...s.webhooks,
+      ...s.limits,
       keyRateLimits: s.keyRateLimits,
       taskRateLimits: s.taskRateLimits,
       maxSchedules: s.maxSchedules,

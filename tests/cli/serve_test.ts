@@ -60,6 +60,7 @@ test("workloom serve's defaults match its --help", () => {
     maxJobs: 10_000,
     keyConcurrency: 4,
     drainTimeoutMs: 10_000,
+    limits: {},
   });
   const onDeno = readServeSettings(["--tasks", "t.ts"], noEnv, { runtime: "deno" });
   assert.ok(onDeno !== "help" && onDeno.isolation === "process", "process is Deno's default");
