@@ -31,15 +31,15 @@ for (const isolation of isolations) {
     const p = streamPool({ isolation });
     try {
       const s = p.stream("count", 200, { window: 4 });
-      const chunks: number[] = await within(collect(s), 20_000, "the stream");
+      const chunks: number[] = await within(collect(s), 5_000, "the stream");
       assert.deepEqual(chunks, upTo(200));
       assert.equal(await s.result, "counted 200");
       // A sync generator streams the same way.
       const sync = p.stream("countSync", 50);
-      assert.deepEqual(await collect(sync), upTo(50));
+      assert.deepEqual(await within(collect(sync), 5_000, "the sync stream"), upTo(50));
       assert.equal(await sync.result, "counted 50");
     } finally {
-      await p.close();
+      await p.close({ timeoutMs: 2_000 }); // bounded: a stream that hangs fails the test, not the file
     }
   });
 
@@ -48,9 +48,10 @@ for (const isolation of isolations) {
     try {
       const s = p.stream("failAfter", 5, { window: 2 });
       const seen: number[] = [];
-      const e = await rejection((async () => {
+      const loop = (async () => {
         for await (const chunk of s) seen.push(chunk);
-      })());
+      })();
+      const e = await within(rejection(loop), 5_000, "the failing stream");
       assert.deepEqual(seen, upTo(5));
       assert.ok(e instanceof TaskError, String(e));
       assert.equal(e.name, "RangeError");
@@ -58,7 +59,7 @@ for (const isolation of isolations) {
       assert.equal(await rejection(s.result), e);
       // Read only after the task failed: every chunk still comes first, then the error.
       const late = p.stream("failAfter", 5, { window: 8 });
-      const lateError = await rejection(late.result);
+      const lateError = await within(rejection(late.result), 10_000, "the failed task");
       const lateSeen: number[] = [];
       const thrown = await rejection((async () => {
         for await (const chunk of late) lateSeen.push(chunk);
@@ -66,7 +67,7 @@ for (const isolation of isolations) {
       assert.deepEqual(lateSeen, upTo(5));
       assert.equal(thrown, lateError);
     } finally {
-      await p.close();
+      await p.close({ timeoutMs: 2_000 }); // bounded: a stream that hangs fails the test, not the file
     }
   });
 
@@ -87,7 +88,7 @@ for (const isolation of isolations) {
       // …and the task ended in the worker too.
       await until(() => p.stats().inFlight === 0, "the cancelled task's end in its worker");
     } finally {
-      await p.close();
+      await p.close({ timeoutMs: 2_000 }); // bounded: a stream that hangs fails the test, not the file
     }
   });
 }
@@ -115,7 +116,7 @@ test("a consumer that reads nothing pauses the producer after `window` chunks", 
     await until(() => Atomics.load(state, 1) !== 0, "the generator's finally block");
     assert.equal(Atomics.load(state, 1), 1, "ctx.signal was aborted when finally ran");
   } finally {
-    await p.close();
+    await p.close({ timeoutMs: 2_000 });
   }
 });
 
@@ -133,7 +134,7 @@ test("the caller's signal cancels a stream, and a timeout ends it with TimeoutEr
     const t = await within(rejection(collect(timed)), 10_000, "the timed-out stream");
     assert.equal(t.name, "TimeoutError");
   } finally {
-    await p.close();
+    await p.close({ timeoutMs: 2_000 });
   }
 });
 
@@ -156,6 +157,6 @@ test("run() of a generator task fails and says to call stream(); bad stream opti
       assert.match(bad.message, pattern);
     }
   } finally {
-    await p.close();
+    await p.close({ timeoutMs: 2_000 });
   }
 });
