@@ -50,6 +50,7 @@ export const JobSubmitSchema = z.strictObject({
   concurrencyKey: name("Jobs of one key run at most --key-concurrency at once").optional(),
   weight: z.number().min(0).max(1e9).optional().describe("Heavier jobs of a batch run first"),
   stage: name("Stage for the pool's metrics").optional(),
+  stream: z.boolean().optional().describe("A generator task: its chunks go out as chunk events"),
 }).openapi("JobSubmit");
 
 /** The body of `POST /jobs/batch`. */
