@@ -76,10 +76,13 @@ for (const isolation of isolations) {
     try {
       const s = p.stream("forever", undefined, { window: 2 });
       const seen: number[] = [];
-      for await (const chunk of s) {
-        seen.push(chunk);
-        if (seen.length === 5) break;
-      }
+      const loop = (async () => {
+        for await (const chunk of s) {
+          seen.push(chunk);
+          if (seen.length === 5) break;
+        }
+      })();
+      await within(loop, 5_000, "five chunks");
       assert.deepEqual(seen, upTo(5));
       const e = await within(rejection(s.result), 10_000, "the cancelled stream's result");
       assert.equal(e.name, "AbortError");
@@ -106,11 +109,14 @@ test("a consumer that reads nothing pauses the producer after `window` chunks", 
     assert.equal(s.buffered, window, "chunks held on the caller's side");
     // Reading frees credit: the producer goes on, and still never runs more than a window ahead.
     const seen: number[] = [];
-    for await (const chunk of s) {
-      seen.push(chunk);
-      assert.ok(Atomics.load(state, 0) <= seen.length + window, "at most a window ahead");
-      if (seen.length === 3 * window) break;
-    }
+    const loop = (async () => {
+      for await (const chunk of s) {
+        seen.push(chunk);
+        assert.ok(Atomics.load(state, 0) <= seen.length + window, "at most a window ahead");
+        if (seen.length === 3 * window) break;
+      }
+    })();
+    await within(loop, 5_000, "three windows of chunks");
     assert.deepEqual(seen, upTo(3 * window));
     // Leaving the loop aborted the task's signal, and the generator's finally ran after it.
     await until(() => Atomics.load(state, 1) !== 0, "the generator's finally block");
