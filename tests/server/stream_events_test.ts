@@ -9,6 +9,7 @@ import { createPool } from "../../mod.ts";
 import { createServer, memoryQueue, type MemoryQueueOptions } from "../../server.ts";
 import { createClient } from "../../client.ts";
 import { serveHttp } from "../../src/adapter/serve.ts";
+import { until, within } from "../fixtures/pool_helpers.ts";
 
 type Tasks = typeof import("../fixtures/stream_tasks.ts");
 const url = new URL("../fixtures/stream_tasks.ts", import.meta.url);
@@ -25,6 +26,7 @@ async function startStreamServer(queue: MemoryQueueOptions = {}) {
   const http = serveHttp(server.fetch, { port: 0, hostname: "127.0.0.1" });
   return {
     base: `http://127.0.0.1:${http.port}`,
+    pool,
     async close() {
       await server.close({ timeoutMs: 0 });
       await http.close();
@@ -140,6 +142,41 @@ test("a streamed job whose task throws fails after its chunks, which stay readab
     const last = JSON.parse(all.at(-1)!.data);
     assert.equal(last.status, "failed");
     assert.match(last.error.message, /failed after 3 chunks/);
+  } finally {
+    await s.close();
+  }
+});
+
+test("chunks reach a client while the job runs, and cancelling the job over HTTP ends its generator", async () => {
+  const s = await startStreamServer();
+  try {
+    const res = await fetch(`${s.base}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task: "forever", stream: true }),
+    });
+    const { id } = await res.json();
+    const client = createClient<Tasks>(s.base);
+    const seen: unknown[] = [];
+    let last: unknown;
+    let cancelled = false;
+    const read = (async () => {
+      for await (const e of client.events(id, { chunks: true })) {
+        if (e.event === "chunk") seen.push((e as { chunk: unknown }).chunk);
+        else if ("job" in e) last = e.job.status;
+        // The job never ends by itself: five chunks came while it ran.
+        if (seen.length === 5 && !cancelled) {
+          cancelled = true;
+          const del = await fetch(`${s.base}/jobs/${id}`, { method: "DELETE" });
+          assert.equal(del.status, 200);
+        }
+      }
+    })();
+    await within(read, 10_000, "the job's events to its end");
+    assert.equal(last, "cancelled");
+    assert.ok(seen.length >= 5);
+    assert.deepEqual(seen, upTo(0, seen.length), "in order, none lost or repeated");
+    await until(() => s.pool.stats().inFlight === 0, "the generator's end in its worker");
   } finally {
     await s.close();
   }
