@@ -3,7 +3,7 @@
 // error mid-stream arrives after the chunks before it. The thread and the process profiles.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createPool, runtime, TaskError } from "../../mod.ts";
+import { createPool, runtime, TaskError, WorkerCrashedError } from "../../mod.ts";
 import type { Pool, PoolOptions } from "../../mod.ts";
 import { rejection, sharedInts, until, within } from "../fixtures/pool_helpers.ts";
 
@@ -95,6 +95,26 @@ for (const isolation of isolations) {
     }
   });
 }
+
+test("a worker that dies mid-stream fails the stream after its chunks, and it is not run again", async () => {
+  const p = streamPool();
+  try {
+    let started = 0;
+    p.on("taskStarted", () => started++);
+    const s = p.stream("crashAfter", 3, { window: 8 });
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const chunk of s) seen.push(chunk);
+    })();
+    const e = await within(rejection(loop), 10_000, "the crashed stream");
+    assert.ok(e instanceof WorkerCrashedError, String(e));
+    assert.deepEqual(seen, upTo(3));
+    assert.equal(started, 1, "sent to a worker once");
+    assert.equal(await within(p.run("double", 2), 10_000, "a call after the crash"), 4);
+  } finally {
+    await p.close({ timeoutMs: 2_000 });
+  }
+});
 
 test("a consumer that reads nothing pauses the producer after `window` chunks", async () => {
   const p = streamPool();
