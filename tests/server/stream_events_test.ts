@@ -6,7 +6,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { createPool } from "../../mod.ts";
-import { createServer, memoryQueue, type MemoryQueueOptions } from "../../server.ts";
+import {
+  createServer,
+  memoryQueue,
+  type MemoryQueueOptions,
+  type ServerOptions,
+} from "../../server.ts";
 import { createClient } from "../../client.ts";
 import { serveHttp } from "../../src/adapter/serve.ts";
 import { until, within } from "../fixtures/pool_helpers.ts";
@@ -20,9 +25,9 @@ interface Sse {
   data: string;
 }
 
-async function startStreamServer(queue: MemoryQueueOptions = {}) {
+async function startStreamServer(queue: MemoryQueueOptions = {}, options: ServerOptions = {}) {
   const pool = createPool<Tasks>(url, { maxWorkers: 1, autotune: false });
-  const server = await createServer(pool, { queue: memoryQueue(queue) });
+  const server = await createServer(pool, { ...options, queue: memoryQueue(queue) });
   const http = serveHttp(server.fetch, { port: 0, hostname: "127.0.0.1" });
   return {
     base: `http://127.0.0.1:${http.port}`,
@@ -177,6 +182,38 @@ test("chunks reach a client while the job runs, and cancelling the job over HTTP
     assert.ok(seen.length >= 5);
     assert.deepEqual(seen, upTo(0, seen.length), "in order, none lost or repeated");
     await until(() => s.pool.stats().inFlight === 0, "the generator's end in its worker");
+  } finally {
+    await s.close();
+  }
+});
+
+test("a client that stops reading holds at most maxStreamLag events on the server, then resumes from the window", async () => {
+  // 200 chunks of 32 KiB: more than socket buffers take, so an unread stream backs up to the server.
+  const s = await startStreamServer({ chunkWindowBytes: 8 << 20 }, { maxStreamLag: 8 });
+  try {
+    const res = await fetch(`${s.base}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task: "bigChunks", input: { n: 200, size: 32 << 10 }, stream: true }),
+    });
+    const { id } = await res.json();
+    // Opened at once, then left unread while the job yields its 200 chunks.
+    const stalled = await fetch(`${s.base}/jobs/${id}/events`);
+    const done = await createClient<Tasks>(s.base).wait(id, { timeoutMs: 20_000 });
+    assert.equal(done.status, "succeeded");
+    const first: Sse[] = [];
+    const parsed = stalled.body!.pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream());
+    for await (const e of parsed) first.push(e);
+    // The server kept no more than maxStreamLag changes for it, then told it to reconnect.
+    assert.equal(first.at(-1)!.event, "lagging");
+    const sent = first.filter((e) => e.event === "chunk");
+    assert.ok(sent.length < 200, `${sent.length} chunks were held for a client that read none`);
+    const { lastEventId } = JSON.parse(first.at(-1)!.data);
+    // The reconnect resumes from the replay window: every chunk once, in order.
+    const rest = await events(s.base, id, lastEventId);
+    const all = [...chunksOf(sent), ...chunksOf(rest)].map((c: { i: number }) => c.i);
+    assert.deepEqual(all, upTo(0, 200));
   } finally {
     await s.close();
   }
