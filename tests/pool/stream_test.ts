@@ -186,3 +186,16 @@ test("run() of a generator task fails and says to call stream(); bad stream opti
     await p.close({ timeoutMs: 2_000 });
   }
 });
+
+test("stream() in inline mode fails with a TypeError naming the mode", async () => {
+  const p = streamPool({ mode: "inline" });
+  try {
+    const s = p.stream("count", 3);
+    const e = await rejection(collect(s));
+    assert.ok(e instanceof TypeError, String(e));
+    assert.match(e.message, /Cannot stream task 'count' as the pool's 'mode' is "inline"/);
+    assert.equal(await rejection(s.result), e);
+  } finally {
+    await p.close({ timeoutMs: 2_000 });
+  }
+});
