@@ -18,8 +18,10 @@ export type {
   ClientJob,
   ClientOptions,
   EventsOptions,
+  JobChunkEvent,
   JobClient,
   JobEvent,
+  JobGapEvent,
   SubmitOptions,
 } from "./src/client/create_client.ts";
 export { JobServerError } from "./src/client/job_server_error.ts";

@@ -16,13 +16,27 @@
 
 // The pool
 export { createPool, Pool } from "./src/pool.ts";
-export type { CloseOptions, MapOptions, PoolStats, RunOptions } from "./src/pool.ts";
+export type {
+  CloseOptions,
+  MapOptions,
+  PoolStats,
+  RunOptions,
+  StreamOptions,
+  TaskStream,
+} from "./src/pool.ts";
 export type { PoolOptions } from "./src/engine/pool_options.ts";
 export type { ProcessOptions } from "./src/engine/process_options.ts";
 export { THREAD_CAPS } from "./src/engine/process_options.ts";
 export type { PoolEventMap, PoolEventName } from "./src/engine/pool_events.ts";
 export type { TaskContext } from "./workers/task_context.ts";
-export type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./src/engine/task_types.ts";
+export type {
+  AnyTaskModule,
+  StreamChunk,
+  StreamReturn,
+  TaskInput,
+  TaskName,
+  TaskResult,
+} from "./src/engine/task_types.ts";
 export type { Lane } from "./src/lane.ts";
 export {
   PoolClosedError,

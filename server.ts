@@ -34,6 +34,7 @@ export { formatExposition } from "./src/server/prometheus.ts";
 export type { MetricFamily, MetricType, Sample } from "./src/server/prometheus.ts";
 export { JobStore } from "./src/jobs/job_store.ts";
 export { memoryQueue } from "./src/jobs/memory_queue.ts";
+export type { MemoryQueueOptions } from "./src/jobs/memory_queue.ts";
 export type {
   Awaitable,
   JobBackend,

@@ -54,6 +54,7 @@ export const NODE_SUITE = [
   "tests/pool/metrics_test.ts",
   "tests/pool/pool_test.ts",
   "tests/pool/promises_test.ts",
+  "tests/pool/stream_test.ts",
   "tests/pool/task_names_test.ts",
   "tests/pool/validation_test.ts",
   // The job server (dist/server.js) served by the node:http glue on Node itself, its routes, its

@@ -36,13 +36,21 @@ import { createProcessSpawner } from "./transport/process_link.ts";
 import type { RunOptions } from "./engine/run_options.ts";
 import { RunTimes } from "./engine/run_times.ts";
 import { resolveModuleUrl } from "./engine/task_input.ts";
-import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "./engine/task_types.ts";
+import type {
+  AnyTaskModule,
+  StreamChunk,
+  StreamReturn,
+  TaskInput,
+  TaskName,
+  TaskResult,
+} from "./engine/task_types.ts";
+import { checkStreamOptions, type StreamOptions, TaskStream } from "./engine/task_stream.ts";
 import { TaskSettler } from "./engine/task_settler.ts";
 import { WorkerReports } from "./engine/worker_reports.ts";
 import { WorkerSet } from "./engine/worker_set.ts";
 import type { SpawnLink } from "./transport/worker_link.ts";
 
-export type { Call, CloseOptions, MapOptions, PoolStats, RunOptions };
+export type { Call, CloseOptions, MapOptions, PoolStats, RunOptions, StreamOptions, TaskStream };
 
 /**
  * One call of {@linkcode Pool.runMany}: a task name of the module, its input and its options,
@@ -163,6 +171,44 @@ export class Pool<M = AnyTaskModule> {
     options: RunOptions = {},
   ): Promise<TaskResult<M, K>> {
     return this.#admission.run(name, input, options) as Promise<TaskResult<M, K>>;
+  }
+
+  /**
+   * Runs generator task `name` (an `async function*` or `function*` of the module) in a worker
+   * and returns its chunks as an async iterable, in order; the generator's return value is the
+   * returned object's `result` promise. Backpressure: the worker runs at most `options.window`
+   * chunks (16 by default) ahead of your loop, then pauses until you read. Leaving the loop early
+   * cancels the task (its `ctx.signal` aborts, the generator's `finally` blocks run, and `result`
+   * rejects with `AbortError`). An error thrown mid-stream reaches the loop after the chunks
+   * before it, as the errors of `run()` do. Options are `run()`'s and `window`, without `retries`.
+   *
+   * @example
+   * ```ts ignore
+   * const words = pool.stream("words", "a b c", { window: 8 });
+   * for await (const word of words) console.log(word);
+   * console.log(await words.result);
+   * ```
+   */
+  stream<K extends TaskName<M>>(
+    name: K,
+    input: TaskInput<M, K>,
+    options: StreamOptions = {},
+  ): TaskStream<StreamChunk<M, K>, StreamReturn<M, K>> {
+    let window = 1;
+    let run: RunOptions = {};
+    let refused: unknown;
+    try {
+      ({ window, run } = checkStreamOptions(name, options));
+      if (this.options.mode === "inline") {
+        throw new TypeError(`Cannot stream task '${name}' as the pool's 'mode' is "inline"`);
+      }
+    } catch (error) {
+      refused = error;
+    }
+    return new TaskStream(window, run.signal, (stream) => {
+      if (refused !== undefined) return Promise.reject(refused);
+      return this.#admission.run(name, input, { ...run, signal: stream.signal }, stream);
+    });
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   startSlot,
   type ToWorker,
 } from "../src/transport/protocol.ts";
+import { driveStream, isStreamable, StreamCredit } from "./stream_driver.ts";
 import { WorkerTaskContext } from "./task_context.ts";
 
 type TaskFn = (input: unknown, ctx: WorkerTaskContext) => unknown;
@@ -58,6 +59,10 @@ export class TaskRunner {
   #concurrency = 1;
   #active = new Map<number, WorkerTaskContext>();
   #cancelledEarly = new Set<number>();
+  // Streaming tasks received and not started: their credit window (see RunBatch.windows).
+  #windows = new Map<number, number>();
+  // Streaming tasks running: the chunks each may still send.
+  #credits = new Map<number, StreamCredit>();
   #lastFlush = 0;
   #flushQueued = false;
   // Set once the worker has sent its last word (see lastWord): from then on it starts no task.
@@ -103,6 +108,11 @@ export class TaskRunner {
   receive(m: ToWorker): void {
     switch (m.t) {
       case "run":
+        if (m.windows) {
+          for (let i = 0; i < m.ids.length; i++) {
+            if (m.windows[i] > 0) this.#windows.set(m.ids[i], m.windows[i]);
+          }
+        }
         this.#enqueue(m.ids, m.slots, m.names, m.inputs);
         this.#pump();
         this.flush();
@@ -110,14 +120,19 @@ export class TaskRunner {
       case "cancel": {
         const error = Object.assign(new Error(m.reason.message), { name: m.reason.name });
         const ctx = this.#active.get(m.id);
-        if (ctx) ctx.cancel(error);
-        // Without shared flags (a child process) a task cancelled while it waits here learns it
+        if (ctx) {
+          ctx.cancel(error);
+          this.#credits.get(m.id)?.wake(); // a stream waiting for credit sees the cancel
+        } // Without shared flags (a child process) a task cancelled while it waits here learns it
         // only from this message: remember it, or it would start later and run unwatched.
         else if (this.#control === null && this.#qIds.indexOf(m.id, this.#qHead) >= 0) {
           this.#cancelledEarly.add(m.id);
         }
         break;
       }
+      case "credit":
+        this.#credits.get(m.id)?.grant(m.n);
+        break;
       case "concurrency":
         this.#concurrency = m.value;
         this.#pump();
@@ -270,6 +285,8 @@ export class TaskRunner {
 
   #start(id: number, slot: number, name: string, input: unknown): void {
     if (this.#dying) return; // the pool runs it elsewhere (see lastWord)
+    const window = this.#windows.get(id) ?? 0;
+    if (window > 0) this.#windows.delete(id);
     const control = this.#control;
     if (this.#cancelledEarly.delete(id)) {
       this.#settle(id, false, { name: "AbortError", message: "cancelled before it started" }, 0, 0);
@@ -310,6 +327,22 @@ export class TaskRunner {
     }
     const busy = performance.now() - t0;
     this.#noteBusy(name, busy);
+    if (isStreamable(value)) {
+      if (window === 0) {
+        ctx.done = true;
+        (value as Iterator<unknown>).return?.();
+        const error = new TypeError(
+          `Cannot run task '${name}' with run() as it returned a generator: call it with stream()`,
+        );
+        this.#settle(id, false, serializeError(error), busy, busy);
+        return;
+      }
+      // The stream runs as an async task: its promise is the generator's return value.
+      const credit = new StreamCredit(window);
+      this.#credits.set(id, credit);
+      const send = (chunk: unknown) => this.#post({ t: "chunk", id, value: chunk });
+      value = driveStream(value, ctx, credit, send).finally(() => this.#credits.delete(id));
+    }
     if (value !== null && typeof (value as PromiseLike<unknown>)?.then === "function") {
       this.running++;
       this.#active.set(id, ctx);

@@ -42,6 +42,22 @@ export interface JobEvent {
   job: ClientJob;
 }
 
+/** A streamed job's chunk (`events(id, { chunks: true })`), in order. */
+export interface JobChunkEvent {
+  event: "chunk";
+  /** The event id: resume from it with `lastEventId`. */
+  id: string;
+  /** The chunk, as the task yielded it (through JSON). */
+  chunk: unknown;
+}
+
+/** Chunks after the id the stream resumed from are no longer kept on the server. */
+export interface JobGapEvent {
+  event: "gap";
+  /** The ids that are gone: after `after`, up to `until`; `dropped` counts every chunk the job's replay window let go. */
+  gap: { after: number; until: number; dropped: number; message: string };
+}
+
 /** The job server's client, typed by the task module `M`. */
 export interface JobClient<M> {
   /** Submits a job; resolves with it as accepted (or as replayed for an idempotency key). */
@@ -65,13 +81,20 @@ export interface JobClient<M> {
    * before the job is final, the client connects again by itself and sends the id of the last
    * event it saw as `Last-Event-ID`, so that no event comes twice.
    */
-  events(id: string, options?: EventsOptions): AsyncIterable<JobEvent>;
+  events(id: string, options?: EventsOptions & { chunks?: false }): AsyncIterable<JobEvent>;
+  /** With `chunks: true`, a streamed job's `chunk` and `gap` events come too, in order. */
+  events(
+    id: string,
+    options: EventsOptions & { chunks: true },
+  ): AsyncIterable<JobEvent | JobChunkEvent | JobGapEvent>;
 }
 
 /** Options of {@linkcode JobClient.events}. */
 export interface EventsOptions {
   /** Resume after this event id (one seen on an earlier stream). @default {undefined} */
   lastEventId?: string;
+  /** Yield a streamed job's `chunk` and `gap` events too. @default {false} */
+  chunks?: boolean;
   /** Ends the stream (the loop throws the signal's reason). @default {undefined} */
   signal?: AbortSignal;
   /**
@@ -183,7 +206,11 @@ export function createClient<M = AnyTaskModule>(
     },
     cancel: (id) =>
       request(`/jobs/${encodeURIComponent(id)}`, { method: "DELETE", headers: headers() }),
-    events(id, eventOptions = {}) {
+    // One implementation for both overloads: `chunks` decides what it yields.
+    events: ((
+      id: string,
+      eventOptions: EventsOptions = {},
+    ): AsyncIterable<JobEvent | JobChunkEvent | JobGapEvent> => {
       const reconnects = nonNegativeInteger("reconnects", eventOptions.reconnects, 5);
       const firstDelayMs = nonNegativeInteger(
         "reconnectDelayMs",
@@ -228,6 +255,14 @@ export function createClient<M = AnyTaskModule>(
                   // The server is about to close a stream that fell too far behind: the
                   // reconnect below resumes from the last id seen, so nothing is lost.
                   if (e.event === "lagging") continue;
+                  if (e.event === "chunk" || e.event === "gap") {
+                    if (e.id !== undefined) lastEventId = e.id;
+                    if (!eventOptions.chunks) continue;
+                    if (e.event === "chunk") {
+                      yield { event: "chunk", id: e.id!, chunk: JSON.parse(e.data) };
+                    } else yield { event: "gap", gap: JSON.parse(e.data) };
+                    continue;
+                  }
                   const job = JSON.parse(e.data) as ClientJob;
                   if (e.id !== undefined) lastEventId = e.id;
                   final = FINAL.has(job.status);
@@ -250,7 +285,7 @@ export function createClient<M = AnyTaskModule>(
           }
         },
       };
-    },
+    }) as JobClient<M>["events"],
   };
   return client;
 }

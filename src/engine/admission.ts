@@ -13,7 +13,7 @@ import type { Drain } from "./drain.ts";
 import { PoolClosedError, QueueFullError } from "../errors.ts";
 import type { LaneQueues, LaneTable } from "./lane_queues.ts";
 import { checkRunOptions, type RunOptions } from "./run_options.ts";
-import { Task } from "./task.ts";
+import { type ChunkSink, Task } from "./task.ts";
 import { checkCloneable } from "./task_input.ts";
 import type { TaskSettler } from "./task_settler.ts";
 import type { WorkerSet } from "./worker_set.ts";
@@ -59,9 +59,9 @@ export class Admission {
   constructor(readonly parts: AdmissionParts) {}
 
   /** See `Pool.run`: resolves or rejects exactly once, whatever happens to the task. */
-  run(name: string, input: unknown, options: RunOptions = {}): Promise<unknown> {
+  run(name: string, input: unknown, options: RunOptions = {}, sink?: ChunkSink): Promise<unknown> {
     const added = this.#added;
-    const promise = this.#admit(name, input, options);
+    const promise = this.#admit(name, input, options, sink);
     if (this.#added !== added) this.#queued();
     return promise;
   }
@@ -87,7 +87,7 @@ export class Admission {
     this.parts.dispatch.schedule();
   }
 
-  #admit(name: string, input: unknown, options: RunOptions): Promise<unknown> {
+  #admit(name: string, input: unknown, options: RunOptions, sink?: ChunkSink): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const { closing, lanes, room, settler, queues, onFull } = this.parts;
       if (closing.state !== "open") {
@@ -99,7 +99,7 @@ export class Admission {
         const transfer = checkRunOptions(name, options);
         checkCloneable(name, input);
         const lane = lanes.laneOf(name);
-        const call = { id: this.#nextTaskId, name, input, options, transfer, lane };
+        const call = { id: this.#nextTaskId, name, input, options, transfer, lane, sink };
         task = Task.create({ ...call, resolve, reject, cancel: this.#cancel });
         this.#nextTaskId++;
       } catch (error) {

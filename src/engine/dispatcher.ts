@@ -132,11 +132,12 @@ export class Dispatcher {
       const w = workers.list[i];
       if (n === 1) {
         // One task for an idle worker: the shared-memory fast path, when the task allows it
-        // (no transfer, no progress: progress travels by message and must precede the result).
+        // (no transfer, no progress, no stream: progress and chunks travel by message and must
+        // precede the result).
         const task = queue.peek()!;
         const expectedMs = this.parts.runTimes.mean(task.name);
         if (
-          task.transfer === undefined && task.onProgress === undefined &&
+          task.transfer === undefined && task.onProgress === undefined && task.window === 0 &&
           w.capabilities.handOff && w.tryHand(task, expectedMs < 0 ? Infinity : expectedMs, now)
         ) {
           queue.shift();

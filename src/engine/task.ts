@@ -7,6 +7,8 @@
  *     ▲  ▲                 │  │             │  │
  *     │  └── reclaim() ────┘  │   retry()   │  │
  *     └───────────────────────┼─────────────┘  │
+ *     │                       │   chunk()      │ chunk()
+ *     │                       ├──────────▶ streaming ◀─┘ (and streaming ─chunk()─▶ streaming)
  *     │                       │                │
  *     └── settle() ───────────┴─── settle() ───┴──▶ settled
  * ```
@@ -14,7 +16,9 @@
  * `queued`: in a lane's queue (or waiting for room). `sent`: in a worker, which may not have
  * begun it. `started`: the pool knows the worker began it (after a crash, from the shared flags or
  * the child's note), so it may have had effects. `settled`: its promise is resolved or rejected,
- * once (a result, a thrown error, a timeout or cancel, a crash). `reclaim()` is the crash edge of
+ * once (a result, a thrown error, a timeout or cancel, a crash). `streaming`: a task called with
+`stream()` sent its first chunk, so its worker began it and its caller has seen output: it is
+never queued again (no `reclaim()`, no `retry()`), a crash fails it. `reclaim()` is the crash edge of
  * a task its dead worker never started, `retry()` that of a started task with retries left. Each
  * field has one writer, the transition that sets it; an illegal transition throws.
  *
@@ -28,7 +32,15 @@ import type { WorkerLink } from "../transport/worker_link.ts";
 import type { RunOptions } from "./run_options.ts";
 
 /** Where a task is in its life (see the module doc). */
-export type TaskState = "queued" | "sent" | "started" | "settled";
+export type TaskState = "queued" | "sent" | "started" | "streaming" | "settled";
+
+/** Where a streaming task's chunks go, and how many may be in flight (see `pool.stream()`). */
+export interface ChunkSink {
+  /** Chunks the worker may send before the caller reads any: the credit window. */
+  readonly window: number;
+  /** Receives each chunk, in order, before the task settles. */
+  push(value: unknown, task: Task): void;
+}
 
 /** What {@linkcode Task.create} takes: a validated call and where its outcome goes. */
 export interface NewTask {
@@ -44,6 +56,8 @@ export interface NewTask {
   reject: (error: unknown) => void;
   /** Called when the task's timeout or signal fires while it is not settled. */
   cancel: (task: Task, error: Error) => void;
+  /** Set for a call of `stream()`: where its chunks go. */
+  sink?: ChunkSink;
 }
 
 /**
@@ -68,6 +82,9 @@ export class Task implements LinkedTask {
   readonly stage: string | undefined;
   readonly onProgress: ((value: unknown) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Its credit window when it streams (see `ChunkSink`); 0 when it does not. */
+  readonly window: number;
+  readonly #sink: ChunkSink | undefined;
   /** When run() was called (performance.now()). */
   readonly queuedAt: number;
   #state: TaskState = "queued";
@@ -92,6 +109,8 @@ export class Task implements LinkedTask {
     this.stage = stage;
     this.onProgress = onProgress;
     this.signal = signal;
+    this.#sink = call.sink;
+    this.window = call.sink?.window ?? 0;
     this.#lane = call.lane;
     this.#retriesLeft = retries;
     this.#resolve = call.resolve;
@@ -175,6 +194,24 @@ export class Task implements LinkedTask {
   start(): void {
     this.#expect("start", "sent");
     this.#state = "started";
+  }
+
+  /**
+   * sent | started | streaming → streaming: its worker sent a chunk, which goes to the caller.
+   * Only a task called with `stream()` has chunks.
+   */
+  chunk(value: unknown): void {
+    const state = this.#state;
+    if (
+      this.#sink === undefined || (state !== "sent" && state !== "started" && state !== "streaming")
+    ) {
+      throw new Error(
+        `Cannot take a chunk of task '${this.name}' (${this.id}) as it is ${state}` +
+          (this.#sink ? "" : " and was not called with stream()"),
+      );
+    }
+    this.#state = "streaming";
+    this.#sink.push(value, this);
   }
 
   /** sent → queued: its worker never began it and never will (claimed back, or never sent). */

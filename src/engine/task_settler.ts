@@ -146,8 +146,10 @@ export class TaskSettler {
         requeue.push(task);
         continue;
       }
-      task.start();
-      if (task.retriesLeft > 0) {
+      // A streaming task that sent chunks is past started: its caller saw output, so it never
+      // runs again (stream() refuses retries), and it fails.
+      if (task.state === "sent") task.start();
+      if (task.retriesLeft > 0 && task.state === "started") {
         task.retry();
         requeue.push(task);
       } else {

@@ -23,5 +23,25 @@ export type TaskResult<M, K extends keyof M> = M[K] extends (...args: infer _A) 
   ? Awaited<R>
   : never;
 
+/** What a generator (sync or async) yields. */
+type Yielded<G> = G extends AsyncIterator<infer C, infer _R, infer _N> ? C
+  : G extends Iterator<infer C, infer _R, infer _N> ? C
+  : unknown;
+
+/** What a generator (sync or async) returns. */
+type Returned<G> = G extends AsyncIterator<infer _C, infer R, infer _N> ? R
+  : G extends Iterator<infer _C, infer R, infer _N> ? R
+  : unknown;
+
+/** The chunks task `K` yields when it is a generator function (see `pool.stream()`). */
+export type StreamChunk<M, K extends keyof M> = M[K] extends (...args: infer _A) => infer G
+  ? Yielded<G>
+  : never;
+
+/** What generator task `K` returns: a stream's `result`. */
+export type StreamReturn<M, K extends keyof M> = M[K] extends (...args: infer _A) => infer G
+  ? Returned<G>
+  : never;
+
 /** Any task module, for pools created without a module type. */
 export type AnyTaskModule = Record<string, AnyFunction>;

@@ -57,6 +57,12 @@ export class WorkerReports implements LinkEvents<Task> {
     w.inFlight.get(id)?.onProgress?.(value);
   }
 
+  /** A streaming task sent a chunk: it goes to its caller, unless the task is settled already. */
+  chunk(w: WorkerLink<Task>, id: number, value: unknown): void {
+    const task = w.inFlight.get(id);
+    if (task !== undefined && !task.settled) task.chunk(value);
+  }
+
   /** A worker asks to be retired after its current task (TTL, memory, task count). */
   recycle(w: WorkerLink<Task>, reason: string): void {
     if (!this.parts.workers.retire(w, reason)) this.parts.dispatcher.schedule(); // a replacement

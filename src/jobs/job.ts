@@ -50,6 +50,11 @@ export interface JobRequest {
    * server's limit for the key when this job is next to start. @default {the server's}
    */
   rateLimit?: RateLimit;
+  /**
+   * The task is a generator: run it with `pool.stream()`, and send its chunks as `chunk` events
+   * on the job's event stream (the in-memory backend). @default {false}
+   */
+  stream?: boolean;
 }
 
 /** A failure as clients see it: never a stack. */
@@ -126,7 +131,9 @@ export interface JobChange {
   /** A copy of the job after the change. */
   job: Job;
   rev: number;
-  kind: "status" | "progress";
+  /** `chunk`: a streamed job's task yielded `chunk` (its JSON text); `rev` is its event id. */
+  kind: "status" | "progress" | "chunk";
+  chunk?: string;
 }
 
 /** What an id names: a job, the tombstone of an expired one, or nothing known. */

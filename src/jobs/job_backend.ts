@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ChunkReplay } from "./job_chunks.ts";
 import type { RunOptions } from "../engine/run_options.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 import type { WebhookOutbox } from "./webhook_outbox.ts";
@@ -36,6 +37,11 @@ export interface JobStoreApi {
   readonly watchers: number;
   /** Expires finished jobs past their time to live and forgets old tombstones. */
   sweep(): Awaitable<{ expired: number; forgotten: number }>;
+  /**
+   * The kept chunks of streamed job `id` after event id `after`, and the gap when some are gone
+   * (the in-memory store; absent where chunks are not kept).
+   */
+  chunksSince?(id: string, after: number): ChunkReplay;
 }
 
 /** The driving side of a job backend: what the routes submit and cancel. */
@@ -80,6 +86,12 @@ export interface JobRunnerApi {
 /** The part of a `Pool` a job runner uses. */
 export interface RunnerPool {
   run(name: string, input: unknown, options?: RunOptions): Promise<unknown>;
+  /** Streams a generator task (see `Pool.stream`): a streamed job's attempt. */
+  stream?(
+    name: string,
+    input: unknown,
+    options?: RunOptions,
+  ): AsyncIterable<unknown> & { result: Promise<unknown> };
   whenRoom(): Promise<void>;
   /** Task slots now (the auto-tuned size); a shared-queue node sizes what it takes by it. */
   stats?(): { concurrency: number; workers: number; targetWorkers: number };

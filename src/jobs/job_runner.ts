@@ -16,6 +16,7 @@ import { quotaError, resultTooLarge } from "./quota.ts";
 import { type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
 import { RateGate } from "./rate_gate.ts";
 import type { RateLimits } from "./rate_limit.ts";
+import { streamAttempt } from "./stream_attempt.ts";
 
 export type { CancelOutcome, RunnerPool };
 
@@ -331,17 +332,17 @@ export class JobRunner implements JobRunnerApi {
     let run: Promise<unknown>;
     try {
       // The input is held as its JSON text: parsed for each attempt, then let go.
-      run = this.#pool.run(
-        request.task,
-        r.input === undefined ? undefined : JSON.parse(r.input),
-        attemptOptions(request, controller.signal, (value) => {
-          // Progress too large to keep is dropped: only the latest value matters anyway.
-          const size = jsonLength(value);
-          if (size !== undefined && size <= this.maxResult) {
-            this.store.update(id, { progress: value }, "progress", size);
-          }
-        }),
-      );
+      const input = r.input === undefined ? undefined : JSON.parse(r.input);
+      const options = attemptOptions(request, controller.signal, (value) => {
+        // Progress too large to keep is dropped: only the latest value matters anyway.
+        const size = jsonLength(value);
+        if (size !== undefined && size <= this.maxResult) {
+          this.store.update(id, { progress: value }, "progress", size);
+        }
+      });
+      run = request.stream
+        ? streamAttempt(this.#pool, this.store, id, request.task, input, options, this.maxResult)
+        : this.#pool.run(request.task, input, options);
     } catch (e) {
       run = Promise.reject(e);
     }

@@ -12,6 +12,7 @@ import type { JobStoreApi } from "./job_backend.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 import { isFinal, JOB_OVERHEAD_BYTES } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
+import { type ChunkReplay, JobChunks, type JobChunksOptions } from "./job_chunks.ts";
 import { JobWatchers } from "./job_watchers.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
@@ -76,6 +77,8 @@ export interface JobStoreOptions {
   now?: () => number;
   /** Called once when a job that names a webhook reaches its final state. @default {undefined} */
   onFinal?: (record: StoredJob) => void;
+  /** Streamed jobs' chunks: the replay window per job and how long they stay after it ends. */
+  chunks?: JobChunksOptions;
 }
 
 /**
@@ -103,6 +106,7 @@ export class JobStore implements JobStoreApi {
   #tenants = new TenantHoldings();
   #shares: { key: number; client: number };
   #onFinal?: (record: StoredJob) => void;
+  readonly #chunks: JobChunks;
 
   constructor(options: JobStoreOptions = {}) {
     this.#onFinal = options.onFinal;
@@ -111,6 +115,7 @@ export class JobStore implements JobStoreApi {
     this.#shares = { key: options.keyShare ?? 1, client: options.clientShare ?? 1 };
     this.ttlMs = options.ttlMs ?? 3_600_000;
     this.now = options.now ?? Date.now;
+    this.#chunks = new JobChunks(options.chunks);
   }
 
   /** Jobs held now, finished ones included. */
@@ -118,9 +123,30 @@ export class JobStore implements JobStoreApi {
     return this.#jobs.size;
   }
 
-  /** Bytes of payloads held now (JSON lengths of inputs, results, errors and progress). */
+  /** Bytes of payloads held now (JSON lengths of inputs, results, errors, progress and chunks). */
   get bytes(): number {
-    return this.#bytes;
+    return this.#bytes + this.#chunks.bytes;
+  }
+
+  /**
+   * Adds a chunk (its JSON text) of running job `id`: it gets the next revision as its event id,
+   * goes to the job's listeners, and is kept in the job's replay window. False when the job is
+   * not running.
+   */
+  appendChunk(id: string, data: string): boolean {
+    const r = this.#jobs.get(id);
+    if (!r || r.job.status !== "running") return false;
+    r.rev++;
+    this.#chunks.add(id, r.rev, data);
+    if (this.#watchers.has(id)) {
+      this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind: "chunk", chunk: data });
+    }
+    return true;
+  }
+
+  /** The kept chunks of job `id` after event id `after`, and the gap when some are gone. */
+  chunksSince(id: string, after: number): ChunkReplay {
+    return this.#chunks.since(id, after);
   }
 
   /** Tombstones held now. */
@@ -141,10 +167,10 @@ export class JobStore implements JobStoreApi {
     if (this.#jobs.size + count > this.maxJobs) {
       throw new JobsFullError("store", `${this.#jobs.size} jobs are kept`, this.#retryAfter());
     }
-    if (this.#bytes + bytes > this.maxBytes) {
+    if (this.bytes + bytes > this.maxBytes) {
       throw new JobsFullError(
         "bytes",
-        `${this.#bytes} bytes are kept, ${bytes} more would pass the maximum of ${this.maxBytes}`,
+        `${this.bytes} bytes are kept, ${bytes} more would pass the maximum of ${this.maxBytes}`,
         this.#retryAfter(),
       );
     }
@@ -257,7 +283,10 @@ export class JobStore implements JobStoreApi {
     if (!r || isFinal(r.job.status)) return false;
     this.#account(r, patch, payloadLength);
     Object.assign(r.job, patch);
-    if (isFinal(r.job.status)) r.finishedAtMs = this.now();
+    if (isFinal(r.job.status)) {
+      r.finishedAtMs = this.now();
+      this.#chunks.ended(id, r.finishedAtMs);
+    }
     r.rev++;
     if (this.#watchers.has(id)) this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind });
     if (r.job.webhook !== undefined && isFinal(r.job.status)) this.#onFinal?.(r);
@@ -332,6 +361,7 @@ export class JobStore implements JobStoreApi {
     const now = this.now();
     let expired = 0;
     let forgotten = 0;
+    this.#chunks.sweep(now);
     for (const [id, expiredAt] of this.#tombstones) {
       if (retentionAction({ expiredAt }, now, this.ttlMs) === "forget") {
         this.#tombstones.delete(id);
@@ -341,6 +371,7 @@ export class JobStore implements JobStoreApi {
     for (const [id, r] of this.#jobs) {
       if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") continue;
       this.#jobs.delete(id);
+      this.#chunks.forget(id);
       this.#bytes -= total(r);
       this.#tenants.add({ ...tenantOf(r), bytes: total(r) }, -1);
       if (r.idempotencyKey !== undefined && this.#keys.get(r.idempotencyKey) === id) {

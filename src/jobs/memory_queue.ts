@@ -32,6 +32,14 @@ export function defaultStoreBytes(): number {
   return total === null ? FALLBACK_STORE_BYTES : Math.floor(total * STORE_MEMORY_SHARE);
 }
 
+/** Options of {@linkcode memoryQueue}: what it keeps of streamed jobs' chunks. */
+export interface MemoryQueueOptions {
+  /** Bytes of chunks (JSON text) kept per streamed job for resuming clients. @default {1048576} */
+  chunkWindowBytes?: number;
+  /** How long a streamed job's chunks are kept after it ends (within its time to live). @default {300000} */
+  chunkKeepMs?: number;
+}
+
 /**
  * The in-memory job backend: nothing to install, jobs live as long as the process. What
  * `createServer` uses unless given another `queue`.
@@ -43,7 +51,7 @@ export function defaultStoreBytes(): number {
  * const server = await createServer(pool, { queue: memoryQueue() });
  * ```
  */
-export function memoryQueue(): JobBackend {
+export function memoryQueue(options: MemoryQueueOptions = {}): JobBackend {
   return {
     name: "memory",
     open(pool, s) {
@@ -57,6 +65,7 @@ export function memoryQueue(): JobBackend {
         clientShare: Math.min(1, s.maxQueuePerClient / s.maxQueue),
         ttlMs: s.jobTtlMs,
         now: s.now,
+        chunks: { windowBytes: options.chunkWindowBytes, keepMs: options.chunkKeepMs },
       });
       const runner = new JobRunner(pool, store, {
         keyConcurrency: s.keyConcurrency,

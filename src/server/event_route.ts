@@ -1,7 +1,9 @@
 /**
- * `GET /jobs/{id}/events`: a job's status and progress as Server-Sent Events, until it is final.
- * Each event's id is the job's revision, so a client that reconnects with `Last-Event-ID` gets
- * only what it has not seen; a comment every `keepAliveMs` keeps proxies (and Bun's idle
+ * `GET /jobs/{id}/events`: a job's status and progress as Server-Sent Events, until it is final,
+ * and a streamed job's chunks as `chunk` events, in order. Each event's id is the job's revision
+ * (a chunk takes one too), so a client that reconnects with `Last-Event-ID` gets only what it has
+ * not seen: the chunks after it from the job's replay window first, with a `gap` event (no id)
+ * when some of them are no longer kept; a comment every `keepAliveMs` keeps proxies (and Bun's idle
  * timeout) from closing a quiet stream, and a client that goes away is noticed and let go.
  *
  * Bounded whatever the client does: events are made only as the client reads (progress
@@ -13,6 +15,7 @@
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { isFinal } from "../jobs/job.ts";
+import type { ChunkEntry, ChunkReplay } from "../jobs/job_chunks.ts";
 import { ApiError } from "./api_error.ts";
 import { ChangeFeed } from "./change_feed.ts";
 import { clientAddress } from "./client_address.ts";
@@ -60,6 +63,8 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
         200: {
           content: { "text/event-stream": { schema: z.string() } },
           description: "Events `status` and `progress`, data the job as JSON, id its revision; " +
+            "`chunk` (a streamed job's chunk as JSON, id its revision); `gap` (no id) when chunks " +
+            "after Last-Event-ID are no longer kept; " +
             "`lagging` (no id) when the client fell too far behind and should reconnect",
         },
         429: error("Too many event streams open, in all or for this client"),
@@ -82,8 +87,26 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
       // Watch before reading the state now, so that no change falls between the two.
       const stop = ctx.store.watch(id, (change) => feed.push(change));
       let done = false;
+      // A resuming client's chunks from the replay window, before anything newer.
+      let replay: ChunkEntry[] = [];
+      let gap: ChunkReplay["gap"];
       const source: SseSource = {
         async next() {
+          if (gap) {
+            const { after, until, dropped } = gap;
+            gap = undefined;
+            const message = `Chunks with ids after ${after} up to ${until} are no longer kept`;
+            return sseFrame({
+              event: "gap",
+              data: JSON.stringify({ after, until, dropped, message }),
+            });
+          }
+          while (replay.length > 0) {
+            const chunk = replay.shift()!;
+            if (chunk.id <= lastId) continue;
+            lastId = chunk.id;
+            return sseFrame({ event: "chunk", id: String(chunk.id), data: chunk.data });
+          }
           while (!done) {
             if (feed.lagging) {
               done = true;
@@ -104,7 +127,7 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
               return sseFrame({
                 event: change.kind,
                 id: String(change.rev),
-                data: JSON.stringify(change.job),
+                data: change.kind === "chunk" ? change.chunk! : JSON.stringify(change.job),
               });
             }
             if (await feed.wait(ctx.keepAliveMs)) return ": keep-alive\n\n";
@@ -120,7 +143,11 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
       try {
         const now = await ctx.store.lookup(id);
         if (now.state !== "found") done = true;
-        else feed.unshift({ job: now.job, rev: now.rev, kind: "status" });
+        else {
+          feed.unshift({ job: now.job, rev: now.rev, kind: "status" });
+          const kept = ctx.store.chunksSince?.(id, lastId);
+          if (kept) [replay, gap] = [kept.chunks, kept.gap];
+        }
       } catch (e) {
         source.end();
         throw e;

@@ -62,6 +62,7 @@ export const JobSubmitSchema = z.strictObject({
     max: int(1, 1_000_000).describe("Jobs of the key that may start in one window"),
     windowMs: int(1, DAY_MS).describe("The sliding window, in ms"),
   }).optional().describe("Overrides the server's rate limit of this job's concurrency key"),
+  stream: z.boolean().optional().describe("A generator task: its chunks go out as chunk events"),
 }).openapi("JobSubmit");
 
 /** The body of `POST /jobs/batch`. */

@@ -13,6 +13,8 @@ export interface LinkedTask {
   readonly input: unknown;
   readonly lane: Lane;
   readonly transfer: Transferable[] | undefined;
+  /** Chunks a streaming task may send before the pool grants more; absent or 0: it does not stream. */
+  readonly window?: number;
   /** Its slot in the worker's control flags while in flight. */
   readonly slot: number;
   /** The transition to in flight: `link` holds it in `slot` since `now` (see the engine's task). */

@@ -17,6 +17,11 @@ export interface RunBatch {
   slots: number[];
   names: string | string[];
   inputs: unknown[];
+  /**
+   * Present only when a task of the batch streams: its credit window (the chunks it may send
+   * before the pool grants more, see `ToWorker`'s `credit`), 0 for a task that does not stream.
+   */
+  windows?: number[];
 }
 
 /**
@@ -44,6 +49,8 @@ export type ToWorker =
   }
   | RunBatch
   | { t: "cancel"; id: number; reason: SerializedError }
+  /** The caller of a streaming task read `n` more chunks: the worker may send `n` more. */
+  | { t: "credit"; id: number; n: number }
   | { t: "concurrency"; value: number }
   | { t: "echo"; payload: unknown };
 
@@ -61,6 +68,8 @@ export type FromWorker =
   | { t: "init-error"; error: SerializedError }
   | DoneBatch
   | { t: "progress"; id: number; value: unknown }
+  /** One chunk a streaming task yielded, in order, always before its result. */
+  | { t: "chunk"; id: number; value: unknown }
   | { t: "echo"; payload: unknown }
   | ExitNotice;
 

@@ -13,6 +13,7 @@ import {
   claimSlot,
   type DoneBatch,
   type FromWorker,
+  type RunBatch,
   type SerializedError,
   SLOT_CANCELLED,
   SLOT_FREE,
@@ -29,6 +30,8 @@ export interface LinkEvents<T extends LinkedTask = LinkedTask> {
   initError(link: WorkerLink<T>, error: SerializedError): void;
   results(link: WorkerLink<T>, batch: DoneBatch): void;
   progress(link: WorkerLink<T>, id: number, value: unknown): void;
+  /** A streaming task sent a chunk (see `pool.stream()`). */
+  chunk?(link: WorkerLink<T>, id: number, value: unknown): void;
   exited(link: WorkerLink<T>, reason: string): void;
   /**
    * The worker asks to be retired after its current tasks and replaced (a child process past its
@@ -164,6 +167,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     const first = tasks[0].name;
     let names: string | string[] = first;
     let transfer: Transferable[] | undefined;
+    // Only a batch holding a streaming task carries the windows column.
+    let windows: number[] | undefined;
     for (let i = 0; i < n; i++) {
       const task = tasks[i];
       this.track(task, this.#takeSlot(), now);
@@ -172,9 +177,12 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
       inputs[i] = task.input;
       if (task.name !== first && typeof names === "string") names = tasks.map((t) => t.name);
       if (task.transfer) (transfer ??= []).push(...task.transfer);
+      if (task.window) (windows ??= new Array(n).fill(0))[i] = task.window;
     }
     try {
-      this.transmit({ t: "run", ids, slots, names, inputs }, transfer ?? []);
+      const batch: RunBatch = { t: "run", ids, slots, names, inputs };
+      if (windows) batch.windows = windows;
+      this.transmit(batch, transfer ?? []);
       return [];
     } catch {
       // Something in the batch cannot be cloned: send one by one to find which.
@@ -182,13 +190,14 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
       for (let i = 0; i < n; i++) {
         const task = tasks[i];
         try {
-          const one: ToWorker = {
+          const one: RunBatch = {
             t: "run",
             ids: [ids[i]],
             slots: [slots[i]],
             names: task.name,
             inputs: [inputs[i]],
           };
+          if (task.window) one.windows = [task.window];
           this.transmit(one, task.transfer ?? []);
         } catch (error) {
           this.release(task);
@@ -225,6 +234,11 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     const control = this.control;
     if (control) Atomics.or(control, task.slot, SLOT_CANCELLED);
     this.#post({ t: "cancel", id: task.id, reason });
+  }
+
+  /** The caller of streaming `task` read `n` more of its chunks: the worker may send `n` more. */
+  credit(task: T, n: number): void {
+    this.#post({ t: "credit", id: task.id, n });
   }
 
   /** Whether the worker began this task (after a crash: started tasks may have had effects). */
@@ -295,6 +309,9 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
         break;
       case "progress":
         this.events.progress(this, m.id, m.value);
+        break;
+      case "chunk":
+        this.events.chunk?.(this, m.id, m.value);
         break;
       case "ready":
         clearTimeout(this.#startTimer);

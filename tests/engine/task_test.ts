@@ -163,3 +163,57 @@ test("its signal calls cancel when aborted, an aborted signal refuses the task, 
   assert.equal(settled.heard.cancelled, undefined);
   assert.throws(() => task({ signal: c.signal }), (e) => e === reason);
 });
+
+function streamingTask() {
+  const chunks: unknown[] = [];
+  const made = task();
+  // A stream task as retries: 0 (stream() refuses retries), with a sink that keeps the chunks.
+  const t = Task.create({
+    id: 2,
+    name: "tokens",
+    input: 1,
+    options: {},
+    transfer: undefined,
+    lane: "async",
+    resolve: () => {},
+    reject: () => {},
+    cancel: () => {},
+    sink: { window: 4, push: (value, from) => chunks.push([value, from.id]) },
+  });
+  return { t, chunks, plain: made.t };
+}
+
+test("sent → streaming and started → streaming by chunk(); each chunk reaches the sink in order", () => {
+  const { t, chunks } = streamingTask();
+  assert.equal(t.window, 4);
+  t.send(link, 1, 1);
+  t.chunk("a");
+  assert.equal(t.state, "streaming");
+  t.chunk("b");
+  assert.equal(t.state, "streaming");
+  assert.deepEqual(chunks, [["a", 2], ["b", 2]]);
+  t.settle(true, "end");
+  assert.equal(t.state, "settled");
+  const other = streamingTask();
+  other.t.send(link, 1, 1);
+  other.t.start();
+  other.t.chunk("c");
+  assert.equal(other.t.state, "streaming");
+});
+
+test("chunk() is refused when queued or settled, and for a task not called with stream()", () => {
+  const { t, plain } = streamingTask();
+  assert.throws(() => t.chunk("x"), /Cannot take a chunk of task 'tokens' \(2\) as it is queued/);
+  t.send(link, 1, 1);
+  t.chunk("x");
+  // A streaming task is past started: it is never queued again.
+  assert.throws(() => t.reclaim(), /Cannot reclaim task 'tokens' \(2\) as it is streaming/);
+  assert.throws(() => t.retry(), /Cannot retry task 'tokens' \(2\) as it is streaming/);
+  assert.throws(() => t.start(), /Cannot start task 'tokens' \(2\) as it is streaming/);
+  t.settle(false, new Error("end"));
+  assert.throws(() => t.chunk("y"), /as it is settled/);
+  assert.equal(plain.window, 0);
+  plain.send(link, 1, 1);
+  assert.throws(() => plain.chunk("z"), /was not called with stream\(\)/);
+  assert.equal(plain.state, "sent");
+});
