@@ -20,7 +20,10 @@ export const REDIS_STORE_BYTES = 1 << 30;
 
 /** Options of {@linkcode redisQueue}. */
 export interface RedisQueueOptions {
-  /** Prefix of every key, so that several queues can share one Redis. @default {"workloom"} */
+  /**
+   * The queue's name: every key starts with `{<prefix>}`, a hash tag, so that several queues
+   * share one Redis and each is one hash slot of a Redis Cluster. @default {"workloom"}
+   */
   prefix?: string;
   /** This node's name in the consumer group and in `/nodes`. @default {"<runtime>-<random>"} */
   nodeId?: string;

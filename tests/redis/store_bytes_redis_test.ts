@@ -21,7 +21,7 @@ after(async () => {
 });
 
 async function bytesKept(prefix: string): Promise<number> {
-  return Number(await link.send(["GET", `${prefix}:bytes`]) ?? 0);
+  return Number(await link.send(["GET", `{${prefix}}:bytes`]) ?? 0);
 }
 
 /** Bytes Redis has sent to all its clients so far. */
@@ -76,7 +76,7 @@ test("Redis: a result over --max-result fails its job with ResultTooLargeError a
     const big = await call(`${node.url}/jobs?wait=20000`, { json: { task: "blob", input: 5000 } });
     assert.equal(big.body.status, "failed");
     assert.equal(big.body.error.name, "ResultTooLargeError");
-    const key = `${prefix}:job:${big.body.id}`;
+    const key = `{${prefix}}:job:${big.body.id}`;
     assert.equal(Number(await link.send(["HEXISTS", key, "result"])), 0);
     // The job's bytes are its request and its error, as Redis measures them.
     const kept = Number(await link.send(["HSTRLEN", key, "request"])) +
@@ -96,7 +96,7 @@ test("Redis: a task's error message is cut at 4096 characters before it is store
       json: { task: "shout", input: 100_000 },
     });
     assert.equal(r.body.status, "failed");
-    const stored = Number(await link.send(["HSTRLEN", `${prefix}:job:${r.body.id}`, "error"]));
+    const stored = Number(await link.send(["HSTRLEN", `{${prefix}}:job:${r.body.id}`, "error"]));
     assert.ok(stored < 4300, `${stored} bytes of error stored`);
     assert.match(r.body.error.message, /more characters cut\)$/);
   } finally {
@@ -116,10 +116,10 @@ test("Redis: a 20 MB input is stored once, and GET /jobs/:id and GET /jobs?limit
     assert.equal(keyed.body.status, "succeeded", JSON.stringify(keyed.body).slice(0, 300));
     const plain = await call(`${node.url}/jobs?wait=20000`, { json: { task: "pid", input } });
     assert.equal(plain.body.status, "succeeded");
-    const keyedKey = `${prefix}:job:${keyed.body.id}`;
+    const keyedKey = `{${prefix}}:job:${keyed.body.id}`;
     // The fingerprint is a hash, and only a keyed submission has one.
     assert.equal(Number(await link.send(["HSTRLEN", keyedKey, "fp"])), 43);
-    assert.equal(Number(await link.send(["HEXISTS", `${prefix}:job:${plain.body.id}`, "fp"])), 0);
+    assert.equal(Number(await link.send(["HEXISTS", `{${prefix}}:job:${plain.body.id}`, "fp"])), 0);
     // Every field of the job's hash together: the input once, and a few hundred bytes besides.
     let stored = 0;
     for (const field of (await link.send(["HKEYS", keyedKey])) as string[]) {

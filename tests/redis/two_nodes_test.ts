@@ -41,7 +41,7 @@ async function submitAll(url: string, count: number, make: (i: number) => unknow
 }
 
 async function recorded(link: RedisLink): Promise<number> {
-  return Number(await link.send(["GET", "workloom:recorded"]) ?? 0);
+  return Number(await link.send(["GET", "{workloom}:recorded"]) ?? 0);
 }
 
 /** Status and result of every job, read straight from Redis. */
@@ -49,14 +49,14 @@ async function finalStates(link: RedisLink, ids: string[]) {
   return await Promise.all(
     ids.map(async (id) => {
       const [status, result] =
-        (await link.send(["HMGET", `workloom:job:${id}`, "status", "result"])) as string[];
+        (await link.send(["HMGET", `{workloom}:job:${id}`, "status", "result"])) as string[];
       return { status, result: result === null ? undefined : JSON.parse(result) };
     }),
   );
 }
 
 async function pendingOf(link: RedisLink, consumer: string): Promise<number> {
-  const rows = (await link.send(["XPENDING", "workloom:dispatch", "workers"])) as unknown[];
+  const rows = (await link.send(["XPENDING", "{workloom}:dispatch", "workers"])) as unknown[];
   const per = (rows[3] ?? []) as [string, string][];
   return Number(per.find(([name]) => name === consumer)?.[1] ?? 0);
 }
