@@ -14,6 +14,7 @@ import { OutageLog } from "./outage_log.ts";
 import { connectRedis } from "./redis_link.ts";
 import { RedisNode } from "./redis_node.ts";
 import { RedisStore } from "./redis_store.ts";
+import { redisKeys } from "./redis_keys.ts";
 
 /** The default bound of the payload bytes a queue keeps in Redis (`--max-store-bytes`): 1 GiB. */
 export const REDIS_STORE_BYTES = 1 << 30;
@@ -42,6 +43,11 @@ export interface RedisQueueOptions {
    * @default {2000}
    */
   commandTimeoutMs?: number;
+  /**
+   * PEM text of the certificate authorities that signed the certificate of a `rediss://` Redis
+   * (a private CA); without it, the runtime's own roots.
+   */
+  ca?: string;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -85,6 +91,23 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
   const pollMs = positive("pollMs", options.pollMs, 250);
   const commandTimeoutMs = positive("commandTimeoutMs", options.commandTimeoutMs, 2000);
   const nodeId = options.nodeId ?? `${runtime.key}-${crypto.randomUUID().slice(0, 8)}`;
+  const { ca } = options;
+  if (ca !== undefined && (typeof ca !== "string" || !ca.includes("-----BEGIN CERTIFICATE-----"))) {
+    throw new TypeError(
+      `Cannot use the Redis queue as 'ca' must be PEM text with a certificate: current value is ${
+        typeof ca === "string" ? `${ca.slice(0, 40)}…` : ca
+      }`,
+    );
+  }
+  if (ca !== undefined && !url.startsWith("rediss://")) {
+    throw new TypeError(
+      `Cannot use the Redis queue as 'ca' needs a rediss:// url: current value is ${
+        redactUrl(url)
+      }`,
+    );
+  }
+  // Keyless commands (TIME, INFO) go to the master of the queue's slot on a cluster.
+  const slotKey = redisKeys(prefix).jobs;
   return {
     name: "redis",
     async open(pool, s): Promise<OpenedJobBackend> {
@@ -98,6 +121,8 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
           name,
           commandTimeoutMs,
           onHealth: (reason) => outage.health(reason),
+          ca,
+          slotKey,
         });
       const commands = await link(`workloom:${nodeId}`);
       try {
@@ -111,6 +136,8 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         onError: log,
         name: `workloom:${nodeId}:events`,
         commandTimeoutMs,
+        ca,
+        slotKey,
       });
       const jobs = new RedisJobs(commands, prefix);
       const store = new RedisStore(jobs, {

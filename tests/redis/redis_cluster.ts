@@ -1,0 +1,147 @@
+// A real Redis Cluster for the tests: three masters (`redis-server --cluster-enabled yes` on free
+// loopback ports, each in its own folder) joined by `redis-cli --cluster create`, ready once
+// every node says cluster_state:ok. `move(slot, to)` migrates one slot, key by key, with
+// CLUSTER SETSLOT … IMPORTING/MIGRATING, MIGRATE and SETSLOT … NODE, as `redis-cli --cluster
+// reshard` does, with a hook between the keys so that a test can make MOVED and ASK happen.
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectRedis, type RedisLink } from "../../redis.ts";
+import { freePort, waitForPing } from "./redis_server.ts";
+
+/** One master of the cluster. */
+export interface ClusterNode {
+  port: number;
+  url: string;
+  id: string;
+  /** A plain (not cluster) connection to this node, for CLUSTER commands and checks. */
+  link: RedisLink;
+}
+
+/** A running cluster. */
+export interface RedisCluster {
+  /** The URL of the first node: any node of a cluster will do. */
+  url: string;
+  nodes: ClusterNode[];
+  /** The node that serves `slot` now. */
+  owner(slot: number): Promise<ClusterNode>;
+  /**
+   * Moves `slot` to `to`, key by key; `between(moved)` runs after each key (the slot is
+   * migrating then: ASK for keys moved, TRYAGAIN for scripts).
+   */
+  move(slot: number, to: ClusterNode, between?: (moved: number) => Promise<void>): Promise<void>;
+  /** Stops every node and removes their folders. */
+  close(): Promise<void>;
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 30_000 }, (e, out, err) => {
+      if (e) reject(new Error(`${cmd} ${args.join(" ")}: ${e.message} ${out} ${err}`));
+      else resolve(out);
+    });
+  });
+}
+
+/** Starts a cluster of `masters` masters (three by default). */
+export async function startCluster(masters = 3): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "workloom-cluster-"));
+  const children: ReturnType<typeof spawn>[] = [];
+  const exits: Promise<void>[] = [];
+  const nodes: ClusterNode[] = [];
+  const close = async () => {
+    for (const n of nodes) await n.link.close({ now: true });
+    for (const c of children) {
+      if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    }
+    await Promise.all(exits);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i++) ports.push(await freePort());
+    for (const port of ports) {
+      const home = join(dir, String(port));
+      await run("mkdir", ["-p", home]);
+      const child = spawn("redis-server", [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(home, "nodes.conf"),
+        "--cluster-node-timeout",
+        "2000",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        home,
+      ], { stdio: "ignore" });
+      children.push(child);
+      exits.push(new Promise((r) => child.once("exit", () => r())));
+      await waitForPing(`redis://127.0.0.1:${port}`);
+    }
+    await run("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      "--cluster-yes",
+    ]);
+    for (const port of ports) {
+      const url = `redis://127.0.0.1:${port}`;
+      // A plain link: connectRedis would open a cluster client on a cluster node.
+      const link = await connectRedis(url, { onError: () => {}, single: true });
+      nodes.push({ port, url, link, id: String(await link.send(["CLUSTER", "MYID"])) });
+    }
+    const deadline = Date.now() + 20_000;
+    for (const n of nodes) {
+      while (!/cluster_state:ok/.test(String(await n.link.send(["CLUSTER", "INFO"])))) {
+        if (Date.now() > deadline) throw new Error(`cluster node ${n.port} is not ok`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const owner = async (slot: number) => {
+    const slots = (await nodes[0].link.send(["CLUSTER", "SLOTS"])) as [
+      number,
+      number,
+      [string, number, string],
+    ][];
+    const range = slots.find(([from, to]) => from <= slot && slot <= to)!;
+    return nodes.find((n) => n.port === Number(range[2][1]))!;
+  };
+  return {
+    url: nodes[0].url,
+    nodes,
+    owner,
+    async move(slot, to, between) {
+      const from = await owner(slot);
+      if (from === to) throw new Error(`slot ${slot} is on ${to.port} already`);
+      await to.link.send(["CLUSTER", "SETSLOT", slot, "IMPORTING", from.id]);
+      await from.link.send(["CLUSTER", "SETSLOT", slot, "MIGRATING", to.id]);
+      let moved = 0;
+      for (;;) {
+        const keys = (await from.link.send(["CLUSTER", "GETKEYSINSLOT", slot, 1])) as string[];
+        if (keys.length === 0) break;
+        await from.link.send(["MIGRATE", "127.0.0.1", to.port, "", 0, 5000, "KEYS", ...keys]);
+        moved += keys.length;
+        await between?.(moved);
+      }
+      // The new owner first, then the old one, then the rest: as redis-cli does.
+      await to.link.send(["CLUSTER", "SETSLOT", slot, "NODE", to.id]);
+      await from.link.send(["CLUSTER", "SETSLOT", slot, "NODE", to.id]);
+      for (const n of nodes) {
+        if (n !== to && n !== from) await n.link.send(["CLUSTER", "SETSLOT", slot, "NODE", to.id]);
+      }
+    },
+    close,
+  };
+}
