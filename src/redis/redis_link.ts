@@ -146,7 +146,8 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
     },
     onReady: () => {
       markUp();
-      measureClock().catch(() => {});
+      // The first connection's clock is measured once it is open (below).
+      if (client) measureClock().catch(() => {});
     },
   });
   /**

@@ -27,10 +27,15 @@ export interface RedisCluster {
   /** The node that serves `slot` now. */
   owner(slot: number): Promise<ClusterNode>;
   /**
-   * Moves `slot` to `to`, key by key; `between(moved)` runs after each key (the slot is
-   * migrating then: ASK for keys moved, TRYAGAIN for scripts).
+   * Moves `slot` to `to`, ten keys at a time, the keys `first` picks before the others;
+   * `between(moved)` runs after each batch (the slot is migrating then: ASK for keys moved,
+   * TRYAGAIN for commands on several keys, some moved).
    */
-  move(slot: number, to: ClusterNode, between?: (moved: number) => Promise<void>): Promise<void>;
+  move(
+    slot: number,
+    to: ClusterNode,
+    options?: { first?: (key: string) => boolean; between?: (moved: string[]) => Promise<void> },
+  ): Promise<void>;
   /** Stops every node and removes their folders. */
   close(): Promise<void>;
 }
@@ -122,18 +127,20 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
     url: nodes[0].url,
     nodes,
     owner,
-    async move(slot, to, between) {
+    async move(slot, to, options = {}) {
       const from = await owner(slot);
       if (from === to) throw new Error(`slot ${slot} is on ${to.port} already`);
       await to.link.send(["CLUSTER", "SETSLOT", slot, "IMPORTING", from.id]);
       await from.link.send(["CLUSTER", "SETSLOT", slot, "MIGRATING", to.id]);
-      let moved = 0;
+      const moved: string[] = [];
       for (;;) {
-        const keys = (await from.link.send(["CLUSTER", "GETKEYSINSLOT", slot, 1])) as string[];
-        if (keys.length === 0) break;
+        const all = (await from.link.send(["CLUSTER", "GETKEYSINSLOT", slot, 100_000])) as string[];
+        if (all.length === 0) break;
+        const first = options.first ? all.filter(options.first) : [];
+        const keys = (first.length > 0 ? first : all).slice(0, 10);
         await from.link.send(["MIGRATE", "127.0.0.1", to.port, "", 0, 5000, "KEYS", ...keys]);
-        moved += keys.length;
-        await between?.(moved);
+        moved.push(...keys);
+        await options.between?.(moved);
       }
       // The new owner first, then the old one, then the rest: as redis-cli does.
       await to.link.send(["CLUSTER", "SETSLOT", slot, "NODE", to.id]);
