@@ -72,8 +72,11 @@ Options:
   --key-concurrency <n>   Jobs of one concurrencyKey running at once. Default: 4.
   --drain-timeout <dur>   How long running jobs may finish on shutdown. Default: 10s.
   --queue <url>           Share one job queue with other nodes through Redis, e.g.
-                          redis://127.0.0.1:6379 (connect by IP on Deno). Default: the
-                          in-memory store of this process.
+                          redis://127.0.0.1:6379 (connect by IP on Deno); any node of a
+                          Redis Cluster; rediss://user:password@host:port for TLS and an
+                          ACL user. Default: the in-memory store of this process.
+  --queue-ca <file>       With a rediss:// --queue: the PEM file of the CA that signed
+                          Redis's certificate. Default: the runtime's own roots.
   --node-id <name>        This node's name in the Redis queue. Default: runtime-random.
   --claim-idle <dur>      With --queue: a dead node's jobs are taken over after this.
                           Default: 5s.
@@ -105,6 +108,7 @@ const FLAGS = {
   "key-concurrency": { type: "string" },
   "drain-timeout": { type: "string" },
   queue: { type: "string" },
+  "queue-ca": { type: "string" },
   "node-id": { type: "string" },
   "claim-idle": { type: "string" },
   "max-deliveries": { type: "string" },
@@ -143,6 +147,8 @@ export interface ServeSettings {
   claimIdleMs?: number;
   maxDeliveries?: number;
   redisTimeoutMs?: number;
+  /** With --queue-ca: the PEM text of the CA of a rediss:// Redis. */
+  queueCa?: string;
 }
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -268,6 +274,7 @@ export function readServeSettings(
     keyConcurrency: count("key-concurrency", values["key-concurrency"], 4),
     drainTimeoutMs: measure("drain-timeout", values["drain-timeout"], 10_000, parseDuration),
     ...queueSettings(values),
+    ...queueCa(values, options.readFile ?? runtime.readTextFile),
   };
 }
 
@@ -301,6 +308,27 @@ function queueSettings(values: {
       ? undefined
       : measure("redis-timeout", values["redis-timeout"], 2000, parseDuration),
   };
+}
+
+function queueCa(
+  values: { queue?: string; "queue-ca"?: string },
+  readFile: (path: string) => ReadResult,
+): Pick<ServeSettings, "queueCa"> {
+  const path = values["queue-ca"];
+  if (path === undefined) return {};
+  if (values.queue === undefined || !values.queue.startsWith("rediss")) {
+    throw new TypeError(
+      `--queue-ca needs a rediss:// --queue: got --queue-ca ${JSON.stringify(path)}`,
+    );
+  }
+  const read = readFile(path);
+  if (!read.ok) {
+    throw new TypeError(`--queue-ca ${JSON.stringify(path)} cannot be read (${read.reason})`);
+  }
+  if (!read.text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new TypeError(`--queue-ca ${JSON.stringify(path)} holds no PEM certificate`);
+  }
+  return { queueCa: read.text };
 }
 
 function banner(url: string, token: string | undefined, body: string): string {
@@ -362,6 +390,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
         claimIdleMs: s.claimIdleMs,
         maxDeliveries: s.maxDeliveries,
         commandTimeoutMs: s.redisTimeoutMs,
+        ca: s.queueCa,
       },
     );
     server = await createServer(pool, {
