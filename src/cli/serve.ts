@@ -74,7 +74,8 @@ Options:
   --queue <url>           Share one job queue with other nodes through Redis, e.g.
                           redis://127.0.0.1:6379 (connect by IP on Deno); any node of a
                           Redis Cluster; rediss://user:password@host:port for TLS and an
-                          ACL user. Default: the in-memory store of this process.
+                          ACL user; redis+sentinel://host:port,host:port/<master> to follow
+                          failovers. Default: the in-memory store of this process.
   --queue-ca <file>       With a rediss:// --queue: the PEM file of the CA that signed
                           Redis's certificate. Default: the runtime's own roots.
   --node-id <name>        This node's name in the Redis queue. Default: runtime-random.
@@ -292,7 +293,7 @@ function queueSettings(values: {
     }
     return {};
   }
-  if (!/^rediss?:\/\//.test(queue)) {
+  if (!/^(rediss?|redis\+sentinel):\/\//.test(queue)) {
     throw new TypeError(`--queue must be a redis:// URL: got ${JSON.stringify(queue)}`);
   }
   return {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createClient, createCluster } from "redis";
+import { createClient, createCluster, createSentinel } from "redis";
 
 /** How to reach Redis, besides its URL. */
 export interface ClientOptions {
@@ -23,8 +23,8 @@ export interface ClientOptions {
 
 /** What the link needs of a client, a single one or a cluster. */
 export interface RawClient {
-  /** `single` or `cluster`. */
-  readonly kind: "single" | "cluster";
+  /** `single`, `cluster` or `sentinel`. */
+  readonly kind: "single" | "cluster" | "sentinel";
   /** Sends `args`, to the node serving `key`'s slot on a cluster (any node without a key). */
   send(args: string[], key: string | undefined): Promise<unknown>;
   /** Hears connection errors. */
@@ -103,6 +103,71 @@ function cluster(url: string, o: ClientOptions): RawClient {
   };
 }
 
+/**
+ * The Sentinels and master name of a `redis+sentinel://[user:password@]host:port[,host:port…]/name`
+ * URL (the credentials are the Redis user's, not the Sentinels').
+ */
+export function parseSentinelUrl(url: string): {
+  name: string;
+  sentinels: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+} {
+  const m = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)\/([^/?#]+)$/.exec(url);
+  const sentinels = (m?.[3] ?? "").split(",").map((hp) => {
+    const at = hp.lastIndexOf(":");
+    return { host: hp.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(hp.slice(at + 1)) };
+  });
+  if (!m || sentinels.some((s) => !s.host || !Number.isInteger(s.port) || s.port < 1)) {
+    throw new TypeError(
+      "Cannot use the Redis queue as a Sentinel 'url' must be " +
+        `redis+sentinel://[user:password@]host:port[,host:port…]/<master name>: current value is ${
+          url.replace(/\/\/[^@/]*@/, "//***@")
+        }`,
+    );
+  }
+  return {
+    name: decodeURIComponent(m[4]),
+    sentinels,
+    ...(m[1] ? { username: decodeURIComponent(m[1]) } : {}),
+    ...(m[2] ? { password: decodeURIComponent(m[2]) } : {}),
+  };
+}
+
+function sentinel(url: string, o: ClientOptions): RawClient {
+  const { name, sentinels, username, password } = parseSentinelUrl(url);
+  const socket = { reconnectStrategy, connectTimeout: o.connectTimeoutMs };
+  const client = createSentinel({
+    name,
+    sentinelRootNodes: sentinels,
+    nodeClientOptions: {
+      name: o.name,
+      disableOfflineQueue: true,
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      socket,
+    },
+    sentinelClientOptions: { socket },
+    // The master's connection errors come to the one listener below.
+    passthroughClientErrorEvents: true,
+    // A failover is noticed from Sentinel's +switch-master at once; this is the fallback.
+    scanInterval: 1000,
+  });
+  return {
+    kind: "sentinel",
+    send: (args) => client.sendCommand(false, args),
+    onError: (l) =>
+      client.on("error", (e: unknown) => l(e instanceof Error ? e : new Error(String(e)))),
+    onReady: (l) => client.on("topology-change", l),
+    connect: () => client.connect(),
+    close: () => client.close(),
+    destroy: () => void client.destroy(),
+    get isOpen() {
+      return client.isOpen;
+    },
+  };
+}
+
 /** A client being opened: `connected` settles once it is ready; `destroy` stops it at once. */
 export interface Opening {
   connected: Promise<RawClient>;
@@ -128,6 +193,21 @@ export function openClient(
   o: ClientOptions,
   listeners: { onError: (e: Error) => void; onReady: () => void },
 ): Opening {
+  if (url.startsWith("redis+sentinel://")) {
+    const c = sentinel(url, o);
+    c.onError(listeners.onError);
+    c.onReady(listeners.onReady);
+    return {
+      connected: c.connect().then(() => c),
+      destroy: () => {
+        try {
+          c.destroy();
+        } catch {
+          // Not open.
+        }
+      },
+    };
+  }
   let current = single(url, o);
   let destroyed = false;
   current.onError(listeners.onError);

@@ -43,8 +43,8 @@ export interface RedisLink {
   readonly commandTimeoutMs: number;
   /** Redis's clock minus this process's (`performance.timeOrigin + performance.now()`), in ms. */
   readonly clockOffsetMs: number;
-  /** `cluster` when the URL named a Redis Cluster node, `single` otherwise. */
-  readonly kind: "single" | "cluster";
+  /** `cluster` for a Redis Cluster node, `sentinel` for a Sentinel URL, `single` otherwise. */
+  readonly kind: "single" | "cluster" | "sentinel";
   /** Why Redis is out of reach, and since when (ms, this process's clock); undefined while it answers. */
   readonly down: { reason: string; since: number } | undefined;
 }

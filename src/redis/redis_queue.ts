@@ -15,6 +15,7 @@ import { connectRedis } from "./redis_link.ts";
 import { RedisNode } from "./redis_node.ts";
 import { RedisStore } from "./redis_store.ts";
 import { redisKeys } from "./redis_keys.ts";
+import { parseSentinelUrl } from "./redis_client.ts";
 
 /** The default bound of the payload bytes a queue keeps in Redis (`--max-store-bytes`): 1 GiB. */
 export const REDIS_STORE_BYTES = 1 << 30;
@@ -75,11 +76,13 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * ```
  */
 export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBackend {
-  if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
+  if (typeof url !== "string" || !/^(rediss?|redis\+sentinel):\/\//.test(url)) {
     throw new TypeError(
-      `Cannot use the Redis queue as 'url' must start with redis:// or rediss://: current value is ${url}`,
+      "Cannot use the Redis queue as 'url' must start with redis://, rediss:// or " +
+        `redis+sentinel://: current value is ${typeof url === "string" ? redactUrl(url) : url}`,
     );
   }
+  if (url.startsWith("redis+sentinel://")) parseSentinelUrl(url);
   const prefix = options.prefix ?? "workloom";
   if (typeof prefix !== "string" || !/^[\w.:-]+$/.test(prefix)) {
     throw new TypeError(
