@@ -42,12 +42,16 @@ test("Redis: past --max-store-bytes a submission gets 429 store_bytes_full, the 
   });
   try {
     const input = "x".repeat(100_000);
-    const request = JSON.stringify({ task: "echo", input });
     const first = await call(`${node.url}/jobs?wait=20000`, { json: { task: "echo", input } });
     assert.equal(first.body.status, "succeeded");
     const second = await call(`${node.url}/jobs?wait=20000`, { json: { task: "echo", input } });
     assert.equal(second.body.status, "succeeded");
-    // Each job keeps its request and its result (the input's JSON) once.
+    // Each job keeps its request (as the server stored it: with the job timeout it was given)
+    // and its result (the input's JSON) once.
+    const request = String(
+      await link.send(["HGET", `{${prefix}}:job:${first.body.id}`, "request"]),
+    );
+    assert.equal(JSON.parse(request).input, input);
     const perJob = request.length + JSON.stringify(input).length;
     assert.equal(await bytesKept(prefix), 2 * perJob);
     const refused = await call(`${node.url}/jobs`, { json: { task: "echo", input } });
