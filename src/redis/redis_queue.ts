@@ -62,9 +62,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 /**
- * A job backend on the Redis at `url` (`redis://host:port`, `rediss://` for TLS; connect by IP
- * on Deno, where a host name with a port-scoped --allow-net loops on a permission error). Give
- * it to `createServer({ queue })` on every node; they share one queue.
+ * A job backend on the Redis at `url`: `redis://host:port`, any node of a Redis Cluster (found
+ * by itself), `rediss://user:password@host:port` for TLS and an ACL user (with `ca` for a private
+ * CA), or `redis+sentinel://host:port[,host:port…]/<master>` to follow failovers. Connect by IP
+ * on Deno, where a host name with a port-scoped --allow-net loops on a permission error. Give it
+ * to `createServer({ queue })` on every node; they share one queue.
  *
  * @example
  * ```ts ignore

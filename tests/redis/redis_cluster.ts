@@ -36,6 +36,8 @@ export interface RedisCluster {
     to: ClusterNode,
     options?: { first?: (key: string) => boolean; between?: (moved: string[]) => Promise<void> },
   ): Promise<void>;
+  /** Kills `node`'s process with SIGKILL and waits for its end. */
+  kill(node: ClusterNode): Promise<void>;
   /** Stops every node and removes their folders. */
   close(): Promise<void>;
 }
@@ -49,8 +51,11 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-/** Starts a cluster of `masters` masters (three by default). */
-export async function startCluster(masters = 3): Promise<RedisCluster> {
+/**
+ * Starts a cluster of `masters` masters (three by default), each with `replicas` replicas (none
+ * by default; `nodes` lists the masters first).
+ */
+export async function startCluster(masters = 3, replicas = 0): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), "workloom-cluster-"));
   const children: ReturnType<typeof spawn>[] = [];
   const exits: Promise<void>[] = [];
@@ -65,7 +70,7 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
   };
   try {
     const ports: number[] = [];
-    for (let i = 0; i < masters; i++) ports.push(await freePort());
+    for (let i = 0; i < masters * (1 + replicas); i++) ports.push(await freePort());
     for (const port of ports) {
       const home = join(dir, String(port));
       await run("mkdir", ["-p", home]);
@@ -95,6 +100,8 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
       "--cluster",
       "create",
       ...ports.map((p) => `127.0.0.1:${p}`),
+      "--cluster-replicas",
+      String(replicas),
       "--cluster-yes",
     ]);
     for (const port of ports) {
@@ -114,8 +121,10 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
     await close();
     throw e;
   }
+  const alive = new Set(nodes);
   const owner = async (slot: number) => {
-    const slots = (await nodes[0].link.send(["CLUSTER", "SLOTS"])) as [
+    const asked = [...alive][0];
+    const slots = (await asked.link.send(["CLUSTER", "SLOTS"])) as [
       number,
       number,
       [string, number, string],
@@ -147,6 +156,16 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
       await from.link.send(["CLUSTER", "SETSLOT", slot, "NODE", to.id]);
       for (const n of nodes) {
         if (n !== to && n !== from) await n.link.send(["CLUSTER", "SETSLOT", slot, "NODE", to.id]);
+      }
+    },
+    async kill(node) {
+      const child = children[nodes.indexOf(node)];
+      alive.delete(node);
+      await node.link.close({ now: true });
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((r) => child.once("exit", () => r()));
+        child.kill("SIGKILL");
+        await exited;
       }
     },
     close,
