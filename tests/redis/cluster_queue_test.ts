@@ -2,11 +2,14 @@
 // `--queue redis://<one node>` finds the cluster, every queue is one hash slot, and queues
 // named differently spread over the masters.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { connectRedis } from "../../redis.ts";
 import { redisKeys } from "../../src/redis/redis_keys.ts";
 import { hashSlot } from "./hash_slot.ts";
 import { queueSuite } from "./queue_suite.ts";
+import { startNode } from "./redis_helpers.ts";
+import { call } from "../server/server_helpers.ts";
 import { type RedisCluster, startCluster } from "./redis_cluster.ts";
 
 let cluster: RedisCluster | undefined;
@@ -44,5 +47,28 @@ test("Redis Cluster: a link to any node talks to the whole cluster (MOVED follow
     await assert.rejects(elsewhere.link.send(["ZCARD", keys.jobs]), /MOVED/);
   } finally {
     await link.close();
+  }
+});
+
+test("Redis Cluster: as the ACL user of docs/redis.md with its cluster additions, the queue works and Redis denies nothing", async () => {
+  const docs = readFileSync(new URL("../../docs/redis.md", import.meta.url), "utf8");
+  const line = /^ACL SETUSER workloom .*$/m.exec(docs)![0].split(" ").slice(2);
+  const extra = /On a cluster add\s+`([^`]+)`/.exec(docs)![1].split(" ");
+  const acl = [...line, ...extra].map((w) => (w === ">change-me" ? ">pw-cl" : w));
+  for (const n of cluster!.nodes) {
+    assert.equal(await n.link.send(["ACL", "SETUSER", ...acl]), "OK");
+    await n.link.send(["ACL", "LOG", "RESET"]);
+  }
+  const url = cluster!.url.replace("redis://", "redis://workloom:pw-cl@");
+  const node = await startNode(url, {});
+  try {
+    const r = await call(`${node.url}/jobs?wait=10000`, { json: { task: "echo", input: "acl" } });
+    assert.equal(r.body.result, "acl", JSON.stringify(r.body));
+    assert.equal((await call(`${node.url}/jobs`)).status, 200);
+  } finally {
+    await node.close();
+  }
+  for (const n of cluster!.nodes) {
+    assert.deepEqual(await n.link.send(["ACL", "LOG"]), [], `denied on ${n.port}`);
   }
 });
