@@ -55,7 +55,30 @@ function run(cmd: string, args: string[]): Promise<string> {
  * Starts a cluster of `masters` masters (three by default), each with `replicas` replicas (none
  * by default; `nodes` lists the masters first).
  */
-export async function startCluster(masters = 3, replicas = 0): Promise<RedisCluster> {
+export async function startCluster(
+  masters = 3,
+  replicas = 0,
+  options: { tls?: { certs: string; ca: string } } = {},
+): Promise<RedisCluster> {
+  const { tls } = options;
+  // With TLS, every port (clients and the cluster bus) is TLS only; certs from makeCerts().
+  const scheme = tls ? "rediss" : "redis";
+  const tlsArgs = tls
+    ? [
+      "--tls-cluster",
+      "yes",
+      "--tls-replication",
+      "yes",
+      "--tls-cert-file",
+      join(tls.certs, "server.crt"),
+      "--tls-key-file",
+      join(tls.certs, "server.key"),
+      "--tls-ca-cert-file",
+      join(tls.certs, "ca.crt"),
+      "--tls-auth-clients",
+      "no",
+    ]
+    : [];
   const dir = mkdtempSync(join(tmpdir(), "workloom-cluster-"));
   const children: ReturnType<typeof spawn>[] = [];
   const exits: Promise<void>[] = [];
@@ -75,8 +98,9 @@ export async function startCluster(masters = 3, replicas = 0): Promise<RedisClus
       const home = join(dir, String(port));
       await run("mkdir", ["-p", home]);
       const child = spawn("redis-server", [
-        "--port",
-        String(port),
+        ...(tls
+          ? ["--port", "0", "--tls-port", String(port), ...tlsArgs]
+          : ["--port", String(port)]),
         "--bind",
         "127.0.0.1",
         "--cluster-enabled",
@@ -94,9 +118,10 @@ export async function startCluster(masters = 3, replicas = 0): Promise<RedisClus
       ], { stdio: "ignore" });
       children.push(child);
       exits.push(new Promise((r) => child.once("exit", () => r())));
-      await waitForPing(`redis://127.0.0.1:${port}`);
+      await waitForPing(`${scheme}://127.0.0.1:${port}`, tls?.ca);
     }
     await run("redis-cli", [
+      ...(tls ? ["--tls", "--cacert", join(tls.certs, "ca.crt")] : []),
       "--cluster",
       "create",
       ...ports.map((p) => `127.0.0.1:${p}`),
@@ -105,9 +130,9 @@ export async function startCluster(masters = 3, replicas = 0): Promise<RedisClus
       "--cluster-yes",
     ]);
     for (const port of ports) {
-      const url = `redis://127.0.0.1:${port}`;
+      const url = `${scheme}://127.0.0.1:${port}`;
       // A plain link: connectRedis would open a cluster client on a cluster node.
-      const link = await connectRedis(url, { onError: () => {}, single: true });
+      const link = await connectRedis(url, { onError: () => {}, single: true, ca: tls?.ca });
       nodes.push({ port, url, link, id: String(await link.send(["CLUSTER", "MYID"])) });
     }
     const deadline = Date.now() + 20_000;

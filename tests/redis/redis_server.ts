@@ -40,11 +40,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once the Redis at `url` answers PING (10 s at most). */
-export async function waitForPing(url: string): Promise<void> {
+export async function waitForPing(url: string, ca?: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const link = await connectRedis(url, { onError: () => {}, single: true });
+      const link = await connectRedis(url, { onError: () => {}, single: true, ca });
       try {
         if ((await link.send(["PING"])) === "PONG") return;
       } finally {

@@ -32,9 +32,11 @@ function openssl(dir: string, args: string[]): Promise<void> {
   });
 }
 
-/** Makes a CA, a certificate for 127.0.0.1 it signs, and starts redis-server with them. */
-export async function startTlsRedis(): Promise<TlsRedis> {
-  const dir = mkdtempSync(join(tmpdir(), "workloom-tls-"));
+/**
+ * Makes in `dir` a CA (`ca.crt`), another CA (`other-ca.crt`) and a certificate for 127.0.0.1 the
+ * first signs (`server.crt`, `server.key`).
+ */
+export async function makeCerts(dir: string): Promise<void> {
   const ca = (name: string) =>
     openssl(dir, [
       "req",
@@ -85,6 +87,12 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     "-extfile",
     "ext.cnf",
   ]);
+}
+
+/** Makes a CA, a certificate for 127.0.0.1 it signs, and starts redis-server with them. */
+export async function startTlsRedis(): Promise<TlsRedis> {
+  const dir = mkdtempSync(join(tmpdir(), "workloom-tls-"));
+  await makeCerts(dir);
   const port = await freePort();
   const tlsPort = await freePort();
   const child = spawn("redis-server", [
