@@ -30,6 +30,7 @@ export const JOB_FIELDS: readonly string[] = [
   "submittedAt",
   "startedAt",
   "finishedAt",
+  "runAt",
   "rev",
   "progress",
   "result",

@@ -80,6 +80,7 @@ const LIST_FIELDS = [
   "submittedAt",
   "startedAt",
   "finishedAt",
+  "runAt",
   "rev",
   "seq",
   "error",
