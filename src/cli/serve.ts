@@ -95,8 +95,12 @@ Options:
                           The same per task name.
   --max-schedules <n>     Schedules kept at most (then 429 schedules_full). Default: 1000.
   --queue <url>           Share one job queue with other nodes through Redis, e.g.
-                          redis://127.0.0.1:6379 (connect by IP on Deno). Default: the
-                          in-memory store of this process.
+                          redis://127.0.0.1:6379 (connect by IP on Deno); any node of a
+                          Redis Cluster; rediss://user:password@host:port for TLS and an
+                          ACL user; redis+sentinel://host:port,host:port/<master> to follow
+                          failovers. Default: the in-memory store of this process.
+  --queue-ca <file>       With a rediss:// --queue: the PEM file of the CA that signed
+                          Redis's certificate. Default: the runtime's own roots.
   --node-id <name>        This node's name in the Redis queue. Default: runtime-random.
   --claim-idle <dur>      With --queue: a dead node's jobs are taken over after this.
                           Default: 5s.
@@ -133,6 +137,7 @@ const FLAGS = {
   "task-rate-limit": { type: "string", multiple: true },
   "max-schedules": { type: "string" },
   queue: { type: "string" },
+  "queue-ca": { type: "string" },
   "node-id": { type: "string" },
   "claim-idle": { type: "string" },
   "max-deliveries": { type: "string" },
@@ -185,6 +190,8 @@ export interface ServeSettings {
   webhooks?: WebhookSettings;
   /** The connection limits given (streams, body time, long-poll). */
   limits: LimitSettings;
+  /** With --queue-ca: the PEM text of the CA of a rediss:// Redis. */
+  queueCa?: string;
 }
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -319,6 +326,7 @@ export function readServeSettings(
     ...queueSettings(values),
     ...webhookSettings(values, env),
     limits: limitSettings(values),
+    ...queueCa(values, options.readFile ?? runtime.readTextFile),
   };
 }
 
@@ -336,7 +344,7 @@ function queueSettings(values: {
     }
     return {};
   }
-  if (!/^rediss?:\/\//.test(queue)) {
+  if (!/^(rediss?|redis\+sentinel):\/\//.test(queue)) {
     throw new TypeError(`--queue must be a redis:// URL: got ${JSON.stringify(queue)}`);
   }
   return {
@@ -352,6 +360,27 @@ function queueSettings(values: {
       ? undefined
       : measure("redis-timeout", values["redis-timeout"], 2000, parseDuration),
   };
+}
+
+function queueCa(
+  values: { queue?: string; "queue-ca"?: string },
+  readFile: (path: string) => ReadResult,
+): Pick<ServeSettings, "queueCa"> {
+  const path = values["queue-ca"];
+  if (path === undefined) return {};
+  if (values.queue === undefined || !values.queue.startsWith("rediss")) {
+    throw new TypeError(
+      `--queue-ca needs a rediss:// --queue: got --queue-ca ${JSON.stringify(path)}`,
+    );
+  }
+  const read = readFile(path);
+  if (!read.ok) {
+    throw new TypeError(`--queue-ca ${JSON.stringify(path)} cannot be read (${read.reason})`);
+  }
+  if (!read.text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new TypeError(`--queue-ca ${JSON.stringify(path)} holds no PEM certificate`);
+  }
+  return { queueCa: read.text };
 }
 
 /**
@@ -464,6 +493,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
         claimIdleMs: s.claimIdleMs,
         maxDeliveries: s.maxDeliveries,
         commandTimeoutMs: s.redisTimeoutMs,
+        ca: s.queueCa,
       },
     );
     server = await createServer(pool, {

@@ -20,7 +20,7 @@ import { FINISH } from "./lua/finish_script.ts";
 import { MAINTAIN, PROGRESS } from "./lua/maintain_script.ts";
 import { SUBMIT } from "./lua/submit_script.ts";
 import { TAKE } from "./lua/take_script.ts";
-import { redisKeys } from "./redis_keys.ts";
+import { type RedisKeys, redisKeys } from "./redis_keys.ts";
 import type { RedisLink } from "./redis_link.ts";
 
 /** A job handed to a node: its dispatch entry and what to run. */
@@ -128,16 +128,18 @@ function claimedOf(reply: unknown): Claimed[] {
  * ```
  */
 export class RedisJobs {
+  /** The hash-tagged prefix every key of the queue starts with (see redisKeys). */
   readonly prefix: string;
-  readonly keys: ReturnType<typeof redisKeys>;
+  readonly keys: RedisKeys;
   readonly link: RedisLink;
   /** The rate limits per concurrency key and per task, as the take script reads them (JSON). */
   rateArgs: [string, string] = ["{}", "{}"];
 
-  constructor(link: RedisLink, prefix: string) {
+  /** The queue named `name` (its keys start with `{name}`) on `link`. */
+  constructor(link: RedisLink, name: string) {
     this.link = link;
-    this.prefix = prefix;
-    this.keys = redisKeys(prefix);
+    this.keys = redisKeys(name);
+    this.prefix = this.keys.prefix;
   }
 
   /** The submit script's arguments for `jobs` (the fire script of schedules takes them too). */
@@ -149,7 +151,6 @@ export class RedisJobs {
     const keyShare = Math.min(1, perKey / bounds.maxQueue);
     const clientShare = Math.min(1, perClient / bounds.maxQueue);
     const args: (string | number)[] = [
-      this.prefix,
       bounds.maxJobs,
       bounds.maxQueue,
       bounds.ttlMs,
@@ -191,7 +192,8 @@ export class RedisJobs {
   ): Promise<{ replay?: string; submittedAt: number }> {
     const args = this.submitArgs(jobs, bounds, client);
     // Refused by Redis past the deadline: a client answered 503 never finds its job made later.
-    const reply = (await SUBMIT.run(this.link, args, { withinDeadline: true })) as string[];
+    const reply =
+      (await SUBMIT.run(this.link, this.keys, args, { withinDeadline: true })) as string[];
     if (reply[0] === "replay") return { replay: reply[1], submittedAt: 0 };
     if (reply[0] === "conflict") throw new IdempotencyConflictError(jobs[0].idempotencyKey!);
     if (reply[0] === "full") {
@@ -225,7 +227,7 @@ export class RedisJobs {
     late?: (claimed: Claimed[]) => void,
   ): Promise<Claimed[]> {
     return claimedOf(
-      await TAKE.run(this.link, [this.prefix, consumer, n, keyConcurrency, ...this.rateArgs], {
+      await TAKE.run(this.link, this.keys, [consumer, n, keyConcurrency, ...this.rateArgs], {
         late: late && ((reply) => late(claimedOf(reply))),
       }),
     );
@@ -233,23 +235,23 @@ export class RedisJobs {
 
   /** Records how runs ended; 1 per run recorded, 0 per run that was no longer current. */
   async finish(outcomes: readonly Outcome[]): Promise<number[]> {
-    const args: (string | number)[] = [this.prefix, outcomes.length];
+    const args: (string | number)[] = [outcomes.length];
     for (const o of outcomes) args.push(o.id, o.entry, o.kind, o.payload, o.delayMs ?? 0);
-    return (await FINISH.run(this.link, args)) as number[];
+    return (await FINISH.run(this.link, this.keys, args)) as number[];
   }
 
   /** Cancels job `id`. */
   async cancel(id: string, error: JobError): Promise<CancelOutcome> {
-    return (await CANCEL.run(this.link, [this.prefix, id, JSON.stringify(error)], {
+    return (await CANCEL.run(this.link, this.keys, [id, JSON.stringify(error)], {
       withinDeadline: true,
     })) as CancelOutcome;
   }
 
   /** Hands running jobs back to the ready set (a draining node). */
   async release(runs: readonly { id: string; entry: string }[]): Promise<number> {
-    const args: (string | number)[] = [this.prefix, runs.length];
+    const args: (string | number)[] = [runs.length];
     for (const r of runs) args.push(r.id, r.entry);
-    return Number(await RELEASE.run(this.link, args));
+    return Number(await RELEASE.run(this.link, this.keys, args));
   }
 
   /** Records `consumer`'s heartbeat and renews its claims; replies the job ids it lost. */
@@ -258,9 +260,9 @@ export class RedisJobs {
     info: unknown,
     runs: readonly { id: string; entry: string }[],
   ): Promise<string[]> {
-    const args: (string | number)[] = [this.prefix, consumer, JSON.stringify(info)];
+    const args: (string | number)[] = [consumer, JSON.stringify(info)];
     for (const r of runs) args.push(r.entry, r.id);
-    return (await HEARTBEAT.run(this.link, args)) as string[];
+    return (await HEARTBEAT.run(this.link, this.keys, args)) as string[];
   }
 
   /**
@@ -277,8 +279,7 @@ export class RedisJobs {
         "every time; it is in the dead-letter stream",
     };
     return claimedOf(
-      await RECLAIM.run(this.link, [
-        this.prefix,
+      await RECLAIM.run(this.link, this.keys, [
         consumer,
         options.minIdleMs,
         options.count,
@@ -291,17 +292,17 @@ export class RedisJobs {
 
   /** Promotes due delayed jobs, expires old ones, trims the dispatch stream (see MAINTAIN). */
   async maintain(ttlMs: number, consumerIdleMs: number): Promise<number> {
-    return Number(await MAINTAIN.run(this.link, [this.prefix, ttlMs, 1000, consumerIdleMs]));
+    return Number(await MAINTAIN.run(this.link, this.keys, [ttlMs, 1000, consumerIdleMs]));
   }
 
   /** Stores a running job's progress, given as its JSON text. */
   async progress(id: string, entry: string, json: string): Promise<void> {
-    await PROGRESS.run(this.link, [this.prefix, id, entry, json]);
+    await PROGRESS.run(this.link, this.keys, [id, entry, json]);
   }
 
   /** Payload bytes this queue keeps in Redis now (the count --max-store-bytes bounds). */
   async bytes(): Promise<number> {
-    return Number(await this.link.send(["GET", `${this.prefix}:bytes`]) ?? 0);
+    return Number(await this.link.send(["GET", this.keys.bytes]) ?? 0);
   }
 
   /** Job `id`, or whether it expired: the fields a client sees, never the request. */

@@ -1,7 +1,8 @@
 /**
  * The thin seam between workloom and a Redis client: one function that sends a command and one
  * that closes, so that a faster client can be swapped in later without touching the queue. The
- * only file that imports `redis` (node-redis), which works the same on Deno and Bun.
+ * only files that import `redis` (node-redis, which works the same on Deno and Bun) are this one
+ * and redis_client.ts, which opens a single Redis or a Redis Cluster behind the same seam.
  *
  * Every command has a deadline: a Redis that stalls (SIGSTOP, a long fork, a partition) or is
  * gone answers `QueueUnavailableError` within it, never a hang. Commands sent while the
@@ -10,7 +11,8 @@
  *
  * @module
  */
-import { createClient, ErrorReply } from "redis";
+import { ErrorReply } from "redis";
+import { openClient, type RawClient } from "./redis_client.ts";
 import { QueueUnavailableError } from "../jobs/queue_unavailable.ts";
 
 /** How one command is sent. */
@@ -41,6 +43,8 @@ export interface RedisLink {
   readonly commandTimeoutMs: number;
   /** Redis's clock minus this process's (`performance.timeOrigin + performance.now()`), in ms. */
   readonly clockOffsetMs: number;
+  /** `cluster` for a Redis Cluster node, `sentinel` for a Sentinel URL, `single` otherwise. */
+  readonly kind: "single" | "cluster" | "sentinel";
   /** Why Redis is out of reach, and since when (ms, this process's clock); undefined while it answers. */
   readonly down: { reason: string; since: number } | undefined;
 }
@@ -55,7 +59,34 @@ export interface ConnectOptions {
   commandTimeoutMs?: number;
   /** Hears each change between reachable (`undefined`) and out of reach (the reason). */
   onHealth?: (down: string | undefined) => void;
+  /** PEM text of the certificate authorities a `rediss://` server's certificate is checked against. */
+  ca?: string;
+  /**
+   * On a cluster, where commands without a key go (TIME, INFO): to the master of this key's
+   * slot, the queue's own. @default {any node}
+   */
+  slotKey?: string;
+  /** Talk to the node in the URL only, even when it is a cluster node. @default {false} */
+  single?: boolean;
 }
+
+/**
+ * The key a command is about, for a cluster to route it: EVAL's first key, XREAD's first stream,
+ * none for server commands, else the first argument.
+ */
+function keyOf(args: readonly string[]): string | undefined {
+  const name = args[0].toUpperCase();
+  if (name === "EVAL" || name === "EVALSHA") return Number(args[2]) > 0 ? args[3] : undefined;
+  if (name === "XREAD" || name === "XREADGROUP") {
+    const at = args.findIndex((a) => a.toUpperCase() === "STREAMS");
+    return at === -1 ? undefined : args[at + 1];
+  }
+  if (["INFO", "TIME", "PING", "CLUSTER", "ACL", "CONFIG", "DBSIZE"].includes(name)) return;
+  return args[1];
+}
+
+/** How long a command refused with TRYAGAIN (its slot is migrating) waits before it is sent again. */
+const TRYAGAIN_MS = 20;
 
 /** This process's wall clock, read from the monotonic one (a clock step does not move it). */
 export function monotonicNow(): number {
@@ -89,18 +120,6 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
     );
   }
   const retryAfter = retryAfterFor(timeoutMs);
-  const client = createClient({
-    url,
-    name: options.name ?? "workloom",
-    // A command sent while the connection is down fails now instead of waiting in a queue that
-    // would send it after the caller answered 503 (a submission would become a job later).
-    disableOfflineQueue: true,
-    // Retry forever, backing off to a second: a node outlives a Redis restart.
-    socket: {
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
-      connectTimeout: Math.max(timeoutMs, 1000),
-    },
-  });
   let down: { reason: string; since: number } | undefined;
   let offsetMs = 0;
   const markDown = (reason: string) => {
@@ -113,16 +132,54 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
     down = undefined;
     options.onHealth?.(undefined);
   };
-  // node-redis throws an unhandled error without a listener.
-  client.on("error", (e: Error) => {
-    markDown(`Redis is unreachable: ${e.message}`);
-    options.onError(e);
+  let client: RawClient | undefined;
+  const opening = openClient(url, {
+    name: options.name ?? "workloom",
+    connectTimeoutMs: Math.max(timeoutMs, 1000),
+    ca: options.ca,
+    single: options.single,
+  }, {
+    // node-redis throws an unhandled error without a listener.
+    onError: (e: Error) => {
+      markDown(`Redis is unreachable: ${e.message}`);
+      options.onError(e);
+    },
+    onReady: () => {
+      markUp();
+      // The first connection's clock is measured once it is open (below).
+      if (client) measureClock().catch(() => {});
+    },
   });
+  /**
+   * Sends once, and again while Redis answers TRYAGAIN (a cluster slot that migrates: the
+   * script was refused before it ran), until `end`.
+   */
+  const attempt = async (args: string[], end: number): Promise<unknown> => {
+    if (!client) throw new Error("Redis is not connected yet");
+    const key = keyOf(args) ?? options.slotKey;
+    for (;;) {
+      try {
+        return await client.send(args, key);
+      } catch (e) {
+        if (!(e instanceof ErrorReply) || !e.message.startsWith("TRYAGAIN")) throw e;
+        if (monotonicNow() + TRYAGAIN_MS > end) {
+          throw new QueueUnavailableError(
+            `Redis refused ${
+              args[0]
+            } until its deadline: the queue's slot is migrating (${e.message})`,
+            retryAfter,
+            { cause: e },
+          );
+        }
+        await new Promise((r) => setTimeout(r, TRYAGAIN_MS));
+      }
+    }
+  };
   const send = (args: readonly (string | number)[], o: SendOptions = {}): Promise<unknown> => {
     const ms = timeoutMs + (o.extraMs ?? 0);
     let reply: Promise<unknown>;
     try {
-      reply = client.sendCommand(args.map(String));
+      reply = attempt(args.map(String), monotonicNow() + ms);
     } catch (e) {
       reply = Promise.reject(e);
     }
@@ -149,6 +206,10 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
           markUp();
           return reject(e);
         }
+        if (e instanceof QueueUnavailableError) {
+          markDown(e.message);
+          return reject(e);
+        }
         const message = `Redis is unreachable: ${(e as Error)?.message ?? e}`;
         markDown(message);
         reject(new QueueUnavailableError(message, retryAfter, { cause: e }));
@@ -162,22 +223,20 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
     const after = monotonicNow();
     offsetMs = Number(s) * 1000 + Math.floor(Number(us) / 1000) - (before + after) / 2;
   };
-  client.on("ready", () => {
-    markUp();
-    measureClock().catch(() => {});
-  });
   // A Redis that is not there at start-up is an error, not a start that never ends: the
   // client would retry for ever. Once connected, it reconnects for ever.
   const connectMs = Math.max(5000, 2 * timeoutMs);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const failed = await Promise.race([
-    client.connect().then(() => undefined, (e: Error) => e.message),
+    opening.connected.then((c) => {
+      client = c;
+    }, (e: Error) => e.message),
     new Promise<string>((
       r,
     ) => (timer = setTimeout(() => r(down?.reason ?? "no answer"), connectMs))),
   ]).finally(() => clearTimeout(timer));
   if (failed !== undefined) {
-    client.destroy();
+    opening.destroy();
     throw new QueueUnavailableError(
       `Redis did not accept a connection within ${connectMs} ms: ${failed}`,
       retryAfter,
@@ -193,16 +252,19 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
     get down() {
       return down;
     },
+    get kind() {
+      return client!.kind;
+    },
     close: async (o = {}) => {
-      if (!client.isOpen) return;
-      if (o.now) return client.destroy();
+      if (!client!.isOpen) return;
+      if (o.now) return client!.destroy();
       // A stalled Redis never sends the replies close() waits for: give it the deadline.
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-      const closed = client.close().then(() => true, () => true);
+      const closed = client!.close().then(() => true, () => true);
       const clean = await Promise.race([closed, late]);
       clearTimeout(timer);
-      if (!clean) client.destroy();
+      if (!clean) client!.destroy();
     },
   };
 }

@@ -14,7 +14,6 @@ import type { Claimed, Outcome, RedisJobs } from "./redis_jobs.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 import { fieldsOf } from "./job_hash.ts";
-import { rateKeys } from "./redis_keys.ts";
 
 /** What a node needs to know besides its queue and pool. */
 export interface RedisNodeSettings {
@@ -119,7 +118,7 @@ export class RedisNode implements JobRunnerApi {
 
   /** Jobs waiting for a rate limit, per concurrency key, on every node together. */
   async rateLimited(): Promise<Record<string, number>> {
-    const reply = await this.#jobs.link.send(["HGETALL", rateKeys(this.#jobs.prefix).waiting]);
+    const reply = await this.#jobs.link.send(["HGETALL", this.#jobs.keys.rateWaiting]);
     const out: Record<string, number> = {};
     for (const [k, v] of Object.entries(fieldsOf(reply))) out[k] = Number(v);
     return out;

@@ -33,8 +33,7 @@ export class RedisOutbox implements WebhookOutbox {
   }
 
   async claim(n: number, leaseMs: number): Promise<Delivery[]> {
-    const reply = (await HOOK_CLAIM.run(this.#jobs.link, [
-      this.#jobs.prefix,
+    const reply = (await HOOK_CLAIM.run(this.#jobs.link, this.#jobs.keys, [
       n,
       leaseMs,
       ...SENT_FIELDS,
@@ -55,8 +54,7 @@ export class RedisOutbox implements WebhookOutbox {
   }
 
   async record(d: Delivery, outcome: DeliveryRecord): Promise<void> {
-    await HOOK_RECORD.run(this.#jobs.link, [
-      this.#jobs.prefix,
+    await HOOK_RECORD.run(this.#jobs.link, this.#jobs.keys, [
       d.id,
       d.attempt,
       JSON.stringify(outcome.state),

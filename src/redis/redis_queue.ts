@@ -16,13 +16,18 @@ import { RedisNode } from "./redis_node.ts";
 import { RedisOutbox } from "./redis_outbox.ts";
 import { RedisSchedules } from "./redis_schedules.ts";
 import { RedisStore } from "./redis_store.ts";
+import { redisKeys } from "./redis_keys.ts";
+import { parseSentinelUrl } from "./redis_client.ts";
 
 /** The default bound of the payload bytes a queue keeps in Redis (`--max-store-bytes`): 1 GiB. */
 export const REDIS_STORE_BYTES = 1 << 30;
 
 /** Options of {@linkcode redisQueue}. */
 export interface RedisQueueOptions {
-  /** Prefix of every key, so that several queues can share one Redis. @default {"workloom"} */
+  /**
+   * The queue's name: every key starts with `{<prefix>}`, a hash tag, so that several queues
+   * share one Redis and each is one hash slot of a Redis Cluster. @default {"workloom"}
+   */
   prefix?: string;
   /** This node's name in the consumer group and in `/nodes`. @default {"<runtime>-<random>"} */
   nodeId?: string;
@@ -41,6 +46,11 @@ export interface RedisQueueOptions {
    * @default {2000}
    */
   commandTimeoutMs?: number;
+  /**
+   * PEM text of the certificate authorities that signed the certificate of a `rediss://` Redis
+   * (a private CA); without it, the runtime's own roots.
+   */
+  ca?: string;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -54,9 +64,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 /**
- * A job backend on the Redis at `url` (`redis://host:port`, `rediss://` for TLS; connect by IP
- * on Deno, where a host name with a port-scoped --allow-net loops on a permission error). Give
- * it to `createServer({ queue })` on every node; they share one queue.
+ * A job backend on the Redis at `url`: `redis://host:port`, any node of a Redis Cluster (found
+ * by itself), `rediss://user:password@host:port` for TLS and an ACL user (with `ca` for a private
+ * CA), or `redis+sentinel://host:port[,host:port…]/<master>` to follow failovers. Connect by IP
+ * on Deno, where a host name with a port-scoped --allow-net loops on a permission error. Give it
+ * to `createServer({ queue })` on every node; they share one queue.
  *
  * @example
  * ```ts ignore
@@ -68,11 +80,13 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * ```
  */
 export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBackend {
-  if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
+  if (typeof url !== "string" || !/^(rediss?|redis\+sentinel):\/\//.test(url)) {
     throw new TypeError(
-      `Cannot use the Redis queue as 'url' must start with redis:// or rediss://: current value is ${url}`,
+      "Cannot use the Redis queue as 'url' must start with redis://, rediss:// or " +
+        `redis+sentinel://: current value is ${typeof url === "string" ? redactUrl(url) : url}`,
     );
   }
+  if (url.startsWith("redis+sentinel://")) parseSentinelUrl(url);
   const prefix = options.prefix ?? "workloom";
   if (typeof prefix !== "string" || !/^[\w.:-]+$/.test(prefix)) {
     throw new TypeError(
@@ -84,6 +98,23 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
   const pollMs = positive("pollMs", options.pollMs, 250);
   const commandTimeoutMs = positive("commandTimeoutMs", options.commandTimeoutMs, 2000);
   const nodeId = options.nodeId ?? `${runtime.key}-${crypto.randomUUID().slice(0, 8)}`;
+  const { ca } = options;
+  if (ca !== undefined && (typeof ca !== "string" || !ca.includes("-----BEGIN CERTIFICATE-----"))) {
+    throw new TypeError(
+      `Cannot use the Redis queue as 'ca' must be PEM text with a certificate: current value is ${
+        typeof ca === "string" ? `${ca.slice(0, 40)}…` : ca
+      }`,
+    );
+  }
+  if (ca !== undefined && !url.startsWith("rediss://")) {
+    throw new TypeError(
+      `Cannot use the Redis queue as 'ca' needs a rediss:// url: current value is ${
+        redactUrl(url)
+      }`,
+    );
+  }
+  // Keyless commands (TIME, INFO) go to the master of the queue's slot on a cluster.
+  const slotKey = redisKeys(prefix).jobs;
   return {
     name: "redis",
     async open(pool, s): Promise<OpenedJobBackend> {
@@ -97,6 +128,8 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
           name,
           commandTimeoutMs,
           onHealth: (reason) => outage.health(reason),
+          ca,
+          slotKey,
         });
       const commands = await link(`workloom:${nodeId}`);
       try {
@@ -110,6 +143,8 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         onError: log,
         name: `workloom:${nodeId}:events`,
         commandTimeoutMs,
+        ca,
+        slotKey,
       });
       const jobs = new RedisJobs(commands, prefix);
       // The limits as the take script reads them: { name: [max, windowMs] }.

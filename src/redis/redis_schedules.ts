@@ -46,8 +46,7 @@ export class RedisSchedules implements ScheduleBook {
   }
 
   async put(spec: ScheduleSpec, nextMs: number, limits: ScheduleLimits) {
-    const reply = await PUT_SCHEDULE.run(this.#jobs.link, [
-      this.#jobs.prefix,
+    const reply = await PUT_SCHEDULE.run(this.#jobs.link, this.#jobs.keys, [
       spec.id,
       JSON.stringify(spec),
       ms(nextMs),
@@ -66,17 +65,16 @@ export class RedisSchedules implements ScheduleBook {
   }
 
   async setPaused(id: string, paused: boolean, nextMs: number): Promise<boolean> {
-    const args = [this.#jobs.prefix, id, paused ? "1" : "0", ms(nextMs)];
-    return (await PAUSE_SCHEDULE.run(this.#jobs.link, args)) === 1;
+    const args = [id, paused ? "1" : "0", ms(nextMs)];
+    return (await PAUSE_SCHEDULE.run(this.#jobs.link, this.#jobs.keys, args)) === 1;
   }
 
   async remove(id: string): Promise<boolean> {
-    return (await REMOVE_SCHEDULE.run(this.#jobs.link, [this.#jobs.prefix, id])) === 1;
+    return (await REMOVE_SCHEDULE.run(this.#jobs.link, this.#jobs.keys, [id])) === 1;
   }
 
   async due(): Promise<{ now: number; due: StoredSchedule[] }> {
-    const r =
-      (await DUE_SCHEDULES.run(this.#jobs.link, [this.#jobs.prefix, DUE_BATCH])) as string[];
+    const r = (await DUE_SCHEDULES.run(this.#jobs.link, this.#jobs.keys, [DUE_BATCH])) as string[];
     const due: StoredSchedule[] = [];
     for (let i = 1; i + 2 < r.length; i += 3) {
       due.push({ spec: JSON.parse(r[i + 1]), nextMs: Number(r[i + 2]), paused: false, runs: [] });
@@ -93,7 +91,7 @@ export class RedisSchedules implements ScheduleBook {
   ): Promise<FireOutcome> {
     const args = this.#jobs.submitArgs([{ id: jobId, request }], this.#bounds, "");
     args.push(id, String(expectMs), ms(nextMs));
-    const r = (await FIRE_TICK.run(this.#jobs.link, args)) as string[];
+    const r = (await FIRE_TICK.run(this.#jobs.link, this.#jobs.keys, args)) as string[];
     if (r[0] === "fired") return { state: "fired", jobId: r[1] };
     if (r[0] === "refused") {
       return { state: "refused", code: FULL_CODES[r[1] as FullBound] ?? r[1] };
@@ -102,7 +100,7 @@ export class RedisSchedules implements ScheduleBook {
   }
 
   async #read(id: string): Promise<StoredSchedule[]> {
-    const r = (await LIST_SCHEDULES.run(this.#jobs.link, [this.#jobs.prefix, id])) as string[];
+    const r = (await LIST_SCHEDULES.run(this.#jobs.link, this.#jobs.keys, [id])) as string[];
     const out: StoredSchedule[] = [];
     for (let i = 0; i + 4 < r.length; i += 5) {
       out.push({

@@ -49,7 +49,7 @@ async function finished(url: string, ids: string[]): Promise<Job[]> {
 /** Each job's start time (ms, Redis's clock). */
 async function startsOf(link: { send(a: string[]): Promise<unknown> }, ids: string[]) {
   return await Promise.all(ids.map(async (id) => {
-    return { at: Number(await link.send(["HGET", `workloom:job:${id}`, "startedAt"])) };
+    return { at: Number(await link.send(["HGET", `{workloom}:job:${id}`, "startedAt"])) };
   }));
 }
 

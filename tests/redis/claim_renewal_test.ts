@@ -26,7 +26,7 @@ after(async () => {
 
 /** The dispatch entries pending now: [entry id, consumer, idle ms, deliveries]. */
 async function pending(link: RedisLink): Promise<[string, string, number, number][]> {
-  const rows = (await link.send(["XPENDING", `${PREFIX}:dispatch`, "workers", "-", "+", 10])) as [
+  const rows = (await link.send(["XPENDING", `{${PREFIX}}:dispatch`, "workers", "-", "+", 10])) as [
     string,
     string,
     number,
@@ -62,7 +62,7 @@ test("a job running four claim thresholds on one of two live nodes is never take
       assert.equal(eid, entry);
       assert.equal(consumer, owner, "the entry moved to another node while its node was alive");
       assert.equal(deliveries, 1, "the entry was claimed again (delivered more than once)");
-      const node = await link.send(["HGET", `${PREFIX}:job:${id}`, "node"]);
+      const node = await link.send(["HGET", `{${PREFIX}}:job:${id}`, "node"]);
       assert.equal(node, owner);
       polls++;
       await new Promise((r) => setTimeout(r, 50));

@@ -48,13 +48,13 @@ test("a submission, a cancel and a takeover sent during a stall are refused when
 
     await until("the late take", () => (lateTakes.length === 1 ? true : undefined));
     assert.deepEqual(lateTakes, [["waiting"]]);
-    const [status, node] = (await link.send(["HMGET", "late:job:running", "status", "node"])) as [
+    const [status, node] = (await link.send(["HMGET", "{late}:job:running", "status", "node"])) as [
       string,
       string,
     ];
     assert.equal(status, "running", "the cancel sent during the stall ran");
     assert.equal(node, "node-a", "the takeover sent during the stall ran");
-    assert.equal(await link.send(["EXISTS", "late:job:refused"]), 0, "the submission ran");
+    assert.equal(await link.send(["EXISTS", "{late}:job:refused"]), 0, "the submission ran");
   } finally {
     if (paused) redis.resume();
     await link.close({ now: true });

@@ -42,15 +42,15 @@ export async function firstSnapshot(url: string): Promise<Record<string, unknown
 
 /** Jobs the queue holds (under the default prefix). */
 export async function jobCount(link: RedisLink): Promise<number> {
-  return Number(await link.send(["ZCARD", "workloom:jobs"]));
+  return Number(await link.send(["ZCARD", "{workloom}:jobs"]));
 }
 
 /** Outcomes the queue recorded (the finish script counts each once). */
 export async function recorded(link: RedisLink): Promise<number> {
-  return Number((await link.send(["GET", "workloom:recorded"])) ?? 0);
+  return Number((await link.send(["GET", "{workloom}:recorded"])) ?? 0);
 }
 
 /** A job's status, read straight from Redis. */
 export async function statusOf(link: RedisLink, id: string): Promise<string | null> {
-  return (await link.send(["HGET", `workloom:job:${id}`, "status"])) as string | null;
+  return (await link.send(["HGET", `{workloom}:job:${id}`, "status"])) as string | null;
 }

@@ -158,11 +158,11 @@ test(
       const [s] = (await link.send(["TIME"])) as [string, string];
       const resumedAt = Number(s) * 1000;
       await until("a heartbeat sent after the stall", async () => {
-        const beat = Number(await link.send(["HGET", "workloom:beats", "stalled"]));
+        const beat = Number(await link.send(["HGET", "{workloom}:beats", "stalled"]));
         return beat > resumedAt + 1000 ? true : undefined;
       });
       const pending =
-        (await link.send(["XPENDING", "workloom:dispatch", "workers", "-", "+", 10])) as [
+        (await link.send(["XPENDING", "{workloom}:dispatch", "workers", "-", "+", 10])) as [
           string,
           string,
           number,

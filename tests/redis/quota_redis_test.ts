@@ -35,9 +35,9 @@ async function flood(url: string, make: (i: number) => unknown) {
 /** Waits until the queue's waiting counts (in all, per key, per client) are all back to zero. */
 async function countsDrained(prefix: string): Promise<void> {
   await until("the waiting counts to return to zero", async () => {
-    const waiting = Number(await link.send(["GET", `${prefix}:waiting`]) ?? 0);
-    const keys = Number(await link.send(["HLEN", `${prefix}:wkey`]));
-    const clients = Number(await link.send(["HLEN", `${prefix}:wclient`]));
+    const waiting = Number(await link.send(["GET", `{${prefix}}:waiting`]) ?? 0);
+    const keys = Number(await link.send(["HLEN", `{${prefix}}:wkey`]));
+    const clients = Number(await link.send(["HLEN", `{${prefix}}:wclient`]));
     return waiting === 0 && keys === 0 && clients === 0 ? true : undefined;
   }, 10_000);
 }

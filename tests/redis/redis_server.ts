@@ -27,7 +27,8 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free loopback port. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -38,11 +39,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(url: string): Promise<void> {
+/** Resolves once the Redis at `url` answers PING (10 s at most). */
+export async function waitForPing(url: string, ca?: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const link = await connectRedis(url, { onError: () => {} });
+      const link = await connectRedis(url, { onError: () => {}, single: true, ca });
       try {
         if ((await link.send(["PING"])) === "PONG") return;
       } finally {

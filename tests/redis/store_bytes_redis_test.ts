@@ -21,7 +21,7 @@ after(async () => {
 });
 
 async function bytesKept(prefix: string): Promise<number> {
-  return Number(await link.send(["GET", `${prefix}:bytes`]) ?? 0);
+  return Number(await link.send(["GET", `{${prefix}}:bytes`]) ?? 0);
 }
 
 /** Bytes Redis has sent to all its clients so far. */
@@ -50,7 +50,11 @@ test("Redis: past --max-store-bytes a submission gets 429 store_bytes_full, the 
     assert.equal(first.body.status, "succeeded");
     const second = await call(`${node.url}/jobs?wait=20000`, { json: job });
     assert.equal(second.body.status, "succeeded");
-    // Each job keeps its request and its result (the input's JSON) once.
+    // Each job keeps its request, as stored, and its result (the input's JSON) once.
+    const stored = String(
+      await link.send(["HGET", `{${prefix}}:job:${first.body.id}`, "request"]),
+    );
+    assert.equal(stored, request);
     const perJob = request.length + JSON.stringify(input).length;
     assert.equal(await bytesKept(prefix), 2 * perJob);
     const refused = await call(`${node.url}/jobs`, { json: job });
@@ -79,7 +83,7 @@ test("Redis: a result over --max-result fails its job with ResultTooLargeError a
     const big = await call(`${node.url}/jobs?wait=20000`, { json: { task: "blob", input: 5000 } });
     assert.equal(big.body.status, "failed");
     assert.equal(big.body.error.name, "ResultTooLargeError");
-    const key = `${prefix}:job:${big.body.id}`;
+    const key = `{${prefix}}:job:${big.body.id}`;
     assert.equal(Number(await link.send(["HEXISTS", key, "result"])), 0);
     // The job's bytes are its request and its error, as Redis measures them.
     const kept = Number(await link.send(["HSTRLEN", key, "request"])) +
@@ -99,7 +103,7 @@ test("Redis: a task's error message is cut at 4096 characters before it is store
       json: { task: "shout", input: 100_000 },
     });
     assert.equal(r.body.status, "failed");
-    const stored = Number(await link.send(["HSTRLEN", `${prefix}:job:${r.body.id}`, "error"]));
+    const stored = Number(await link.send(["HSTRLEN", `{${prefix}}:job:${r.body.id}`, "error"]));
     assert.ok(stored < 4300, `${stored} bytes of error stored`);
     assert.match(r.body.error.message, /more characters cut\)$/);
   } finally {
@@ -119,10 +123,10 @@ test("Redis: a 20 MB input is stored once, and GET /jobs/:id and GET /jobs?limit
     assert.equal(keyed.body.status, "succeeded", JSON.stringify(keyed.body).slice(0, 300));
     const plain = await call(`${node.url}/jobs?wait=20000`, { json: { task: "pid", input } });
     assert.equal(plain.body.status, "succeeded");
-    const keyedKey = `${prefix}:job:${keyed.body.id}`;
+    const keyedKey = `{${prefix}}:job:${keyed.body.id}`;
     // The fingerprint is a hash, and only a keyed submission has one.
     assert.equal(Number(await link.send(["HSTRLEN", keyedKey, "fp"])), 43);
-    assert.equal(Number(await link.send(["HEXISTS", `${prefix}:job:${plain.body.id}`, "fp"])), 0);
+    assert.equal(Number(await link.send(["HEXISTS", `{${prefix}}:job:${plain.body.id}`, "fp"])), 0);
     // Every field of the job's hash together: the input once, and a few hundred bytes besides.
     let stored = 0;
     for (const field of (await link.send(["HKEYS", keyedKey])) as string[]) {

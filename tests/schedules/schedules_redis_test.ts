@@ -21,7 +21,7 @@ interface Run {
 }
 
 async function runsOf(link: RedisLink, id: string): Promise<Run[]> {
-  const raw = (await link.send(["LRANGE", `workloom:sched-runs:${id}`, "0", "-1"])) as string[];
+  const raw = (await link.send(["LRANGE", `{workloom}:sched-runs:${id}`, "0", "-1"])) as string[];
   return raw.map((r) => JSON.parse(r)).reverse();
 }
 
@@ -72,10 +72,10 @@ test(
       });
       assert.equal(paused.body.paused, true);
       const atPause = await runsOf(link, "tick");
-      const jobsAtPause = Number(await link.send(["ZCARD", "workloom:jobs"]));
+      const jobsAtPause = Number(await link.send(["ZCARD", "{workloom}:jobs"]));
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal((await runsOf(link, "tick")).length, atPause.length, "a paused schedule fired");
-      assert.equal(Number(await link.send(["ZCARD", "workloom:jobs"])), jobsAtPause);
+      assert.equal(Number(await link.send(["ZCARD", "{workloom}:jobs"])), jobsAtPause);
 
       const resumedAt = Date.now();
       const resumed = await call(`${deno.url}/schedules/tick`, {
@@ -103,7 +103,7 @@ test(
       // One job per run, each a distinct job of the queue.
       const ids = all.map((r) => r.jobId);
       assert.equal(new Set(ids).size, ids.length);
-      assert.equal(Number(await link.send(["ZCARD", "workloom:jobs"])), all.length);
+      assert.equal(Number(await link.send(["ZCARD", "{workloom}:jobs"])), all.length);
       const done = await until("the jobs", async () => {
         const j = (await call(`${deno.url}/jobs?task=echo`)).body.jobs;
         return j.every((x: { status: string }) => x.status === "succeeded") ? j : undefined;

@@ -5,21 +5,26 @@
  * @module
  */
 import { LuaScript } from "../lua_script.ts";
-import { PRELUDE } from "./prelude.ts";
+import { DROP_PAYLOAD, ENSURE_GROUP, FINISH_JOB, NOW_MS, RELEASE_KEY } from "./helpers.ts";
 
 /**
- * ARGV: prefix, consumer, node info JSON, then pairs of (entry id, job id) this node runs.
  * Records the node's heartbeat, and claims its entries again to itself (XCLAIM … JUSTID: the
  * idle time restarts, the delivery count does not grow), but only those still its own: a job
  * another node took over, or one cancelled, is not claimed back. Replies the job ids no longer
  * this node's, so that it aborts them.
  */
-export const HEARTBEAT = new LuaScript(
-  PRELUDE + `
+export const HEARTBEAT = LuaScript.of({
+  name: "heartbeat",
+  about: "records a node's heartbeat and renews its claims on the jobs it runs.",
+  argv: ["consumer (the node id)", "node info JSON", "then pairs: entry id, job id"],
+  keys: ["nodes", "beats"],
+  derives: ["job"],
+  helpers: [NOW_MS, ENSURE_GROUP],
+  body: `
 ensure_group()
 local consumer = ARGV[2]
-redis.call('HSET', P .. ':nodes', consumer, ARGV[3])
-redis.call('HSET', P .. ':beats', consumer, now_ms())
+redis.call('HSET', K.nodes, consumer, ARGV[3])
+redis.call('HSET', K.beats, consumer, now_ms())
 local mine, lost = {}, {}
 for i = 4, #ARGV, 2 do
   local eid, id = ARGV[i], ARGV[i + 1]
@@ -34,40 +39,45 @@ end
 for s = 1, #mine, 1000 do
   local slice = {unpack(mine, s, math.min(s + 999, #mine))}
   slice[#slice + 1] = 'JUSTID'
-  redis.call('XCLAIM', D, G, consumer, 0, unpack(slice))
+  redis.call('XCLAIM', K.dispatch, G, consumer, 0, unpack(slice))
 end
 return lost
 `,
-);
+});
 
 /**
- * ARGV: prefix, consumer, minIdleMs, count, maxDeliveries, poison error JSON. Takes over entries
- * idle longer than minIdleMs (their node stopped renewing them: it died or hangs) with
- * XAUTOCLAIM, which counts one more delivery. An entry delivered more than maxDeliveries times
- * is a poison job (every node that took it died): it goes to the dead-letter stream and the job
- * fails. Entries of jobs no longer running under them are only acknowledged. Replies, like
- * TAKE, a flat list of (entry id, job id, request JSON, attempts, concurrency key).
+ * Takes over entries idle longer than minIdleMs (their node stopped renewing them: it died or
+ * hangs) with XAUTOCLAIM, which counts one more delivery. An entry delivered more than
+ * maxDeliveries times is a poison job (every node that took it died): it goes to the dead-letter
+ * stream and the job fails. Entries of jobs no longer running under them are only acknowledged.
+ * Replies, like TAKE, a flat list of (entry id, job id, request JSON, attempts, concurrency key).
  */
-export const RECLAIM = new LuaScript(
-  PRELUDE + `
+export const RECLAIM = LuaScript.of({
+  name: "reclaim",
+  about: "takes over the runs of nodes that stopped renewing them; poison jobs to dead letter.",
+  argv: ["consumer", "minIdleMs", "count", "maxDeliveries", "poison error JSON"],
+  keys: ["dead"],
+  derives: ["job"],
+  helpers: [NOW_MS, ENSURE_GROUP, RELEASE_KEY, DROP_PAYLOAD, FINISH_JOB],
+  body: `
 ensure_group()
 local consumer, min_idle, count, max_deliveries = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local r = redis.call('XAUTOCLAIM', D, G, consumer, min_idle, '0-0', 'COUNT', count)
+local r = redis.call('XAUTOCLAIM', K.dispatch, G, consumer, min_idle, '0-0', 'COUNT', count)
 local out = {}
 local now = now_ms()
 for _, e in ipairs(r[2]) do
   local eid = e[1]
   local id = e[2] and e[2][2]
-  local p = redis.call('XPENDING', D, G, eid, eid, 1)
+  local p = redis.call('XPENDING', K.dispatch, G, eid, eid, 1)
   local deliveries = (p[1] and tonumber(p[1][4])) or 1
   local jk = job_key(id or '')
   local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'request', 'attempts')
   if not id or h[1] ~= 'running' or h[2] ~= eid then
-    redis.call('XACK', D, G, eid)
+    redis.call('XACK', K.dispatch, G, eid)
   elseif deliveries > max_deliveries then
-    redis.call('XADD', P .. ':dead', '*', 'id', id, 'entry', eid, 'deliveries', deliveries,
+    redis.call('XADD', K.dead, '*', 'id', id, 'entry', eid, 'deliveries', deliveries,
       'request', h[4])
-    redis.call('XACK', D, G, eid)
+    redis.call('XACK', K.dispatch, G, eid)
     release_key(h[3])
     drop_payload(jk, 'error')
     finish(jk, id, 'failed', 'error', ARGV[6], now)
@@ -82,4 +92,4 @@ for _, e in ipairs(r[2]) do
 end
 return out
 `,
-);
+});

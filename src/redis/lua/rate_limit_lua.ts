@@ -1,25 +1,30 @@
 /**
- * The Lua of rate limits, included in the take script: a sliding window log per concurrency key
+ * The Lua of rate limits, a helper of the take script: a sliding window log per concurrency key
  * and per task, checked and updated in the same atomic step that takes jobs, so that at most
  * `max` jobs of a key start in any `windowMs` across every node.
  *
- * KEYS: none (names are built from the prefix P, ARGV[1] of the script including this).
  * ARGV read by the including script: ARGV[5] the limits per concurrency key and ARGV[6] per task,
  * each a JSON object `{ "<name>": [max, windowMs] }`.
- * Key families derived from the prefix P (see `rateKeys` in ../redis_keys.ts):
- * - `P:rate:<key>` (sorted set, expiring after its window): starts of jobs of a concurrency key,
- *   score = Redis time (ms), member = the run's dispatch entry id.
- * - `P:rate-task:<task>` (sorted set, the same): starts of jobs of a task.
- * - `P:rate-waiting` (hash): concurrency key → its ready jobs while it is limited (/metrics).
- * - the job hash `P:job:<id>`: `rate` ("max,windowMs", a job's own limit, set on submission),
+ * Keys (named in ../redis_keys.ts, all under the queue's prefix P):
+ * - `rate` (derived, sorted set, expiring after its window): starts of jobs of a concurrency
+ *   key, score = Redis time (ms), member = the run's dispatch entry id.
+ * - `rateTask` (derived, the same): starts of jobs of a task.
+ * - `rateWaiting` (fixed, hash): concurrency key → its ready jobs while it is limited (/metrics).
+ * - the job hash: `rate` ("max,windowMs", a job's own limit, set on submission),
  *   `waitingFor` and `notBefore` (set while it is next to start and limited).
  *
  * @module
  */
+import type { LuaHelper } from "./helpers.ts";
 
-/** The functions `rate_wait`, `rate_record` and `rate_limits_of`, after the prelude. */
-export const RATE_LUA = `
-local RATE_KEYS = cjson.decode(ARGV[5] or '{}')
+/**
+ * `rate_check(k, rk, now)` and `rate_started(k, id, now, entry)` (with `rate_wait`,
+ * `rate_record` and `rate_limits_of` they call), and `RATE_KEYS`, `RATE_TASKS` from ARGV[5..6].
+ */
+export const RATE_LIMITS: LuaHelper = {
+  keys: ["rateWaiting"],
+  derives: ["job", "rate", "rateTask"],
+  lua: `local RATE_KEYS = cjson.decode(ARGV[5] or '{}')
 local RATE_TASKS = cjson.decode(ARGV[6] or '{}')
 -- Milliseconds until one more start fits the window of limit {max, windowMs} (0: now).
 local function rate_wait(z, lim, now)
@@ -52,21 +57,21 @@ local function rate_check(k, rk, now)
   local klim, tlim, task = rate_limits_of(k, id)
   if not klim and not tlim then return 0 end
   local wait = 0
-  if klim then wait = rate_wait(P .. ':rate:' .. k, klim, now) end
-  if tlim then wait = math.max(wait, rate_wait(P .. ':rate-task:' .. task, tlim, now)) end
+  if klim then wait = rate_wait(rate_key(k), klim, now) end
+  if tlim then wait = math.max(wait, rate_wait(rate_task_key(task), tlim, now)) end
   if wait > 0 then
     redis.call('HSET', job_key(id), 'waitingFor', 'rate_limit', 'notBefore', now + wait)
-    redis.call('HSET', P .. ':rate-waiting', k, redis.call('ZCARD', rk))
+    redis.call('HSET', K.rateWaiting, k, redis.call('ZCARD', rk))
   else
-    redis.call('HDEL', P .. ':rate-waiting', k)
+    redis.call('HDEL', K.rateWaiting, k)
   end
   return wait
 end
 -- Counts the start of job id of key k (entry: its dispatch entry id).
 local function rate_started(k, id, now, entry)
   local klim, tlim, task = rate_limits_of(k, id)
-  if klim then rate_record(P .. ':rate:' .. k, klim, now, entry) end
-  if tlim then rate_record(P .. ':rate-task:' .. task, tlim, now, entry) end
+  if klim then rate_record(rate_key(k), klim, now, entry) end
+  if tlim then rate_record(rate_task_key(task), tlim, now, entry) end
   redis.call('HDEL', job_key(id), 'waitingFor', 'notBefore')
-end
-`;
+end`,
+};

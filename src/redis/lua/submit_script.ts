@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { LuaScript } from "../lua_script.ts";
-import { PRELUDE } from "./prelude.ts";
+import { LuaScript, type ScriptParts } from "../lua_script.ts";
+import { ADD_BYTES, BUMP, COUNT_WAITING, EMIT, MAKE_READY, NOW_MS } from "./helpers.ts";
 
 /** ARGV entries before the first job's fields. */
 export const SUBMIT_HEADER = 13;
@@ -13,7 +13,7 @@ export const SUBMIT_HEADER = 13;
 export const SUBMIT_FIELDS = 8;
 
 /**
- * ARGV: prefix, maxJobs, maxQueue, ttlMs, n, maxBytes, maxQueuePerKey, maxQueuePerClient,
+ * ARGV: maxJobs, maxQueue, ttlMs, n, maxBytes, maxQueuePerKey, maxQueuePerClient,
  * client ('' for none), jobs and bytes one key may keep, jobs and bytes one client may keep,
  * then per job: id, task, request JSON, fingerprint ('' without an
  * idempotency key), idempotency key ('' for none), delayMs, priority, concurrency key. Each
@@ -21,10 +21,32 @@ export const SUBMIT_FIELDS = 8;
  * `{'ok', now, seq…}`, `{'replay', id}`, `{'conflict'}` or `{'full', bound, count, waitMs}`
  * (bound: store, bytes, queue), `{'full', 'key' | 'client', count, waitMs, name, max, adding}`
  * (its share of the queue), or `{'full', 'key' | 'client', count, waitMs, name, max, 'jobs' |
- * 'bytes', 'kept'}` (its share of the jobs or bytes kept).
+ * 'bytes', 'kept'}` (its share of the jobs or bytes kept). The fire script of schedules
+ * (schedule_scripts.ts) runs the same body, with the same keys and helpers, as its submission.
  */
-export const SUBMIT = new LuaScript(
-  PRELUDE + `
+export const SUBMIT_PARTS: ScriptParts = {
+  name: "submit",
+  about: "checks the bounds and idempotency and adds the jobs, all or none.",
+  argv: [
+    "maxJobs",
+    "maxQueue",
+    "ttlMs",
+    "n",
+    "maxBytes",
+    "maxQueuePerKey",
+    "maxQueuePerClient",
+    "client ('' for none)",
+    "jobs one key may keep",
+    "bytes one key may keep",
+    "jobs one client may keep",
+    "bytes one client may keep (ARGV[13])",
+    "then per job: id, task, request JSON, fingerprint, idempotency key, delayMs, priority, " +
+    "concurrency key",
+  ],
+  keys: ["jobs", "finished", "seq", "bytes", "waiting", "delayed", "kjobs", "cjobs"],
+  derives: ["job", "idem"],
+  helpers: [NOW_MS, BUMP, ADD_BYTES, COUNT_WAITING, MAKE_READY, EMIT],
+  body: `
 local max_jobs, max_queue, ttl, n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local max_bytes, per_key, per_client, client = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local key_jobs, key_bytes = tonumber(ARGV[10]), tonumber(ARGV[11])
@@ -33,7 +55,7 @@ local H, F = ${SUBMIT_HEADER}, ${SUBMIT_FIELDS}
 local now = now_ms()
 local ikey = ARGV[H + 5]
 if n == 1 and ikey ~= '' then
-  local held = redis.call('GET', P .. ':idem:' .. ikey)
+  local held = redis.call('GET', idem_key(ikey))
   if held then
     local h = redis.call('HMGET', job_key(held), 'status', 'fp')
     -- A failed or cancelled job frees its key (decideIdempotency, in Lua).
@@ -44,11 +66,11 @@ if n == 1 and ikey ~= '' then
   end
 end
 local function wait_for_expiry()
-  local oldest = redis.call('ZRANGE', P .. ':finished', 0, 0, 'WITHSCORES')
+  local oldest = redis.call('ZRANGE', K.finished, 0, 0, 'WITHSCORES')
   if oldest[2] then return tostring(tonumber(oldest[2]) + ttl - now) end
   return '1000'
 end
-local jobs = redis.call('ZCARD', P .. ':jobs')
+local jobs = redis.call('ZCARD', K.jobs)
 if jobs + n > max_jobs then return {'full', 'store', tostring(jobs), wait_for_expiry()} end
 local adding = 0
 local per = {}
@@ -59,20 +81,20 @@ for i = 0, n - 1 do
   per[ARGV[b + 7]] = (per[ARGV[b + 7]] or 0) + 1
   per_bytes[ARGV[b + 7]] = (per_bytes[ARGV[b + 7]] or 0) + #ARGV[b + 2]
 end
-local bytes = tonumber(redis.call('GET', P .. ':bytes') or '0')
+local bytes = tonumber(redis.call('GET', K.bytes) or '0')
 if bytes + adding > max_bytes then
   return {'full', 'bytes', tostring(bytes), wait_for_expiry(), tostring(adding), tostring(max_bytes)}
 end
-local waiting = tonumber(redis.call('GET', P .. ':waiting') or '0')
+local waiting = tonumber(redis.call('GET', K.waiting) or '0')
 if waiting + n > max_queue then return {'full', 'queue', tostring(waiting), '1000'} end
 for ckey, count in pairs(per) do
-  local held = tonumber(redis.call('HGET', P .. ':wkey', ckey) or '0')
+  local held = tonumber(redis.call('HGET', K.wkey, ckey) or '0')
   if held + count > per_key then
     return {'full', 'key', tostring(held), '1000', ckey, tostring(per_key), tostring(count)}
   end
 end
 if client ~= '' then
-  local held = tonumber(redis.call('HGET', P .. ':wclient', client) or '0')
+  local held = tonumber(redis.call('HGET', K.wclient, client) or '0')
   if held + n > per_client then
     return {'full', 'client', tostring(held), '1000', client, tostring(per_client), tostring(n)}
   end
@@ -90,11 +112,11 @@ local function kept(bound, name, jobs_h, bytes_h, count, bytes_in, max_jobs_t, m
   end
 end
 for ckey, count in pairs(per) do
-  local full = kept('key', ckey, P .. ':kjobs', P .. ':kbytes', count, per_bytes[ckey], key_jobs, key_bytes)
+  local full = kept('key', ckey, K.kjobs, K.kbytes, count, per_bytes[ckey], key_jobs, key_bytes)
   if full then return full end
 end
 if client ~= '' then
-  local full = kept('client', client, P .. ':cjobs', P .. ':cbytes', n, adding, client_jobs, client_bytes)
+  local full = kept('client', client, K.cjobs, K.cbytes, n, adding, client_jobs, client_bytes)
   if full then return full end
 end
 local out = {'ok', tostring(now)}
@@ -102,7 +124,7 @@ for i = 0, n - 1 do
   local b = H + 1 + i * F
   local id, task, req, fp, key, delay, prio, ckey =
     ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], tonumber(ARGV[b + 5]), ARGV[b + 6], ARGV[b + 7]
-  local seq = redis.call('INCR', P .. ':seq')
+  local seq = redis.call('INCR', K.seq)
   local member = string.format('%016d', seq) .. ':' .. id
   local status = 'queued'
   if delay > 0 then status = 'delayed' end
@@ -112,9 +134,9 @@ for i = 0, n - 1 do
     'submittedAt', now, 'bytes', 0)
   if client ~= '' then
     redis.call('HSET', jk, 'client', client)
-    bump(P .. ':cjobs', client, 1)
+    bump(K.cjobs, client, 1)
   end
-  bump(P .. ':kjobs', ckey, 1)
+  bump(K.kjobs, ckey, 1)
   -- A job's own rate limit, where the take script reads it (see rate_limit_lua.ts).
   if string.find(req, '"rateLimit":{', 1, true) then
     local rl = cjson.decode(req).rateLimit
@@ -126,13 +148,13 @@ for i = 0, n - 1 do
   if hook then redis.call('HSET', jk, 'webhook', hook) end
   if key ~= '' then
     redis.call('HSET', jk, 'ikey', key, 'fp', fp)
-    redis.call('SET', P .. ':idem:' .. key, id)
+    redis.call('SET', idem_key(key), id)
   end
-  redis.call('ZADD', P .. ':jobs', seq, id)
+  redis.call('ZADD', K.jobs, seq, id)
   count_waiting(ckey, client, 1)
   if status == 'delayed' then
     redis.call('HSET', jk, 'runAt', now + delay)
-    redis.call('ZADD', P .. ':delayed', now + delay, id)
+    redis.call('ZADD', K.delayed, now + delay, id)
   else
     make_ready(ckey, prio, member)
   end
@@ -141,4 +163,7 @@ for i = 0, n - 1 do
 end
 return out
 `,
-);
+};
+
+/** The submit script (see {@linkcode SUBMIT_PARTS}). */
+export const SUBMIT: LuaScript = LuaScript.of(SUBMIT_PARTS);
