@@ -2,7 +2,7 @@
 // error naming the flag and the value.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readServeSettings } from "../../src/cli/serve.ts";
+import { readServeSettings } from "../../src/cli/serve_settings.ts";
 import { parseRateLimits } from "../../src/cli/rate_limit_flags.ts";
 
 test("--rate-limit and --task-rate-limit read NAME=MAX/DURATION, repeated", () => {

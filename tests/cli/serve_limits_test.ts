@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { limitSettings } from "../../src/cli/serve_limits.ts";
-import { readServeSettings, SERVE_USAGE } from "../../src/cli/serve.ts";
+import { readServeSettings, SERVE_USAGE } from "../../src/cli/serve_settings.ts";
 import { startServe } from "../fixtures/serve_process.ts";
 
 test("the connection-limit flags become createServer options, and a bad value names its flag", () => {

@@ -1,7 +1,7 @@
 // `workloom serve --redis-timeout`: read with --queue only, a duration, named in its errors.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { readServeSettings } from "../../src/cli/serve.ts";
+import { readServeSettings } from "../../src/cli/serve_settings.ts";
 
 const noEnv = () => undefined;
 const queue = ["--tasks", "t.ts", "--queue", "redis://127.0.0.1:6379"];

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readServeSettings, SERVE_USAGE } from "../../src/cli/serve.ts";
+import { readServeSettings, SERVE_USAGE } from "../../src/cli/serve_settings.ts";
 import { parseBytes, parseDuration } from "../../src/cli/units.ts";
 import { main } from "../../src/cli/cli.ts";
 

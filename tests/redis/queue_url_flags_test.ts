@@ -3,7 +3,7 @@
 // read, and refused naming the URL (its password hidden) when malformed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { readServeSettings } from "../../src/cli/serve.ts";
+import { readServeSettings } from "../../src/cli/serve_settings.ts";
 import type { ReadResult } from "../../src/adapter/types.ts";
 import { redisQueue } from "../../redis.ts";
 import { parseSentinelUrl } from "../../src/redis/redis_client.ts";
