@@ -7,6 +7,9 @@
 /** The longest wait between two attempts, whatever `backoffMs` and the attempt number say. */
 export const MAX_BACKOFF_MS = 10 * 60_000;
 
+/** The wait before a job's second attempt when its request names no `backoffMs`, in ms. */
+export const DEFAULT_BACKOFF_MS = 1000;
+
 /**
  * The wait after attempt `attempt` (1-based) failed: `baseMs × 2^(attempt − 1)`, at most
  * `maxMs`. Doubling spreads retries out so that a task failing for a shared reason (a service

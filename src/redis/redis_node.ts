@@ -6,11 +6,13 @@
  * @module
  */
 import { fingerprint } from "../jobs/idempotency.ts";
+import { emaStep } from "../metrics/ema.ts";
 import { attemptOptions, type Job, type JobRequest } from "../jobs/job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerPool } from "../jobs/job_backend.ts";
 import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../adapter/runtime.ts";
-import type { Claimed, Outcome, RedisJobs } from "./redis_jobs.ts";
+import type { Claimed, RedisJobs } from "./redis_jobs.ts";
+import { OutcomeRecorder } from "./outcome_recorder.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 import { fieldsOf } from "./job_hash.ts";
@@ -54,15 +56,6 @@ interface Run {
   ended: boolean;
 }
 
-/** An exponential moving average that starts at its first sample. */
-function ema(previous: number | undefined, sample: number): number {
-  return previous === undefined ? sample : previous + 0.1 * (sample - previous);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /**
  * A node of the shared queue.
  *
@@ -81,8 +74,7 @@ export class RedisNode implements JobRunnerApi {
   #pool: RunnerPool;
   #s: RedisNodeSettings;
   #runs = new Map<string, Run>();
-  #outcomes: Outcome[] = [];
-  #flushing?: Promise<void>;
+  #recorder: OutcomeRecorder;
   #accepting = true;
   #active = false;
   #pumping = false;
@@ -92,14 +84,23 @@ export class RedisNode implements JobRunnerApi {
   #runMs?: number;
   #roundTripMs?: number;
   #measuredAt = -Infinity;
-  /** While draining: when recording gives up (performance.now()). */
-  #recordUntil = Infinity;
 
   constructor(jobs: RedisJobs, pool: RunnerPool, settings: RedisNodeSettings) {
     this.#jobs = jobs;
     this.#pool = pool;
     this.#s = settings;
     this.nodeId = settings.nodeId;
+    this.#recorder = new OutcomeRecorder({
+      finish: (batch) => this.#jobs.finish(batch),
+      // A run stays in #runs (so its claim keeps being renewed) until its outcome is recorded.
+      recorded: (batch) => {
+        for (const o of batch) {
+          if (this.#runs.get(o.id)?.entry === o.entry) this.#runs.delete(o.id);
+        }
+        this.wake();
+      },
+      log: (e) => this.#s.log(e),
+    });
   }
 
   get accepting(): boolean {
@@ -217,16 +218,16 @@ export class RedisNode implements JobRunnerApi {
     }
     // With Redis down, recording cannot wait for it: past this, the runs stay claimed by this
     // node in Redis, and another node takes them over once the claims go idle.
-    this.#recordUntil = performance.now() + this.#s.recordMs;
+    this.#recorder.recordUntil = performance.now() + this.#s.recordMs;
     const left = [...this.#runs.values()].filter((r) => !r.ended);
     if (left.length > 0) {
-      await this.#retrying(() => this.#jobs.release(left)).catch((e) => this.#s.log(e));
+      await this.#recorder.retrying(() => this.#jobs.release(left)).catch((e) => this.#s.log(e));
       for (const r of left) {
         this.#runs.delete(r.id);
         r.controller.abort(new DOMException("The node shut down", "AbortError"));
       }
     }
-    await this.#flush();
+    await this.#recorder.flush();
   }
 
   /** Stops the timers (after `drain()`). */
@@ -304,7 +305,7 @@ export class RedisNode implements JobRunnerApi {
             this.#s.keyConcurrency,
             (late) => this.#adopt(late),
           );
-          this.#roundTripMs = ema(this.#roundTripMs, performance.now() - t0);
+          this.#roundTripMs = emaStep(this.#roundTripMs ?? null, performance.now() - t0, 0.1);
           for (const c of claimed) this.#start(c);
           if (claimed.length < free) break;
         }
@@ -375,53 +376,7 @@ export class RedisNode implements JobRunnerApi {
       maxResult: this.#s.maxResult,
       mayRetry: this.#accepting,
     });
-    this.#outcomes.push(outcome);
-    void this.#flush();
-  }
-
-  /**
-   * Records the outcomes gathered so far in one script call, again and again while more come
-   * in: under load, each call carries every run that ended during the previous one. A run stays
-   * in `#runs` (so its claim keeps being renewed) until its outcome is recorded. Never rejects.
-   */
-  #flush(): Promise<void> {
-    this.#flushing ??= (async () => {
-      try {
-        while (this.#outcomes.length > 0) {
-          const batch = this.#outcomes.splice(0, 500);
-          await this.#retrying(() => this.#jobs.finish(batch));
-          for (const o of batch) {
-            if (this.#runs.get(o.id)?.entry === o.entry) this.#runs.delete(o.id);
-          }
-          this.wake();
-        }
-      } catch (e) {
-        // Draining past the recording deadline with Redis out of reach: these runs stay claimed
-        // by this node, and another node takes them over (they run again, recorded once).
-        this.#s.log(e);
-      } finally {
-        this.#flushing = undefined;
-      }
-    })();
-    return this.#flushing;
-  }
-
-  /**
-   * Runs `f` until it succeeds, backing off to a second: the finish and release scripts may run
-   * twice (a reply lost with the connection), so trying again is always safe. While draining,
-   * gives up (throws) at the recording deadline.
-   */
-  async #retrying<T>(f: () => Promise<T>): Promise<T> {
-    for (let wait = 50;; wait = Math.min(wait * 2, 1000)) {
-      try {
-        return await f();
-      } catch (e) {
-        const left = this.#recordUntil - performance.now();
-        if (left <= 0) throw e;
-        this.#s.log(e);
-        await delay(Math.min(wait, left));
-      }
-    }
+    this.#recorder.add(outcome);
   }
 
   async #heartbeat(): Promise<void> {

@@ -6,12 +6,10 @@
  * @module
  */
 import { TaskError, TimeoutError } from "../errors.ts";
-import { backoffDelay } from "../jobs/backoff.ts";
+import { backoffDelay, DEFAULT_BACKOFF_MS } from "../jobs/backoff.ts";
 import { jobErrorOf } from "../jobs/job.ts";
 import { resultTooLarge } from "../jobs/quota.ts";
 import type { Claimed, Outcome } from "./redis_jobs.ts";
-
-const DEFAULT_BACKOFF_MS = 1000;
 
 /** A failure as JSON: name and message only (cut at MAX_ERROR_MESSAGE), never a stack. */
 export function errorJson(e: unknown): string {
