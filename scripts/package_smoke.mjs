@@ -26,14 +26,7 @@
 // Exits non-zero on the first failure. Usage: node scripts/package_smoke.mjs
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { bin, ensureDeps, root } from "./ensure_deps.mjs";
@@ -274,6 +267,10 @@ export async function slow(ms) { await new Promise((r) => setTimeout(r, ms)); re
       ["x", "workloom", "serve", "--tasks", "./tasks.ts", "--port", "0"],
       app,
       /listening at http/,
+      // As from a shell: without what `npm test` itself put into the environment.
+      Object.fromEntries(
+        Object.keys(process.env).filter((k) => /^npm_/i.test(k)).map((k) => [k, null]),
+      ),
     );
     try {
       assert.match(serve.out(), /job server on bun listening/);

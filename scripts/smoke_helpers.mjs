@@ -62,7 +62,16 @@ export async function startMarked(cmd, args, cwd, ready, env = {}) {
   const child = spawn(cmd, args, {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1", [mark.split("=")[0]]: mark.split("=")[1], ...env },
+    // An entry set to null is left out: a user's shell has none of the npm_* variables that
+    // `npm test` puts in ours, and `bunx` decides from them who launched it.
+    env: Object.fromEntries(
+      Object.entries({
+        ...process.env,
+        NO_COLOR: "1",
+        [mark.split("=")[0]]: mark.split("=")[1],
+        ...env,
+      }).filter(([, v]) => v !== null),
+    ),
   });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
