@@ -16,6 +16,7 @@ import { OutcomeRecorder } from "./outcome_recorder.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 import { fieldsOf } from "./job_hash.ts";
+import type { RedisChunks } from "./redis_chunks.ts";
 
 /** What a node needs to know besides its queue and pool. */
 export interface RedisNodeSettings {
@@ -45,6 +46,8 @@ export interface RedisNodeSettings {
    */
   recordMs: number;
   log: (error: unknown) => void;
+  /** Where streamed jobs (`stream: true`) write their chunks; without it they run as `run()`. */
+  chunks?: RedisChunks;
 }
 
 interface Run {
@@ -338,7 +341,7 @@ export class RedisNode implements JobRunnerApi {
     const { request } = c;
     let run: Promise<unknown>;
     try {
-      run = this.#pool.run(
+      run = this.#runner(c)(
         request.task,
         request.input,
         attemptOptions(request, controller.signal, (value) => {
@@ -361,6 +364,13 @@ export class RedisNode implements JobRunnerApi {
       (e) => this.#ended(c, controller, "fail", e),
     );
     this.#runs.set(c.id, { id: c.id, entry: c.entry, controller, done, ended: false });
+  }
+
+  /** How job `c` runs: `pool.run()`, or a streamed job's `pool.stream()` into its chunk stream. */
+  #runner(c: Claimed): RunnerPool["run"] {
+    const { chunks, maxResult } = this.#s;
+    if (!c.request.stream || !chunks) return (task, input, o) => this.#pool.run(task, input, o);
+    return (task, input, o) => chunks.stream(this.#pool, c.id, c.entry, task, input, o!, maxResult);
   }
 
   #ended(c: Claimed, controller: AbortController, how: "ok" | "fail", value: unknown): void {
