@@ -13,6 +13,7 @@ import { type RedisLink, redisQueue, type RedisQueueOptions } from "../../redis.
 import { createClient } from "../../client.ts";
 import { listenHttp } from "../../src/adapter/serve.ts";
 import { until } from "./redis_helpers.ts";
+import { within } from "../fixtures/pool_helpers.ts";
 import { type RedisServer, startRedis } from "./redis_server.ts";
 
 type Tasks = typeof import("../fixtures/stream_tasks.ts");
@@ -224,7 +225,7 @@ test(
       await until("the chunks to go", async () => {
         const [cwin] = await hash(prefix, id, "cwin");
         return cwin === 0 ? true : undefined;
-      });
+      }, 10_000);
       assert.equal(Number(await link.send(["GET", `{${prefix}}:bytes`])), jobBytes - kept);
       assert.equal(Number(await link.send(["EXISTS", `{${prefix}}:chunks:${id}`])), 0);
       const late = await events(s.base, id);
@@ -272,25 +273,31 @@ test(
       const seen: number[] = [];
       let lastId: string | undefined;
       // Live on B, then leave after five chunks.
-      for await (const e of client.events(id, { chunks: true })) {
-        if (e.event !== "chunk") continue;
-        seen.push((e as { chunk: number }).chunk);
-        lastId = (e as { id: string }).id;
-        if (seen.length === 5) break;
-      }
+      const live = (async () => {
+        for await (const e of client.events(id, { chunks: true })) {
+          if (e.event !== "chunk") continue;
+          seen.push((e as { chunk: number }).chunk);
+          lastId = (e as { id: string }).id;
+          if (seen.length === 5) break;
+        }
+      })();
+      await within(live, 10_000, "five chunks live on B");
       assert.equal(b.pool.stats().inFlight, 0, "B runs nothing: A writes the chunks");
       // Back on B from the last id seen: the next chunk on, while A still yields; then cancel on B.
       let status: unknown;
       let cancelled = false;
-      for await (const e of client.events(id, { chunks: true, lastEventId: lastId })) {
-        if (e.event === "chunk") seen.push((e as { chunk: number }).chunk);
-        else if ("job" in e) status = e.job.status;
-        if (seen.length >= 15 && !cancelled) {
-          cancelled = true;
-          const del: Response = await fetch(`${b.base}/jobs/${id}`, { method: "DELETE" });
-          assert.equal(del.status, 200);
+      const resumed = (async () => {
+        for await (const e of client.events(id, { chunks: true, lastEventId: lastId })) {
+          if (e.event === "chunk") seen.push((e as { chunk: number }).chunk);
+          else if ("job" in e) status = e.job.status;
+          if (seen.length >= 15 && !cancelled) {
+            cancelled = true;
+            const del: Response = await fetch(`${b!.base}/jobs/${id}`, { method: "DELETE" });
+            assert.equal(del.status, 200);
+          }
         }
-      }
+      })();
+      await within(resumed, 10_000, "the resumed stream to the cancel");
       assert.equal(status, "cancelled");
       assert.deepEqual(seen, upTo(0, seen.length), "in order, none lost or repeated");
       await until(
