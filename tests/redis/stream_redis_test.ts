@@ -12,12 +12,14 @@ import { createServer, type ServerOptions } from "../../server.ts";
 import { type RedisLink, redisQueue, type RedisQueueOptions } from "../../redis.ts";
 import { createClient } from "../../client.ts";
 import { listenHttp } from "../../src/adapter/serve.ts";
-import { until } from "./redis_helpers.ts";
+import { scratch, until } from "./redis_helpers.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { within } from "../fixtures/pool_helpers.ts";
 import { type RedisServer, startRedis } from "./redis_server.ts";
 
-type Tasks = typeof import("../fixtures/stream_tasks.ts");
-const tasksUrl = new URL("../fixtures/stream_tasks.ts", import.meta.url);
+type Tasks = typeof import("../fixtures/redis_stream_tasks.ts");
+const tasksUrl = new URL("../fixtures/redis_stream_tasks.ts", import.meta.url);
 // Bun's default per-test timeout is 5 s; the tests bound their own waits with deadlines.
 const LONG = { timeout: 60_000 };
 
@@ -264,17 +266,21 @@ test(
     const prefix = `stream${++n}`;
     const a = await startNode(prefix);
     let b: Awaited<ReturnType<typeof startNode>> | undefined;
+    // Ends the test's event streams if it fails midway, so that the nodes can close.
+    const giveUp = new AbortController();
     try {
-      const id = await submit(a.base, "forever");
+      const go = join(scratch(), "go");
+      const id = await submit(a.base, "foreverAfter", go);
       // Running on A before B exists: B only serves it.
       await until("the job to run on A", () => a.pool.stats().inFlight === 1 ? true : undefined);
       b = await startNode(prefix);
       const client = createClient<Tasks>(b.base);
       const seen: number[] = [];
       let lastId: string | undefined;
-      // Live on B, then leave after five chunks.
+      // Watching on B before the first chunk exists: they can only come live; leave after five.
       const live = (async () => {
-        for await (const e of client.events(id, { chunks: true })) {
+        for await (const e of client.events(id, { chunks: true, signal: giveUp.signal })) {
+          if (e.event === "status") writeFileSync(go, "");
           if (e.event !== "chunk") continue;
           seen.push((e as { chunk: number }).chunk);
           lastId = (e as { id: string }).id;
@@ -287,7 +293,8 @@ test(
       let status: unknown;
       let cancelled = false;
       const resumed = (async () => {
-        for await (const e of client.events(id, { chunks: true, lastEventId: lastId })) {
+        const options = { chunks: true as const, lastEventId: lastId, signal: giveUp.signal };
+        for await (const e of client.events(id, options)) {
           if (e.event === "chunk") seen.push((e as { chunk: number }).chunk);
           else if ("job" in e) status = e.job.status;
           if (seen.length >= 15 && !cancelled) {
@@ -305,6 +312,7 @@ test(
         () => a.pool.stats().inFlight === 0 ? true : undefined,
       );
     } finally {
+      giveUp.abort();
       await b?.close();
       await a.close();
     }
@@ -319,9 +327,10 @@ test(
     const prefix = `stream${++n}`;
     const window = 256 << 10;
     const s = await startNode(prefix, { chunkWindowBytes: window }, { maxStreamLag: 8 });
+    let stalled: Response | undefined;
     try {
       const id = await submit(s.base, "bigChunks", { n: 200, size: 32 << 10 });
-      const stalled = await fetch(`${s.base}/jobs/${id}/events`);
+      stalled = await fetch(`${s.base}/jobs/${id}/events`);
       const done = await createClient<Tasks>(s.base).wait(id, { timeoutMs: 30_000 });
       assert.equal(done.status, "succeeded");
       // Redis holds the window, not the stream: at most `window` bytes of chunks.
@@ -332,6 +341,7 @@ test(
       assert.ok(usage < 2 * window, `the chunk stream takes ${usage} bytes of Redis memory`);
       // The server held no more than maxStreamLag changes for it, then told it to reconnect.
       const first = await read(stalled);
+      stalled = undefined;
       assert.equal(first.at(-1)!.event, "lagging");
       const sent = first.filter((e) => e.event === "chunk");
       assert.ok(sent.length < 200, `${sent.length} chunks were held for a client that read none`);
@@ -342,6 +352,8 @@ test(
       const tail = chunksOf(rest).map((c: { i: number }) => c.i);
       assert.deepEqual(tail, upTo(200 - tail.length, 200));
     } finally {
+      // Not read to its end (an assertion failed): let go of it, or the server waits for it.
+      await stalled?.body?.cancel().catch(() => {});
       await s.close();
     }
   },
