@@ -9,7 +9,8 @@ import { after, before, test } from "node:test";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { createPool } from "../../mod.ts";
 import { createServer, type ServerOptions } from "../../server.ts";
-import { type RedisLink, redisQueue, type RedisQueueOptions } from "../../redis.ts";
+import { RedisJobs, type RedisLink, redisQueue, type RedisQueueOptions } from "../../redis.ts";
+import { APPEND_CHUNKS } from "../../src/redis/lua/chunk_scripts.ts";
 import { createClient } from "../../client.ts";
 import { listenHttp } from "../../src/adapter/serve.ts";
 import { scratch, until } from "./redis_helpers.ts";
@@ -315,6 +316,58 @@ test(
       giveUp.abort();
       await b?.close();
       await a.close();
+    }
+  },
+);
+
+test(
+  "Redis: a live watcher whose node reads a batch after the window moved past it is told to resume, and gets a gap, never a silent loss",
+  LONG,
+  async () => {
+    // The test is node A: it takes the job and appends its chunks itself, in batches it chooses.
+    const prefix = `stream${++n}`;
+    const jobs = new RedisJobs(link, prefix);
+    const id = crypto.randomUUID();
+    await jobs.submit([{ id, request: { task: "count", input: 0, stream: true } }], {
+      maxJobs: 10,
+      maxQueue: 10,
+      ttlMs: 60_000,
+    });
+    const [claimed] = await jobs.take("test-node", 1, 1);
+    assert.equal(claimed.id, id);
+    const append = (chunks: string[]) =>
+      APPEND_CHUNKS.run(link, jobs.keys, [10, 1, id, claimed.entry, chunks.length, ...chunks]);
+    const b = await startNode(prefix);
+    const giveUp = new AbortController();
+    try {
+      const client = createClient<Tasks>(b.base);
+      const seen: unknown[] = [];
+      let gap: { after: number; dropped: number } | undefined;
+      let status: unknown;
+      const watched = (async () => {
+        for await (const e of client.events(id, { chunks: true, signal: giveUp.signal })) {
+          if (e.event === "chunk") seen.push((e as { chunk: unknown }).chunk);
+          else if (e.event === "gap") gap = (e as { gap: typeof gap }).gap;
+          else if ("job" in e) status = e.job.status;
+          // Watching: the first three chunks come in one batch, and arrive live.
+          if (e.event === "status" && e.job.status === "running" && seen.length === 0) {
+            await append(["0", "1", "2"]);
+          }
+          if (seen.length === 3 && !gap && e.event === "chunk") {
+            // Twenty more in one batch through a 10-byte window: B reads it when 15 are gone.
+            await append(Array.from({ length: 20 }, (_, i) => String(3 + i)));
+            await jobs.finish([{ id, entry: claimed.entry, kind: "ok", payload: '"done"' }]);
+          }
+        }
+      })();
+      await within(watched, 10_000, "the watcher's stream to the job's end");
+      assert.equal(status, "succeeded");
+      assert.ok(gap, `a gap event, not a silent loss: ${JSON.stringify(seen)}`);
+      assert.equal(gap.dropped, 15);
+      assert.deepEqual(seen, [0, 1, 2, 18, 19, 20, 21, 22]);
+    } finally {
+      giveUp.abort();
+      await b.close();
     }
   },
 );
