@@ -219,21 +219,30 @@ export class RedisChunks {
 
   /**
    * The chunks of job `id` a batch announced (event `rev`, its first chunk `from`) that this
-   * node's watchers were not given yet, oldest first; none when an earlier read took them. The
-   * caller gives them to the watchers in the order it asked.
+   * node's watchers were not given yet, oldest first; none when an earlier read took them.
+   * `behind` when some of them were let go before this read (the window moved past them): the
+   * watchers must resume from the window, where they learn of the gap. The caller gives them to
+   * the watchers in the order it asked.
    */
-  async fresh(id: string, rev: number, from: number): Promise<ChunkEntry[]> {
+  async fresh(
+    id: string,
+    rev: number,
+    from: number,
+  ): Promise<{ chunks: ChunkEntry[]; behind: boolean }> {
     const cursor = this.#cursors.get(id) ?? from - 1;
-    if (cursor >= rev) return [];
+    if (cursor >= rev) return { chunks: [], behind: false };
     // Up to this batch's last chunk: a later batch is read on its own event.
     this.#cursors.set(id, rev);
-    const entries = (await this.#jobs.link.send([
-      "XRANGE",
-      this.#jobs.keys.chunks(id),
-      `${cursor + 1}-0`,
-      `${rev}-0`,
-    ])) as [string, string[]][];
-    return entries.map(([e, f]) => ({ id: revOf(e), data: f[1] }));
+    const link = this.#jobs.link;
+    const [until, entries] = await Promise.all([
+      link.send(["HGET", this.#jobs.keys.job(id), "cuntil"]),
+      link.send(["XRANGE", this.#jobs.keys.chunks(id), `${cursor + 1}-0`, `${rev}-0`]),
+    ]);
+    if (Number(until ?? 0) > cursor) return { chunks: [], behind: true };
+    return {
+      chunks: (entries as [string, string[]][]).map(([e, f]) => ({ id: revOf(e), data: f[1] })),
+      behind: false,
+    };
   }
 
   /** Forgets where the watchers of job `id` were (none is left, or the job ended). */

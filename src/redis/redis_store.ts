@@ -108,8 +108,13 @@ export class RedisStore implements JobStoreApi {
         : undefined;
       if (e.kind === "status" && e.status !== "running") this.#chunks?.unwatched(e.id);
       this.#told = this.#told.then(async () => {
-        const [now, fresh] = await Promise.all([job, chunks]);
+        const [now, read] = await Promise.all([job, chunks]);
         if (now.state !== "found") return;
+        if (read?.behind) {
+          // Chunks went before this node read them: its watchers resume and get a gap event.
+          this.#watchers.notify(e.id, { job: now.job, rev: e.rev, kind: "behind" });
+        }
+        const fresh = read?.chunks;
         if (fresh?.length) {
           // A chunk is kept only while its job runs: that is the job it goes with, even when the
           // job ended since (the watcher must not end its stream before the final status).
