@@ -14,7 +14,7 @@ import { APPEND_CHUNKS } from "../../src/redis/lua/chunk_scripts.ts";
 import { createClient } from "../../client.ts";
 import { listenHttp } from "../../src/adapter/serve.ts";
 import { scratch, until } from "./redis_helpers.ts";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { within } from "../fixtures/pool_helpers.ts";
 import { type RedisServer, startRedis } from "./redis_server.ts";
@@ -408,6 +408,49 @@ test(
     } finally {
       // Not read to its end (an assertion failed): let go of it, or the server waits for it.
       await stalled?.body?.cancel().catch(() => {});
+      await s.close();
+    }
+  },
+);
+
+test(
+  "Redis: while Redis does not answer, the producer stops after a window of unwritten chunks (it waits for credit), then goes on",
+  LONG,
+  async () => {
+    const prefix = `stream${++n}`;
+    // 64 bytes of chunks unwritten at most (chunks of 3 to 5 bytes of JSON) and the pool's 16
+    // chunks unread: the generator is paused after about 50 yields past the last batch sent.
+    const s = await startNode(prefix, { chunkWindowBytes: 64, commandTimeoutMs: 10_000 });
+    const file = join(scratch(), "count");
+    const count = () => Number(readFileSync(file, "utf8") || 0);
+    let paused = false;
+    try {
+      const id = await submit(s.base, "countedForever", file);
+      await until("the producer to run", () => {
+        try {
+          return count() >= 200 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+      redis.pause();
+      paused = true;
+      const atPause = count();
+      // Unpaused, the producer yields one chunk per timer tick: hundreds in this time.
+      const end = Date.now() + 1500;
+      let most = atPause;
+      while (Date.now() < end) {
+        most = Math.max(most, count());
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(most - atPause <= 100, `${most - atPause} chunks yielded while Redis was stalled`);
+      redis.resume();
+      paused = false;
+      await until("the producer to go on", () => count() > most + 50 ? true : undefined);
+      const del = await fetch(`${s.base}/jobs/${id}`, { method: "DELETE" });
+      assert.equal(del.status, 200);
+    } finally {
+      if (paused) redis.resume();
       await s.close();
     }
   },
