@@ -290,6 +290,11 @@ test(
       })();
       await within(live, 10_000, "five chunks live on B");
       assert.equal(b.pool.stats().inFlight, 0, "B runs nothing: A writes the chunks");
+      // Leaving the loop closed the stream: B let go of it and of its watcher.
+      await until(
+        "B to let go of the stream",
+        () => b!.server.openStreams === 0 && b!.server.store.watchers === 0 ? true : undefined,
+      );
       // Back on B from the last id seen: the next chunk on, while A still yields; then cancel on B.
       let status: unknown;
       let cancelled = false;
@@ -399,6 +404,10 @@ test(
       assert.equal(first.at(-1)!.event, "lagging");
       const sent = first.filter((e) => e.event === "chunk");
       assert.ok(sent.length < 200, `${sent.length} chunks were held for a client that read none`);
+      await until(
+        "the server to let go of the stalled stream",
+        () => s.server.openStreams === 0 && s.server.store.watchers === 0 ? true : undefined,
+      );
       // Its reconnect gets a gap (the window moved on), then the window, in order.
       const { lastEventId } = JSON.parse(first.at(-1)!.data);
       const rest = await events(s.base, id, lastEventId);
