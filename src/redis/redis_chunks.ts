@@ -14,7 +14,7 @@ import type { ChunkEntry, ChunkReplay } from "../jobs/job_chunks.ts";
 import type { RunnerPool } from "../jobs/job_backend.ts";
 import { assertInteger } from "../validate.ts";
 import { APPEND_CHUNKS, SWEEP_CHUNKS } from "./lua/chunk_scripts.ts";
-import type { RedisJobs } from "./redis_jobs.ts";
+import type { Claimed, RedisJobs } from "./redis_jobs.ts";
 
 /** Options of {@linkcode RedisChunks}. */
 export interface RedisChunksOptions {
@@ -92,6 +92,22 @@ export class RedisChunks {
     this.#jobs = jobs;
     this.windowBytes = windowBytes;
     this.keepMs = keepMs;
+  }
+
+  /**
+   * What runs job `c` when it is streamed (`stream: true`): its `run()` streams the task on
+   * `pool` into the job's chunk stream (see {@linkcode RedisChunks.stream}); undefined for a job
+   * that is not streamed, which runs with `pool.run()`.
+   */
+  runner(
+    pool: RunnerPool,
+    c: Claimed,
+    maxResult: number,
+  ): Pick<RunnerPool, "run"> | undefined {
+    if (!c.request.stream) return undefined;
+    return {
+      run: (task, input, o) => this.stream(pool, c.id, c.entry, task, input, o ?? {}, maxResult),
+    };
   }
 
   /**

@@ -341,7 +341,7 @@ export class RedisNode implements JobRunnerApi {
     const { request } = c;
     let run: Promise<unknown>;
     try {
-      run = this.#runner(c)(
+      run = (this.#s.chunks?.runner(this.#pool, c, this.#s.maxResult) ?? this.#pool).run(
         request.task,
         request.input,
         attemptOptions(request, controller.signal, (value) => {
@@ -364,13 +364,6 @@ export class RedisNode implements JobRunnerApi {
       (e) => this.#ended(c, controller, "fail", e),
     );
     this.#runs.set(c.id, { id: c.id, entry: c.entry, controller, done, ended: false });
-  }
-
-  /** How job `c` runs: `pool.run()`, or a streamed job's `pool.stream()` into its chunk stream. */
-  #runner(c: Claimed): RunnerPool["run"] {
-    const { chunks, maxResult } = this.#s;
-    if (!c.request.stream || !chunks) return (task, input, o) => this.#pool.run(task, input, o);
-    return (task, input, o) => chunks.stream(this.#pool, c.id, c.entry, task, input, o!, maxResult);
   }
 
   #ended(c: Claimed, controller: AbortController, how: "ok" | "fail", value: unknown): void {
