@@ -4,6 +4,7 @@
  * were kept long enough. A job's chunk window is counted in its hash (`cwin`, the bytes kept;
  * `cdrop`, the chunks let go; `cuntil`, the event id of the last one let go) and in the queue's
  * byte accounting, through `add_bytes`, like any payload: a job that expires takes them along.
+ * `ctotal` counts every chunk the job appended. (No command outside the ACL line of docs/redis.md.)
  *
  * @module
  */
@@ -53,6 +54,7 @@ for _ = 1, jobs do
       added = added + #d
     end
     redis.call('HSET', jk, 'rev', rev)
+    redis.call('HINCRBY', jk, 'ctotal', n)
     add_bytes(jk, added)
     local kept = tonumber(h[4] or '0') + added
     if kept > win then
@@ -111,7 +113,7 @@ local now = now_ms()
 local swept = 0
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.chunked, '-inf', now, 'LIMIT', 0, limit)) do
   local jk, ck = job_key(id), chunks_key(id)
-  local h = redis.call('HMGET', jk, 'status', 'finishedAt', 'cwin')
+  local h = redis.call('HMGET', jk, 'status', 'finishedAt', 'cwin', 'ctotal')
   if not h[1] then
     redis.call('DEL', ck)
     redis.call('ZREM', K.chunked, id)
@@ -121,11 +123,10 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.chunked, '-inf', now, 'LIMIT',
   elseif tonumber(h[2]) + keep > now then
     redis.call('ZADD', K.chunked, tonumber(h[2]) + keep, id)
   else
-    local n = redis.call('XLEN', ck)
-    if n > 0 then
-      local last = redis.call('XREVRANGE', ck, '+', '-', 'COUNT', 1)[1][1]
-      redis.call('HINCRBY', jk, 'cdrop', n)
-      redis.call('HSET', jk, 'cuntil', tonumber(string.match(last, '^(%d+)')))
+    local last = redis.call('XREVRANGE', ck, '+', '-', 'COUNT', 1)[1]
+    if last then
+      -- Every chunk the job had is let go now: the gap a late resume gets counts them all.
+      redis.call('HSET', jk, 'cdrop', h[4], 'cuntil', tonumber(string.match(last[1], '^(%d+)')))
       redis.call('DEL', ck)
     end
     add_bytes(jk, -tonumber(h[3] or '0'))
