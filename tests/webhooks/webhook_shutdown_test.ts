@@ -103,7 +103,7 @@ test(
       // It waited for the attempt (the drain's 300 ms), and not for the attempt's 10 s deadline.
       assert.ok(ms >= 250 && ms < 5000, `close() took ${ms} ms`);
       assert.equal(server.logged.length, 1, server.logged.join("\n"));
-      assert.match(server.logged[0], new RegExp(`1 webhook delivery not sent at shutdown.*${id}`));
+      assert.match(server.logged[0], new RegExp(`1 webhook delivery dropped at shutdown.*${id}`));
     } finally {
       await server.close();
       await receiver.close();
@@ -135,7 +135,7 @@ test(
       assert.equal(server.logged.length, 1, server.logged.join("\n"));
       assert.match(
         server.logged[0],
-        new RegExp(`1 webhook delivery not sent at shutdown.*${id}.*HTTP 503`),
+        new RegExp(`1 webhook delivery dropped at shutdown.*${id}.*HTTP 503`),
       );
     } finally {
       await server.close();
