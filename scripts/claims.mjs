@@ -139,18 +139,31 @@ function loadClaims(tree) {
 }
 
 /**
+ * The tree's tracked and untracked-but-not-ignored files; outside a git work tree (the claims
+ * check's own test, run by the claims check in a scratch copy), every file but node_modules.
+ */
+function treeFiles(tree) {
+  try {
+    return execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+      cwd: tree,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    }).split("\0").filter(Boolean);
+  } catch (error) {
+    if (!/not a git repository/.test(String(error.stderr))) throw error;
+    return [...snapshot(tree).keys()];
+  }
+}
+
+/**
  * Copies the tree's tracked and untracked-but-not-ignored files into a new scratch folder, with
  * node_modules linked rather than copied, and returns the folder.
  */
 function copyTree(tree) {
   const scratch = mkdtempSync(join(tmpdir(), "workloom-claim-"));
   scratches.add(scratch);
-  const listed = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
-    cwd: tree,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  }).split("\0").filter(Boolean);
-  for (const f of listed) {
+  for (const f of treeFiles(tree)) {
     // A tracked file deleted in the working tree is still listed: the copy follows the tree.
     if (!existsSync(join(tree, f))) continue;
     mkdirSync(dirname(join(scratch, f)), { recursive: true });
@@ -166,14 +179,15 @@ function copyTree(tree) {
 }
 
 /**
- * What every file of a scratch copy looks like (path → size and modification time), links not
- * followed: node_modules is the tree's own, not part of the copy.
+ * What every file of a tree looks like (path → size and modification time), links not followed
+ * and node_modules left out: a scratch copy links the tree's own.
  */
 function snapshot(dir) {
   const stamps = new Map();
   const walk = (rel) => {
     for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.name === "node_modules" || entry.name === ".git") continue;
       if (entry.isDirectory()) walk(path);
       else if (!entry.isSymbolicLink()) stamps.set(path, stamp(join(dir, path)));
     }

@@ -128,7 +128,7 @@ test(
         async () => (await job(server.url, id)).webhook?.attempts === 1,
       );
       const t0 = performance.now();
-      await server.server.close({ timeoutMs: 30_000 });
+      await server.server.close({ timeoutMs: 10_000 });
       const ms = performance.now() - t0;
       assert.ok(ms < 5000, `close() waited ${ms} ms for a retry due in 60 s`);
       assert.equal(receiver.received.length, 1);
