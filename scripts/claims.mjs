@@ -1,9 +1,16 @@
 // The claims check: a test proves a claim only if removing the mechanism makes it fail. Every
 // tests/claims/*.json file lists claims, each with the edits that remove one mechanism and the
-// test files that must then go red; for each claim this copies the tree to a scratch folder,
-// applies the edits there, runs the named files on the claim's runtime, and requires at least one
-// test case to fail. A claim whose `find` text no longer occurs exactly once, whose removal only
-// stops the files from loading (or hangs them), or whose tests stay green fails the check.
+// test files that must then go red; for each claim this applies the edits in a scratch copy of
+// the tree, runs the named files on the claim's runtime, and requires at least one test case to
+// fail. A claim whose `find` text no longer occurs exactly once, whose removal only stops the
+// files from loading (or hangs them), or whose tests stay green fails the check.
+//
+// Where the time went, and what it costs now: the claims run in lanes, one per core; each lane
+// copies the tree once and puts a claim's files back from their saved text afterwards (a copy per
+// claim cost more than some claims' runs), and each test file stops at its first failed case
+// (Deno's --fail-fast, Bun's --bail), since one is all a claim needs. What is left is mostly the
+// failing test itself: a test that waits for something the removal stopped waits out its own
+// deadline.
 //
 // Why not StrykerJS (checked: @stryker-mutator/core 10.1.1, command runner): it generates its
 // own mutants from generic operators and instruments the sources with mutation switches, while
@@ -13,7 +20,7 @@
 // a removal that only stops a file from loading would count as "killed"; here it does not. It
 // also needs Node >= 22 and would be a dependency for something this ~250-line script does.
 //
-// Usage: npm run claims [-- --only <id substring> …] [-- --list] [-- --jobs 2] [-- --deadline 120]
+// Usage: npm run claims [-- --only <id substring> …] [-- --list] [-- --jobs <cores>] [-- --deadline 120]
 //        node scripts/claims.mjs --root <tree>   (another tree: the tool's own test fixture)
 // Exit code 0 only when every claim went red; 2 when a claims file is malformed.
 import { execFileSync } from "node:child_process";
