@@ -4,6 +4,13 @@
  * task names, stages and live workers, never by the number of tasks. No timers: every call
  * carries the clock time.
  *
+ * Recording is deferred: `taskQueued` and `taskFinished` append to a short log, and the log is
+ * folded into the statistics (per-name histograms and EMAs, the rate windows, the stage and
+ * worker tables) in arrival order when it fills or when anything reads them. Folding in the
+ * same order with each entry's own clock time gives exactly the figures immediate recording
+ * would, while the pool's hot path pays one array append per event, and the histograms, EMAs
+ * and rate windows one call per fold (per name) instead of several per task.
+ *
  * @module
  */
 import { RateWindow } from "./rate_window.ts";
@@ -64,6 +71,12 @@ export const OTHER_LABEL = "other";
 type Stage = Omit<StageSummary, "durationMs" | "meanTaskMs"> & { runMs: number };
 
 /**
+ * Log entries folded at once: bounds the log's memory (a few tens of KiB) and how stale the
+ * statistics are between reads, which fold first anyway.
+ */
+const LOG_LIMIT = 1024;
+
+/**
  * Records task outcomes and turns them into snapshots.
  *
  * @example
@@ -99,6 +112,13 @@ export class MetricsRecorder {
   #maxStages: number;
   #stageIdleMs: number;
   #maxTaskNames: number;
+  /**
+   * Events not yet folded, in arrival order: a queued task is two entries (its name, then its
+   * clock time), a finished one is its {@linkcode FinishedTask}. One log for both keeps their
+   * relative order, which decides which names get their own statistics once `maxTaskNames` is
+   * reached.
+   */
+  #log: (string | number | FinishedTask)[] = [];
 
   constructor(
     startedAt: number,
@@ -152,30 +172,76 @@ export class MetricsRecorder {
 
   /** Call when a task enters the queue (or starts inline). */
   taskQueued(name: string, now: number): void {
-    this.#queued++;
-    this.#stats(name).queued();
-    this.#arrivalRate.add(now);
+    if (this.#log.push(name, now) >= LOG_LIMIT) this.#fold();
   }
 
-  /** Call once per task when it settles, successfully or not. */
+  /**
+   * Call once per task when it settles, successfully or not. A time that is not a finite number
+   * throws here, at the call that brought it, rather than at a later fold.
+   */
   taskFinished(task: FinishedTask): void {
-    this.#stats(task.name).record(task);
-    if (task.ok) this.#ok++;
-    else this.#failed++;
-    this.#runMs += Math.max(0, task.runMs);
-    this.#busyMs += Math.max(0, task.busyMs);
-    this.#finishedRate.add(task.now);
-    if (task.stage !== undefined) this.#addToStage(task.stage, task);
-    if (task.workerId !== undefined) {
-      // Keyed by the id as given (a number from the pool): no string per task on the hot path.
-      let w = this.#workers.get(task.workerId);
-      if (w === undefined) {
-        w = { workerId: String(task.workerId), tasks: 0, runMs: 0, busyMs: 0 };
-        this.#workers.set(task.workerId, w);
+    if (!Number.isFinite(task.waitMs + task.runMs + task.busyMs + task.now)) {
+      const [key, value] = Object.entries(task).find(([k, v]) =>
+        /Ms$|^now$/.test(k) && !Number.isFinite(v)
+      )!;
+      throw new RangeError(
+        `Cannot record task '${task.name}' as '${key}' must be a finite number: current value is ${value}`,
+      );
+    }
+    if (this.#log.push(task) >= LOG_LIMIT) this.#fold();
+  }
+
+  /**
+   * Folds the log into the statistics, oldest entry first, and empties it. The counters and the
+   * stage and worker tables are kept here, entry by entry; the per-name statistics and the rate
+   * windows take the log's samples in one call each (per name, per window), in the same order.
+   */
+  #fold(): void {
+    const log = this.#log;
+    if (log.length === 0) return;
+    this.#log = [];
+    const arrivals: number[] = [];
+    const finishes: number[] = [];
+    const names = new Map<TaskStats, { queued: number; finished: FinishedTask[] }>();
+    const group = (s: TaskStats) => {
+      let g = names.get(s);
+      if (g === undefined) names.set(s, g = { queued: 0, finished: [] });
+      return g;
+    };
+    for (let i = 0; i < log.length; i++) {
+      const e = log[i];
+      if (typeof e === "string") {
+        const now = log[++i] as number;
+        this.#queued++;
+        group(this.#stats(e)).queued++;
+        arrivals.push(now);
+        continue;
       }
-      w.tasks++;
-      w.runMs += task.runMs;
-      w.busyMs += task.busyMs;
+      const task = e as FinishedTask;
+      group(this.#stats(task.name)).finished.push(task);
+      finishes.push(task.now);
+      if (task.ok) this.#ok++;
+      else this.#failed++;
+      this.#runMs += Math.max(0, task.runMs);
+      this.#busyMs += Math.max(0, task.busyMs);
+      if (task.stage !== undefined) this.#addToStage(task.stage, task);
+      if (task.workerId !== undefined) {
+        // Keyed by the id as given (a number from the pool): no string per task.
+        let w = this.#workers.get(task.workerId);
+        if (w === undefined) {
+          w = { workerId: String(task.workerId), tasks: 0, runMs: 0, busyMs: 0 };
+          this.#workers.set(task.workerId, w);
+        }
+        w.tasks++;
+        w.runMs += task.runMs;
+        w.busyMs += task.busyMs;
+      }
+    }
+    this.#arrivalRate.addAll(arrivals);
+    this.#finishedRate.addAll(finishes);
+    for (const [s, g] of names) {
+      if (g.queued > 0) s.queued(g.queued);
+      if (g.finished.length > 0) s.recordAll(g.finished);
     }
   }
 
@@ -216,6 +282,8 @@ export class MetricsRecorder {
 
   /** Call when a worker exits, so the distribution check compares live workers only. */
   workerRetired(workerId: string | number): void {
+    // Its logged tasks first: folded later, they would bring the retired worker back.
+    this.#fold();
     this.#workers.delete(workerId);
     this.#workers.delete(String(workerId));
   }
@@ -229,6 +297,7 @@ export class MetricsRecorder {
     pool: PoolGauges,
     decisions: readonly DecisionNote[] = [],
   ): MetricsSnapshot {
+    this.#fold();
     // Capacity may change between snapshots; integrate it as a step function so that a pool
     // that grew late is not charged for slots it did not have.
     const dt = Math.max(0, now - this.#lastSnapshotAt);
