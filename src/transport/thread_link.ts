@@ -98,7 +98,9 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
   protected close(): void {
     const mb = this.#mailbox;
     // A dozing worker watches its mailbox, not its messages: send it back to its event loop.
-    if (mb) Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
+    if (mb && Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
+      Atomics.notify(mb.i32, MB_STATE); // it may sleep on the mailbox (see the worker's doze)
+    }
     this.#worker.terminate();
   }
 
@@ -116,7 +118,10 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
     const mb = this.#mailbox;
     if (mb === null) return;
     Atomics.add(mb.i32, MB_PENDING, 1);
-    Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
+    // A dozing worker may sleep on the mailbox (Atomics.wait): wake it to read the message.
+    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE) === DOZING) {
+      Atomics.notify(mb.i32, MB_STATE);
+    }
   }
 
   /**
@@ -138,6 +143,8 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
       this.returnSlot(slot);
       return false;
     }
+    // The worker may be asleep on its mailbox rather than spinning on it: wake it.
+    Atomics.notify(mb.i32, MB_STATE);
     this.track(task, slot, now);
     // A task expected to take only microseconds: watch for the reply for a moment rather than
     // go to sleep, since being woken costs more than the task (see the worker's doze).
