@@ -19,6 +19,7 @@ import {
   MB_PENDING,
   MB_STATE,
   readRequest,
+  SLEEPING,
   writeReply,
 } from "../src/transport/mailbox.ts";
 import { TaskRunner } from "./task_runner.ts";
@@ -40,6 +41,22 @@ const SPIN_MS = 0.05;
 // a task nor a message. Bounded, so that an idle worker returns to its event loop (its module's
 // own timers) soon after its last task.
 const WAIT_MS = 50;
+
+/**
+ * Sleeps on the mailbox's state word while it says SLEEPING, at most WAIT_MS. Atomics.wait may
+ * return with nothing changed (Bun's does, now and then: a worker that took that for a hand-off
+ * or a post left its doze with a task on its way, and the pool sent it by message): wait again
+ * for the time left.
+ */
+function sleep(state: Int32Array): void {
+  const end = performance.now() + WAIT_MS;
+  for (;;) {
+    const left = end - performance.now();
+    if (left <= 0) return;
+    Atomics.wait(state, MB_STATE, SLEEPING, left);
+    if (Atomics.load(state, MB_STATE) !== SLEEPING) return;
+  }
+}
 
 /**
  * Runs this thread as a worker of the pool, talking over `port`.
@@ -77,12 +94,18 @@ export function startThreadShell(port: ShellPort): void {
           Atomics.load(state, MB_STATE) === DOZING && Atomics.load(state, MB_PENDING) === 0 &&
           performance.now() < until
         ) { /* spin */ }
-        // Then sleep until the pool changes the state word (a hand-off or a post both notify).
-        if (Atomics.load(state, MB_PENDING) === 0) Atomics.wait(state, MB_STATE, DOZING, WAIT_MS);
+        // Then sleep until the pool changes the state word (it notifies a sleeper on a hand-off
+        // and on a post). SLEEPING, not DOZING, tells the pool not to spin for the reply.
+        if (
+          Atomics.load(state, MB_PENDING) === 0 &&
+          Atomics.compareExchange(state, MB_STATE, DOZING, SLEEPING) === DOZING
+        ) sleep(state);
       }
       // Leave the doze unless the pool handed us a task: compareExchange, because the pool may
       // hand one over in the same instant that our watch ends.
-      if (Atomics.compareExchange(state, MB_STATE, DOZING, AWAKE) !== HANDED) return;
+      let was = Atomics.compareExchange(state, MB_STATE, DOZING, AWAKE);
+      if (was === SLEEPING) was = Atomics.compareExchange(state, MB_STATE, SLEEPING, AWAKE);
+      if (was !== HANDED) return;
       const { id, slot, name, input } = readRequest(mailbox);
       Atomics.store(state, MB_STATE, AWAKE);
       // null: the result (an error, an object, later) goes by message.
