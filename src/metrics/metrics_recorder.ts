@@ -112,13 +112,13 @@ export class MetricsRecorder {
   #maxStages: number;
   #stageIdleMs: number;
   #maxTaskNames: number;
-  /**
-   * Events not yet folded, in arrival order: a queued task is two entries (its name, then its
-   * clock time), a finished one is its {@linkcode FinishedTask}. One log for both keeps their
-   * relative order, which decides which names get their own statistics once `maxTaskNames` is
-   * reached.
-   */
-  #log: (string | number | FinishedTask)[] = [];
+  // Events not yet folded, each list in arrival order. A task's name is resolved to its
+  // statistics when the event comes (so which names get their own, once `maxTaskNames` is
+  // reached, is decided in the order they came); its times wait for the fold.
+  #queuedAt = new Float64Array(LOG_LIMIT);
+  #queuedStats: TaskStats[] = [];
+  #finished: FinishedTask[] = [];
+  #finishedStats: TaskStats[] = [];
 
   constructor(
     startedAt: number,
@@ -172,7 +172,10 @@ export class MetricsRecorder {
 
   /** Call when a task enters the queue (or starts inline). */
   taskQueued(name: string, now: number): void {
-    if (this.#log.push(name, now) >= LOG_LIMIT) this.#fold();
+    this.#queued++;
+    const n = this.#queuedStats.push(this.#stats(name));
+    this.#queuedAt[n - 1] = now;
+    if (n >= LOG_LIMIT) this.#fold();
   }
 
   /**
@@ -188,38 +191,49 @@ export class MetricsRecorder {
         `Cannot record task '${task.name}' as '${key}' must be a finite number: current value is ${value}`,
       );
     }
-    if (this.#log.push(task) >= LOG_LIMIT) this.#fold();
+    this.#finishedStats.push(this.#stats(task.name));
+    if (this.#finished.push(task) >= LOG_LIMIT) this.#fold();
   }
 
   /**
-   * Folds the log into the statistics, oldest entry first, and empties it. The counters and the
-   * stage and worker tables are kept here, entry by entry; the per-name statistics and the rate
-   * windows take the log's samples in one call each (per name, per window), in the same order.
+   * Folds the logged events into the statistics, oldest first, and empties the log. The
+   * counters and the stage and worker tables are kept here, task by task; the per-name
+   * statistics and the rate windows take the samples in one call each (per name, per window), in
+   * the same order.
    */
   #fold(): void {
-    const log = this.#log;
-    if (log.length === 0) return;
-    this.#log = [];
-    const arrivals: number[] = [];
-    const finishes: number[] = [];
-    const names = new Map<TaskStats, { queued: number; finished: FinishedTask[] }>();
-    const group = (s: TaskStats) => {
-      let g = names.get(s);
-      if (g === undefined) names.set(s, g = { queued: 0, finished: [] });
-      return g;
-    };
-    for (let i = 0; i < log.length; i++) {
-      const e = log[i];
-      if (typeof e === "string") {
-        const now = log[++i] as number;
-        this.#queued++;
-        group(this.#stats(e)).queued++;
-        arrivals.push(now);
-        continue;
+    const queued = this.#queuedStats;
+    if (queued.length > 0) {
+      this.#arrivalRate.addAll(this.#queuedAt.subarray(0, queued.length));
+      // Runs of one name (the usual case) count in one call.
+      let run = 0;
+      for (let i = 0; i < queued.length; i++) {
+        run++;
+        if (i + 1 === queued.length || queued[i + 1] !== queued[i]) {
+          queued[i].queued(run);
+          run = 0;
+        }
       }
-      const task = e as FinishedTask;
-      group(this.#stats(task.name)).finished.push(task);
-      finishes.push(task.now);
+      this.#queuedStats = [];
+    }
+    const finished = this.#finished;
+    if (finished.length === 0) return;
+    const stats = this.#finishedStats;
+    this.#finished = [];
+    this.#finishedStats = [];
+    const finishes = new Float64Array(finished.length);
+    const byName = new Map<TaskStats, FinishedTask[]>();
+    let last: TaskStats | undefined;
+    let samples: FinishedTask[] = [];
+    for (let i = 0; i < finished.length; i++) {
+      const task = finished[i];
+      if (stats[i] !== last) {
+        last = stats[i];
+        samples = byName.get(last) ?? [];
+        if (samples.length === 0) byName.set(last, samples);
+      }
+      samples.push(task);
+      finishes[i] = task.now;
       if (task.ok) this.#ok++;
       else this.#failed++;
       this.#runMs += Math.max(0, task.runMs);
@@ -237,12 +251,8 @@ export class MetricsRecorder {
         w.busyMs += task.busyMs;
       }
     }
-    this.#arrivalRate.addAll(arrivals);
     this.#finishedRate.addAll(finishes);
-    for (const [s, g] of names) {
-      if (g.queued > 0) s.queued(g.queued);
-      if (g.finished.length > 0) s.recordAll(g.finished);
-    }
+    for (const [s, list] of byName) s.recordAll(list);
   }
 
   /** The name a new stage is kept under: its own while there is room, else `"other"`. */
