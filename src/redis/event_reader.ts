@@ -99,12 +99,16 @@ export class EventReader {
         const events: QueueEvent[] = [];
         for (const [entryId, f] of entries) {
           lastId = entryId;
-          events.push({
-            id: f[1],
-            rev: Number(f[3]),
-            kind: f[5] as QueueEvent["kind"],
-            status: f[7],
-          });
+          // One entry carries one change or, written by a script that changed many jobs, many:
+          // the same four fields repeated in order.
+          for (let i = 0; i + 7 < f.length; i += 8) {
+            events.push({
+              id: f[i + 1],
+              rev: Number(f[i + 3]),
+              kind: f[i + 5] as QueueEvent["kind"],
+              status: f[i + 7],
+            });
+          }
         }
         this.#onEvents(events);
       } catch (e) {

@@ -13,6 +13,7 @@ import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../adapter/runtime.ts";
 import type { Claimed, RedisJobs } from "./redis_jobs.ts";
 import { OutcomeRecorder } from "./outcome_recorder.ts";
+import { SubmitBatcher } from "./submit_batcher.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 import { fieldsOf } from "./job_hash.ts";
@@ -75,6 +76,7 @@ export class RedisNode implements JobRunnerApi {
   #s: RedisNodeSettings;
   #runs = new Map<string, Run>();
   #recorder: OutcomeRecorder;
+  #submits: SubmitBatcher;
   #accepting = true;
   #active = false;
   #pumping = false;
@@ -90,6 +92,10 @@ export class RedisNode implements JobRunnerApi {
     this.#pool = pool;
     this.#s = settings;
     this.nodeId = settings.nodeId;
+    // Single submissions that come while one is on its way to Redis go together in one call.
+    this.#submits = new SubmitBatcher((jobs, client) =>
+      this.#jobs.submitEach(jobs, this.#bounds(), client)
+    );
     this.#recorder = new OutcomeRecorder({
       finish: (batch) => this.#jobs.finish(batch),
       // A run stays in #runs (so its claim keeps being renewed) until its outcome is recorded.
@@ -161,16 +167,12 @@ export class RedisNode implements JobRunnerApi {
     if (!this.#accepting) throw new DrainingError();
     const id = crypto.randomUUID();
     const { idempotencyKey } = options;
-    const { replay, submittedAt } = await this.#jobs.submit(
-      [{
-        id,
-        request,
-        fingerprint: idempotencyKey === undefined ? undefined : fingerprint(request),
-        idempotencyKey,
-      }],
-      this.#bounds(),
-      options.client,
-    );
+    const { replay, submittedAt } = await this.#submits.submit({
+      id,
+      request,
+      fingerprint: idempotencyKey === undefined ? undefined : fingerprint(request),
+      idempotencyKey,
+    }, options.client ?? "");
     if (replay !== undefined) {
       const held = await this.#jobs.lookup(replay);
       if (held.state === "found") return { job: held.job, created: false };

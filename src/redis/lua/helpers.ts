@@ -54,6 +54,50 @@ end`,
 };
 
 /**
+ * `add_event(ev, id, rev, kind, status)` gathers changes into `ev`, and `emit_all(ev)` writes
+ * them: one entry of the events stream carries up to 500 changes (the fields of each repeated
+ * in order), so a batch of jobs costs one XADD, not one per job.
+ */
+export const EMIT_MANY: LuaHelper = {
+  keys: ["events"],
+  lua: `local function add_event(ev, id, rev, kind, status)
+  local n = #ev
+  ev[n + 1], ev[n + 2], ev[n + 3], ev[n + 4] = 'id', id, 'rev', rev
+  ev[n + 5], ev[n + 6], ev[n + 7], ev[n + 8] = 'kind', kind, 'status', status
+end
+local function emit_all(ev)
+  for s = 1, #ev, 4000 do
+    redis.call('XADD', K.events, 'MAXLEN', '~', ${EVENTS_KEPT}, '*', unpack(ev, s, math.min(s + 3999, #ev)))
+  end
+end`,
+};
+
+/**
+ * `tally(t, name, delta)` adds to a count kept in a Lua table, and `bump_all(hash, t)` writes
+ * the counts with {@linkcode BUMP}: a script that changes many jobs writes each counter once.
+ */
+export const TALLY: LuaHelper = {
+  lua: `local function tally(t, name, delta)
+  t[name] = (t[name] or 0) + delta
+end`,
+};
+
+/**
+ * `call_many(head, args, per)`: one command with many arguments after `head`, in slices
+ * of `per` (Lua's unpack() has a limit on how many values it spreads); `per` is even for
+ * pairs.
+ */
+export const CALL_MANY: LuaHelper = {
+  lua: `local function call_many(head, args, per)
+  for s = 1, #args, per do
+    local c = {unpack(head)}
+    for i = s, math.min(s + per - 1, #args) do c[#c + 1] = args[i] end
+    redis.call(unpack(c))
+  end
+end`,
+};
+
+/**
  * `make_ready(ckey, prio, member)`: one sorted set per concurrency key (score: priority; member:
  * the zero-padded submission number and the id, so equal priorities keep submission order) and
  * the key's place in `turns`, the rotation between keys.
@@ -73,6 +117,16 @@ end`,
 export const BUMP: LuaHelper = {
   lua: `local function bump(h, f, delta)
   if redis.call('HINCRBY', h, f, delta) <= 0 then redis.call('HDEL', h, f) end
+end`,
+};
+
+/** `bump_all(hash, t)`: {@linkcode BUMP} for every name counted in `t` (see {@linkcode TALLY}). */
+export const BUMP_ALL: LuaHelper = {
+  needs: [BUMP],
+  lua: `local function bump_all(h, t)
+  for f, delta in pairs(t) do
+    if delta ~= 0 then bump(h, f, delta) end
+  end
 end`,
 };
 
