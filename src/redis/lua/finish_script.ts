@@ -5,7 +5,7 @@
  * @module
  */
 import { LuaScript } from "../lua_script.ts";
-import { BUMP_ALL, CALL_MANY, EMIT_MANY, ENSURE_GROUP, NOW_MS, TALLY } from "./helpers.ts";
+import { BUMP_ALL, CALL_MANY, EMIT_MANY, IN_GROUP, NOW_MS, TALLY } from "./helpers.ts";
 
 /**
  * A job records only while it is running under that very entry: a run that another node took
@@ -36,9 +36,8 @@ export const FINISH = LuaScript.of({
     "wclient",
   ],
   derives: ["job"],
-  helpers: [NOW_MS, ENSURE_GROUP, TALLY, BUMP_ALL, CALL_MANY, EMIT_MANY],
+  helpers: [NOW_MS, IN_GROUP, TALLY, BUMP_ALL, CALL_MANY, EMIT_MANY],
   body: `
-ensure_group()
 local n = tonumber(ARGV[2])
 local now = now_ms()
 local out, acks, finished, hooks, delayed, ev = {}, {}, {}, {}, {}, {}
@@ -95,7 +94,9 @@ for i = 0, n - 1 do
     out[#out + 1] = 1
   end
 end
-call_many({'XACK', K.dispatch, G}, acks, 4000)
+for s = 1, #acks, 4000 do
+  in_group('XACK', K.dispatch, G, unpack(acks, s, math.min(s + 3999, #acks)))
+end
 if #finished > 0 then call_many({'ZADD', K.finished}, finished, 4000) end
 if #hooks > 0 then call_many({'ZADD', K.hooks, 'NX'}, hooks, 4000) end
 if #delayed > 0 then call_many({'ZADD', K.delayed}, delayed, 4000) end

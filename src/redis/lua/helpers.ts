@@ -44,6 +44,24 @@ local function ensure_group()
 end`,
 };
 
+/**
+ * `in_group(...)`: a command on the group (XREADGROUP, XACK) that makes the group again when
+ * Redis lost it (NOGROUP) and tries once more; cheaper than {@linkcode ENSURE_GROUP} on every
+ * call, as the group is almost always there.
+ */
+export const IN_GROUP: LuaHelper = {
+  needs: [ENSURE_GROUP],
+  lua: `local function in_group(...)
+  local r = redis.pcall(...)
+  if type(r) == 'table' and r.err then
+    if not string.find(r.err, 'NOGROUP', 1, true) then error(r.err) end
+    ensure_group()
+    return redis.call(...)
+  end
+  return r
+end`,
+};
+
 /** `emit(id, rev, kind, status)`: announces a change on the events stream. */
 export const EMIT: LuaHelper = {
   keys: ["events"],

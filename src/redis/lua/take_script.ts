@@ -5,7 +5,7 @@
  * @module
  */
 import { LuaScript } from "../lua_script.ts";
-import { BUMP_ALL, EMIT_MANY, ENSURE_GROUP, NOW_MS, PROMOTE, TALLY } from "./helpers.ts";
+import { BUMP_ALL, EMIT_MANY, IN_GROUP, NOW_MS, PROMOTE, TALLY } from "./helpers.ts";
 import { RATE_LIMITS } from "./rate_limit_lua.ts";
 
 /**
@@ -35,9 +35,8 @@ export const TAKE = LuaScript.of({
   ],
   keys: ["turns", "running", "turn", "waiting", "wkey", "wclient", "rateWaiting"],
   derives: ["job", "ready"],
-  helpers: [NOW_MS, ENSURE_GROUP, PROMOTE, TALLY, BUMP_ALL, EMIT_MANY, RATE_LIMITS],
+  helpers: [NOW_MS, IN_GROUP, PROMOTE, TALLY, BUMP_ALL, EMIT_MANY, RATE_LIMITS],
   body: `
-ensure_group()
 local consumer, n, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
 promote(now, 1000)
@@ -71,12 +70,15 @@ local keys = redis.call('ZRANGE', turns, 0, -1)
 local limited = next(RATE_KEYS) ~= nil or next(RATE_TASKS) ~= nil
 -- The one pass: how many jobs each key may give (ready, and under keyConcurrency; none for a
 -- key with rate limits), then its share by rounds of one job per key, in turn order.
-local room = {}
+local room, size = {}, {}
 for i, k in ipairs(keys) do
   local free = n
   if k ~= '' then free = limit - running_of(k) end
   if RATE_KEYS[k] or next(RATE_TASKS) ~= nil then free = 0 end
-  if free > 0 then free = math.min(free, n, redis.call('ZCARD', ready_key(k))) end
+  if free > 0 then
+    size[i] = redis.call('ZCARD', ready_key(k))
+    free = math.min(free, n, size[i])
+  end
   room[i] = math.max(0, free)
 end
 local share = {}
@@ -118,7 +120,8 @@ for i, k in ipairs(keys) do
       list[#list + 1] = {id, h}
     end
     if #list > most then most = #list end
-    if #list > 0 then served[#served + 1] = {k, #list, i} end
+    -- Emptied: the key leaves the rotation.
+    if #list > 0 then served[#served + 1] = {k, #list, i, #list == size[i]} end
   end
 end
 -- Handed out in the order of the rounds, so that the node starts them in that order too.
@@ -135,12 +138,12 @@ if #served > 0 then
   local t = redis.call('INCRBY', K.turn, #served) - #served
   local z = {}
   for j, s in ipairs(served) do
-    if redis.call('EXISTS', ready_key(s[1])) == 1 then
-      z[#z + 1] = t + j
-      z[#z + 1] = s[1]
-    else
+    if s[4] then
       redis.call('ZREM', turns, s[1])
       redis.call('HDEL', K.rateWaiting, s[1])
+    else
+      z[#z + 1] = t + j
+      z[#z + 1] = s[1]
     end
   end
   if #z > 0 then redis.call('ZADD', turns, unpack(z)) end
@@ -175,7 +178,7 @@ redis.call('INCRBY', K.waiting, -taken)
 bump_all(K.wkey, waiting_d)
 bump_all(K.wclient, client_d)
 emit_all(ev)
-local got = redis.call('XREADGROUP', 'GROUP', G, consumer, 'COUNT', taken, 'STREAMS', K.dispatch, '>')
+local got = in_group('XREADGROUP', 'GROUP', G, consumer, 'COUNT', taken, 'STREAMS', K.dispatch, '>')
 local out = {}
 if not got then return out end
 for _, e in ipairs(got[1][2]) do
