@@ -163,7 +163,7 @@ test("a node that shuts down hands its running jobs back, and another node runs 
   }
 });
 
-test("a dead letter's copy of the request counts in the bytes the queue keeps", async () => {
+test("a dead letter's copy of the request counts in the bytes the queue keeps, until upkeep trims it", async () => {
   const jobs = new RedisJobs(link, `speed${++n}`);
   await jobs.submit([{ id: "p", request: { task: "echo", input: "x".repeat(100) } }], bounds);
   const submitted = await jobs.bytes();
@@ -178,4 +178,8 @@ test("a dead letter's copy of the request counts in the bytes the queue keeps", 
   const errorBytes = error.state === "found" ? JSON.stringify(error.job.error).length : 0;
   // The request twice (the job's and the dead letter's), the error once.
   assert.equal(await jobs.bytes(), 2 * submitted + errorBytes);
+  // Past the time to live, upkeep removes both, and their bytes with them.
+  await jobs.maintain(1, 60_000);
+  assert.deepEqual(await jobs.deadLetters(), []);
+  assert.equal(await jobs.bytes(), 0);
 });
