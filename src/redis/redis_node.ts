@@ -173,6 +173,8 @@ export class RedisNode implements JobRunnerApi {
       fingerprint: idempotencyKey === undefined ? undefined : fingerprint(request),
       idempotencyKey,
     }, options.client ?? "");
+    // Ready here too: this node looks at once rather than when the event comes back.
+    if (replay === undefined) this.wake();
     if (replay !== undefined) {
       const held = await this.#jobs.lookup(replay);
       if (held.state === "found") return { job: held.job, created: false };
@@ -195,6 +197,7 @@ export class RedisNode implements JobRunnerApi {
       this.#bounds(),
       options.client,
     );
+    this.wake();
     return requests.map((r, i) => this.#newJob(ids[i], r, submittedAt));
   }
 

@@ -74,7 +74,8 @@ end`,
 /**
  * `add_event(ev, id, rev, kind, status)` gathers changes into `ev`, and `emit_all(ev)` writes
  * them: one entry of the events stream carries up to 500 changes (the fields of each repeated
- * in order), so a batch of jobs costs one XADD, not one per job.
+ * in order), so a batch of jobs costs one XADD, not one per job. The stream is trimmed to about
+ * as many changes as with one entry per change (EVENTS_KEPT), not as many entries.
  */
 export const EMIT_MANY: LuaHelper = {
   keys: ["events"],
@@ -85,7 +86,10 @@ export const EMIT_MANY: LuaHelper = {
 end
 local function emit_all(ev)
   for s = 1, #ev, 4000 do
-    redis.call('XADD', K.events, 'MAXLEN', '~', ${EVENTS_KEPT}, '*', unpack(ev, s, math.min(s + 3999, #ev)))
+    local last = math.min(s + 3999, #ev)
+    -- The stream keeps about as many changes as it would with one entry each.
+    local keep = math.max(20, math.floor(${EVENTS_KEPT} * 8 / (last - s + 1)))
+    redis.call('XADD', K.events, 'MAXLEN', '~', keep, '*', unpack(ev, s, last))
   end
 end`,
 };
@@ -116,15 +120,26 @@ end`,
 };
 
 /**
- * `make_ready(ckey, prio, member)`: one sorted set per concurrency key (score: priority; member:
- * the zero-padded submission number and the id, so equal priorities keep submission order) and
- * the key's place in `turns`, the rotation between keys.
+ * `ready_member(seq, id)`: a job's member in its key's ready set, the zero-padded submission
+ * number and the id, so that equal priorities keep submission order. Made from the job's `seq`
+ * when needed, not stored in its hash.
+ */
+export const READY_MEMBER: LuaHelper = {
+  lua: `local function ready_member(seq, id)
+  return string.format('%016d', tonumber(seq)) .. ':' .. id
+end`,
+};
+
+/**
+ * `make_ready(ckey, prio, seq, id)`: one sorted set per concurrency key (score: priority; member:
+ * see {@linkcode READY_MEMBER}) and the key's place in `turns`, the rotation between keys.
  */
 export const MAKE_READY: LuaHelper = {
   keys: ["turns"],
   derives: ["ready"],
-  lua: `local function make_ready(ckey, prio, member)
-  redis.call('ZADD', ready_key(ckey), prio, member)
+  needs: [READY_MEMBER],
+  lua: `local function make_ready(ckey, prio, seq, id)
+  redis.call('ZADD', ready_key(ckey), prio, ready_member(seq, id))
   -- A key new to the rotation scores 0, before every key served already: it is due next, as in
   -- the in-memory ReadyQueue, so an idle tenant waits at most one turn.
   redis.call('ZADD', K.turns, 'NX', 0, ckey)
@@ -241,11 +256,11 @@ export const PROMOTE: LuaHelper = {
   for _, id in ipairs(due) do
     redis.call('ZREM', K.delayed, id)
     local jk = job_key(id)
-    local h = redis.call('HMGET', jk, 'status', 'ckey', 'prio', 'member')
+    local h = redis.call('HMGET', jk, 'status', 'ckey', 'prio', 'seq')
     if h[1] == 'delayed' then
       local rev = redis.call('HINCRBY', jk, 'rev', 1)
       redis.call('HSET', jk, 'status', 'queued')
-      make_ready(h[2], h[3], h[4])
+      make_ready(h[2], h[3], h[4], id)
       emit(id, rev, 'status', 'queued')
     end
   end

@@ -4,7 +4,7 @@
  * @module
  */
 import { LuaScript, type ScriptParts } from "../lua_script.ts";
-import { BUMP_ALL, CALL_MANY, EMIT_MANY, NOW_MS, TALLY } from "./helpers.ts";
+import { BUMP_ALL, CALL_MANY, EMIT_MANY, NOW_MS, READY_MEMBER, TALLY } from "./helpers.ts";
 
 /** ARGV entries before the first job's fields. */
 export const SUBMIT_HEADER = 14;
@@ -65,7 +65,7 @@ export const SUBMIT_PARTS: ScriptParts = {
     "turns",
   ],
   derives: ["job", "idem", "ready"],
-  helpers: [NOW_MS, BUMP_ALL, TALLY, CALL_MANY, EMIT_MANY],
+  helpers: [NOW_MS, BUMP_ALL, TALLY, CALL_MANY, EMIT_MANY, READY_MEMBER],
   body: `
 local max_jobs, max_queue, ttl, n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local max_bytes, per_key, per_client, client = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
@@ -161,11 +161,10 @@ local function add(b)
   local id, task, req, fp, key, delay, prio, ckey =
     ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], tonumber(ARGV[b + 5]), ARGV[b + 6], ARGV[b + 7]
   seq = seq + 1
-  local member = string.format('%016d', seq) .. ':' .. id
   local status = 'queued'
   if delay > 0 then status = 'delayed' end
   local f = {'HSET', job_key(id), 'id', id, 'task', task, 'status', status, 'request', req,
-    'ckey', ckey, 'prio', prio, 'seq', seq, 'member', member, 'attempts', 0, 'rev', 1,
+    'ckey', ckey, 'prio', prio, 'seq', seq, 'attempts', 0, 'rev', 1,
     'submittedAt', now, 'bytes', #req}
   local function field(name, value)
     f[#f + 1] = name
@@ -202,7 +201,7 @@ local function add(b)
     ready[ckey] = ready[ckey] or {}
     local r = ready[ckey]
     r[#r + 1] = prio
-    r[#r + 1] = member
+    r[#r + 1] = ready_member(seq, id)
   end
   redis.call(unpack(f))
   if key ~= '' then redis.call('SET', idem_key(key), id) end
