@@ -183,3 +183,34 @@ test("a dead letter's copy of the request counts in the bytes the queue keeps, u
   assert.deepEqual(await jobs.deadLetters(), []);
   assert.equal(await jobs.bytes(), 0);
 });
+
+test("a watcher hears each job of a batch that ended together, from the one events entry that carries them", async () => {
+  const prefix = `speed${++n}`;
+  const gate = join(scratch(), "gate");
+  const node = await startNode(redis.url, { prefix }, BIG, 4);
+  try {
+    const batch = await node.server.runner.submitBatch(
+      Array.from({ length: 4 }, () => ({ task: "hold", input: { gate } })),
+    );
+    const heard = batch.map((job) =>
+      new Promise<string>((resolve) => {
+        const stop = node.server.store.watch(job.id, (change) => {
+          if (change.job.status !== "succeeded") return;
+          stop();
+          resolve(change.job.id);
+        });
+      })
+    );
+    writeFileSync(gate, "");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ids = await Promise.race([
+      Promise.all(heard),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("a watcher heard nothing")), 20_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    assert.deepEqual(ids.sort(), batch.map((j) => j.id).sort());
+  } finally {
+    await node.close();
+  }
+});
