@@ -58,6 +58,14 @@ async function measure(url: string, link: RedisLink, singles: boolean, run: numb
   }
   const after = await commandStats(link);
   const bytes = Number(await link.send(["GET", jobs.keys.bytes]));
+  // Where a finished job's memory goes: its hash, and its share of the sets and streams.
+  const [one] = (await link.send(["ZRANGE", jobs.keys.jobs, 0, 0])) as string[];
+  const memory: Record<string, number> = {
+    "job hash": Number(await link.send(["MEMORY", "USAGE", jobs.keys.job(one)])),
+  };
+  for (const k of ["jobs", "finished", "events", "dispatch"] as const) {
+    memory[k] = Number(await link.send(["MEMORY", "USAGE", jobs.keys[k]]) ?? 0) / N;
+  }
   const used = Number(/used_memory:(\d+)/.exec(String(await link.send(["INFO", "memory"])))![1]);
   await server.close({ timeoutMs: 1000 });
   await pool.close();
@@ -68,7 +76,7 @@ async function measure(url: string, link: RedisLink, singles: boolean, run: numb
     const d = calls - (before.get(name) ?? 0);
     if (d > 0) per.set(name, d / N);
   }
-  return { per, bytes: bytes / N, used };
+  return { per, bytes: bytes / N, used, memory };
 }
 
 const redis = await startRedis();
@@ -94,7 +102,11 @@ try {
     ],
   ));
   console.log(
-    `\npayload bytes counted per finished job: ${batch.bytes.toFixed(0)} (batches), ${
+    "\nRedis memory per finished job (batches), bytes:",
+    Object.entries(batch.memory).map(([k, v]) => `${k} ${Math.round(v)}`).join(", "),
+  );
+  console.log(
+    `payload bytes counted per finished job: ${batch.bytes.toFixed(0)} (batches), ${
       single.bytes.toFixed(0)
     } (singles)`,
   );

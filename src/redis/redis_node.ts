@@ -17,36 +17,9 @@ import { SubmitBatcher } from "./submit_batcher.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 import { fieldsOf } from "./job_hash.ts";
+import type { RedisNodeSettings } from "./redis_node_settings.ts";
 
-/** What a node needs to know besides its queue and pool. */
-export interface RedisNodeSettings {
-  /** This node's consumer name in the group. */
-  nodeId: string;
-  keyConcurrency: number;
-  maxQueue: number;
-  maxQueuePerKey: number;
-  maxQueuePerClient: number;
-  maxJobs: number;
-  /** Payload bytes the queue keeps in Redis at most. */
-  maxBytes: number;
-  /** Longest result (JSON text): a longer one fails its job, longer progress is dropped. */
-  maxResult: number;
-  jobTtlMs: number;
-  /** Jobs in flight on this node at most; by default twice the pool's task slots. */
-  concurrency?: number;
-  /** A run whose node stopped renewing it for this long is taken over. */
-  claimIdleMs: number;
-  /** Deliveries of one run before it goes to the dead-letter stream. */
-  maxDeliveries: number;
-  /** How often the node looks for due delayed jobs and work it missed. */
-  pollMs: number;
-  /**
-   * How long a draining node keeps trying to record outcomes and hand runs back once its jobs
-   * had their time: past it, what is not recorded is left to another node's takeover.
-   */
-  recordMs: number;
-  log: (error: unknown) => void;
-}
+export type { RedisNodeSettings } from "./redis_node_settings.ts";
 
 interface Run {
   id: string;
