@@ -61,10 +61,10 @@ async function measure(url: string, link: RedisLink, singles: boolean, run: numb
   // Where a finished job's memory goes: its hash, and its share of the sets and streams.
   const [one] = (await link.send(["ZRANGE", jobs.keys.jobs, 0, 0])) as string[];
   const memory: Record<string, number> = {
-    "job hash": Number(await link.send(["MEMORY", "USAGE", jobs.keys.job(one)])),
+    "job hash": Number(await link.send(["MEMORY", "USAGE", jobs.keys.job(one), "SAMPLES", 0])),
   };
   for (const k of ["jobs", "finished", "events", "dispatch"] as const) {
-    memory[k] = Number(await link.send(["MEMORY", "USAGE", jobs.keys[k]]) ?? 0) / N;
+    memory[k] = Number(await link.send(["MEMORY", "USAGE", jobs.keys[k], "SAMPLES", 0]) ?? 0) / N;
   }
   const used = Number(/used_memory:(\d+)/.exec(String(await link.send(["INFO", "memory"])))![1]);
   await server.close({ timeoutMs: 1000 });
