@@ -272,8 +272,13 @@ export class RedisNode implements JobRunnerApi {
         this.#wanted = false;
         for (;;) {
           this.#measureRuns();
-          const free = this.#capacity() - this.#runs.size;
+          const capacity = this.#capacity();
+          const free = capacity - this.#runs.size;
           if (free <= 0 || !this.#active) break;
+          // A busy node takes in batches, once a quarter of its window is free: a take's cost
+          // is mostly per call, and the jobs still held keep its workers busy meanwhile. An
+          // idle one takes at once (one job in flight waits for nothing).
+          if (this.#runs.size > 0 && free < Math.ceil(capacity / 4)) break;
           // The pool's own queue is bounded: take work only when it has room.
           await this.#pool.whenRoom();
           const t0 = performance.now();

@@ -134,19 +134,21 @@ end
 -- The rotation as the rounds left it (the key served last goes last); a key left without
 -- ready jobs leaves it.
 table.sort(served, function(a, b) return a[2] < b[2] or (a[2] == b[2] and a[3] < b[3]) end)
-if #served > 0 then
-  local t = redis.call('INCRBY', K.turn, #served) - #served
-  local z = {}
-  for j, s in ipairs(served) do
-    if s[4] then
-      redis.call('ZREM', turns, s[1])
-      redis.call('HDEL', K.rateWaiting, s[1])
-    else
-      z[#z + 1] = t + j
-      z[#z + 1] = s[1]
-    end
+local z = {}
+for j, s in ipairs(served) do
+  if s[4] then
+    redis.call('ZREM', turns, s[1])
+    redis.call('HDEL', K.rateWaiting, s[1])
+  else
+    z[#z + 1] = j
+    z[#z + 1] = s[1]
   end
-  if #z > 0 then redis.call('ZADD', turns, unpack(z)) end
+end
+-- One key alone has no turn to take from another: its place is left as it is.
+if #z > 0 and #keys > 1 then
+  local t = redis.call('INCRBY', K.turn, #served) - #served
+  for j = 1, #z, 2 do z[j] = t + z[j] end
+  redis.call('ZADD', turns, unpack(z))
 end
 -- Then keys with rate limits, one job at a time, by turns.
 if limited or slow then
