@@ -27,6 +27,12 @@ import { TaskRunner } from "./task_runner.ts";
 export interface ShellPort {
   post(message: FromWorker): void;
   onMessage(receive: (message: ToWorker) => void): void;
+  /**
+   * After the spin, how long an idle worker goes on waiting for a hand-off, asleep in
+   * `Atomics.wait` (no CPU); the pool wakes it by changing the state word and notifying. For a
+   * page, which hears an answer and sends the next task long after the spin has ended.
+   */
+  idleWaitMs?: number;
 }
 
 // How long an idle worker watches its mailbox before it goes back to its event loop. A caller
@@ -70,6 +76,10 @@ export function startThreadShell(port: ShellPort): void {
           Atomics.load(state, MB_STATE) === DOZING && Atomics.load(state, MB_PENDING) === 0 &&
           performance.now() < until
         ) { /* spin */ }
+        // Then asleep, if the port says so: returns at once if the state is no longer DOZING.
+        if (port.idleWaitMs && Atomics.load(state, MB_PENDING) === 0) {
+          Atomics.wait(state, MB_STATE, DOZING, port.idleWaitMs);
+        }
       }
       // Leave the doze unless the pool handed us a task: compareExchange, because the pool may
       // hand one over in the same instant that our watch ends.

@@ -10,8 +10,10 @@ import type { RedisLink } from "./redis_link.ts";
 export interface QueueEvent {
   id: string;
   rev: number;
-  kind: "status" | "progress";
+  kind: "status" | "progress" | "chunk";
   status: string;
+  /** For `chunk`: the event id of the batch's first chunk (`rev` is its last's). */
+  from?: number;
 }
 
 /** `a < b` for stream ids `ms-seq`. */
@@ -100,14 +102,21 @@ export class EventReader {
         for (const [entryId, f] of entries) {
           lastId = entryId;
           // One entry carries one change or, written by a script that changed many jobs, many:
-          // the same four fields repeated in order.
-          for (let i = 0; i + 7 < f.length; i += 8) {
-            events.push({
+          // the same fields repeated in order, each change `id`, `rev`, `kind`, `status` and
+          // perhaps `from`.
+          for (let i = 0; i + 7 < f.length;) {
+            const event: QueueEvent = {
               id: f[i + 1],
               rev: Number(f[i + 3]),
               kind: f[i + 5] as QueueEvent["kind"],
               status: f[i + 7],
-            });
+            };
+            i += 8;
+            if (f[i] === "from") {
+              event.from = Number(f[i + 1]);
+              i += 2;
+            }
+            events.push(event);
           }
         }
         this.#onEvents(events);

@@ -321,7 +321,7 @@ export class RedisNode implements JobRunnerApi {
     const { request } = c;
     let run: Promise<unknown>;
     try {
-      run = this.#pool.run(
+      run = (this.#s.chunks?.runner(this.#pool, c, this.#s.maxResult) ?? this.#pool).run(
         request.task,
         request.input,
         attemptOptions(request, controller.signal, (value) => {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RedisChunks } from "./redis_chunks.ts";
 
 /** What a node needs to know besides its queue and pool. */
 export interface RedisNodeSettings {
@@ -33,4 +34,6 @@ export interface RedisNodeSettings {
    */
   recordMs: number;
   log: (error: unknown) => void;
+  /** Where streamed jobs (`stream: true`) write their chunks; without it they run as `run()`. */
+  chunks?: RedisChunks;
 }

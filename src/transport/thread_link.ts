@@ -98,7 +98,7 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
   protected close(): void {
     const mb = this.#mailbox;
     // A dozing worker watches its mailbox, not its messages: send it back to its event loop.
-    if (mb) Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
+    if (mb) this.#leaveDoze(mb, AWAKE);
     this.#worker.terminate();
   }
 
@@ -116,7 +116,17 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
     const mb = this.#mailbox;
     if (mb === null) return;
     Atomics.add(mb.i32, MB_PENDING, 1);
-    Atomics.compareExchange(mb.i32, MB_STATE, DOZING, AWAKE);
+    this.#leaveDoze(mb, AWAKE);
+  }
+
+  /**
+   * Moves a dozing worker's state to `to`; true if it was dozing. A worker of a page may doze
+   * asleep in Atomics.wait (workers/web_worker.ts): it is notified then, and only then.
+   */
+  #leaveDoze(mb: MailboxViews, to: number): boolean {
+    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, to) !== DOZING) return false;
+    Atomics.notify(mb.i32, MB_STATE);
+    return true;
   }
 
   /**
@@ -134,7 +144,7 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
     }
     const seq = Atomics.load(mb.i32, MB_REPLY_SEQ);
     // Claim the worker; fails if its doze just ended, and then the request is simply ignored.
-    if (Atomics.compareExchange(mb.i32, MB_STATE, DOZING, HANDED) !== DOZING) {
+    if (!this.#leaveDoze(mb, HANDED)) {
       this.returnSlot(slot);
       return false;
     }
