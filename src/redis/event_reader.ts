@@ -101,13 +101,23 @@ export class EventReader {
         const events: QueueEvent[] = [];
         for (const [entryId, f] of entries) {
           lastId = entryId;
-          events.push({
-            id: f[1],
-            rev: Number(f[3]),
-            kind: f[5] as QueueEvent["kind"],
-            status: f[7],
-            ...(f[8] === "from" && { from: Number(f[9]) }),
-          });
+          // One entry carries one change or, written by a script that changed many jobs, many:
+          // the same fields repeated in order, each change `id`, `rev`, `kind`, `status` and
+          // perhaps `from`.
+          for (let i = 0; i + 7 < f.length;) {
+            const event: QueueEvent = {
+              id: f[i + 1],
+              rev: Number(f[i + 3]),
+              kind: f[i + 5] as QueueEvent["kind"],
+              status: f[i + 7],
+            };
+            i += 8;
+            if (f[i] === "from") {
+              event.from = Number(f[i + 1]);
+              i += 2;
+            }
+            events.push(event);
+          }
         }
         this.#onEvents(events);
       } catch (e) {

@@ -6,19 +6,18 @@
  * @module
  */
 import type { Job, JobError, JobRequest } from "../jobs/job.ts";
+
+export type { NewJob, SubmitBounds } from "./submit_args.ts";
 import type { CancelOutcome } from "../jobs/job_backend.ts";
-import { IdempotencyConflictError, JobsFullError } from "../jobs/job_errors.ts";
 import type { JobLookup, ListFilter } from "../jobs/job_store.ts";
 import { JOB_OVERHEAD_BYTES, type JobPage } from "../jobs/job.ts";
-import { quotaError } from "../jobs/quota.ts";
-import { shareError } from "../jobs/tenant_holdings.ts";
-import { retryAfterSeconds } from "../jobs/retention.ts";
 import { fieldsOf, JOB_FIELDS, jobOfHash, zipFields } from "./job_hash.ts";
 import { CANCEL, RELEASE } from "./lua/cancel_script.ts";
 import { HEARTBEAT, RECLAIM } from "./lua/claim_script.ts";
 import { FINISH } from "./lua/finish_script.ts";
 import { MAINTAIN, PROGRESS } from "./lua/maintain_script.ts";
 import { SUBMIT } from "./lua/submit_script.ts";
+import { type NewJob, submitArgs, type SubmitBounds, verdictOf } from "./submit_args.ts";
 import { TAKE } from "./lua/take_script.ts";
 import { type RedisKeys, redisKeys } from "./redis_keys.ts";
 import type { RedisLink } from "./redis_link.ts";
@@ -44,63 +43,9 @@ export interface Outcome {
   delayMs?: number;
 }
 
-/** One job to submit. */
-export interface NewJob {
-  id: string;
-  request: JobRequest;
-  /** Only with an idempotency key. */
-  fingerprint?: string;
-  idempotencyKey?: string;
-}
-
-/** The bounds a submission is checked against, all in the submit script's one step. */
-export interface SubmitBounds {
-  maxJobs: number;
-  maxQueue: number;
-  ttlMs: number;
-  /** Bytes of payloads the queue keeps in Redis at most. @default {Infinity} */
-  maxBytes?: number;
-  /** @default {maxQueue} */
-  maxQueuePerKey?: number;
-  /** @default {maxQueue} */
-  maxQueuePerClient?: number;
-}
-
-/** A count for the submit script: Infinity (no bound) as the largest safe integer. */
-function finite(n: number | undefined, fallback: number): number {
-  return n === undefined || !Number.isFinite(n) ? fallback : n;
-}
-
-// What a listing reads of each job before it knows whether the job's result fits the page.
-const LIST_FIELDS = [
-  "id",
-  "task",
-  "status",
-  "attempts",
-  "submittedAt",
-  "startedAt",
-  "finishedAt",
-  "runAt",
-  "rev",
-  "seq",
-  "error",
-  "webhook",
-];
-
-/**
- * The request as stored: with a webhook, the request starts with it and its braces are escaped
- * inside strings (`\u007b`), so that the submit script can cut it out with a balanced match.
- */
-function requestJson(r: JobRequest): string {
-  const { webhook, ...rest } = r;
-  const text = JSON.stringify(rest);
-  if (webhook === undefined) return text;
-  const hook = JSON.stringify(webhook).slice(1, -1).replace(
-    /[{}]/g,
-    (c) => (c === "{" ? "\\u007b" : "\\u007d"),
-  );
-  return `{"webhook":{${hook}}${text === "{}" ? "}" : `,${text.slice(1)}`}`;
-}
+// What a listing reads of each job before it knows whether the job's result fits the page: the
+// client's view without the payloads, and the submission number (the cursor).
+const LIST_FIELDS = [...JOB_FIELDS.filter((f) => f !== "result" && f !== "progress"), "seq"];
 
 function claimedOf(reply: unknown): Claimed[] {
   const r = reply as string[];
@@ -144,40 +89,7 @@ export class RedisJobs {
 
   /** The submit script's arguments for `jobs` (the fire script of schedules takes them too). */
   submitArgs(jobs: readonly NewJob[], bounds: SubmitBounds, client: string): (string | number)[] {
-    const maxBytes = finite(bounds.maxBytes, Number.MAX_SAFE_INTEGER);
-    const perKey = finite(bounds.maxQueuePerKey, bounds.maxQueue);
-    const perClient = finite(bounds.maxQueuePerClient, bounds.maxQueue);
-    // A tenant may keep the share of the jobs and bytes kept it may hold of the queue.
-    const keyShare = Math.min(1, perKey / bounds.maxQueue);
-    const clientShare = Math.min(1, perClient / bounds.maxQueue);
-    const args: (string | number)[] = [
-      bounds.maxJobs,
-      bounds.maxQueue,
-      bounds.ttlMs,
-      jobs.length,
-      maxBytes,
-      perKey,
-      perClient,
-      client,
-      Math.ceil(bounds.maxJobs * keyShare),
-      Math.floor(maxBytes * keyShare),
-      Math.ceil(bounds.maxJobs * clientShare),
-      Math.floor(maxBytes * clientShare),
-    ];
-    for (const j of jobs) {
-      const r = j.request;
-      args.push(
-        j.id,
-        r.task,
-        requestJson(r),
-        j.fingerprint ?? "",
-        j.idempotencyKey ?? "",
-        r.delayMs ?? 0,
-        r.priority ?? 0,
-        r.concurrencyKey ?? "",
-      );
-    }
-    return args;
+    return submitArgs(jobs, bounds, client, "all");
   }
 
   /**
@@ -190,30 +102,37 @@ export class RedisJobs {
     bounds: SubmitBounds,
     client = "",
   ): Promise<{ replay?: string; submittedAt: number }> {
-    const args = this.submitArgs(jobs, bounds, client);
+    const args = submitArgs(jobs, bounds, client, "all");
     // Refused by Redis past the deadline: a client answered 503 never finds its job made later.
     const reply =
-      (await SUBMIT.run(this.link, this.keys, args, { withinDeadline: true })) as string[];
-    if (reply[0] === "replay") return { replay: reply[1], submittedAt: 0 };
-    if (reply[0] === "conflict") throw new IdempotencyConflictError(jobs[0].idempotencyKey!);
-    if (reply[0] === "full") {
-      const bound = reply[1] as "queue" | "store" | "bytes" | "key" | "client";
-      if ((bound === "key" || bound === "client") && reply[7] === "kept") {
-        const what = reply[6] as "jobs" | "bytes";
-        const wait = retryAfterSeconds(Number(reply[3]));
-        throw shareError(bound, reply[4], what, Number(reply[2]), Number(reply[5]), wait);
-      }
-      if (bound === "key" || bound === "client") {
-        throw quotaError(bound, reply[4], Number(reply[2]), Number(reply[5]), Number(reply[6]));
-      }
-      const detail = bound === "queue"
-        ? `${reply[2]} jobs are waiting to run`
-        : bound === "store"
-        ? `${reply[2]} jobs are kept`
-        : `${reply[2]} bytes are kept, ${reply[4]} more would pass the maximum of ${reply[5]}`;
-      throw new JobsFullError(bound, detail, retryAfterSeconds(Number(reply[3])));
-    }
+      (await SUBMIT.run(this.link, this.keys, args, { withinDeadline: true })) as unknown[];
+    if (reply[0] !== "ok") return verdictOf(reply, jobs[0]);
     return { submittedAt: Number(reply[1]) };
+  }
+
+  /**
+   * Adds jobs each on its own, as separate submissions of one client gathered into one call:
+   * one verdict per job, in order; a refused one carries its error (`JobsFullError`,
+   * `IdempotencyConflictError`, a quota's).
+   */
+  async submitEach(
+    jobs: readonly NewJob[],
+    bounds: SubmitBounds,
+    client = "",
+  ): Promise<({ replay?: string; submittedAt: number } | { error: Error })[]> {
+    const args = submitArgs(jobs, bounds, client, "each");
+    const reply =
+      (await SUBMIT.run(this.link, this.keys, args, { withinDeadline: true })) as unknown[];
+    const submittedAt = Number(reply[1]);
+    return jobs.map((job, i) => {
+      const v = reply[i + 2] as unknown[];
+      if (v[0] === "ok") return { submittedAt };
+      try {
+        return verdictOf(v, job);
+      } catch (error) {
+        return { error: error as Error };
+      }
+    });
   }
 
   /**

@@ -13,42 +13,13 @@ import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../adapter/runtime.ts";
 import type { Claimed, RedisJobs } from "./redis_jobs.ts";
 import { OutcomeRecorder } from "./outcome_recorder.ts";
+import { SubmitBatcher } from "./submit_batcher.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 import { fieldsOf } from "./job_hash.ts";
-import type { RedisChunks } from "./redis_chunks.ts";
+import type { RedisNodeSettings } from "./redis_node_settings.ts";
 
-/** What a node needs to know besides its queue and pool. */
-export interface RedisNodeSettings {
-  /** This node's consumer name in the group. */
-  nodeId: string;
-  keyConcurrency: number;
-  maxQueue: number;
-  maxQueuePerKey: number;
-  maxQueuePerClient: number;
-  maxJobs: number;
-  /** Payload bytes the queue keeps in Redis at most. */
-  maxBytes: number;
-  /** Longest result (JSON text): a longer one fails its job, longer progress is dropped. */
-  maxResult: number;
-  jobTtlMs: number;
-  /** Jobs in flight on this node at most; by default twice the pool's task slots. */
-  concurrency?: number;
-  /** A run whose node stopped renewing it for this long is taken over. */
-  claimIdleMs: number;
-  /** Deliveries of one run before it goes to the dead-letter stream. */
-  maxDeliveries: number;
-  /** How often the node looks for due delayed jobs and work it missed. */
-  pollMs: number;
-  /**
-   * How long a draining node keeps trying to record outcomes and hand runs back once its jobs
-   * had their time: past it, what is not recorded is left to another node's takeover.
-   */
-  recordMs: number;
-  log: (error: unknown) => void;
-  /** Where streamed jobs (`stream: true`) write their chunks; without it they run as `run()`. */
-  chunks?: RedisChunks;
-}
+export type { RedisNodeSettings } from "./redis_node_settings.ts";
 
 interface Run {
   id: string;
@@ -78,6 +49,7 @@ export class RedisNode implements JobRunnerApi {
   #s: RedisNodeSettings;
   #runs = new Map<string, Run>();
   #recorder: OutcomeRecorder;
+  #submits: SubmitBatcher;
   #accepting = true;
   #active = false;
   #pumping = false;
@@ -93,6 +65,10 @@ export class RedisNode implements JobRunnerApi {
     this.#pool = pool;
     this.#s = settings;
     this.nodeId = settings.nodeId;
+    // Single submissions that come while one is on its way to Redis go together in one call.
+    this.#submits = new SubmitBatcher((jobs, client) =>
+      this.#jobs.submitEach(jobs, this.#bounds(), client)
+    );
     this.#recorder = new OutcomeRecorder({
       finish: (batch) => this.#jobs.finish(batch),
       // A run stays in #runs (so its claim keeps being renewed) until its outcome is recorded.
@@ -164,16 +140,14 @@ export class RedisNode implements JobRunnerApi {
     if (!this.#accepting) throw new DrainingError();
     const id = crypto.randomUUID();
     const { idempotencyKey } = options;
-    const { replay, submittedAt } = await this.#jobs.submit(
-      [{
-        id,
-        request,
-        fingerprint: idempotencyKey === undefined ? undefined : fingerprint(request),
-        idempotencyKey,
-      }],
-      this.#bounds(),
-      options.client,
-    );
+    const { replay, submittedAt } = await this.#submits.submit({
+      id,
+      request,
+      fingerprint: idempotencyKey === undefined ? undefined : fingerprint(request),
+      idempotencyKey,
+    }, options.client ?? "");
+    // Ready here too: this node looks at once rather than when the event comes back.
+    if (replay === undefined) this.wake();
     if (replay !== undefined) {
       const held = await this.#jobs.lookup(replay);
       if (held.state === "found") return { job: held.job, created: false };
@@ -196,6 +170,7 @@ export class RedisNode implements JobRunnerApi {
       this.#bounds(),
       options.client,
     );
+    this.wake();
     return requests.map((r, i) => this.#newJob(ids[i], r, submittedAt));
   }
 
@@ -297,8 +272,13 @@ export class RedisNode implements JobRunnerApi {
         this.#wanted = false;
         for (;;) {
           this.#measureRuns();
-          const free = this.#capacity() - this.#runs.size;
+          const capacity = this.#capacity();
+          const free = capacity - this.#runs.size;
           if (free <= 0 || !this.#active) break;
+          // A busy node takes in batches, once a quarter of its window is free: a take's cost
+          // is mostly per call, and the jobs still held keep its workers busy meanwhile. An
+          // idle one takes at once (one job in flight waits for nothing).
+          if (this.#runs.size > 0 && free < Math.ceil(capacity / 4)) break;
           // The pool's own queue is bounded: take work only when it has room.
           await this.#pool.whenRoom();
           const t0 = performance.now();

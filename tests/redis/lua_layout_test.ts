@@ -91,3 +91,20 @@ test("the slot computed here is Redis's own", () => {
   assert.equal(hashSlot("{wl}"), 15588);
   assert.equal(hashSlot("{wl}:jobs"), 15588);
 });
+
+test("every command a script runs is one the documented ACL user may run (docs/redis.md)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const docs = readFileSync(new URL("../../docs/redis.md", import.meta.url), "utf8");
+  const acl = /^ACL SETUSER workloom .*$/m.exec(docs)![0].split(" ");
+  const allowed = (cmd: string, sub?: string) =>
+    acl.includes(`+${cmd}`) || (sub !== undefined && acl.includes(`+${cmd}|${sub}`));
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    // redis.call('X', …), redis.pcall('X', …), in_group('X', …) and call_many({'X', …}, …).
+    const used = script.source.matchAll(
+      /(?:redis\.p?call\(|in_group\(|\{)'([A-Z]+)'(?:, '([A-Z]+)')?/g,
+    );
+    for (const [, cmd, sub] of used) {
+      assert.ok(allowed(cmd.toLowerCase(), sub?.toLowerCase()), `${name} runs ${cmd} ${sub ?? ""}`);
+    }
+  }
+});

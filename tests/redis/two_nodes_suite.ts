@@ -61,9 +61,18 @@ async function recorded(link: RedisLink): Promise<number> {
 async function finalStates(link: RedisLink, ids: string[]) {
   return await Promise.all(
     ids.map(async (id) => {
-      const [status, result] =
-        (await link.send(["HMGET", `{workloom}:job:${id}`, "status", "result"])) as string[];
-      return { status, result: result === null ? undefined : JSON.parse(result) };
+      const [status, result, attempts] = (await link.send([
+        "HMGET",
+        `{workloom}:job:${id}`,
+        "status",
+        "result",
+        "attempts",
+      ])) as string[];
+      return {
+        status,
+        result: result === null ? undefined : JSON.parse(result),
+        attempts: Number(attempts),
+      };
     }),
   );
 }
@@ -110,7 +119,7 @@ export function twoNodesSuite(
     test(
       `${label}${
         jobs.toLocaleString("en")
-      } jobs on a Deno and a Bun node, the Bun node killed mid-run: every job has exactly one recorded result, none is lost, its runs are taken over within 10 s, and a restarted node resumes the group`,
+      } jobs on a Deno and a Bun node, the Bun node killed mid-run while it holds runs: every job has exactly one recorded result and one attempt (a takeover is not another), none is lost, its runs are taken over within 10 s, and a restarted node resumes the group`,
       LONG,
       async () => {
         await withNodes(
@@ -128,9 +137,19 @@ export function twoNodesSuite(
               async () => (await recorded(link)) >= jobs / 5 ? true : undefined,
               60_000,
             );
+            // Killed while it holds runs: frozen (SIGSTOP) first, so that what it holds cannot
+            // change between the read and the kill; let go again while it holds none.
+            let held = 0;
+            await until("the Bun node holding runs", async () => {
+              bun.child.kill("SIGSTOP");
+              held = await pendingOf(link, "bun-b");
+              if (held > 0) return true;
+              bun.child.kill("SIGCONT");
+              return undefined;
+            });
             await bun.kill();
             const killedAt = Date.now();
-            const held = await pendingOf(link, "bun-b");
+            assert.equal(await pendingOf(link, "bun-b"), held);
             await until(
               "the Bun node's runs taken over",
               async () => (await pendingOf(link, "bun-b")) === 0 ? true : undefined,
@@ -148,6 +167,8 @@ export function twoNodesSuite(
             states.forEach((s, n) => {
               assert.equal(s.status, "succeeded", `job ${n}`);
               assert.equal(s.result, n);
+              // A run taken over from the killed node is the same attempt, not another one.
+              assert.equal(s.attempts, 1, `job ${n}'s attempts`);
             });
             const runs = starts(readFileSync(log, "utf8"));
             for (let n = 0; n < jobs; n++) {
@@ -288,6 +309,8 @@ export function twoNodesSuite(
             states.forEach((s, n) => {
               assert.equal(s.status, "succeeded", `job ${n}`);
               assert.equal(s.result, n);
+              // A run taken over from the killed node is the same attempt, not another one.
+              assert.equal(s.attempts, 1, `job ${n}'s attempts`);
             });
           },
         );

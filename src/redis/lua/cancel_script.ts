@@ -12,6 +12,7 @@ import {
   FINISH_JOB,
   MAKE_READY,
   NOW_MS,
+  READY_MEMBER,
   RELEASE_KEY,
 } from "./helpers.ts";
 
@@ -26,17 +27,25 @@ export const CANCEL = LuaScript.of({
   argv: ["id", "error JSON"],
   keys: ["turns", "delayed"],
   derives: ["job", "ready"],
-  helpers: [NOW_MS, COUNT_WAITING, ENSURE_GROUP, RELEASE_KEY, DROP_PAYLOAD, FINISH_JOB],
+  helpers: [
+    NOW_MS,
+    COUNT_WAITING,
+    ENSURE_GROUP,
+    RELEASE_KEY,
+    DROP_PAYLOAD,
+    FINISH_JOB,
+    READY_MEMBER,
+  ],
   body: `
 local id = ARGV[2]
 local jk = job_key(id)
-local h = redis.call('HMGET', jk, 'status', 'ckey', 'member', 'entry', 'client')
+local h = redis.call('HMGET', jk, 'status', 'ckey', 'seq', 'entry', 'client')
 local status = h[1]
 if not status then return 'missing' end
 if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 'final' end
 if status == 'queued' then
   local rk = ready_key(h[2])
-  redis.call('ZREM', rk, h[3])
+  redis.call('ZREM', rk, ready_member(h[3], id))
   if redis.call('EXISTS', rk) == 0 then redis.call('ZREM', K.turns, h[2]) end
   count_waiting(h[2], h[5], -1)
 elseif status == 'delayed' then
@@ -71,7 +80,7 @@ local released = 0
 for i = 0, n - 1 do
   local id, eid = ARGV[3 + i * 2], ARGV[4 + i * 2]
   local jk = job_key(id)
-  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'prio', 'member', 'client')
+  local h = redis.call('HMGET', jk, 'status', 'entry', 'ckey', 'prio', 'seq', 'client')
   redis.call('XACK', K.dispatch, G, eid)
   if h[1] == 'running' and h[2] == eid then
     release_key(h[3])
@@ -80,7 +89,7 @@ for i = 0, n - 1 do
     redis.call('HSET', jk, 'status', 'queued')
     redis.call('HDEL', jk, 'entry', 'node')
     count_waiting(h[3], h[6], 1)
-    make_ready(h[3], h[4], h[5])
+    make_ready(h[3], h[4], h[5], id)
     emit(id, rev, 'status', 'queued')
     released = released + 1
   end

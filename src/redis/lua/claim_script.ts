@@ -49,14 +49,15 @@ return lost
  * Takes over entries idle longer than minIdleMs (their node stopped renewing them: it died or
  * hangs) with XAUTOCLAIM, which counts one more delivery. An entry delivered more than
  * maxDeliveries times is a poison job (every node that took it died): it goes to the dead-letter
- * stream and the job fails. Entries of jobs no longer running under them are only acknowledged.
+ * stream (its copy of the request counted in the queue's bytes until upkeep trims it, after the
+ * jobs' time to live) and the job fails. Entries of jobs no longer running under them are only acknowledged.
  * Replies, like TAKE, a flat list of (entry id, job id, request JSON, attempts, concurrency key).
  */
 export const RECLAIM = LuaScript.of({
   name: "reclaim",
   about: "takes over the runs of nodes that stopped renewing them; poison jobs to dead letter.",
   argv: ["consumer", "minIdleMs", "count", "maxDeliveries", "poison error JSON"],
-  keys: ["dead"],
+  keys: ["dead", "bytes"],
   derives: ["job"],
   helpers: [NOW_MS, ENSURE_GROUP, RELEASE_KEY, DROP_PAYLOAD, FINISH_JOB],
   body: `
@@ -76,7 +77,9 @@ for _, e in ipairs(r[2]) do
     redis.call('XACK', K.dispatch, G, eid)
   elseif deliveries > max_deliveries then
     redis.call('XADD', K.dead, '*', 'id', id, 'entry', eid, 'deliveries', deliveries,
-      'request', h[4])
+      'request', h[4], 'bytes', #h[4])
+    -- The dead letter's copy of the request is kept too: it counts until upkeep trims it.
+    redis.call('INCRBY', K.bytes, #h[4])
     redis.call('XACK', K.dispatch, G, eid)
     release_key(h[3])
     drop_payload(jk, 'error')

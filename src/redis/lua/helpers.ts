@@ -44,6 +44,24 @@ local function ensure_group()
 end`,
 };
 
+/**
+ * `in_group(...)`: a command on the group (XREADGROUP, XACK) that makes the group again when
+ * Redis lost it (NOGROUP) and tries once more; cheaper than {@linkcode ENSURE_GROUP} on every
+ * call, as the group is almost always there.
+ */
+export const IN_GROUP: LuaHelper = {
+  needs: [ENSURE_GROUP],
+  lua: `local function in_group(...)
+  local r = redis.pcall(...)
+  if type(r) == 'table' and r.err then
+    if not string.find(r.err, 'NOGROUP', 1, true) then error(r.err) end
+    ensure_group()
+    return redis.call(...)
+  end
+  return r
+end`,
+};
+
 /** `emit(id, rev, kind, status)`: announces a change on the events stream. */
 export const EMIT: LuaHelper = {
   keys: ["events"],
@@ -54,15 +72,74 @@ end`,
 };
 
 /**
- * `make_ready(ckey, prio, member)`: one sorted set per concurrency key (score: priority; member:
- * the zero-padded submission number and the id, so equal priorities keep submission order) and
- * the key's place in `turns`, the rotation between keys.
+ * `add_event(ev, id, rev, kind, status)` gathers changes into `ev`, and `emit_all(ev)` writes
+ * them: one entry of the events stream carries up to 500 changes (the fields of each repeated
+ * in order), so a batch of jobs costs one XADD, not one per job. The stream is trimmed to about
+ * as many changes as with one entry per change (EVENTS_KEPT), not as many entries.
+ */
+export const EMIT_MANY: LuaHelper = {
+  keys: ["events"],
+  lua: `local function add_event(ev, id, rev, kind, status)
+  local n = #ev
+  ev[n + 1], ev[n + 2], ev[n + 3], ev[n + 4] = 'id', id, 'rev', rev
+  ev[n + 5], ev[n + 6], ev[n + 7], ev[n + 8] = 'kind', kind, 'status', status
+end
+local function emit_all(ev)
+  for s = 1, #ev, 4000 do
+    local last = math.min(s + 3999, #ev)
+    -- The stream keeps about as many changes as it would with one entry each.
+    local keep = math.max(20, math.floor(${EVENTS_KEPT} * 8 / (last - s + 1)))
+    redis.call('XADD', K.events, 'MAXLEN', '~', keep, '*', unpack(ev, s, last))
+  end
+end`,
+};
+
+/**
+ * `tally(t, name, delta)` adds to a count kept in a Lua table, and `bump_all(hash, t)` writes
+ * the counts with {@linkcode BUMP}: a script that changes many jobs writes each counter once.
+ */
+export const TALLY: LuaHelper = {
+  lua: `local function tally(t, name, delta)
+  t[name] = (t[name] or 0) + delta
+end`,
+};
+
+/**
+ * `call_many(head, args, per)`: one command with many arguments after `head`, in slices
+ * of `per` (Lua's unpack() has a limit on how many values it spreads); `per` is even for
+ * pairs.
+ */
+export const CALL_MANY: LuaHelper = {
+  lua: `local function call_many(head, args, per)
+  for s = 1, #args, per do
+    local c = {unpack(head)}
+    for i = s, math.min(s + per - 1, #args) do c[#c + 1] = args[i] end
+    redis.call(unpack(c))
+  end
+end`,
+};
+
+/**
+ * `ready_member(seq, id)`: a job's member in its key's ready set, the zero-padded submission
+ * number and the id, so that equal priorities keep submission order. Made from the job's `seq`
+ * when needed, not stored in its hash.
+ */
+export const READY_MEMBER: LuaHelper = {
+  lua: `local function ready_member(seq, id)
+  return string.format('%016d', tonumber(seq)) .. ':' .. id
+end`,
+};
+
+/**
+ * `make_ready(ckey, prio, seq, id)`: one sorted set per concurrency key (score: priority; member:
+ * see {@linkcode READY_MEMBER}) and the key's place in `turns`, the rotation between keys.
  */
 export const MAKE_READY: LuaHelper = {
   keys: ["turns"],
   derives: ["ready"],
-  lua: `local function make_ready(ckey, prio, member)
-  redis.call('ZADD', ready_key(ckey), prio, member)
+  needs: [READY_MEMBER],
+  lua: `local function make_ready(ckey, prio, seq, id)
+  redis.call('ZADD', ready_key(ckey), prio, ready_member(seq, id))
   -- A key new to the rotation scores 0, before every key served already: it is due next, as in
   -- the in-memory ReadyQueue, so an idle tenant waits at most one turn.
   redis.call('ZADD', K.turns, 'NX', 0, ckey)
@@ -73,6 +150,16 @@ end`,
 export const BUMP: LuaHelper = {
   lua: `local function bump(h, f, delta)
   if redis.call('HINCRBY', h, f, delta) <= 0 then redis.call('HDEL', h, f) end
+end`,
+};
+
+/** `bump_all(hash, t)`: {@linkcode BUMP} for every name counted in `t` (see {@linkcode TALLY}). */
+export const BUMP_ALL: LuaHelper = {
+  needs: [BUMP],
+  lua: `local function bump_all(h, t)
+  for f, delta in pairs(t) do
+    if delta ~= 0 then bump(h, f, delta) end
+  end
 end`,
 };
 
@@ -169,11 +256,11 @@ export const PROMOTE: LuaHelper = {
   for _, id in ipairs(due) do
     redis.call('ZREM', K.delayed, id)
     local jk = job_key(id)
-    local h = redis.call('HMGET', jk, 'status', 'ckey', 'prio', 'member')
+    local h = redis.call('HMGET', jk, 'status', 'ckey', 'prio', 'seq')
     if h[1] == 'delayed' then
       local rev = redis.call('HINCRBY', jk, 'rev', 1)
       redis.call('HSET', jk, 'status', 'queued')
-      make_ready(h[2], h[3], h[4])
+      make_ready(h[2], h[3], h[4], id)
       emit(id, rev, 'status', 'queued')
     end
   end

@@ -8,7 +8,8 @@ import { BUMP, EMIT, ENSURE_GROUP, NOW_MS, PROMOTE, SET_PAYLOAD } from "./helper
 
 /**
  * Moves due delayed jobs to the ready set; expires up to `limit` finished jobs past their time
- * to live (each leaves a tombstone that lives one more ttl, and frees its idempotency key);
+ * to live (each leaves a tombstone that lives one more ttl, and frees its idempotency key) and
+ * dead letters older than it, giving their bytes back;
  * trims the dispatch stream no further than its oldest pending entry (on Redis 7.0 a trim
  * deletes entries still pending, and XAUTOCLAIM would then drop them); forgets consumers idle
  * longer than consumerIdleMs, but never one that still has pending entries. Replies the number
@@ -18,7 +19,18 @@ export const MAINTAIN = LuaScript.of({
   name: "maintain",
   about: "promotes due delayed jobs, expires old ones, trims the dispatch stream.",
   argv: ["ttlMs", "limit", "consumerIdleMs"],
-  keys: ["finished", "bytes", "kjobs", "kbytes", "cjobs", "cbytes", "jobs", "nodes", "beats"],
+  keys: [
+    "finished",
+    "bytes",
+    "kjobs",
+    "kbytes",
+    "cjobs",
+    "cbytes",
+    "jobs",
+    "nodes",
+    "beats",
+    "dead",
+  ],
   derives: ["job", "idem", "tomb"],
   helpers: [NOW_MS, ENSURE_GROUP, PROMOTE, BUMP],
   body: `
@@ -47,6 +59,19 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', K.jobs, id)
   redis.call('ZREM', K.finished, id)
   redis.call('SET', tomb_key(id), '1', 'PX', ttl)
+end
+-- Dead letters older than the time to live go, and their bytes with them (XTRIM, not XDEL:
+-- the documented ACL user has no XDEL).
+local dead = redis.call('XRANGE', K.dead, '-', now - ttl, 'COUNT', limit)
+for _, e in ipairs(dead) do
+  local f = e[2]
+  for j = 1, #f, 2 do
+    if f[j] == 'bytes' then redis.call('DECRBY', K.bytes, tonumber(f[j + 1])) end
+  end
+end
+if #dead > 0 then
+  local ms, sq = string.match(dead[#dead][1], '^(%d+)%-(%d+)$')
+  redis.call('XTRIM', K.dead, 'MINID', ms .. '-' .. (tonumber(sq) + 1))
 end
 local summary = redis.call('XPENDING', K.dispatch, G)
 local min_id = summary[2]

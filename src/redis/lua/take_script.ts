@@ -5,16 +5,22 @@
  * @module
  */
 import { LuaScript } from "../lua_script.ts";
-import { COUNT_WAITING, EMIT, ENSURE_GROUP, NOW_MS, PROMOTE } from "./helpers.ts";
+import { BUMP_ALL, EMIT_MANY, IN_GROUP, NOW_MS, PROMOTE, TALLY } from "./helpers.ts";
 import { RATE_LIMITS } from "./rate_limit_lua.ts";
 
 /**
- * A key whose next job its rate limits hold back is passed over (see rate_limit_lua.ts), so it
- * holds up no other key. Moves due delayed jobs to the ready set first, then
- * takes up to n jobs by turns between concurrency keys (least recently served key first; a key
- * that already runs keyConcurrency jobs on all nodes together is skipped; within a key, lowest
- * priority then submission order), appends one dispatch entry per job and reads exactly those
- * entries as `consumer` (XREADGROUP), so each sits in this node's pending list from the start.
+ * Moves due delayed jobs to the ready set first, then takes up to n jobs by turns between
+ * concurrency keys (least recently served key first; a key that already runs keyConcurrency jobs
+ * on all nodes together is skipped; within a key, lowest priority then submission order),
+ * appends one dispatch entry per job and reads exactly those entries as `consumer` (XREADGROUP),
+ * so each sits in this node's pending list from the start.
+ *
+ * Keys without rate limits are served in one pass: the turns each key gets are counted first
+ * (one job per key per round, as many rounds as it takes), then each key's jobs are popped at
+ * once, and the counters, the rotation and the events are written once for the whole take. A
+ * key whose jobs have rate limits (its own, its tasks', a job's own) is passed over by that pass
+ * at its first limited job and served one job at a time after it, each checked against its
+ * windows (see rate_limit_lua.ts), so it holds up no other key.
  * Replies a flat list of (entry id, job id, request JSON, attempts, concurrency key).
  */
 export const TAKE = LuaScript.of({
@@ -27,59 +33,168 @@ export const TAKE = LuaScript.of({
     "the rate limits per concurrency key (JSON, see rate_limit_lua.ts)",
     "the rate limits per task (JSON)",
   ],
-  keys: ["turns", "running", "turn"],
+  keys: ["turns", "running", "turn", "waiting", "wkey", "wclient", "rateWaiting"],
   derives: ["job", "ready"],
-  helpers: [NOW_MS, ENSURE_GROUP, PROMOTE, COUNT_WAITING, EMIT, RATE_LIMITS],
+  helpers: [NOW_MS, IN_GROUP, PROMOTE, TALLY, BUMP_ALL, EMIT_MANY, RATE_LIMITS],
   body: `
-ensure_group()
 local consumer, n, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
 promote(now, 1000)
-local turns, running = K.turns, K.running
+local turns = K.turns
 local taken = 0
-while taken < n do
-  local keys = redis.call('ZRANGE', turns, 0, -1)
-  local progressed = false
-  for _, k in ipairs(keys) do
-    if taken >= n then break end
-    local rk = ready_key(k)
-    if (k == '' or tonumber(redis.call('HGET', running, k) or '0') < limit) and rate_check(k, rk, now) == 0 then
-      local m = redis.call('ZPOPMIN', rk)
-      if m[1] then
-        local id = string.sub(m[1], 18)
-        local jk = job_key(id)
-        local eid = redis.call('XADD', K.dispatch, '*', 'id', id)
-        local rev = redis.call('HINCRBY', jk, 'rev', 1)
-        redis.call('HINCRBY', jk, 'attempts', 1)
-        redis.call('HSET', jk, 'status', 'running', 'entry', eid, 'node', consumer, 'startedAt', now)
-        rate_started(k, id, now, eid)
-        redis.call('HINCRBY', running, k, 1)
-        count_waiting(k, redis.call('HGET', jk, 'client'), -1)
-        emit(id, rev, 'status', 'running')
-        redis.call('ZADD', turns, redis.call('INCR', K.turn), k)
-        taken = taken + 1
-        progressed = true
-      end
-      if redis.call('EXISTS', rk) == 0 then
-        redis.call('ZREM', turns, k)
-        redis.call('HDEL', K.rateWaiting, k)
-      end
+local base, running_d, waiting_d, client_d, ev, picked, served = {}, {}, {}, {}, {}, {}, {}
+local function running_of(k)
+  if base[k] == nil then base[k] = tonumber(redis.call('HGET', K.running, k) or '0') end
+  return base[k] + (running_d[k] or 0)
+end
+-- What a take reads of job id.
+local function head_of(id)
+  return redis.call('HMGET', job_key(id), 'rev', 'attempts', 'request', 'client', 'rate')
+end
+-- Hands job id of key k (h: its head_of) to this node: its state and dispatch entry now, the
+-- counts and events with the others at the end.
+local function take_one(k, id, h)
+  local eid = redis.call('XADD', K.dispatch, '*', 'id', id)
+  local rev, attempts = tonumber(h[1] or '0') + 1, tonumber(h[2] or '0') + 1
+  redis.call('HSET', job_key(id), 'rev', rev, 'attempts', attempts, 'status', 'running',
+    'entry', eid, 'node', consumer, 'startedAt', now)
+  tally(running_d, k, 1)
+  tally(waiting_d, k, -1)
+  if h[4] then tally(client_d, h[4], -1) end
+  add_event(ev, id, rev, 'status', 'running')
+  picked[eid] = {id, h[3] or 'null', tostring(attempts), k}
+  taken = taken + 1
+  return eid
+end
+local keys = redis.call('ZRANGE', turns, 0, -1)
+local limited = next(RATE_KEYS) ~= nil or next(RATE_TASKS) ~= nil
+-- The one pass: how many jobs each key may give (ready, and under keyConcurrency; none for a
+-- key with rate limits), then its share by rounds of one job per key, in turn order.
+local room, size = {}, {}
+for i, k in ipairs(keys) do
+  local free = n
+  if k ~= '' then free = limit - running_of(k) end
+  if RATE_KEYS[k] or next(RATE_TASKS) ~= nil then free = 0 end
+  if free > 0 then
+    size[i] = redis.call('ZCARD', ready_key(k))
+    free = math.min(free, n, size[i])
+  end
+  room[i] = math.max(0, free)
+end
+local share = {}
+local left = n
+while left > 0 do
+  local any = false
+  for i = 1, #keys do
+    if left == 0 then break end
+    if (share[i] or 0) < room[i] then
+      share[i] = (share[i] or 0) + 1
+      left = left - 1
+      any = true
     end
   end
-  if not progressed then break end
+  if not any then break end
+end
+local slow = false
+local lists, most = {}, 0
+for i, k in ipairs(keys) do
+  local list = {}
+  lists[i] = list
+  if (share[i] or 0) > 0 then
+    local rk = ready_key(k)
+    local popped = redis.call('ZPOPMIN', rk, share[i])
+    for j = 1, #popped, 2 do
+      local id = string.sub(popped[j], 18)
+      local h = head_of(id)
+      -- A job with a rate limit of its own waits, with those after it, for the turns below.
+      if h[5] then
+        local back = {}
+        for r = j, #popped, 2 do
+          back[#back + 1] = popped[r + 1]
+          back[#back + 1] = popped[r]
+        end
+        redis.call('ZADD', rk, unpack(back))
+        slow = true
+        break
+      end
+      list[#list + 1] = {id, h}
+    end
+    if #list > most then most = #list end
+    -- Emptied: the key leaves the rotation.
+    if #list > 0 then served[#served + 1] = {k, #list, i, #list == size[i]} end
+  end
+end
+-- Handed out in the order of the rounds, so that the node starts them in that order too.
+for r = 1, most do
+  for i, k in ipairs(keys) do
+    local job = lists[i][r]
+    if job then take_one(k, job[1], job[2]) end
+  end
+end
+-- The rotation as the rounds left it (the key served last goes last); a key left without
+-- ready jobs leaves it.
+table.sort(served, function(a, b) return a[2] < b[2] or (a[2] == b[2] and a[3] < b[3]) end)
+local z = {}
+for j, s in ipairs(served) do
+  if s[4] then
+    redis.call('ZREM', turns, s[1])
+    redis.call('HDEL', K.rateWaiting, s[1])
+  else
+    z[#z + 1] = j
+    z[#z + 1] = s[1]
+  end
+end
+-- One key alone has no turn to take from another: its place is left as it is.
+if #z > 0 and #keys > 1 then
+  local t = redis.call('INCRBY', K.turn, #served) - #served
+  for j = 1, #z, 2 do z[j] = t + z[j] end
+  redis.call('ZADD', turns, unpack(z))
+end
+-- Then keys with rate limits, one job at a time, by turns.
+if limited or slow then
+  while taken < n do
+    local progressed = false
+    for _, k in ipairs(redis.call('ZRANGE', turns, 0, -1)) do
+      if taken >= n then break end
+      local rk = ready_key(k)
+      if (k == '' or running_of(k) < limit) and rate_check(k, rk, now) == 0 then
+        local m = redis.call('ZPOPMIN', rk)
+        if m[1] then
+          local id = string.sub(m[1], 18)
+          rate_started(k, id, now, take_one(k, id, head_of(id)))
+          redis.call('ZADD', turns, redis.call('INCR', K.turn), k)
+          progressed = true
+        end
+        if redis.call('EXISTS', rk) == 0 then
+          redis.call('ZREM', turns, k)
+          redis.call('HDEL', K.rateWaiting, k)
+        end
+      end
+    end
+    if not progressed then break end
+  end
 end
 if taken == 0 then return {} end
-local got = redis.call('XREADGROUP', 'GROUP', G, consumer, 'COUNT', taken, 'STREAMS', K.dispatch, '>')
+bump_all(K.running, running_d)
+redis.call('INCRBY', K.waiting, -taken)
+bump_all(K.wkey, waiting_d)
+bump_all(K.wclient, client_d)
+emit_all(ev)
+local got = in_group('XREADGROUP', 'GROUP', G, consumer, 'COUNT', taken, 'STREAMS', K.dispatch, '>')
 local out = {}
 if not got then return out end
 for _, e in ipairs(got[1][2]) do
-  local id = e[2][2]
-  local h = redis.call('HMGET', job_key(id), 'request', 'attempts', 'ckey')
+  local p = picked[e[1]]
+  if not p then
+    local id = e[2][2]
+    local h = redis.call('HMGET', job_key(id), 'request', 'attempts', 'ckey')
+    p = {id, h[1] or 'null', h[2] or '0', h[3] or ''}
+  end
   out[#out + 1] = e[1]
-  out[#out + 1] = id
-  out[#out + 1] = h[1] or 'null'
-  out[#out + 1] = h[2] or '0'
-  out[#out + 1] = h[3] or ''
+  out[#out + 1] = p[1]
+  out[#out + 1] = p[2]
+  out[#out + 1] = p[3]
+  out[#out + 1] = p[4]
 end
 return out
 `,
