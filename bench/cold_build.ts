@@ -21,7 +21,7 @@ import process from "node:process";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { getRuntimeKey } from "../mod.ts";
+import { getRuntimeKey } from "../src/adapter/runtime.ts";
 import { formatTable } from "./_table.ts";
 import {
   type BuildReport,

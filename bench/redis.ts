@@ -15,7 +15,8 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { createPool, getRuntimeKey } from "../mod.ts";
+import { createPool } from "../mod.ts";
+import { getRuntimeKey } from "../src/adapter/runtime.ts";
 import { RedisJobs, redisQueue } from "../redis.ts";
 import { createServer, type JobServer } from "../server.ts";
 import { startRedis } from "../tests/redis/redis_server.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "../../mod.ts";
+import type { AnyTaskModule, TaskInput, TaskName, TaskResult } from "../engine/task_types.ts";
 import type { Job, JobRequest } from "../jobs/job.ts";
 import { JobServerError } from "./job_server_error.ts";
 

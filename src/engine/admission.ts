@@ -2,39 +2,43 @@
  * Admission: how a call becomes a task and reaches the queue. An open pool turns `run()` into a
  * task (its options validated, its timeout and abort armed), refuses it when the queue is full
  * (`onFull: "reject"`) or holds it until there is room (`"wait"`), and queues it in its name's
- * lane. Cancelling a task that has not reached a worker ends here too; one in a worker goes back
- * to the pool, which owns the workers.
+ * lane; then it schedules a dispatch turn. Cancelling a task ends here too, wherever it is:
+ * waiting for room, queued, or in a worker (which the worker set is asked to stop).
  *
  * @module
  */
-import { PoolClosedError, QueueFullError } from "../errors.ts";
-import type { MetricsRecorder } from "../metrics/metrics_recorder.ts";
 import type { Room } from "./backpressure.ts";
 import type { Closing } from "./closing.ts";
+import type { Drain } from "./drain.ts";
+import { PoolClosedError, QueueFullError } from "../errors.ts";
 import type { LaneQueues, LaneTable } from "./lane_queues.ts";
-import type { PoolEvents } from "./pool_events.ts";
-import { newTask, type RunOptions, type Task } from "./task.ts";
+import { checkRunOptions, type RunOptions } from "./run_options.ts";
+import { Task } from "./task.ts";
+import { checkCloneable } from "./task_input.ts";
 import type { TaskSettler } from "./task_settler.ts";
+import type { WorkerSet } from "./worker_set.ts";
 
-/** What admission tells its pool. */
-export interface AdmissionHost {
-  /** A task was queued: wake the controller and dispatch. */
-  queued(): void;
-  /** A task in a worker is cancelled: ask it to stop, and watch that it does. */
-  cancelInWorker(task: Task, error: Error): void;
-  /** A task left the queue without running: the pool may have finished closing. */
-  left(): void;
-}
-
-/** The parts of the pool admission works with. */
+/** The parts admission works on. */
 export interface AdmissionParts {
+  readonly closing: Closing;
+  readonly lanes: LaneTable;
   readonly queues: LaneQueues;
   readonly room: Room;
-  readonly lanes: LaneTable;
   readonly settler: TaskSettler;
-  readonly recorder: MetricsRecorder;
-  readonly events: PoolEvents;
-  readonly closing: Closing;
+  readonly workers: WorkerSet;
+  /** What dispatches queued tasks (the dispatcher, or inline dispatch). */
+  readonly dispatch: { schedule(): void };
+  readonly drain: Drain;
+  /** The adaptive controller, woken by new work (when there is one). */
+  readonly tuner?: { wake(): void };
+  readonly onFull: "reject" | "wait";
+}
+
+/** One call as the hand-off takes it: what `run()` takes, as one object. */
+export interface Call {
+  name: string;
+  input: unknown;
+  options?: RunOptions;
 }
 
 /**
@@ -42,51 +46,72 @@ export interface AdmissionParts {
  *
  * @example
  * ```ts ignore
- * const admission = new Admission(parts, { onFull: "reject", maxQueue: 4096 }, host);
+ * const admission = new Admission({ closing, lanes, queues, room, settler, workers, dispatch, drain, onFull: "reject" });
  * const result = await admission.run("render", { title: "Hi" });
  * ```
  */
 export class Admission {
   #nextTaskId = 1;
-  #cancelBound = (task: Task, error: Error): void => this.cancel(task, error);
+  /** Tasks queued so far: a call that queued nothing (refused, or waiting for room) needs no turn. */
+  #added = 0;
+  readonly #cancel = (task: Task, error: Error): void => this.cancel(task, error);
 
-  constructor(
-    readonly parts: AdmissionParts,
-    readonly options: { onFull: "reject" | "wait"; maxQueue: number },
-    readonly host: AdmissionHost,
-  ) {}
+  constructor(readonly parts: AdmissionParts) {}
 
   /** See `Pool.run`: resolves or rejects exactly once, whatever happens to the task. */
   run(name: string, input: unknown, options: RunOptions = {}): Promise<unknown> {
+    const added = this.#added;
+    const promise = this.#admit(name, input, options);
+    if (this.#added !== added) this.#queued();
+    return promise;
+  }
+
+  /**
+   * Admits every call of `calls` in order, each with its own options, signal and promise, then
+   * schedules one dispatch turn for them all: they leave in that turn, one message per worker.
+   * Calls past the queue's room follow `onFull` one by one, as `run()` would.
+   */
+  runAll(calls: Iterable<Call>): Promise<unknown>[] {
+    const added = this.#added;
+    const promises: Promise<unknown>[] = [];
+    for (const { name, input, options = {} } of calls) {
+      promises.push(this.#admit(name, input, options));
+    }
+    if (this.#added !== added) this.#queued();
+    return promises;
+  }
+
+  /** Tasks were queued: wake the controller and schedule a dispatch turn. */
+  #queued(): void {
+    this.parts.tuner?.wake();
+    this.parts.dispatch.schedule();
+  }
+
+  #admit(name: string, input: unknown, options: RunOptions): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const { closing, lanes, room, settler } = this.parts;
+      const { closing, lanes, room, settler, queues, onFull } = this.parts;
       if (closing.state !== "open") {
         reject(new PoolClosedError(`Cannot run task '${name}' as the pool is ${closing.state}`));
         return;
       }
       let task: Task;
       try {
-        const handlers = { resolve, reject, cancel: this.#cancelBound };
-        task = newTask(this.#nextTaskId++, name, input, options, lanes.laneOf(name), handlers);
+        const transfer = checkRunOptions(name, options);
+        checkCloneable(name, input);
+        const lane = lanes.laneOf(name);
+        const call = { id: this.#nextTaskId, name, input, options, transfer, lane };
+        task = Task.create({ ...call, resolve, reject, cancel: this.#cancel });
+        this.#nextTaskId++;
       } catch (error) {
         reject(error);
         return;
       }
-      if (!room.full) this.enqueue(task);
-      else if (this.options.onFull === "wait") room.wait(task);
-      else settler.settle(task, false, new QueueFullError(this.options.maxQueue));
+      if (!room.full) {
+        queues.add(task);
+        this.#added++;
+      } else if (onFull === "wait") room.wait(task);
+      else settler.settle(task, { ok: false, value: new QueueFullError(room.maxQueue) });
     });
-  }
-
-  /** Queues `task` in its lane. */
-  enqueue(task: Task): void {
-    const { queues, recorder, events } = this.parts;
-    queues.push(task);
-    recorder.taskQueued(task.name, task.queuedAt);
-    if (events.has("taskQueued")) {
-      events.emit("taskQueued", { id: task.id, name: task.name, priority: task.priority });
-    }
-    this.host.queued();
   }
 
   /** Resolves when the queue has room for one more task (at once if it has, or if closed). */
@@ -94,19 +119,18 @@ export class Admission {
     return this.parts.closing.state === "open" ? this.parts.room.whenRoom() : Promise.resolve();
   }
 
-  /** Queues the tasks waiting for room, as far as room allows. */
-  admitWaiters(): void {
-    this.parts.room.admit((task) => this.enqueue(task));
-  }
-
   /** Cancels a task wherever it is: waiting for room, queued, or in a worker. */
   cancel(task: Task, error: Error): void {
     if (task.settled) return;
-    if (task.worker !== null) return this.host.cancelInWorker(task, error);
-    const { queues, room, settler } = this.parts;
+    const { queues, room, settler, workers, dispatch, drain } = this.parts;
+    if (task.worker !== null) {
+      settler.settle(task, { ok: false, value: error });
+      workers.cancelInWorker(task, error);
+      return;
+    }
     if (!queues.remove(task)) room.remove(task);
-    settler.settle(task, false, error);
-    this.admitWaiters();
-    this.host.left();
+    settler.settle(task, { ok: false, value: error });
+    if (room.admit() > 0) dispatch.schedule();
+    drain.maybeFinish();
   }
 }

@@ -7,30 +7,35 @@
  */
 import type { Task } from "./task.ts";
 
+/** The queue a room guards: its size, and the way in. */
+export interface GuardedQueue {
+  readonly size: number;
+  add(task: Task): void;
+}
+
 /**
  * Tasks waiting for room in a bounded queue, and promises for "there is room now".
  *
  * @example
  * ```ts
  * import { Room } from "./backpressure.ts";
- * let queued = 0;
- * const room = new Room(1, () => queued);
- * console.log(room.full); // false
- * queued = 1;
+ * const queue = { size: 1, add() {} };
+ * const room = new Room(1, queue);
+ * console.log(room.full); // true
  * room.whenRoom().then(() => console.log("room"));
- * queued = 0;
- * room.admit(() => {}); // logs "room"
+ * queue.size = 0;
+ * room.admit(); // logs "room"
  * ```
  */
 export class Room {
   #waiting: Task[] = [];
   #resolvers: (() => void)[] = [];
 
-  constructor(readonly maxQueue: number, readonly queued: () => number) {}
+  constructor(readonly maxQueue: number, readonly queue: GuardedQueue) {}
 
   /** True when the queue is at its bound. */
   get full(): boolean {
-    return this.queued() >= this.maxQueue;
+    return this.queue.size >= this.maxQueue;
   }
 
   /** Calls waiting to enter the queue. */
@@ -57,10 +62,18 @@ export class Room {
     return new Promise((resolve) => this.#resolvers.push(resolve));
   }
 
-  /** Moves parked tasks into the queue while there is room, then wakes `whenRoom()` callers. */
-  admit(enqueue: (task: Task) => void): void {
-    while (this.#waiting.length > 0 && !this.full) enqueue(this.#waiting.shift()!);
+  /**
+   * Moves parked tasks into the queue while there is room, then wakes `whenRoom()` callers.
+   * Returns how many tasks it queued.
+   */
+  admit(): number {
+    let admitted = 0;
+    while (this.#waiting.length > 0 && !this.full) {
+      this.queue.add(this.#waiting.shift()!);
+      admitted++;
+    }
     if (!this.full) this.release();
+    return admitted;
   }
 
   /** Wakes every `whenRoom()` caller (room, or the pool is closing: they must not hang). */

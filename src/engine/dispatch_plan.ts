@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type LaneIndex, WORKER_LANE } from "./lane_queues.ts";
+import type { Lane } from "../lane.ts";
 
 /** What one dispatch turn does. */
 export interface Dispatch {
@@ -76,7 +76,7 @@ export function planDispatch(
 
 /** What the limit of a lane depends on. */
 export interface LaneLimitInput {
-  lane: LaneIndex;
+  lane: Lane;
   /** Async tasks a worker runs at once. */
   concurrency: number;
   /** Mean run time of the lane's recent tasks; negative until measured. */
@@ -95,13 +95,13 @@ export interface LaneLimitInput {
  * @example
  * ```ts
  * import { laneLimit } from "./dispatch_plan.ts";
- * const base = { lane: 0 as const, concurrency: 1, queued: 0, workers: 2, maxTasksPerWorker: 0 };
+ * const base = { lane: "worker" as const, concurrency: 1, queued: 0, workers: 2, maxTasksPerWorker: 0 };
  * console.log(laneLimit({ ...base, meanRunMs: 5 })); // 1
  * console.log(laneLimit({ ...base, meanRunMs: 5, queued: 10 })); // 2: a backlog
  * ```
  */
 export function laneLimit(input: LaneLimitInput): number {
-  const running = input.lane === WORKER_LANE ? 1 : input.concurrency;
+  const running = input.lane === "worker" ? 1 : input.concurrency;
   let prefetch = prefetchFor(input.meanRunMs, running);
   // With a backlog, keep one task waiting in each worker even when tasks are long, so a worker
   // never idles for a round trip between tasks (measured: ~6% of throughput for 2 ms tasks).
@@ -114,7 +114,7 @@ export function laneLimit(input: LaneLimitInput): number {
 /** A worker, as the room rule sees it. */
 export interface WorkerLoad {
   taking: boolean;
-  laneInFlight: readonly number[];
+  laneInFlight: Readonly<Record<Lane, number>>;
   sent: number;
   freeSlots: number;
 }
@@ -125,13 +125,13 @@ export interface WorkerLoad {
  * @example
  * ```ts
  * import { workerRoom } from "./dispatch_plan.ts";
- * const w = { taking: true, laneInFlight: [1, 0], sent: 9, freeSlots: 4095 };
- * console.log(workerRoom(w, 0, 4, 10)); // 1: recycling after 10 tasks leaves room for one
+ * const w = { taking: true, laneInFlight: { worker: 1, async: 0 }, sent: 9, freeSlots: 4095 };
+ * console.log(workerRoom(w, "worker", 4, 10)); // 1: recycling after 10 tasks leaves room for one
  * ```
  */
 export function workerRoom(
   w: WorkerLoad,
-  lane: LaneIndex,
+  lane: Lane,
   limit: number,
   maxTasksPerWorker: number,
 ): number {

@@ -1,37 +1,35 @@
 /**
  * The dispatcher: when a turn of dispatch runs, how many queued tasks each worker gets, and how
  * they travel (one message per worker, or the shared-memory fast path for a lone task). It also
- * keeps the mean run time per task name that sizes prefetch.
+ * keeps the mean run time per task name that sizes prefetch. It is handed the parts it works on
+ * and calls them downward: the ready queues, the worker set, the settler (for a task that cannot
+ * be sent), the room (waiters enter the queue as it empties).
  *
  * @module
  */
+import type { Room } from "./backpressure.ts";
 import { laneLimit, planDispatch, workerRoom } from "./dispatch_plan.ts";
-import { ASYNC_LANE, type LaneIndex, type LaneQueues, WORKER_LANE } from "./lane_queues.ts";
-import { RunTimes } from "./run_times.ts";
+import { type Lane, LANES } from "../lane.ts";
+import type { LaneQueues } from "./lane_queues.ts";
+import type { PoolEvents } from "./pool_events.ts";
+import type { RunTimes } from "./run_times.ts";
 import type { Task } from "./task.ts";
+import { cloneError } from "./task_input.ts";
+import type { TaskSettler } from "./task_settler.ts";
 import type { WorkerLink } from "../transport/worker_link.ts";
 import type { WorkerSet } from "./worker_set.ts";
 
-/** What the dispatcher needs from its pool. */
-export interface DispatchHost {
+/** The parts a dispatcher works on. */
+export interface DispatchParts {
   readonly queues: LaneQueues;
   readonly workers: WorkerSet;
+  readonly settler: TaskSettler;
+  readonly room: Room;
+  readonly events: PoolEvents;
+  /** Mean run time per task name: what prefetch and the fast path are sized by. */
+  readonly runTimes: RunTimes;
+  /** Recycling limit per worker (0: none). */
   readonly maxTasksPerWorker: number;
-  /** Workers the pool may have now. */
-  targetWorkers(): number;
-  /** Async-lane tasks one worker runs at once now. */
-  concurrency(): number;
-  /** Runs instead of dispatching to workers (inline mode, a closed pool); true if it did. */
-  intercept(): boolean;
-  spawn(): WorkerLink<Task>;
-  /** False while workers may not start (a back-off after workers died in a row). */
-  maySpawn(): boolean;
-  /** Tasks were handed to `w`. */
-  started(batch: Task[], w: WorkerLink<Task>, now: number): void;
-  /** A task could not be sent (its input would not clone). */
-  unsendable(task: Task, error: unknown): void;
-  /** After each turn: room may have freed up in the queue. */
-  afterTurn(): void;
 }
 
 /**
@@ -39,15 +37,15 @@ export interface DispatchHost {
  *
  * @example
  * ```ts ignore
- * const dispatcher = new Dispatcher(host);
+ * const parts = { queues, workers, settler, room, events, runTimes, maxTasksPerWorker: 0 };
+ * const dispatcher = new Dispatcher(parts);
  * dispatcher.schedule(); // after queueing a task
  * ```
  */
 export class Dispatcher {
-  /** Mean run time per task name over recent batches (results from workers, inline map runs). */
-  readonly runTimes: RunTimes = new RunTimes();
   /** Tasks handed over through a worker's shared-memory mailbox instead of a message. */
   handedOff = 0;
+  #closed = false;
   readonly #flusher = new FlushScheduler(() => {
     this.#turn();
     // A turn scheduled before the pool went idle (a worker became ready after the last result,
@@ -55,8 +53,9 @@ export class Dispatcher {
     // port keeps a script that forgot close() alive forever.
     if (this.#idle()) this.#flusher.release();
   });
+  readonly #wake = (): void => this.schedule();
 
-  constructor(readonly host: DispatchHost) {}
+  constructor(readonly parts: DispatchParts) {}
 
   /** Schedules a turn: at once if a worker could start a task now, else a macrotask later. */
   schedule(): void {
@@ -69,33 +68,34 @@ export class Dispatcher {
     this.#flusher.release();
   }
 
-  /** Releases what would keep the event loop alive. */
+  /** The pool closed: no more turns, and nothing left to keep the event loop alive. */
   close(): void {
+    this.#closed = true;
     this.#flusher.close();
   }
 
   /** Nothing queued and nothing in flight: no turn is needed until the next task. */
   #idle(): boolean {
-    return this.host.queues.size === 0 && this.host.workers.load().inFlight === 0;
+    return this.parts.queues.size === 0 && this.parts.workers.load().inFlight === 0;
   }
 
   /** True when some worker could start a queued task right now, or more workers may start. */
   #starving(): boolean {
-    const { queues, workers } = this.host;
-    if (workers.live < this.host.targetWorkers() && this.host.maySpawn()) return true;
-    const [cpu, io] = queues.lanes;
+    const { queues, workers } = this.parts;
+    if (workers.live < workers.target && workers.maySpawn(this.#wake)) return true;
+    const { worker, async } = queues.lanes;
     for (const w of workers.list) {
       if (!w.taking) continue;
-      if (cpu.size > 0 && w.laneInFlight[WORKER_LANE] === 0) return true;
-      if (io.size > 0 && w.laneInFlight[ASYNC_LANE] < this.host.concurrency()) return true;
+      if (worker.size > 0 && w.laneInFlight.worker === 0) return true;
+      if (async.size > 0 && w.laneInFlight.async < workers.concurrency) return true;
     }
     return false;
   }
 
   #turn(): void {
-    if (this.host.intercept()) return;
-    const { queues, workers, maxTasksPerWorker } = this.host;
-    for (const lane of [WORKER_LANE, ASYNC_LANE] as const) {
+    if (this.#closed) return;
+    const { queues, workers, maxTasksPerWorker, room } = this.parts;
+    for (const lane of LANES) {
       const queue = queues.lanes[lane];
       if (queue.size === 0) continue;
       // Sized from the task about to be sent (a name never measured gets no prefetch beyond the
@@ -103,8 +103,8 @@ export class Dispatcher {
       // whole batch of slow tasks. With names mixed in a queue, its head decides the turn.
       const limit = laneLimit({
         lane,
-        concurrency: this.host.concurrency(),
-        meanRunMs: this.runTimes.mean(queue.peek()!.name),
+        concurrency: workers.concurrency,
+        meanRunMs: this.parts.runTimes.mean(queue.peek()!.name),
         queued: queue.size,
         workers: workers.list.length,
         maxTasksPerWorker,
@@ -112,46 +112,58 @@ export class Dispatcher {
       const plan = planDispatch(
         queue.size,
         workers.list.map((w) => workerRoom(w, lane, limit, maxTasksPerWorker)),
-        this.host.maySpawn() ? this.host.targetWorkers() - workers.live : 0,
+        workers.maySpawn(this.#wake) ? workers.target - workers.live : 0,
         limit,
       );
-      for (let i = 0; i < plan.spawn; i++) this.host.spawn();
+      for (let i = 0; i < plan.spawn; i++) workers.spawn();
       this.#send(plan.counts, lane);
     }
-    this.host.afterTurn();
+    // Room freed up in the queue: calls waiting for it enter, and go out in the next turn.
+    if (room.admit() > 0) this.schedule();
   }
 
-  #send(counts: number[], lane: LaneIndex): void {
-    const queue = this.host.queues.lanes[lane];
+  #send(counts: number[], lane: Lane): void {
+    const { queues, workers } = this.parts;
+    const queue = queues.lanes[lane];
     const now = performance.now();
     for (let i = 0; i < counts.length; i++) {
       const n = counts[i];
       if (n === 0) continue;
-      const w = this.host.workers.list[i];
+      const w = workers.list[i];
       if (n === 1) {
         // One task for an idle worker: the shared-memory fast path, when the task allows it
         // (no transfer, no progress: progress travels by message and must precede the result).
-        const task = queue.shift()!;
-        task.sentAt = now;
-        const expectedMs = this.runTimes.mean(task.name);
+        const task = queue.peek()!;
+        const expectedMs = this.parts.runTimes.mean(task.name);
         if (
           task.transfer === undefined && task.onProgress === undefined &&
-          w.capabilities.handOff && w.tryHand(task, expectedMs < 0 ? Infinity : expectedMs)
+          w.capabilities.handOff && w.tryHand(task, expectedMs < 0 ? Infinity : expectedMs, now)
         ) {
+          queue.shift();
           this.handedOff++;
-          this.host.started([task], w, now);
+          this.#sent([task], w, now);
           continue;
         }
-        queue.unshift(task);
       }
       const batch: Task[] = new Array(n);
-      for (let j = 0; j < n; j++) {
-        const task = queue.shift()!;
-        task.sentAt = now;
-        batch[j] = task;
+      for (let j = 0; j < n; j++) batch[j] = queue.shift()!;
+      for (const { task, error } of w.send(batch, now)) {
+        const t = task as Task;
+        t.reclaim(); // it never reached the worker
+        this.parts.settler.settle(t, { ok: false, value: cloneError(t.name, error) });
       }
-      for (const { task, error } of w.send(batch)) this.host.unsendable(task as Task, error);
-      this.host.started(batch, w, now);
+      this.#sent(batch, w, now);
+    }
+  }
+
+  /** Tasks were handed to `w`: say so, and retire `w` once it has had its `maxTasksPerWorker`. */
+  #sent(batch: Task[], w: WorkerLink<Task>, now: number): void {
+    const { events, maxTasksPerWorker, workers } = this.parts;
+    events.started(batch, w.id, now);
+    if (maxTasksPerWorker > 0 && w.sent >= maxTasksPerWorker) {
+      // A busy worker retires after its last task; its replacement may start in the next turn.
+      const reason = `recycled after ${w.sent} tasks (maxTasksPerWorker)`;
+      if (!workers.retire(w, reason)) this.schedule();
     }
   }
 }

@@ -31,7 +31,7 @@ export class InlineRunner {
   #module: Promise<Record<string, unknown>> | undefined;
   #busy = false;
 
-  /** True while a queued task runs (see `pump`). */
+  /** True while a queued task runs on this thread and is not settled (see `runTask`). */
   get busy(): boolean {
     return this.#busy;
   }
@@ -76,10 +76,12 @@ export class InlineRunner {
 
   /**
    * Runs a queued task on this thread and reports its outcome; the task's signal (its caller's
-   * abort) reaches the task's context.
+   * abort) reaches the task's context. The runner is `busy` from here until `finished()`, which
+   * its caller calls as it settles the task: a pool closing meanwhile waits for it.
    */
   async runTask(task: Task): Promise<InlineOutcome> {
-    task.sentAt = performance.now();
+    this.#busy = true;
+    task.send(null, -1, performance.now());
     const controller = new AbortController();
     const signal = task.signal;
     const unwatch = signal ? onAbort(signal, () => controller.abort(signal.reason)) : undefined;
@@ -95,18 +97,8 @@ export class InlineRunner {
     }
   }
 
-  /**
-   * Runs the next queued task (from `next`) unless one is already running, and reports it to
-   * `done`: one at a time, as the seed's SEQUENTIAL strategy runs them.
-   */
-  pump(next: () => Task | undefined, done: (task: Task, out: InlineOutcome) => void): void {
-    if (this.#busy) return;
-    const task = next();
-    if (task === undefined) return;
-    this.#busy = true;
-    this.runTask(task).then((out) => {
-      this.#busy = false;
-      done(task, out);
-    });
+  /** The queued task `runTask` ran is being settled: the runner is free. */
+  finished(): void {
+    this.#busy = false;
   }
 }

@@ -5,8 +5,12 @@
  * @module
  */
 import { onAbort } from "./abort_fanout.ts";
+import type { Admission } from "./admission.ts";
 import type { InlineRunner } from "./inline_runner.ts";
-import { checkRunOptions, type RunOptions } from "./task.ts";
+import { checkRunOptions, type RunOptions } from "./run_options.ts";
+import type { RunTimes } from "./run_times.ts";
+import { shouldParallelize } from "../sizing/sizing.ts";
+import type { EnvironmentName, Workload } from "../sizing/profiles.ts";
 import { assertNumber, assertOneOf, assertOptionsObject, show } from "../validate.ts";
 import { orderByWeight } from "../sizing/weights.ts";
 
@@ -40,30 +44,46 @@ export const MAP_OPTION_NAMES: readonly string[] = Object.freeze([
   "estimateMs",
 ]);
 
-/** What `mapTasks` needs from the pool. */
-export interface MapHost {
-  run(name: string, input: unknown, options: RunOptions): Promise<unknown>;
-  whenRoom(): Promise<void>;
-  /**
-   * True when `count` tasks of `name`, each estimated at `estimateMs` (else at the name's
-   * measured mean; a name never measured is heavy), are too little work to leave this thread.
-   */
-  isSmallBatch(name: string, count: number, estimateMs: number | undefined): boolean;
-  /** Reports the run time of a task that ran inline, so the name's mean follows it. */
-  ranInline(name: string, runMs: number): void;
-  inlineRunner(): InlineRunner;
+/** The parts of the pool `mapTasks` works with. */
+export interface MapParts {
+  /** The way into the queue: `run()` and `whenRoom()`. */
+  readonly admission: Admission;
+  /** Measured run time per name: the inline decision goes by it, and inline runs feed it. */
+  readonly runTimes: RunTimes;
+  /** Runs a small batch on this thread. */
+  readonly runner: InlineRunner;
+  /** The pool's profile, for the inline decision (`shouldParallelize`). */
+  readonly workload: Workload;
+  readonly environment: EnvironmentName;
 }
 
 /**
- * Runs task `name` over `inputs` through `host`.
+ * True when `count` tasks of `name`, each estimated at `estimateMs` (else at the name's measured
+ * mean), are too little work to leave this thread. A name never measured counts as heavy:
+ * guessing light would block this thread.
+ */
+function isSmallBatch(
+  parts: MapParts,
+  name: string,
+  count: number,
+  estimateMs: number | undefined,
+): boolean {
+  const each = estimateMs ?? parts.runTimes.mean(name);
+  if (each < 0) return false;
+  const { workload, environment } = parts;
+  return !shouldParallelize(count, { workEstimateMs: each * count, workload, environment });
+}
+
+/**
+ * Runs task `name` over `inputs` through the pool's `parts`.
  *
  * @example
  * ```ts ignore
- * const lengths = await mapTasks(pool, "measure", ["a", "bb"], {});
+ * const lengths = await mapTasks({ admission, runTimes, runner, workload, environment }, "measure", ["a", "bb"], {});
  * ```
  */
 export async function mapTasks<I>(
-  host: MapHost,
+  parts: MapParts,
   name: string,
   inputs: Iterable<I>,
   options: MapOptions<I>,
@@ -87,7 +107,7 @@ export async function mapTasks<I>(
     order = orderByWeight(order, (i) => weights[i]);
   }
   const small = inline === true ||
-    (inline === "auto" && host.isSmallBatch(name, items.length, estimateMs));
+    (inline === "auto" && isSmallBatch(parts, name, items.length, estimateMs));
   const controller = new AbortController();
   // Through the shared watch (abort_fanout.ts): maps and runs on one signal add one listener.
   const unwatch = signal ? onAbort(signal, () => controller.abort(signal.reason)) : undefined;
@@ -98,20 +118,21 @@ export async function mapTasks<I>(
     for (const i of order) {
       if (controller.signal.aborted) break;
       if (small) {
-        const out = await host.inlineRunner().execute(name, items[i], controller.signal, () => {});
-        host.ranInline(name, out.runMs);
+        const out = await parts.runner.execute(name, items[i], controller.signal, () => {});
+        parts.runTimes.record(name, 1, out.runMs);
         // Cancelled from outside: the caller sees its abort, not what the task threw because of it.
         if (controller.signal.aborted) throw controller.signal.reason;
         if (!out.ok) throw out.value;
         results[i] = out.value;
         continue;
       }
-      await host.whenRoom();
-      const p = host.run(name, items[i], { ...runOptions, signal: controller.signal }).then(
-        (value) => {
-          results[i] = value;
-        },
-      );
+      await parts.admission.whenRoom();
+      const p = parts.admission.run(name, items[i], { ...runOptions, signal: controller.signal })
+        .then(
+          (value) => {
+            results[i] = value;
+          },
+        );
       // The first failure aborts the rest; the caller sees that failure, not the aborts.
       p.catch((e) => controller.abort(e));
       pending.push(p);

@@ -22,6 +22,8 @@ import type { Task } from "./task.ts";
 import type { TaskSettler } from "./task_settler.ts";
 import type { WorkerLink } from "../transport/worker_link.ts";
 import type { WorkerSet } from "./worker_set.ts";
+import type { Room } from "./backpressure.ts";
+import type { LaneQueues } from "./lane_queues.ts";
 
 /** Counters of a pool at one moment. */
 export interface PoolStats {
@@ -41,19 +43,17 @@ export interface PoolStats {
   handedOff: number;
 }
 
-/** What the monitor reads. */
-export interface MonitoredPool {
+/** What the monitor reads: the pool's parts, as they are. */
+export interface MonitoredParts {
   readonly workers: WorkerSet;
   readonly settler: TaskSettler;
   readonly recorder: MetricsRecorder;
+  readonly queues: LaneQueues;
+  readonly room: Room;
+  /** What dispatches: counts the fast-path hand-offs. */
+  readonly dispatch: { readonly handedOff: number };
   /** Effective cores of the machine share the process may use (100 % machine CPU). */
   readonly cores: number;
-  queueSize(): number;
-  concurrency(): number;
-  targetWorkers(): number;
-  busyMs(): number;
-  handedOff(): number;
-  decisions(): readonly Decision[];
 }
 
 /**
@@ -61,7 +61,7 @@ export interface MonitoredPool {
  *
  * @example
  * ```ts ignore
- * const monitor = new PoolMonitor(view);
+ * const monitor = new PoolMonitor({ workers, settler, recorder, queues, room, dispatch, cores: 4 });
  * console.log(monitor.stats().inFlight);
  * ```
  */
@@ -69,7 +69,7 @@ export class PoolMonitor {
   #cpu: CpuSampler;
   #lastCpu: number | null = null;
 
-  constructor(readonly pool: MonitoredPool) {
+  constructor(readonly pool: MonitoredParts) {
     this.#cpu = createCpuSampler({ cores: pool.cores });
     this.#cpu.sample(performance.now()); // a baseline: the first snapshot covers the pool's life
   }
@@ -85,24 +85,29 @@ export class PoolMonitor {
     return this.#lastCpu;
   }
 
+  /** Tasks waiting (queued, or waiting for room with `onFull: "wait"`). */
+  get queueSize(): number {
+    return this.pool.queues.size + this.pool.room.waiting;
+  }
+
   /** Counters now. */
   stats(): PoolStats {
     const p = this.pool;
     return {
       workers: p.workers.list.length,
       ...p.workers.load(),
-      queueDepth: p.queueSize(),
-      concurrency: p.concurrency(),
-      targetWorkers: p.targetWorkers(),
+      queueDepth: this.queueSize,
+      concurrency: p.workers.concurrency,
+      targetWorkers: p.workers.target,
       completed: p.settler.completed,
       failed: p.settler.failed,
-      busyMs: p.busyMs(),
-      handedOff: p.handedOff(),
+      busyMs: p.settler.busyMs,
+      handedOff: p.dispatch.handedOff,
     };
   }
 
-  /** The metrics snapshot at `now` (see MetricsRecorder.snapshot). */
-  snapshot(now: number): MetricsSnapshot {
+  /** The metrics snapshot at `now`, with the controller's `decisions` (see MetricsRecorder.snapshot). */
+  snapshot(now: number, decisions: readonly Decision[] = []): MetricsSnapshot {
     const s = this.stats();
     const gauges = {
       workers: s.workers,
@@ -113,7 +118,7 @@ export class PoolMonitor {
       capacity: Math.max(1, this.pool.workers.live),
       cpu: this.#machineCpu(now),
     };
-    return this.pool.recorder.snapshot(now, gauges, this.pool.decisions());
+    return this.pool.recorder.snapshot(now, gauges, decisions);
   }
 
   /** Each worker's state, current task and how long it has run, tasks done. */
@@ -121,7 +126,7 @@ export class PoolMonitor {
     return {
       at: now,
       runtime: `${runtime.key} ${runtime.version}`,
-      queueDepth: this.pool.queueSize(),
+      queueDepth: this.queueSize,
       inFlight: this.pool.workers.load().inFlight,
       workers: this.pool.workers.list.map((w) => workerDiagnostics(w, now)),
     };

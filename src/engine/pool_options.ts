@@ -5,11 +5,8 @@
  *
  * @module
  */
-import {
-  CONTROLLER_OPTION_NAMES,
-  type ControllerOptions,
-  type Lane,
-} from "../tuning/controller_options.ts";
+import { CONTROLLER_OPTION_NAMES, type ControllerOptions } from "../tuning/controller_options.ts";
+import type { Lane } from "../lane.ts";
 import { detectCores } from "../machine/cores.ts";
 import { detectEnvironment } from "../machine/environment.ts";
 import {

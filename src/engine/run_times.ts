@@ -6,6 +6,10 @@
  *
  * @module
  */
+import { emaStep } from "../metrics/ema.ts";
+
+/** Weight of each new batch in a name's mean (the same EMA as the metrics' recent averages). */
+const ALPHA = 0.2;
 
 /**
  * Mean run time per task name, an EMA over batches weighted towards the latest.
@@ -31,7 +35,6 @@ export class RunTimes {
   record(name: string, count: number, totalMs: number): void {
     if (count === 0) return;
     const mean = totalMs / count;
-    const old = this.#means.get(name);
-    this.#means.set(name, old === undefined ? mean : old * 0.8 + mean * 0.2);
+    this.#means.set(name, emaStep(this.#means.get(name) ?? null, mean, ALPHA));
   }
 }

@@ -1,193 +1,222 @@
 /**
- * A task: the options of one `run()` call, their validation, and the pool's record of the call
- * from queueing to settling (with its own timeout and abort wiring).
+ * A task: the pool's record of one call, from queueing to settling, as a small state machine.
+ *
+ * ```
+ *             send()            start()
+ *   queued ─────────────▶ sent ─────────▶ started
+ *     ▲  ▲                 │  │             │  │
+ *     │  └── reclaim() ────┘  │   retry()   │  │
+ *     └───────────────────────┼─────────────┘  │
+ *     │                       │                │
+ *     └── settle() ───────────┴─── settle() ───┴──▶ settled
+ * ```
+ *
+ * `queued`: in a lane's queue (or waiting for room). `sent`: in a worker, which may not have
+ * begun it. `started`: the pool knows the worker began it (after a crash, from the shared flags or
+ * the child's note), so it may have had effects. `settled`: its promise is resolved or rejected,
+ * once (a result, a thrown error, a timeout or cancel, a crash). `reclaim()` is the crash edge of
+ * a task its dead worker never started, `retry()` that of a started task with retries left. Each
+ * field has one writer, the transition that sets it; an illegal transition throws.
  *
  * @module
  */
 import { onAbort } from "./abort_fanout.ts";
 import { abortError, TimeoutError } from "../errors.ts";
-import { checkCloneable, transferList } from "./task_input.ts";
-import {
-  assertInteger,
-  assertKnownOptions,
-  assertOptionsObject,
-  assertTimerMs,
-  show,
-} from "../validate.ts";
-import type { LinkedTask, WorkerLink } from "../transport/worker_link.ts";
+import type { Lane } from "../lane.ts";
+import type { LinkedTask } from "../transport/link_types.ts";
+import type { WorkerLink } from "../transport/worker_link.ts";
+import type { RunOptions } from "./run_options.ts";
 
-/** One task in the pool (internal). */
-export interface Task extends LinkedTask {
-  readonly id: number;
-  readonly name: string;
-  readonly input: unknown;
-  readonly priority: number;
-  /** Which lane it queues and runs in (worker: one at a time per worker; async: many). */
-  lane: 0 | 1; // a LaneIndex (lane_queues.ts), spelled out: that module imports this one
-  readonly transfer: Transferable[] | undefined;
-  readonly stage: string | undefined;
-  readonly onProgress: ((value: unknown) => void) | undefined;
-  readonly signal: AbortSignal | undefined;
-  readonly timeoutMs: number | undefined;
-  retriesLeft: number;
+/** Where a task is in its life (see the module doc). */
+export type TaskState = "queued" | "sent" | "started" | "settled";
+
+/** What {@linkcode Task.create} takes: a validated call and where its outcome goes. */
+export interface NewTask {
+  id: number;
+  name: string;
+  input: unknown;
+  /** The call's options, already validated (`checkRunOptions`). */
+  options: RunOptions;
+  /** `options.transfer` as an array (what `checkRunOptions` returned). */
+  transfer: Transferable[] | undefined;
+  lane: Lane;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-  /** When run() was called (performance.now()). */
-  queuedAt: number;
-  /** When it was sent to a worker; 0 while queued. */
-  sentAt: number;
-  worker: WorkerLink<Task> | null;
-  slot: number;
-  settled: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** Stops watching its signal (one listener per signal, shared: see abort_fanout.ts). */
-  unwatch: (() => void) | undefined;
-}
-
-/** Where a task's outcome goes, and who cancels it when its timeout or signal fires. */
-export interface TaskHandlers {
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
+  /** Called when the task's timeout or signal fires while it is not settled. */
   cancel: (task: Task, error: Error) => void;
 }
 
 /**
- * Validates a call and returns its task record, armed: its `timeoutMs` timer and its signal's
- * abort listener call `handlers.cancel`. Throws `TypeError`/`RangeError` for a bad call, and the
- * signal's `AbortError` when it is already aborted.
+ * One task in the pool (internal).
  *
  * @example
  * ```ts
- * import { newTask } from "./task.ts";
- * const handlers = { resolve: () => {}, reject: () => {}, cancel: () => {} };
- * const task = newTask(1, "render", { title: "Hi" }, { priority: 2 }, 0, handlers);
- * console.log(task.priority, task.lane); // 2 0
+ * import { Task } from "./task.ts";
+ * const call = { resolve: () => {}, reject: () => {}, cancel: () => {} };
+ * const task = Task.create({ ...call, id: 1, name: "render", input: 1, options: {}, transfer: undefined, lane: "worker" });
+ * console.log(task.state); // "queued"
+ * task.settle(true, "<p>1</p>");
+ * console.log(task.state); // "settled"
  * ```
  */
-export function newTask(
-  id: number,
-  name: string,
-  input: unknown,
-  options: RunOptions,
-  lane: 0 | 1,
-  handlers: TaskHandlers,
-): Task {
-  const transfer = checkRunOptions(name, options);
-  const { priority = 0, timeoutMs, signal, retries = 0, onProgress, stage } = options;
-  checkCloneable(name, input);
-  if (signal?.aborted) throw abortError(signal);
-  const task: Task = {
-    id,
-    name,
-    input,
-    priority,
-    lane,
-    transfer,
-    stage,
-    onProgress,
-    signal,
-    timeoutMs,
-    retriesLeft: retries,
-    resolve: handlers.resolve,
-    reject: handlers.reject,
-    queuedAt: performance.now(),
-    sentAt: 0,
-    worker: null,
-    slot: -1,
-    settled: false,
-    timer: undefined,
-    unwatch: undefined,
-  };
-  if (timeoutMs !== undefined) {
-    task.timer = setTimeout(
-      () => handlers.cancel(task, new TimeoutError(name, timeoutMs)),
-      timeoutMs,
-    );
-  }
-  if (signal) task.unwatch = onAbort(signal, () => handlers.cancel(task, abortError(signal)));
-  return task;
-}
+export class Task implements LinkedTask {
+  readonly id: number;
+  readonly name: string;
+  readonly input: unknown;
+  readonly priority: number;
+  readonly transfer: Transferable[] | undefined;
+  readonly stage: string | undefined;
+  readonly onProgress: ((value: unknown) => void) | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** When run() was called (performance.now()). */
+  readonly queuedAt: number;
+  #state: TaskState = "queued";
+  #lane: Lane;
+  #worker: WorkerLink<Task> | null = null;
+  #slot = -1;
+  #sentAt = 0;
+  #retriesLeft: number;
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Stops watching its signal (one listener per signal, shared: see abort_fanout.ts). */
+  #unwatch: (() => void) | undefined;
 
-/**
- * Validates the name and the options of a call to task `name`, as `run()` (and `map()`, with
- * its own option names and action) take them, and returns the transfer list as an array. Throws
- * a `TypeError`/`RangeError` naming the task and the option, an unknown one included.
- *
- * @example
- * ```ts
- * import { checkRunOptions } from "./task.ts";
- * checkRunOptions("render", { priority: 1, stage: "pages" });
- * ```
- */
-export function checkRunOptions(
-  name: string,
-  options: RunOptions,
-  known: readonly string[] = RUN_OPTION_NAMES,
-  action = `run task '${name}'`,
-): Transferable[] | undefined {
-  if (typeof name !== "string") {
-    throw new TypeError(
-      `Cannot run a task as 'name' must be a string: current value is ${String(name)}`,
-    );
+  private constructor(call: NewTask) {
+    const { priority = 0, retries = 0, stage, onProgress, signal } = call.options;
+    this.id = call.id;
+    this.name = call.name;
+    this.input = call.input;
+    this.priority = priority;
+    this.transfer = call.transfer;
+    this.stage = stage;
+    this.onProgress = onProgress;
+    this.signal = signal;
+    this.#lane = call.lane;
+    this.#retriesLeft = retries;
+    this.#resolve = call.resolve;
+    this.#reject = call.reject;
+    this.queuedAt = performance.now();
   }
-  assertOptionsObject(action, "options", options);
-  assertKnownOptions(action, options, known);
-  const { priority = 0, timeoutMs, signal, transfer, retries = 0, onProgress, stage } = options;
-  if (typeof priority !== "number" || !Number.isFinite(priority)) {
-    throw new RangeError(
-      `Cannot ${action} as 'priority' must be a finite number: current value is ${
-        String(priority)
-      }`,
-    );
-  }
-  if (timeoutMs !== undefined) {
-    assertInteger(action, "timeoutMs", timeoutMs, { min: 1 });
-    assertTimerMs(action, "timeoutMs", timeoutMs);
-  }
-  assertInteger(action, "retries", retries, { min: 0 });
-  if (onProgress !== undefined && typeof onProgress !== "function") {
-    throw new TypeError(
-      `Cannot ${action} as 'onProgress' must be a function: current value is ${typeof onProgress}`,
-    );
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot ${action} as 'signal' must be an AbortSignal: current value is ${show(signal)}`,
-    );
-  }
-  if (stage !== undefined && (typeof stage !== "string" || stage === "")) {
-    throw new TypeError(
-      `Cannot ${action} as 'stage' must be a non-empty string: current value is ${show(stage)}`,
-    );
-  }
-  return transferList(name, transfer);
-}
 
-/** The names of {@linkcode RunOptions}, for the unknown-option check. */
-export const RUN_OPTION_NAMES: readonly string[] = Object.freeze([
-  "priority",
-  "timeoutMs",
-  "signal",
-  "transfer",
-  "retries",
-  "onProgress",
-  "stage",
-]);
+  /**
+   * A queued task, armed: its `timeoutMs` timer and its signal's abort call `call.cancel`.
+   * Throws the signal's `AbortError` when the signal is already aborted.
+   */
+  static create(call: NewTask): Task {
+    const { timeoutMs, signal } = call.options;
+    if (signal?.aborted) throw abortError(signal);
+    const task = new Task(call);
+    const { cancel, name } = call;
+    if (timeoutMs !== undefined) {
+      task.#timer = setTimeout(() => cancel(task, new TimeoutError(name, timeoutMs)), timeoutMs);
+    }
+    if (signal) task.#unwatch = onAbort(signal, () => cancel(task, abortError(signal)));
+    return task;
+  }
 
-/** Options of one `run()` call. */
-export interface RunOptions {
-  /** Lower runs first; FIFO within a priority. @default {0} */
-  priority?: number;
-  /** Reject with `TimeoutError` this long after the call (queue time included). @default {no timeout} */
-  timeoutMs?: number;
-  /** Cancels the task: removed if queued, asked to stop if running. @default {undefined} */
-  signal?: AbortSignal;
-  /** Objects to transfer (zero-copy) instead of cloning, e.g. ArrayBuffers in the input; any iterable is read once. @default {[]} */
-  transfer?: Transferable[];
-  /** Times to run the task again if its worker crashes while running it. @default {0} */
-  retries?: number;
-  /** Receives the task's `ctx.progress(value)` calls, in order, never after the result. @default {undefined} */
-  onProgress?: (value: unknown) => void;
-  /** Stage (group of tasks) for metrics and SLA reports. @default {undefined} */
-  stage?: string;
+  /** Where the task is in its life. */
+  get state(): TaskState {
+    return this.#state;
+  }
+
+  /** True once its promise is resolved or rejected. */
+  get settled(): boolean {
+    return this.#state === "settled";
+  }
+
+  /** Which lane it queues and runs in. */
+  get lane(): Lane {
+    return this.#lane;
+  }
+
+  /**
+   * The worker holding it (kept once settled there, for the metrics); null while queued or
+   * running on the calling thread.
+   */
+  get worker(): WorkerLink<Task> | null {
+    return this.#worker;
+  }
+
+  /** Its slot in the worker's control flags while in a worker; -1 while queued. */
+  get slot(): number {
+    return this.#slot;
+  }
+
+  /** When it was sent to a worker (performance.now()); 0 while queued. */
+  get sentAt(): number {
+    return this.#sentAt;
+  }
+
+  /** Times it may still run again after a crash of its worker. */
+  get retriesLeft(): number {
+    return this.#retriesLeft;
+  }
+
+  /** queued → queued: the controller moved its name to another lane. */
+  reroute(lane: Lane): void {
+    this.#expect("reroute", "queued");
+    this.#lane = lane;
+  }
+
+  /**
+   * queued → sent: a worker (`worker`) holds it in `slot` since `now`; `null` and -1 when it runs
+   * on the calling thread (inline mode).
+   */
+  send(worker: WorkerLink<Task> | null, slot: number, now: number): void {
+    this.#expect("send", "queued");
+    this.#state = "sent";
+    this.#worker = worker;
+    this.#slot = slot;
+    this.#sentAt = now;
+  }
+
+  /** sent → started: its worker began it (a crash will not run it again without retries). */
+  start(): void {
+    this.#expect("start", "sent");
+    this.#state = "started";
+  }
+
+  /** sent → queued: its worker never began it and never will (claimed back, or never sent). */
+  reclaim(): void {
+    this.#expect("reclaim", "sent");
+    this.#requeue();
+  }
+
+  /** started → queued: its worker died while running it, and it has a retry left. */
+  retry(): void {
+    this.#expect("retry", "started");
+    if (this.#retriesLeft <= 0) {
+      throw new Error(`Cannot retry task '${this.name}' (${this.id}) as it has no retries left`);
+    }
+    this.#retriesLeft--;
+    this.#requeue();
+  }
+
+  /** Any state but settled → settled: resolves or rejects the caller, disarms timer and signal. */
+  settle(ok: boolean, value: unknown): void {
+    if (this.#state === "settled") {
+      throw new Error(`Cannot settle task '${this.name}' (${this.id}) as it is settled already`);
+    }
+    this.#state = "settled";
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#unwatch?.();
+    if (ok) this.#resolve(value);
+    else this.#reject(value);
+  }
+
+  #requeue(): void {
+    this.#state = "queued";
+    this.#worker = null;
+    this.#slot = -1;
+    this.#sentAt = 0;
+  }
+
+  #expect(transition: string, from: TaskState): void {
+    if (this.#state !== from) {
+      throw new Error(
+        `Cannot ${transition} task '${this.name}' (${this.id}) as it is ${this.#state}, not ${from}`,
+      );
+    }
+  }
 }

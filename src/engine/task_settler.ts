@@ -7,7 +7,6 @@
  * @module
  */
 import { TaskError, WorkerCrashedError, WorkerUnresponsiveError } from "../errors.ts";
-import { ASYNC_LANE } from "./lane_queues.ts";
 import type { MetricsRecorder } from "../metrics/metrics_recorder.ts";
 import type { PoolEvents } from "./pool_events.ts";
 import type { DoneBatch, SerializedError } from "../transport/protocol.ts";
@@ -15,13 +14,26 @@ import type { RunTimes } from "./run_times.ts";
 import type { Task } from "./task.ts";
 import type { WorkerLink } from "../transport/worker_link.ts";
 
+/** How a task ended, as {@linkcode TaskSettler.settle} takes it. */
+export interface Outcome {
+  /** True: `value` is the result; false: it is the error the caller sees. */
+  ok: boolean;
+  value: unknown;
+  /** Milliseconds the worker's thread was busy with it. @default {0} */
+  busyMs?: number;
+  /** Its wall time in the worker; negative: not measured, the time since it was sent (or 0) stands in. @default {-1} */
+  runMs?: number;
+  /** The clock reading to settle at, shared by a batch of results. @default {performance.now()} */
+  now?: number;
+}
+
 /**
  * Settles tasks and counts them.
  *
  * @example
  * ```ts ignore
  * const settler = new TaskSettler(recorder, events, false);
- * settler.settle(task, true, 42, 0.1, 0.2);
+ * settler.settle(task, { ok: true, value: 42, busyMs: 0.1, runMs: 0.2 });
  * ```
  */
 export class TaskSettler {
@@ -29,6 +41,8 @@ export class TaskSettler {
   completed = 0;
   /** Tasks that rejected, for any reason. */
   failed = 0;
+  /** Busy (compute) milliseconds the workers reported, over all results. */
+  busyMs = 0;
 
   constructor(
     readonly recorder: MetricsRecorder,
@@ -37,25 +51,14 @@ export class TaskSettler {
     readonly inline: boolean,
   ) {}
 
-  /**
-   * Settles `task` unless it already is. `runMs` negative means "not measured by the worker": the
-   * time since it was sent (or 0 if never sent) stands in. `now` lets a batch of results share
-   * one clock reading.
-   */
-  settle(
-    task: Task,
-    ok: boolean,
-    value: unknown,
-    busyMs = 0,
-    runMs = -1,
-    now = performance.now(),
-  ): void {
+  /** Settles `task` unless it already is, and records and announces how it ended. */
+  settle(task: Task, outcome: Outcome): void {
     if (task.settled) return;
-    task.settled = true;
-    if (task.timer !== undefined) clearTimeout(task.timer);
-    task.unwatch?.();
+    const { ok, value, busyMs = 0, now = performance.now() } = outcome;
+    let runMs = outcome.runMs ?? -1;
     const waitMs = task.sentAt ? task.sentAt - task.queuedAt : now - task.queuedAt;
     if (runMs < 0) runMs = task.sentAt ? now - task.sentAt : 0;
+    task.settle(ok, value);
     this.recorder.taskFinished({
       name: task.name,
       stage: task.stage,
@@ -65,11 +68,10 @@ export class TaskSettler {
       ok,
       now,
       workerId: task.worker?.id,
-      lane: this.inline ? "inline" : task.lane === ASYNC_LANE ? "async" : "worker",
+      lane: this.inline ? "inline" : task.lane,
     });
     if (ok) {
       this.completed++;
-      task.resolve(value);
       if (this.events.has("taskFinished")) {
         const workerId = task.worker?.id ?? 0;
         this.events.emit("taskFinished", {
@@ -83,7 +85,6 @@ export class TaskSettler {
       }
     } else {
       this.failed++;
-      task.reject(value);
       if (this.events.has("taskFailed")) {
         this.events.emit("taskFailed", { id: task.id, name: task.name, error: value });
       }
@@ -92,17 +93,12 @@ export class TaskSettler {
 
   /**
    * Settles the tasks of a result batch from `w`, folds their run times into `times` per task
-   * name (for the prefetch sizing), and returns how many it settled and their busy time. A
-   * worker's results reach the settler in this one call.
+   * name (for the prefetch sizing), and returns how many it settled. A worker's results reach
+   * the settler in this one call.
    */
-  applyResults(
-    w: WorkerLink<Task>,
-    batch: DoneBatch,
-    times: RunTimes,
-  ): { counted: number; busyMs: number } {
+  applyResults(w: WorkerLink<Task>, batch: DoneBatch, times: RunTimes): number {
     const { ids, failed, values, busy, run } = batch;
     let counted = 0;
-    let busyMs = 0;
     // A batch mostly holds one name: sum runs of the same name, and look the name up once per run.
     let name = "";
     let nameCount = 0;
@@ -117,7 +113,7 @@ export class TaskSettler {
       w.release(task);
       w.completed++;
       w.busyMs += busy[i];
-      busyMs += busy[i];
+      this.busyMs += busy[i];
       counted++;
       if (task.name !== name) {
         times.record(name, nameCount, nameRunMs);
@@ -127,13 +123,11 @@ export class TaskSettler {
       }
       nameCount++;
       nameRunMs += run[i];
-      task.worker = w; // for the metrics and events of settle
       const value = isError ? new TaskError(task.name, values[i] as SerializedError) : values[i];
-      this.settle(task, !isError, value, busy[i], run[i], now);
-      task.worker = null;
+      this.settle(task, { ok: !isError, value, busyMs: busy[i], runMs: run[i], now });
     }
     times.record(name, nameCount, nameRunMs);
-    return { counted, busyMs };
+    return counted;
   }
 
   /**
@@ -147,23 +141,24 @@ export class TaskSettler {
       // A task that never started is safe to run elsewhere once claimed (a dying worker may still
       // be running, and checks the claim before it starts a task); one that started may have had
       // effects, so it runs again only when the caller asked for retries.
-      if (w.claim(task)) requeue.push(task);
-      else if (task.retriesLeft > 0) {
-        task.retriesLeft--;
+      if (w.claim(task)) {
+        task.reclaim();
+        requeue.push(task);
+        continue;
+      }
+      task.start();
+      if (task.retriesLeft > 0) {
+        task.retry();
         requeue.push(task);
       } else {
         // A child killed for missing heartbeats: its started tasks say so rather than "crashed".
         const error = w.unresponsive
           ? new WorkerUnresponsiveError(task.name, reason)
           : new WorkerCrashedError(task.name, reason);
-        this.settle(task, false, error);
+        this.settle(task, { ok: false, value: error });
       }
     }
     w.inFlight.clear();
-    for (const task of requeue) {
-      task.worker = null;
-      task.sentAt = 0;
-    }
     return requeue;
   }
 }

@@ -1,7 +1,9 @@
 /**
- * The pool's workers as a set: starting them, retiring them (at once when idle, after their last
- * task otherwise), and reaping those idle past the timeout down to the minimum. What happens to
- * their tasks is the pool's business; this only keeps the list and the idle timer.
+ * The pool's workers as a set: how many it may have and how many async tasks each runs at once,
+ * starting them (with a back-off after deaths in a row), retiring them (at once when idle, after
+ * their last task otherwise), reaping those idle past the timeout down to the minimum, and ending
+ * one whose cancelled task will not stop. What happens to their tasks is the settler's business;
+ * this keeps the list and its timers.
  *
  * @module
  */
@@ -9,7 +11,9 @@ import { respawnDelayMs } from "./respawn_backoff.ts";
 import type { MetricsRecorder } from "../metrics/metrics_recorder.ts";
 import type { PoolEvents } from "./pool_events.ts";
 import type { Task } from "./task.ts";
+import { serializeError } from "../transport/protocol.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
+import { assertInteger } from "../validate.ts";
 
 /** Where the set reports workers starting and ending: the pool's events and metrics. */
 export interface WorkerSetReport {
@@ -17,14 +21,25 @@ export interface WorkerSetReport {
   recorder: MetricsRecorder;
 }
 
+/** The set's settings (the pool's resolved options). */
+export interface WorkerSetOptions {
+  maxWorkers: number;
+  concurrency: number;
+  minWorkers: number;
+  idleTimeoutMs: number;
+  startTimeoutMs: number;
+  maxStartFailures: number;
+  cancelGraceMs: number;
+}
+
 /**
  * The live workers of one pool.
  *
  * @example
  * ```ts ignore
- * const idle = { minWorkers: 1, idleTimeoutMs: 5000, startTimeoutMs: 10_000, maxStartFailures: 3 };
- * const set = new WorkerSet(moduleUrl, spawnWebWorker, linkEvents, idle, { events, recorder });
- * const w = set.spawn(1);
+ * const set = new WorkerSet(moduleUrl, spawnWebWorker, resolvedOptions, { events, recorder });
+ * set.reportTo(workerReports);
+ * const w = set.spawn();
  * ```
  */
 export class WorkerSet {
@@ -42,19 +57,44 @@ export class WorkerSet {
   #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   /** Removed workers not yet gone (a child process still being reaped). */
   #going = new Set<Promise<void>>();
+  #events: LinkEvents<Task> | undefined;
+  /** Workers the pool may have now (the controller or `resize()` moves it). */
+  target: number;
+  /** Async-lane tasks one worker runs at once now. */
+  concurrency: number;
 
   constructor(
     readonly moduleUrl: string,
     readonly spawnLink: SpawnLink,
-    readonly events: LinkEvents<Task>,
-    readonly idle: {
-      minWorkers: number;
-      idleTimeoutMs: number;
-      startTimeoutMs: number;
-      maxStartFailures: number;
-    },
+    readonly idle: WorkerSetOptions,
     readonly report: WorkerSetReport,
-  ) {}
+  ) {
+    this.target = idle.maxWorkers;
+    this.concurrency = idle.concurrency;
+  }
+
+  /**
+   * Where every worker's link reports (its results, its end): the one path back up. Given once,
+   * before the first worker starts.
+   */
+  reportTo(events: LinkEvents<Task>): void {
+    this.#events = events;
+  }
+
+  /**
+   * Sets the worker count and the async lane's per-worker concurrency. Surplus idle workers
+   * retire at once, busy ones after their last task. Throws a `RangeError` naming a bad value.
+   */
+  resize(workers: number, concurrency: number): void {
+    assertInteger("resize pool", "workers", workers, { min: 1 });
+    assertInteger("resize pool", "concurrency", concurrency, { min: 1, max: 2048 });
+    this.target = workers;
+    if (concurrency !== this.concurrency) {
+      this.concurrency = concurrency;
+      for (const w of this.list) w.setConcurrency(concurrency);
+    }
+    this.shrinkTo(workers, "the pool shrank");
+  }
 
   /** Workers that take tasks (starting or ready). */
   get live(): number {
@@ -75,10 +115,10 @@ export class WorkerSet {
   }
 
   /** Starts a worker. */
-  spawn(concurrency: number): WorkerLink<Task> {
+  spawn(): WorkerLink<Task> {
     const { startTimeoutMs } = this.idle;
-    const options = { moduleUrl: this.moduleUrl, concurrency, startTimeoutMs };
-    const w = this.spawnLink(this.#nextId++, options, this.events);
+    const options = { moduleUrl: this.moduleUrl, concurrency: this.concurrency, startTimeoutMs };
+    const w = this.spawnLink(this.#nextId++, options, this.#events!);
     this.list.push(w);
     if (this.report.events.has("workerSpawned")) {
       this.report.events.emit("workerSpawned", { workerId: w.id });
@@ -173,15 +213,22 @@ export class WorkerSet {
   }
 
   /**
-   * After `graceMs`, calls `stuck` if the cancelled `task` is still running in `w`: a task that
-   * ignores cancellation would hold its worker forever. A task still waiting in the worker
-   * (behind a busy one, or in a worker still starting) will see its cancelled flag when its turn
-   * comes and never run: replacing the worker then would only fail the innocent task running there.
+   * Asks the worker holding the cancelled (settled) `task` to stop it, and ends that worker if the
+   * task still runs there `cancelGraceMs` later: a task that ignores cancellation would hold its
+   * worker forever. A task still waiting in the worker (behind a busy one, or in a worker still
+   * starting) will see its cancelled flag when its turn comes and never run: replacing the worker
+   * then would only fail the innocent task running there. Its other tasks are then handled as in
+   * a crash.
    */
-  watchCancelled(w: WorkerLink<Task>, task: Task, graceMs: number, stuck: () => void): void {
+  cancelInWorker(task: Task, error: Error): void {
+    const w = task.worker!;
+    w.cancel(task, serializeError(error));
+    // On Deno a thread spinning in a loop survives terminate(); see the README.
+    const graceMs = this.idle.cancelGraceMs;
     const timer = setTimeout(() => {
       this.#graceTimers.delete(timer);
-      if (task.worker === w && w.inFlight.has(task.id) && w.started(task)) stuck();
+      if (!w.inFlight.has(task.id) || !w.started(task)) return;
+      w.kill(`task '${task.name}' did not stop within ${graceMs} ms of being cancelled`);
     }, graceMs);
     this.#graceTimers.add(timer);
   }

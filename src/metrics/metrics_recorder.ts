@@ -7,7 +7,7 @@
  * @module
  */
 import { RateWindow } from "./rate_window.ts";
-import { type TaskLane, TaskStats } from "./task_stats.ts";
+import { type RanIn, TaskStats } from "./task_stats.ts";
 import type {
   DecisionNote,
   MetricsSnapshot,
@@ -30,7 +30,7 @@ export interface FinishedTask {
   /** Clock time it finished. */
   now: number;
   workerId?: string | number;
-  lane?: TaskLane;
+  lane?: RanIn;
 }
 
 /** Options of {@linkcode MetricsRecorder}. */

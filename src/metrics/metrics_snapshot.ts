@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TaskLane, TaskSummary } from "./task_stats.ts";
+import type { TaskSummary } from "./task_stats.ts";
 
 /** What the pool reports about itself when a snapshot is taken. */
 export interface PoolGauges {
@@ -104,4 +104,4 @@ export interface MetricsSnapshot {
   decisions: DecisionNote[];
 }
 
-export type { TaskLane, TaskSummary };
+export type { TaskSummary };

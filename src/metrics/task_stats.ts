@@ -7,13 +7,13 @@
  */
 import { waitComputeRatio } from "../sizing/littles_law.ts";
 import { Ema } from "./ema.ts";
+import type { Lane } from "../lane.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 
 /**
- * Where a task ran: a worker, the async (in-flight promises) lane, or the calling thread
- * (inline). The controller's routing `Lane` is the first two.
+ * Where a task ran: one of the pool's two lanes, or the calling thread (inline).
  */
-export type TaskLane = "worker" | "async" | "inline";
+export type RanIn = Lane | "inline";
 
 /** One finished task, as the pool measured it. */
 export interface TaskSample {
@@ -27,15 +27,15 @@ export interface TaskSample {
   resultBytes?: number;
   /** `false` when the task threw, timed out or its worker crashed. */
   ok: boolean;
-  /** TaskLane it ran in, when the pool knows. */
-  lane?: TaskLane;
+  /** Where it ran, when the pool knows. */
+  lane?: RanIn;
 }
 
 /** Plain-data summary of one task name. */
 export interface TaskSummary {
   name: string;
-  /** TaskLane of the most recent run; `null` when the pool did not say. */
-  lane: TaskLane | null;
+  /** Where the most recent run ran; `null` when the pool did not say. */
+  lane: RanIn | null;
   queued: number;
   count: number;
   ok: number;
@@ -68,7 +68,7 @@ export class TaskStats {
   #queued = 0;
   #ok = 0;
   #failed = 0;
-  #lane: TaskLane | null = null;
+  #lane: RanIn | null = null;
   #bytesTotal = 0;
   #bytesCount = 0;
   #wait: Histogram;

@@ -23,14 +23,8 @@ import { encodeFrame, findSharedMemory, FrameReader } from "./frames.ts";
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.ts";
 import type { ProcessFromWorker, ProcessToWorker, ToWorker } from "./protocol.ts";
 import { StartGate } from "./start_gate.ts";
-import {
-  type LinkCapabilities,
-  type LinkedTask,
-  type LinkEvents,
-  type LinkOptions,
-  type SpawnLink,
-  WorkerLink,
-} from "./worker_link.ts";
+import type { LinkCapabilities, LinkedTask, LinkOptions } from "./link_types.ts";
+import { type LinkEvents, type SpawnLink, WorkerLink } from "./worker_link.ts";
 
 /** The process profile's settings, validated (see `src/engine/process_options.ts`). */
 export interface ProcessSettings {

@@ -24,13 +24,8 @@ import {
 } from "./mailbox.ts";
 import { type FromWorker, SLOTS_PER_WORKER, type ToWorker } from "./protocol.ts";
 import type { StartThread, Thread } from "./thread.ts";
-import {
-  type LinkCapabilities,
-  type LinkedTask,
-  type LinkEvents,
-  type LinkOptions,
-  WorkerLink,
-} from "./worker_link.ts";
+import type { LinkCapabilities, LinkedTask, LinkOptions } from "./link_types.ts";
+import { type LinkEvents, WorkerLink } from "./worker_link.ts";
 
 // Longest the pool watches for a fast-path reply before it waits asynchronously.
 const REPLY_SPIN_MS = 0.02;
@@ -128,7 +123,7 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
    * The shared-memory fast path: hands `task` to the worker through its mailbox if the worker is
    * dozing and the input fits. Returns false (and changes nothing) otherwise; then send it.
    */
-  override tryHand(task: T, expectedMs = Infinity): boolean {
+  override tryHand(task: T, expectedMs: number, now: number): boolean {
     const mb = this.#mailbox;
     if (mb === null || this.state !== "ready" || this.inFlight.size !== 0) return false;
     if (Atomics.load(mb.i32, MB_STATE) !== DOZING) return false;
@@ -143,7 +138,7 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
       this.returnSlot(slot);
       return false;
     }
-    this.track(task, slot);
+    this.track(task, slot, now);
     // A task expected to take only microseconds: watch for the reply for a moment rather than
     // go to sleep, since being woken costs more than the task (see the worker's doze).
     if (expectedMs < REPLY_SPIN_MS) {

@@ -20,20 +20,8 @@ import {
   SLOTS_PER_WORKER,
   type ToWorker,
 } from "./protocol.ts";
-
-/** The engine's task as a link needs it (the engine's own record extends this). */
-export interface LinkedTask {
-  readonly id: number;
-  readonly name: string;
-  readonly input: unknown;
-  /** 0: the worker lane (one at a time), 1: the async lane. */
-  readonly lane: 0 | 1;
-  readonly transfer: Transferable[] | undefined;
-  /** Its slot in the worker's control flags while in flight. */
-  slot: number;
-  /** The link holding it, or null while queued. */
-  worker: WorkerLink<LinkedTask> | null;
-}
+import type { Lane } from "../lane.ts";
+import type { LinkCapabilities, LinkedTask, LinkOptions, LinkState } from "./link_types.ts";
 
 /** What a link reports to the engine. */
 export interface LinkEvents<T extends LinkedTask = LinkedTask> {
@@ -47,33 +35,6 @@ export interface LinkEvents<T extends LinkedTask = LinkedTask> {
    * TTL or its memory limit).
    */
   recycle?(link: WorkerLink<T>, reason: string): void;
-}
-
-/**
- * Lifecycle of a worker as the pool sees it. `dying`: it is ending and takes no tasks, and the
- * pool waits for its last word (see `ExitNotice`) before judging the tasks it holds.
- */
-export type LinkState = "starting" | "ready" | "retiring" | "dying" | "exited";
-
-/** What a transport can do beyond messages; the engine asks rather than assumes. */
-export interface LinkCapabilities {
-  /** Hands a lone task over through shared memory (`tryHand`). */
-  readonly handOff: boolean;
-  /**
-   * Has shared per-task flags: `started()` is exact and `claim()` can take an unstarted task back
-   * from a dying worker. Without them every task a dead worker held counts as started.
-   */
-  readonly claim: boolean;
-}
-
-/** Options every link is started with. */
-export interface LinkOptions {
-  /** The task module the worker imports. */
-  moduleUrl: string;
-  /** Async-lane tasks the worker runs at once. */
-  concurrency: number;
-  /** A worker not ready by then is ended: a failed start. */
-  startTimeoutMs: number;
 }
 
 /**
@@ -112,8 +73,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   state: LinkState = "starting";
   /** Tasks sent and not yet reported back, by id. */
   readonly inFlight: Map<number, T> = new Map<number, T>();
-  /** Tasks in flight per lane (worker lane, async lane), for the dispatcher's room. */
-  readonly laneInFlight: [number, number] = [0, 0];
+  /** Tasks in flight per lane, for the dispatcher's room. */
+  readonly laneInFlight: Record<Lane, number> = { worker: 0, async: 0 };
   /** Tasks completed by this worker (for recycling and diagnostics). */
   completed = 0;
   /** Tasks sent over its life (for `maxTasksPerWorker`). */
@@ -190,8 +151,12 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     return SLOTS_PER_WORKER - this.inFlight.size;
   }
 
-  /** Sends tasks as one message; returns the tasks that could not be sent, with the error. */
-  send(tasks: T[]): { task: T; error: unknown }[] {
+  /**
+   * Sends tasks as one message (each becomes `sent` at `now`); returns the tasks that could not
+   * be sent, with the error: the link forgot them, and they are still `sent` for their owner to
+   * reclaim.
+   */
+  send(tasks: T[], now: number = performance.now()): { task: T; error: unknown }[] {
     const n = tasks.length;
     const ids: number[] = new Array(n);
     const slots: number[] = new Array(n);
@@ -201,7 +166,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     let transfer: Transferable[] | undefined;
     for (let i = 0; i < n; i++) {
       const task = tasks[i];
-      this.track(task, this.#takeSlot());
+      this.track(task, this.#takeSlot(), now);
       ids[i] = task.id;
       slots[i] = task.slot;
       inputs[i] = task.input;
@@ -236,9 +201,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   }
 
   /** Records `task` as in flight here in `slot` (sent, or handed over some other way). */
-  protected track(task: T, slot: number): void {
-    task.slot = slot;
-    task.worker = this;
+  protected track(task: T, slot: number, now: number): void {
+    task.send(this, slot, now);
     this.inFlight.set(task.id, task);
     this.laneInFlight[task.lane]++;
     this.sent++;
@@ -254,7 +218,6 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     const control = this.control;
     if (control) Atomics.store(control, task.slot, SLOT_FREE);
     this.#freeSlots.push(task.slot);
-    task.worker = null;
   }
 
   /** Asks a running or prefetched task to stop: a shared flag for loops, a message for signals. */
@@ -297,7 +260,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
    * The shared-memory fast path: hands `task` over if the transport can and the worker is
    * watching for one; false (and nothing changed) otherwise, and then it is sent.
    */
-  tryHand(_task: T, _expectedMs = Infinity): boolean {
+  tryHand(_task: T, _expectedMs: number, _now: number): boolean {
     return false;
   }
 

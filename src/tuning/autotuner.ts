@@ -8,10 +8,10 @@
 import { decide, type PoolSample } from "./controller.ts";
 import {
   type ControllerOptions,
-  type Lane,
   resolveControllerOptions,
   type ResolvedControllerOptions,
 } from "./controller_options.ts";
+import type { Lane } from "../lane.ts";
 import { type ControllerState, createControllerState, type Decision } from "./controller_state.ts";
 import { type CpuSampler, createCpuSampler } from "../machine/cpu_usage.ts";
 

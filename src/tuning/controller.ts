@@ -8,10 +8,10 @@
  */
 import {
   type ControllerOptions,
-  type Lane,
   resolveControllerOptions,
   type ResolvedControllerOptions,
 } from "./controller_options.ts";
+import type { Lane } from "../lane.ts";
 import type { ControllerState, ControllerTarget, Decision } from "./controller_state.ts";
 import { INITIAL_CLIMB } from "./hill_climb.ts";
 import { classifyLoad, routeLanes } from "./lane_router.ts";

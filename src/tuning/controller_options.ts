@@ -13,11 +13,10 @@ import {
   assertOptionsObject,
   assertTimerMs,
 } from "../validate.ts";
+import type { Lane } from "../lane.ts";
 
 /** How eagerly the threshold rules resize the pool. */
 export type ScalingPolicy = "conservative" | "balanced" | "aggressive";
-/** Where a task runs: one at a time per worker, or many in flight per worker. */
-export type Lane = "worker" | "async";
 
 /** Step sizes of a policy (plain data so the dashboard can show them). */
 export interface PolicyPreset {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Lane } from "./controller_options.ts";
+import type { Lane } from "../lane.ts";
 import type { ControllerTarget, Decision } from "./decision.ts";
 import { type ClimbState, INITIAL_CLIMB } from "./hill_climb.ts";
 import type { LoadProfile } from "./lane_router.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Decision } from "./decision.ts";
-import type { Lane } from "./controller_options.ts";
+import type { Lane } from "../lane.ts";
 import { ownValue } from "../own_keys.ts";
 import { waitComputeRatio } from "../sizing/littles_law.ts";
 

@@ -5,39 +5,45 @@ import type { Task } from "../../src/engine/task.ts";
 
 const task = (id: number) => ({ id }) as unknown as Task;
 
+/** A queue the room guards: records what it was given, `size` as the test sets it. */
+function queue(size: number) {
+  const added: number[] = [];
+  return {
+    added,
+    size,
+    add(t: Task) {
+      added.push(t.id);
+      this.size++;
+    },
+  };
+}
+
 test("Room admits parked tasks in order while there is room, then wakes whenRoom() callers", async () => {
-  let queued = 2;
-  const room = new Room(2, () => queued);
+  const q = queue(2);
+  const room = new Room(2, q);
   assert.equal(room.full, true);
   room.wait(task(1));
   room.wait(task(2));
   room.wait(task(3));
   let woke = false;
   const waiting = room.whenRoom().then(() => (woke = true));
-  const admitted: number[] = [];
-  queued = 0;
-  room.admit((t) => {
-    admitted.push(t.id);
-    queued++;
-  });
-  assert.deepEqual(admitted, [1, 2]);
+  q.size = 0;
+  assert.equal(room.admit(), 2);
+  assert.deepEqual(q.added, [1, 2]);
   assert.equal(room.waiting, 1);
   await Promise.resolve();
   assert.equal(woke, false, "still full: whenRoom() keeps waiting");
-  queued = 1;
-  room.admit((t) => {
-    admitted.push(t.id);
-    queued++;
-  });
-  assert.deepEqual(admitted, [1, 2, 3]);
-  queued = 0;
-  room.admit(() => {});
+  q.size = 1;
+  assert.equal(room.admit(), 1);
+  assert.deepEqual(q.added, [1, 2, 3]);
+  q.size = 0;
+  assert.equal(room.admit(), 0);
   await waiting;
   assert.equal(woke, true);
 });
 
 test("Room.remove takes out a cancelled parked task and drain empties the rest", () => {
-  const room = new Room(1, () => 1);
+  const room = new Room(1, queue(1));
   const [a, b, c] = [task(1), task(2), task(3)];
   room.wait(a);
   room.wait(b);

@@ -38,7 +38,7 @@ test("planDispatch never gives a worker more than its room nor more than is queu
 });
 
 const base: LaneLimitInput = {
-  lane: 0,
+  lane: "worker",
   concurrency: 1,
   meanRunMs: -1,
   queued: 0,
@@ -53,7 +53,7 @@ test("laneLimit holds one running task plus ~1 ms of measured prefetch, and one 
     [{ meanRunMs: 5, queued: 4 }, 2], // a backlog: keep one waiting in each worker
     [{ meanRunMs: 0.1 }, 11], // 1 + 1 ms / 0.1 ms
     [{ meanRunMs: 0.0001 }, 1001], // tiny tasks: timed at no less than 1 µs each
-    [{ lane: 1, concurrency: 64, meanRunMs: 20 }, 67], // async lane: 64 + 64 × 1 ms / 20 ms
+    [{ lane: "async", concurrency: 64, meanRunMs: 20 }, 67], // async lane: 64 + 64 × 1 ms / 20 ms
     [{ meanRunMs: 0.1, maxTasksPerWorker: 4 }, 4], // recycling bounds it
   ];
   for (const [input, expected] of cases) {
@@ -62,12 +62,12 @@ test("laneLimit holds one running task plus ~1 ms of measured prefetch, and one 
 });
 
 test("workerRoom is what is left of the limit, never below zero, and none for a retiring worker", () => {
-  const w = { taking: true, laneInFlight: [1, 3], sent: 9, freeSlots: 4000 };
-  assert.equal(workerRoom(w, 0, 4, 0), 3);
-  assert.equal(workerRoom(w, 1, 2, 0), 0);
-  assert.equal(workerRoom(w, 0, 4, 10), 1); // recycled after 10: one more
-  assert.equal(workerRoom({ ...w, freeSlots: 2 }, 0, 4, 0), 2);
-  assert.equal(workerRoom({ ...w, taking: false }, 0, 4, 0), 0);
+  const w = { taking: true, laneInFlight: { worker: 1, async: 3 }, sent: 9, freeSlots: 4000 };
+  assert.equal(workerRoom(w, "worker", 4, 0), 3);
+  assert.equal(workerRoom(w, "async", 2, 0), 0);
+  assert.equal(workerRoom(w, "worker", 4, 10), 1); // recycled after 10: one more
+  assert.equal(workerRoom({ ...w, freeSlots: 2 }, "worker", 4, 0), 2);
+  assert.equal(workerRoom({ ...w, taking: false }, "worker", 4, 0), 0);
 });
 
 test("planDispatch starts a worker for each queued task beyond the workers with room", () => {

@@ -50,14 +50,22 @@ function withRecordedTimers(body: (timers: { fn: () => void; ms: number }[]) => 
 
 test("the idle timer is due when the longest-idle worker reaches idleTimeoutMs", () => {
   const T = 1000;
-  const idle = { minWorkers: 0, idleTimeoutMs: T, startTimeoutMs: 10_000, maxStartFailures: 3 };
+  const idle = {
+    minWorkers: 0,
+    idleTimeoutMs: T,
+    startTimeoutMs: 10_000,
+    maxStartFailures: 3,
+    maxWorkers: 2,
+    concurrency: 1,
+    cancelGraceMs: 1000,
+  };
   const report = {
     events: new PoolEvents(),
     recorder: { workerRetired() {} } as unknown as MetricsRecorder,
   };
-  const set = new WorkerSet("file:///tasks.ts", spawnFake, {} as never, idle, report);
-  const a = set.spawn(1) as unknown as FakeLink;
-  const b = set.spawn(1) as unknown as FakeLink;
+  const set = new WorkerSet("file:///tasks.ts", spawnFake, idle, report);
+  const a = set.spawn() as unknown as FakeLink;
+  const b = set.spawn() as unknown as FakeLink;
   withRecordedTimers((timers) => {
     const now = performance.now();
     a.idleSince = now - 0.9 * T; // retires in 0.1 T
@@ -89,14 +97,22 @@ test("the idle timer is due when the longest-idle worker reaches idleTimeoutMs",
 
 test("a worker still busy when the timer fires is not retired, and no timer is left for it", () => {
   const T = 1000;
-  const idle = { minWorkers: 0, idleTimeoutMs: T, startTimeoutMs: 10_000, maxStartFailures: 3 };
+  const idle = {
+    minWorkers: 0,
+    idleTimeoutMs: T,
+    startTimeoutMs: 10_000,
+    maxStartFailures: 3,
+    maxWorkers: 2,
+    concurrency: 1,
+    cancelGraceMs: 1000,
+  };
   const report = {
     events: new PoolEvents(),
     recorder: { workerRetired() {} } as unknown as MetricsRecorder,
   };
-  const set = new WorkerSet("file:///tasks.ts", spawnFake, {} as never, idle, report);
-  const a = set.spawn(1) as unknown as FakeLink;
-  const b = set.spawn(1) as unknown as FakeLink;
+  const set = new WorkerSet("file:///tasks.ts", spawnFake, idle, report);
+  const a = set.spawn() as unknown as FakeLink;
+  const b = set.spawn() as unknown as FakeLink;
   withRecordedTimers((timers) => {
     a.idleSince = performance.now() - T;
     b.inFlight.set(1, {});

@@ -2,16 +2,11 @@
 // public sizing functions and compared with what a pool created without that option runs with.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  createPool,
-  detectCores,
-  detectEnvironment,
-  ENVIRONMENTS,
-  optimalWorkers,
-  planWorkers,
-  queueBound,
-  WORKLOADS,
-} from "../../mod.ts";
+import { createPool, optimalWorkers, planWorkers } from "../../mod.ts";
+import { detectCores } from "../../src/machine/cores.ts";
+import { detectEnvironment } from "../../src/machine/environment.ts";
+import { ENVIRONMENTS, WORKLOADS } from "../../src/sizing/profiles.ts";
+import { queueBound } from "../../src/sizing/sizing.ts";
 import type { PoolEventMap } from "../../mod.ts";
 import { until } from "../fixtures/pool_helpers.ts";
 

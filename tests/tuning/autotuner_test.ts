@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Autotuner, type Tunable } from "../../src/tuning/autotuner.ts";
-import type { Lane } from "../../src/tuning/controller_options.ts";
+import type { Lane } from "../../src/lane.ts";
 import { timersDueWithin, until } from "../fixtures/pool_helpers.ts";
 
 /** A pool stand-in whose counters the test sets, recording what the tuner applies. */
