@@ -9,7 +9,7 @@ import { TaskError, TimeoutError } from "../../mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
 import { attemptOptions, isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
-import type { CancelOutcome, JobRunnerApi, RunnerPool } from "./job_backend.ts";
+import type { CancelOutcome, JobRunnerApi, RunnerCall, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
 import { quotaError, resultTooLarge } from "./quota.ts";
@@ -50,7 +50,8 @@ export interface RunnerTotals {
 interface Running {
   controller: AbortController;
   key: string;
-  done: Promise<void>;
+  /** Settles once the attempt's outcome is stored (set as the attempt is handed to the pool). */
+  done: Promise<void> | undefined;
 }
 
 const DEFAULT_BACKOFF_MS = 1000;
@@ -86,7 +87,8 @@ export class JobRunner implements JobRunnerApi {
   #running = new Map<string, Running>();
   #keyRunning = new Map<string, number>();
   #accepting = true;
-  #pumping = false;
+  #pumpQueued = false;
+  #awaitingRoom = false;
   #totals: RunnerTotals = { submitted: 0, retried: 0, succeeded: 0, failed: 0, cancelled: 0 };
 
   constructor(pool: RunnerPool, store: JobStore, options: JobRunnerOptions = {}) {
@@ -262,29 +264,82 @@ export class JobRunner implements JobRunnerApi {
     if (r.job.status !== "queued") this.store.update(id, { status: "queued" });
     const key = r.request.concurrencyKey ?? "";
     this.#ready.push({ id, key, priority: r.request.priority ?? 0, seq: r.seq });
-    void this.#pump();
+    this.#pumpSoon();
   }
 
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.#accepting && this.#running.size < this.concurrency && this.#ready.size > 0) {
-        // The pool's own queue is bounded: hand it a job only when it has room for one.
-        await this.#pool.whenRoom();
-        const entry = this.#ready.take(
-          (key) => this.#keyRunning.get(key) ?? 0,
-          this.keyConcurrency,
-        );
-        if (!entry) break;
-        this.#start(entry.id, entry.key);
-      }
-    } finally {
-      this.#pumping = false;
+  /**
+   * Pumps once the current turn is over: the jobs made ready in one turn (a batch, the jobs a
+   * worker's message finished) are chosen together, in priority and fair order, and handed over
+   * in one go.
+   */
+  #pumpSoon(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    queueMicrotask(this.#pump);
+  }
+
+  /** The pool's queue's room now (unbounded for a pool that does not say). */
+  #poolRoom(): number {
+    const { queueSize, options } = this.#pool;
+    return queueSize === undefined || options === undefined
+      ? Infinity
+      : options.maxQueue - queueSize;
+  }
+
+  /**
+   * Hands the pool every ready job its concurrency allows, in one dispatch turn through
+   * `runMany()`: one message per worker rather than one per job.
+   */
+  #pump = (): void => {
+    this.#pumpQueued = false;
+    if (this.#awaitingRoom || !this.#accepting) return;
+    const room = Math.min(this.concurrency - this.#running.size, this.#poolRoom());
+    if (room <= 0 && this.#running.size < this.concurrency && this.#ready.size > 0) {
+      // The pool's own queue is bounded and full: wait for room rather than have jobs refused.
+      this.#awaitingRoom = true;
+      void this.#pool.whenRoom().then(() => {
+        this.#awaitingRoom = false;
+        this.#pumpSoon();
+      });
+      return;
     }
+    const ids: string[] = [];
+    const keys: string[] = [];
+    const calls: RunnerCall[] = [];
+    while (calls.length < room && this.#ready.size > 0) {
+      const entry = this.#ready.take((key) => this.#keyRunning.get(key) ?? 0, this.keyConcurrency);
+      if (!entry) break;
+      ids.push(entry.id);
+      keys.push(entry.key);
+      calls.push(this.#prepare(entry.id, entry.key));
+    }
+    if (calls.length === 0) return;
+    const runs = this.#handOff(calls);
+    for (let i = 0; i < calls.length; i++) {
+      this.#track(ids[i], keys[i], runs[i], calls[i].options!.signal!);
+    }
+  };
+
+  /** The pool's promises for `calls`: one hand-off when the pool takes many at once. */
+  #handOff(calls: RunnerCall[]): Promise<unknown>[] {
+    if (this.#pool.runMany) {
+      try {
+        return this.#pool.runMany(calls);
+      } catch (e) {
+        return calls.map(() => Promise.reject(e));
+      }
+    }
+    return calls.map((c) => {
+      try {
+        return this.#pool.run(c.name, c.input, c.options);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    });
   }
 
-  #start(id: string, key: string): void {
+  /** Marks job `id` running and returns its call for the pool. */
+  #prepare(id: string, key: string): RunnerCall {
     const r = this.store.record(id)!;
     this.#countWaiting(r, -1);
     const controller = new AbortController();
@@ -294,35 +349,39 @@ export class JobRunner implements JobRunnerApi {
       attempts: r.job.attempts + 1,
       startedAt: new Date(this.store.now()).toISOString(),
     });
-    let run: Promise<unknown>;
-    try {
-      // The input is held as its JSON text: parsed for each attempt, then let go.
-      run = this.#pool.run(
-        request.task,
-        r.input === undefined ? undefined : JSON.parse(r.input),
-        attemptOptions(request, controller.signal, (value) => {
-          // Progress too large to keep is dropped: only the latest value matters anyway.
-          const size = jsonLength(value);
-          if (size !== undefined && size <= this.maxResult) {
-            this.store.update(id, { progress: value }, "progress", size);
-          }
-        }),
-      );
-    } catch (e) {
-      run = Promise.reject(e);
-    }
     this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
-    const done = run.then(
-      (result) => this.#succeeded(id, result),
-      (e) => this.#failed(id, e, controller.signal.aborted),
-    ).finally(() => {
+    this.#running.set(id, { controller, key, done: undefined });
+    // The input is held as its JSON text: parsed for each attempt, then let go.
+    const input = r.input === undefined ? undefined : JSON.parse(r.input);
+    const options = attemptOptions(request, controller.signal, (value) => {
+      // Progress too large to keep is dropped: only the latest value matters anyway.
+      const size = jsonLength(value);
+      if (size !== undefined && size <= this.maxResult) {
+        this.store.update(id, { progress: value }, "progress", size);
+      }
+    });
+    return { name: request.task, input, options };
+  }
+
+  /** Stores the outcome of job `id`'s attempt `run` and frees its slot. */
+  #track(id: string, key: string, run: Promise<unknown>, signal: AbortSignal): void {
+    const finish = () => {
       this.#running.delete(id);
       const n = (this.#keyRunning.get(key) ?? 1) - 1;
       if (n > 0) this.#keyRunning.set(key, n);
       else this.#keyRunning.delete(key);
-      void this.#pump();
-    });
-    this.#running.set(id, { controller, key, done });
+      this.#pumpSoon();
+    };
+    this.#running.get(id)!.done = run.then(
+      (result) => {
+        this.#succeeded(id, result);
+        finish();
+      },
+      (e) => {
+        this.#failed(id, e, signal.aborted);
+        finish();
+      },
+    );
   }
 
   #succeeded(id: string, result: unknown): void {
