@@ -194,3 +194,29 @@ test("JobRunner retries an attempt that timed out, like one that threw", async (
   const done = await reach(runner.store, job.id, "succeeded");
   assert.equal(done.attempts, 2);
 });
+
+/** A FakePool that also takes many calls at once, recording each hand-off. */
+class ManyPool extends FakePool {
+  handOffs: string[][] = [];
+  runMany(calls: Iterable<{ name: string; input: unknown; options?: RunOptions }>) {
+    const list = [...calls];
+    this.handOffs.push(list.map((c) => `${c.name}:${c.input}`));
+    return list.map((c) => this.run(c.name, c.input, c.options));
+  }
+}
+
+test("JobRunner hands a batch's jobs to the pool in one hand-off, in priority order, up to its concurrency", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), { concurrency: 6, keyConcurrency: 6 });
+  const priorities = [3, 0, 2, 1, 0, 5, 4, 1];
+  runner.submitBatch(priorities.map((priority, i) => ({ task: "t", input: i, priority })));
+  await tick();
+  // Lower priority first, submission order within one: inputs 1, 4 (0), 3, 7 (1), 2 (2), 0 (3).
+  assert.deepEqual(pool.handOffs, [["t:1", "t:4", "t:3", "t:7", "t:2", "t:0"]]);
+  assert.equal(runner.counts().running, 6);
+  // Jobs that finish in one turn free their slots together: the rest go in one more hand-off.
+  pool.calls[0].resolve(1);
+  pool.calls[1].resolve(4);
+  await tick();
+  assert.deepEqual(pool.handOffs.slice(1), [["t:6", "t:5"]]);
+});

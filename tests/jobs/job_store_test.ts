@@ -89,6 +89,27 @@ test("JobStore never holds more tombstones than maxJobs while jobs churn through
   assert.ok(seen > 0, "some jobs expired into tombstones");
 });
 
+test("JobStore builds a change only when someone watches the job", () => {
+  const store = new JobStore();
+  const { record } = store.insert({ task: "echo", input: 1 }, {});
+  const id = record.job.id;
+  // Counts every copy of the job: a change (or any copy) reads each of its fields.
+  let copies = 0;
+  Object.defineProperty(record.job, "probe", {
+    enumerable: true,
+    get: () => (copies++, undefined),
+  });
+  store.update(id, { status: "running" });
+  store.update(id, { progress: 0.5 }, "progress");
+  assert.equal(copies, 0, "no change built for a job nobody watches");
+  const seen: string[] = [];
+  const stop = store.watch(id, (c) => seen.push(c.job.status));
+  store.update(id, { status: "succeeded", result: 1 });
+  stop();
+  assert.deepEqual(seen, ["succeeded"]);
+  assert.equal(copies, 1, "one change built for its one watcher");
+});
+
 test("JobStore lists in submission order with filters and a cursor", () => {
   const store = new JobStore();
   const ids = [0, 1, 2, 3, 4].map((i) =>
