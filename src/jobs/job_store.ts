@@ -93,6 +93,10 @@ export class JobStore implements JobStoreApi {
   readonly now: () => number;
   #jobs = new Map<string, StoredJob>();
   #tombstones = new Map<string, number>();
+  // Ids of finished jobs in the order they finished (from #finishedHead on): what expires first
+  // is at the front, so a sweep reads only what it expires, not every job held.
+  #finished: string[] = [];
+  #finishedHead = 0;
   #keys = new Map<string, string>();
   #watchers = new JobWatchers();
   #seq = 0;
@@ -159,8 +163,12 @@ export class JobStore implements JobStoreApi {
   /** Whole seconds until the oldest finished job expires: the store frees room only then. */
   #retryAfter(): number {
     let oldest = Infinity;
-    for (const r of this.#jobs.values()) {
-      if (r.finishedAtMs !== undefined && r.finishedAtMs < oldest) oldest = r.finishedAtMs;
+    for (let i = this.#finishedHead; i < this.#finished.length; i++) {
+      const r = this.#jobs.get(this.#finished[i]);
+      if (r?.finishedAtMs !== undefined) {
+        oldest = r.finishedAtMs;
+        break;
+      }
     }
     return retryAfterSeconds(oldest === Infinity ? 1000 : oldest + this.ttlMs - this.now());
   }
@@ -251,7 +259,10 @@ export class JobStore implements JobStoreApi {
     if (!r || isFinal(r.job.status)) return false;
     this.#account(r, patch, payloadLength);
     Object.assign(r.job, patch);
-    if (isFinal(r.job.status)) r.finishedAtMs = this.now();
+    if (isFinal(r.job.status)) {
+      r.finishedAtMs = this.now();
+      this.#finished.push(id);
+    }
     r.rev++;
     if (this.#watchers.has(id)) this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind });
     return true;
@@ -314,14 +325,21 @@ export class JobStore implements JobStoreApi {
     const now = this.now();
     let expired = 0;
     let forgotten = 0;
+    // Both in the order they expire (tombstones in the order they were made, by Map order; jobs
+    // in the order they finished): each loop stops at the first that stays, reading only what
+    // it lets go. A clock set back only delays the jobs behind one finished later.
     for (const [id, expiredAt] of this.#tombstones) {
-      if (retentionAction({ expiredAt }, now, this.ttlMs) === "forget") {
-        this.#tombstones.delete(id);
-        forgotten++;
-      }
+      if (retentionAction({ expiredAt }, now, this.ttlMs) !== "forget") break;
+      this.#tombstones.delete(id);
+      forgotten++;
     }
-    for (const [id, r] of this.#jobs) {
-      if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") continue;
+    const order = this.#finished;
+    let head = this.#finishedHead;
+    for (; head < order.length; head++) {
+      const id = order[head];
+      const r = this.#jobs.get(id);
+      if (!r) continue;
+      if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") break;
       this.#jobs.delete(id);
       this.#bytes -= total(r);
       this.#tenants.add({ ...tenantOf(r), bytes: total(r) }, -1);
@@ -331,6 +349,12 @@ export class JobStore implements JobStoreApi {
       this.#tombstones.set(id, now);
       expired++;
     }
+    // The ids swept are let go once they are most of the list.
+    if (head * 2 >= order.length) {
+      this.#finished = order.slice(head);
+      head = 0;
+    }
+    this.#finishedHead = head;
     // Tombstones are bounded too: past the bound the oldest go first (Maps keep insertion order).
     for (const id of this.#tombstones.keys()) {
       if (this.#tombstones.size <= this.maxJobs) break;

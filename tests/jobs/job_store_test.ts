@@ -110,6 +110,36 @@ test("JobStore builds a change only when someone watches the job", () => {
   assert.equal(copies, 1, "one change built for its one watcher");
 });
 
+test("JobStore's sweep reads only the jobs it expires, in the order they finished", () => {
+  const c = clock(0);
+  const store = new JobStore({ ttlMs: 100, now: c.now });
+  const ids = Array.from({ length: 1000 }, (_, i) => store.insert({ task: "t", input: i }, {}))
+    .map(({ record }) => record.job.id);
+  // They finish in reverse submission order, one per ms: the last submitted finishes first.
+  for (const id of [...ids].reverse()) {
+    store.update(id, { status: "succeeded" });
+    c.t++;
+  }
+  let reads = 0;
+  for (const id of ids) {
+    const r = store.record(id)!;
+    let at = r.finishedAtMs;
+    Object.defineProperty(r, "finishedAtMs", {
+      get: () => (reads++, at),
+      set: (v) => (at = v),
+    });
+  }
+  // Jobs finished at times 0 to 9 (the ten submitted last) are past the TTL; the rest stay.
+  c.t = 109;
+  assert.deepEqual(store.sweep(), { expired: 10, forgotten: 0 });
+  assert.ok(reads <= 12, `the sweep read ${reads} jobs to expire 10`);
+  assert.deepEqual(
+    ids.filter((id) => store.lookup(id).state === "expired"),
+    ids.slice(990),
+    "the ten that finished first expired",
+  );
+});
+
 test("JobStore lists in submission order with filters and a cursor", () => {
   const store = new JobStore();
   const ids = [0, 1, 2, 3, 4].map((i) =>
