@@ -139,7 +139,7 @@ export class JobRunner implements JobRunnerApi {
       this.#totals.submitted++;
       this.#schedule(record.job.id, request.delayMs ?? 0);
     }
-    return { job: { ...record.job }, created };
+    return { job: this.store.view(record), created };
   }
 
   /**
@@ -163,7 +163,7 @@ export class JobRunner implements JobRunnerApi {
     order.forEach((i, rank) => (jobs[i].seq = seqs[rank]));
     this.#totals.submitted += jobs.length;
     for (const i of order) this.#schedule(jobs[i].job.id, requests[i].delayMs ?? 0);
-    return jobs.map((r) => ({ ...r.job }));
+    return jobs.map((r) => this.store.view(r));
   }
 
   /** Cancels job `id`: removed if waiting, aborted if running. Final jobs are left alone. */
@@ -344,11 +344,8 @@ export class JobRunner implements JobRunnerApi {
     this.#countWaiting(r, -1);
     const controller = new AbortController();
     const { request } = r;
-    this.store.update(id, {
-      status: "running",
-      attempts: r.job.attempts + 1,
-      startedAt: new Date(this.store.now()).toISOString(),
-    });
+    // The store stamps `startedAt` itself, as a number.
+    this.store.update(id, { status: "running", attempts: r.job.attempts + 1 });
     this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
     this.#running.set(id, { controller, key, done: undefined });
     // The input is held as its JSON text: parsed for each attempt, then let go.

@@ -18,9 +18,21 @@ import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
 
 export type { JobChange, JobLookup, ListFilter };
 
-/** A job with what the store needs besides what clients see. */
+/** The job's fields the store keeps as they are: all but its times. */
+export type JobFields = Omit<Job, "submittedAt" | "startedAt" | "finishedAt" | "runAt">;
+
+/**
+ * A job with what the store needs besides what clients see. Its times are numbers (ms since the
+ * epoch), made ISO text only in the copies handed out (see `JobStore.view`): a held job keeps no
+ * strings for them.
+ */
 export interface StoredJob {
-  job: Job;
+  job: JobFields;
+  submittedMs: number;
+  /** When its last attempt started. */
+  startedMs?: number;
+  /** When its last delay or backoff ends or ended. */
+  runAtMs?: number;
   /** The request without its input (which is `input`). */
   request: Omit<JobRequest, "input">;
   /** The input's JSON text (`undefined` for a request without one). */
@@ -35,9 +47,12 @@ export interface StoredJob {
   fingerprint?: string;
   idempotencyKey?: string;
   finishedAtMs?: number;
-  /** JSON lengths of what it holds: its input, its result or error, its progress. */
-  bytes: { input: number; outcome: number; progress: number };
+  /** JSON lengths of its result and error, and of its progress (its input's is `input.length`). */
+  outcomeBytes: number;
+  progressBytes: number;
 }
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The length of `value`'s JSON text, or `undefined` when JSON cannot carry it. */
 export function jsonLength(value: unknown): number | undefined {
@@ -49,7 +64,7 @@ export function jsonLength(value: unknown): number | undefined {
 }
 
 function total(r: StoredJob): number {
-  return r.bytes.input + r.bytes.outcome + r.bytes.progress;
+  return (r.input?.length ?? 0) + r.outcomeBytes + r.progressBytes;
 }
 
 function tenantOf(r: StoredJob): { key: string; client?: string } {
@@ -201,8 +216,8 @@ export class JobStore implements JobStoreApi {
     options.admit?.();
     const { input, ...rest } = request;
     const text = input === undefined ? undefined : JSON.stringify(input);
-    const bytes = { input: text?.length ?? 0, outcome: 0, progress: 0 };
-    const keeping = { key: rest.concurrencyKey ?? "", client: options.client, bytes: bytes.input };
+    const inputBytes = text?.length ?? 0;
+    const keeping = { key: rest.concurrencyKey ?? "", client: options.client, bytes: inputBytes };
     this.ensureRoom([keeping]);
     const id = crypto.randomUUID();
     const record: StoredJob = {
@@ -211,17 +226,18 @@ export class JobStore implements JobStoreApi {
         task: request.task,
         status: "queued",
         attempts: 0,
-        submittedAt: new Date(this.now()).toISOString(),
       },
+      submittedMs: this.now(),
       request: rest,
       input: text,
       seq: ++this.#seq,
       rev: 1,
-      bytes,
+      outcomeBytes: 0,
+      progressBytes: 0,
     };
     if (options.fingerprint !== undefined) record.fingerprint = options.fingerprint;
     if (options.client !== undefined) record.client = options.client;
-    this.#bytes += bytes.input;
+    this.#bytes += inputBytes;
     this.#tenants.add(keeping, 1);
     if (key !== undefined) {
       record.idempotencyKey = key;
@@ -236,10 +252,19 @@ export class JobStore implements JobStoreApi {
     return this.#jobs.get(id);
   }
 
+  /** A copy of the job of record `r` as clients see it, its times as ISO text. */
+  view(r: StoredJob): Job {
+    const job: Job = { ...r.job, submittedAt: iso(r.submittedMs) };
+    if (r.startedMs !== undefined) job.startedAt = iso(r.startedMs);
+    if (r.finishedAtMs !== undefined) job.finishedAt = iso(r.finishedAtMs);
+    if (r.runAtMs !== undefined) job.runAt = iso(r.runAtMs);
+    return job;
+  }
+
   /** A copy of job `id`, or whether it expired. */
   lookup(id: string): JobLookup {
     const r = this.#jobs.get(id);
-    if (r) return { state: "found", job: { ...r.job }, rev: r.rev };
+    if (r) return { state: "found", job: this.view(r), rev: r.rev };
     return this.#tombstones.has(id) ? { state: "expired" } : { state: "missing" };
   }
 
@@ -247,7 +272,9 @@ export class JobStore implements JobStoreApi {
    * Changes job `id` and tells its listeners at once, synchronously: a waiter sees the very
    * change that stored the result, never a later or an earlier one. A final job never changes.
    * `payloadLength` is the JSON length of the patch's `result` or `progress` when the caller
-   * measured it already.
+   * measured it already. Times are kept as numbers: `startedAt` and `runAt` given as ISO text
+   * are read, a job that starts running without a `startedAt` is stamped now, and a final one is
+   * stamped `finishedAt` now whatever the patch says.
    */
   update(
     id: string,
@@ -258,26 +285,37 @@ export class JobStore implements JobStoreApi {
     const r = this.#jobs.get(id);
     if (!r || isFinal(r.job.status)) return false;
     this.#account(r, patch, payloadLength);
-    Object.assign(r.job, patch);
+    let fields: Partial<JobFields> = patch;
+    if (
+      patch.startedAt !== undefined || patch.finishedAt !== undefined || patch.runAt !== undefined
+    ) {
+      const { startedAt, finishedAt: _finishedAt, runAt, submittedAt: _submittedAt, ...rest } =
+        patch;
+      if (startedAt !== undefined) r.startedMs = Date.parse(startedAt);
+      if (runAt !== undefined) r.runAtMs = Date.parse(runAt);
+      fields = rest;
+    }
+    if (patch.status === "running" && patch.startedAt === undefined) r.startedMs = this.now();
+    Object.assign(r.job, fields);
     if (isFinal(r.job.status)) {
       r.finishedAtMs = this.now();
       this.#finished.push(id);
     }
     r.rev++;
-    if (this.#watchers.has(id)) this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind });
+    if (this.#watchers.has(id)) this.#watchers.notify(id, { job: this.view(r), rev: r.rev, kind });
     return true;
   }
 
   #account(r: StoredJob, patch: Partial<Job>, payloadLength: number | undefined): void {
     const before = total(r);
     if ("progress" in patch) {
-      r.bytes.progress = payloadLength ?? jsonLength(patch.progress) ?? 0;
+      r.progressBytes = payloadLength ?? jsonLength(patch.progress) ?? 0;
     }
     if ("result" in patch || "error" in patch) {
       const result = "result" in patch ? patch.result : r.job.result;
       const error = "error" in patch ? patch.error : r.job.error;
       const measured = "result" in patch && payloadLength !== undefined;
-      r.bytes.outcome =
+      r.outcomeBytes =
         (result === undefined ? 0 : measured ? payloadLength : jsonLength(result) ?? 0) +
         (error === undefined ? 0 : jsonLength(error) ?? 0);
     }
@@ -308,10 +346,10 @@ export class JobStore implements JobStoreApi {
       if (filter.status !== undefined && r.job.status !== filter.status) continue;
       if (filter.task !== undefined && r.job.task !== filter.task) continue;
       if (jobs.length === limit) return { jobs, nextCursor: last };
-      const size = JOB_OVERHEAD_BYTES + r.bytes.outcome + r.bytes.progress;
+      const size = JOB_OVERHEAD_BYTES + r.outcomeBytes + r.progressBytes;
       if (jobs.length > 0 && bytes + size > maxBytes) return { jobs, nextCursor: last, cut: true };
       bytes += size;
-      jobs.push({ ...r.job });
+      jobs.push(this.view(r));
       last = r.seq;
     }
     return { jobs };
