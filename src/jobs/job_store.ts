@@ -319,8 +319,10 @@ export class JobStore implements JobStoreApi {
         (result === undefined ? 0 : measured ? payloadLength : jsonLength(result) ?? 0) +
         (error === undefined ? 0 : jsonLength(error) ?? 0);
     }
-    this.#bytes += total(r) - before;
-    this.#tenants.bytes(tenantOf(r), total(r) - before);
+    const delta = total(r) - before;
+    if (delta === 0) return; // a status change: nothing to count
+    this.#bytes += delta;
+    this.#tenants.bytes(tenantOf(r), delta);
   }
 
   /** Calls `listener` on every change of job `id`; returns a function that stops it. */
