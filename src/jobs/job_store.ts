@@ -52,7 +52,31 @@ export interface StoredJob {
   progressBytes: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+// The ISO text of the last second formatted, without its milliseconds: the times of the jobs
+// of one second share it (views are made for every lookup and change, so this is a hot path).
+let isoSecond = NaN;
+let isoPrefix = "";
+
+/**
+ * `new Date(ms).toISOString()`, formatting the date only once per second.
+ *
+ * @example
+ * ```ts
+ * import { isoTime } from "./job_store.ts";
+ * console.log(isoTime(1_000_000_000_123)); // "2001-09-09T01:46:40.123Z"
+ * ```
+ */
+export function isoTime(ms: number): string {
+  const t = Math.trunc(ms);
+  const second = Math.floor(t / 1000);
+  if (second !== isoSecond) {
+    const text = new Date(second * 1000).toISOString();
+    isoPrefix = text.slice(0, text.length - 4); // without "000Z"
+    isoSecond = second;
+  }
+  const milli = t - second * 1000;
+  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+}
 
 /** The length of `value`'s JSON text, or `undefined` when JSON cannot carry it. */
 export function jsonLength(value: unknown): number | undefined {
@@ -254,10 +278,10 @@ export class JobStore implements JobStoreApi {
 
   /** A copy of the job of record `r` as clients see it, its times as ISO text. */
   view(r: StoredJob): Job {
-    const job: Job = { ...r.job, submittedAt: iso(r.submittedMs) };
-    if (r.startedMs !== undefined) job.startedAt = iso(r.startedMs);
-    if (r.finishedAtMs !== undefined) job.finishedAt = iso(r.finishedAtMs);
-    if (r.runAtMs !== undefined) job.runAt = iso(r.runAtMs);
+    const job: Job = { ...r.job, submittedAt: isoTime(r.submittedMs) };
+    if (r.startedMs !== undefined) job.startedAt = isoTime(r.startedMs);
+    if (r.finishedAtMs !== undefined) job.finishedAt = isoTime(r.finishedAtMs);
+    if (r.runAtMs !== undefined) job.runAt = isoTime(r.runAtMs);
     return job;
   }
 

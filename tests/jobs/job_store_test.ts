@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { JobStore } from "../../src/jobs/job_store.ts";
+import { isoTime, JobStore } from "../../src/jobs/job_store.ts";
 import { IdempotencyConflictError, JobsFullError } from "../../src/jobs/job_errors.ts";
 
 function clock(start = 0) {
@@ -155,4 +155,19 @@ test("JobStore lists in submission order with filters and a cursor", () => {
   assert.deepEqual(store.list({ task: "odd" }).jobs.map((j) => j.id), [ids[1], ids[3]]);
   store.update(ids[4], { status: "running" });
   assert.deepEqual(store.list({ status: "running" }).jobs.map((j) => j.id), [ids[4]]);
+});
+
+test("isoTime formats as Date's toISOString does, across seconds, years and before 1970", () => {
+  const times = [
+    0,
+    -1,
+    999,
+    1000,
+    1_000_000_000_123,
+    1.7e12 + 0.9,
+    -62_198_755_200_001,
+    253_402_300_800_000,
+  ];
+  for (let i = 0; i < 2000; i++) times.push(Math.floor(1.7e12 + i * 7.3) - (i % 3) * 1000);
+  for (const ms of times) assert.equal(isoTime(ms), new Date(ms).toISOString(), `at ${ms}`);
 });
