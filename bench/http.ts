@@ -40,9 +40,13 @@ interface WrkResult {
 
 /** wrk's latency ("812.00us", "1.20ms", "2.00s") in microseconds. */
 function micros(text: string | undefined): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? "");
-  if (!m) return NaN;
-  return Number(m[1]) * (m[2] === "us" ? 1 : m[2] === "ms" ? 1000 : 1_000_000);
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text ?? "");
+  if (!m) {
+    console.error(`bench/http.ts: cannot read wrk's latency ${JSON.stringify(text)}`);
+    return NaN;
+  }
+  const unit = { us: 1, ms: 1000, s: 1_000_000, m: 60_000_000 }[m[2] as "us" | "ms" | "s" | "m"];
+  return Number(m[1]) * unit;
 }
 
 /** Runs wrk against `url` and reads its summary (spawned, not spawnSync: this process stays responsive). */
