@@ -220,3 +220,25 @@ test("JobRunner hands a batch's jobs to the pool in one hand-off, in priority or
   await tick();
   assert.deepEqual(pool.handOffs.slice(1), [["t:6", "t:5"]]);
 });
+
+test("under a flood, the runner hands the pool no more than its concurrency: a job of another key or a higher priority goes next", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), {
+    concurrency: 4,
+    keyConcurrency: 100,
+    maxQueue: 1000,
+  });
+  runner.submitBatch(
+    Array.from({ length: 200 }, (_, i) => ({ task: "flood", input: i, concurrencyKey: "A" })),
+  );
+  await tick();
+  assert.equal(pool.calls.length, 4, "only the runner's concurrency reaches the pool");
+  runner.submit({ task: "other", input: 0, concurrencyKey: "B" });
+  runner.submit({ task: "urgent", input: 0, concurrencyKey: "A", priority: -1 });
+  for (let i = 0; i < 2; i++) pool.calls[i].resolve(i);
+  await tick();
+  // Two slots freed: key B's job takes its turn, and the urgent one leads key A's.
+  assert.deepEqual(pool.handOffs[1].sort(), ["other:0", "urgent:0"]);
+  assert.equal(runner.counts().running, 4);
+  assert.equal(runner.counts().queued, 196);
+});
