@@ -65,8 +65,8 @@ function wrk(url: string, script?: string): Promise<WrkResult> {
         perSecond: num(/Requests\/sec:\s+([\d.]+)/),
         requests: num(/(\d+) requests in/),
         bad: num(/Non-2xx or 3xx responses:\s+(\d+)/) + num(/Socket errors:.*timeout (\d+)/),
-        p50: micros(/50%\s+(\S+)/.exec(out)?.[1]),
-        p99: micros(/99%\s+(\S+)/.exec(out)?.[1]),
+        p50: micros(/^\s+50%\s+(\S+)/m.exec(out)?.[1]),
+        p99: micros(/^\s+99%\s+(\S+)/m.exec(out)?.[1]),
       });
     });
   });
