@@ -105,8 +105,8 @@ export interface JobBackendSettings {
   maxQueuePerKey: number;
   /** Queued and delayed jobs of one client at most. */
   maxQueuePerClient: number;
-  /** Jobs handed to the pool at once. */
-  concurrency: number;
+  /** Jobs handed to the pool at once. @default {by the tasks' run time (see `jobWindow`)} */
+  concurrency?: number;
   maxJobs: number;
   /**
    * Bytes of inputs, results, errors and progress kept at most (JSON text). @default {the

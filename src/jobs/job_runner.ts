@@ -13,6 +13,7 @@ import type { CancelOutcome, JobRunnerApi, RunnerCall, RunnerPool } from "./job_
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
 import { quotaError, resultTooLarge } from "./quota.ts";
+import { jobWindow } from "./job_window.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 
 export type { CancelOutcome, RunnerPool };
@@ -24,8 +25,10 @@ export interface JobRunnerOptions {
   /** Queued and delayed jobs, at most; more are refused with `JobsFullError`. @default {1000} */
   maxQueue?: number;
   /**
-   * Jobs handed to the pool at once. Kept small (about the pool's size) so that the ready queue,
-   * where fairness is decided, holds the backlog rather than the pool's FIFO queue. @default {4}
+   * Jobs handed to the pool at once. Kept small so that the ready queue, where fairness is
+   * decided, holds the backlog rather than the pool's FIFO queue. Without it, the window follows
+   * the tasks' measured run time: about a millisecond of work per task slot (see `jobWindow`),
+   * 2 per slot before anything was measured. @default {by the run time}
    */
   concurrency?: number;
   /** Queued and delayed jobs of one concurrency key (`""` for jobs without one), at most. @default {maxQueue} */
@@ -74,7 +77,10 @@ export class JobRunner implements JobRunnerApi {
   readonly store: JobStore;
   readonly keyConcurrency: number;
   readonly maxQueue: number;
-  readonly concurrency: number;
+  /** The fixed window, or undefined when it follows the tasks' run time (see `window`). */
+  readonly #fixedWindow: number | undefined;
+  #runMs: number | undefined;
+  #measuredAt = -Infinity;
   readonly maxQueuePerKey: number;
   readonly maxQueuePerClient: number;
   readonly maxResult: number;
@@ -96,10 +102,36 @@ export class JobRunner implements JobRunnerApi {
     this.store = store;
     this.keyConcurrency = options.keyConcurrency ?? 4;
     this.maxQueue = options.maxQueue ?? 1000;
-    this.concurrency = options.concurrency ?? 4;
+    this.#fixedWindow = options.concurrency;
     this.maxQueuePerKey = options.maxQueuePerKey ?? this.maxQueue;
     this.maxQueuePerClient = options.maxQueuePerClient ?? this.maxQueue;
     this.maxResult = options.maxResult ?? Infinity;
+  }
+
+  /** Jobs the runner hands the pool at most now: its `concurrency`, or the measured window. */
+  get concurrency(): number {
+    if (this.#fixedWindow !== undefined) return this.#fixedWindow;
+    this.#measureRuns();
+    const stats = this.#pool.stats?.();
+    const slots = Math.max(1, stats?.concurrency ?? 0, stats?.targetWorkers ?? 0);
+    return jobWindow(slots, this.#runMs);
+  }
+
+  /**
+   * Reads the pool's recent run time per task, weighted by how often each ran, at most every
+   * 200 ms (a metrics snapshot is not free).
+   */
+  #measureRuns(): void {
+    const now = performance.now();
+    if (now - this.#measuredAt < 200 || !this.#pool.metrics) return;
+    this.#measuredAt = now;
+    let count = 0;
+    let sum = 0;
+    for (const t of this.#pool.metrics().tasks) {
+      count += t.count;
+      sum += t.count * t.recent.runMs;
+    }
+    if (count > 0) this.#runMs = sum / count;
   }
 
   /** False once draining began: submissions throw `DrainingError`. */

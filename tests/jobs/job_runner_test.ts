@@ -242,3 +242,38 @@ test("under a flood, the runner hands the pool no more than its concurrency: a j
   assert.equal(runner.counts().running, 4);
   assert.equal(runner.counts().queued, 196);
 });
+
+/** A ManyPool with two task slots whose tasks ran `runMs` each lately. */
+class MeasuredPool extends ManyPool {
+  constructor(public runMs: number) {
+    super();
+  }
+  stats() {
+    return { concurrency: 2, workers: 2, targetWorkers: 2 };
+  }
+  metrics() {
+    return { tasks: [{ count: 10, recent: { runMs: this.runMs } }] };
+  }
+}
+
+test("without a fixed concurrency the runner hands the pool about 1 ms of work per task slot, by the measured run time", async () => {
+  const jobs = Array.from({ length: 300 }, (_, i) => ({ task: "t", input: i }));
+  const short = new MeasuredPool(0.1); // 10 per slot
+  const shortRunner = new JobRunner(short, new JobStore(), { keyConcurrency: 1000 });
+  shortRunner.submitBatch(jobs);
+  await tick();
+  assert.equal(short.handOffs[0].length, 20);
+  const long = new MeasuredPool(5); // 2 per slot, as the fixed default was
+  const longRunner = new JobRunner(long, new JobStore(), { keyConcurrency: 1000 });
+  longRunner.submitBatch(jobs);
+  await tick();
+  assert.equal(long.handOffs[0].length, 4);
+  const fixed = new MeasuredPool(0.1);
+  const fixedRunner = new JobRunner(fixed, new JobStore(), {
+    keyConcurrency: 1000,
+    concurrency: 3,
+  });
+  fixedRunner.submitBatch(jobs);
+  await tick();
+  assert.equal(fixed.handOffs[0].length, 3, "a fixed concurrency wins");
+});
