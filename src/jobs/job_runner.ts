@@ -13,7 +13,7 @@ import type { CancelOutcome, JobRunnerApi, RunnerCall, RunnerPool } from "./job_
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
 import { quotaError, resultTooLarge } from "./quota.ts";
-import { jobWindow } from "./job_window.ts";
+import { handOff, HandOffWindow } from "./job_window.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 
 export type { CancelOutcome, RunnerPool };
@@ -59,6 +59,13 @@ interface Running {
 
 const DEFAULT_BACKOFF_MS = 1000;
 
+/** Adds `delta` to `name`'s count in `map`, forgetting a name whose count reaches 0. */
+function bump(map: Map<string, number>, name: string, delta: number): void {
+  const n = (map.get(name) ?? 0) + delta;
+  if (n > 0) map.set(name, n);
+  else map.delete(name);
+}
+
 /**
  * Runs the jobs of a {@linkcode JobStore} on a pool.
  *
@@ -77,10 +84,7 @@ export class JobRunner implements JobRunnerApi {
   readonly store: JobStore;
   readonly keyConcurrency: number;
   readonly maxQueue: number;
-  /** The fixed window, or undefined when it follows the tasks' run time (see `window`). */
-  readonly #fixedWindow: number | undefined;
-  #runMs: number | undefined;
-  #measuredAt = -Infinity;
+  readonly #window: HandOffWindow;
   readonly maxQueuePerKey: number;
   readonly maxQueuePerClient: number;
   readonly maxResult: number;
@@ -102,7 +106,7 @@ export class JobRunner implements JobRunnerApi {
     this.store = store;
     this.keyConcurrency = options.keyConcurrency ?? 4;
     this.maxQueue = options.maxQueue ?? 1000;
-    this.#fixedWindow = options.concurrency;
+    this.#window = new HandOffWindow(pool, options.concurrency);
     this.maxQueuePerKey = options.maxQueuePerKey ?? this.maxQueue;
     this.maxQueuePerClient = options.maxQueuePerClient ?? this.maxQueue;
     this.maxResult = options.maxResult ?? Infinity;
@@ -110,28 +114,7 @@ export class JobRunner implements JobRunnerApi {
 
   /** Jobs the runner hands the pool at most now: its `concurrency`, or the measured window. */
   get concurrency(): number {
-    if (this.#fixedWindow !== undefined) return this.#fixedWindow;
-    this.#measureRuns();
-    const stats = this.#pool.stats?.();
-    const slots = Math.max(1, stats?.concurrency ?? 0, stats?.targetWorkers ?? 0);
-    return jobWindow(slots, this.#runMs);
-  }
-
-  /**
-   * Reads the pool's recent run time per task, weighted by how often each ran, at most every
-   * 200 ms (a metrics snapshot is not free).
-   */
-  #measureRuns(): void {
-    const now = performance.now();
-    if (now - this.#measuredAt < 200 || !this.#pool.metrics) return;
-    this.#measuredAt = now;
-    let count = 0;
-    let sum = 0;
-    for (const t of this.#pool.metrics().tasks) {
-      count += t.count;
-      sum += t.count * t.recent.runMs;
-    }
-    if (count > 0) this.#runMs = sum / count;
+    return this.#window.size;
   }
 
   /** False once draining began: submissions throw `DrainingError`. */
@@ -266,13 +249,8 @@ export class JobRunner implements JobRunnerApi {
   }
 
   #countWaiting(r: { request: { concurrencyKey?: string }; client?: string }, delta: number) {
-    const bump = (map: Map<string, number>, name: string) => {
-      const n = (map.get(name) ?? 0) + delta;
-      if (n > 0) map.set(name, n);
-      else map.delete(name);
-    };
-    bump(this.#waitingByKey, r.request.concurrencyKey ?? "");
-    if (r.client !== undefined) bump(this.#waitingByClient, r.client);
+    bump(this.#waitingByKey, r.request.concurrencyKey ?? "", delta);
+    if (r.client !== undefined) bump(this.#waitingByClient, r.client, delta);
   }
 
   #schedule(id: string, delayMs: number): void {
@@ -346,29 +324,11 @@ export class JobRunner implements JobRunnerApi {
       calls.push(this.#prepare(entry.id, entry.key));
     }
     if (calls.length === 0) return;
-    const runs = this.#handOff(calls);
+    const runs = handOff(this.#pool, calls);
     for (let i = 0; i < calls.length; i++) {
       this.#track(ids[i], keys[i], runs[i], calls[i].options!.signal!);
     }
   };
-
-  /** The pool's promises for `calls`: one hand-off when the pool takes many at once. */
-  #handOff(calls: RunnerCall[]): Promise<unknown>[] {
-    if (this.#pool.runMany) {
-      try {
-        return this.#pool.runMany(calls);
-      } catch (e) {
-        return calls.map(() => Promise.reject(e));
-      }
-    }
-    return calls.map((c) => {
-      try {
-        return this.#pool.run(c.name, c.input, c.options);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    });
-  }
 
   /** Marks job `id` running and returns its call for the pool. */
   #prepare(id: string, key: string): RunnerCall {

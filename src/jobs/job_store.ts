@@ -12,6 +12,7 @@ import type { JobStoreApi } from "./job_backend.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 import { isFinal, JOB_OVERHEAD_BYTES } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
+import { isoTime } from "./iso_time.ts";
 import { JobWatchers } from "./job_watchers.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
@@ -50,32 +51,6 @@ export interface StoredJob {
   /** JSON lengths of its result and error, and of its progress (its input's is `input.length`). */
   outcomeBytes: number;
   progressBytes: number;
-}
-
-// The ISO text of the last second formatted, without its milliseconds: the times of the jobs
-// of one second share it (views are made for every lookup and change, so this is a hot path).
-let isoSecond = NaN;
-let isoPrefix = "";
-
-/**
- * `new Date(ms).toISOString()`, formatting the date only once per second.
- *
- * @example
- * ```ts
- * import { isoTime } from "./job_store.ts";
- * console.log(isoTime(1_000_000_000_123)); // "2001-09-09T01:46:40.123Z"
- * ```
- */
-export function isoTime(ms: number): string {
-  const t = Math.trunc(ms);
-  const second = Math.floor(t / 1000);
-  if (second !== isoSecond) {
-    const text = new Date(second * 1000).toISOString();
-    isoPrefix = text.slice(0, text.length - 4); // without "000Z"
-    isoSecond = second;
-  }
-  const milli = t - second * 1000;
-  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
 }
 
 /** The length of `value`'s JSON text, or `undefined` when JSON cannot carry it. */

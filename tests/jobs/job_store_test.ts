@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isoTime, JobStore } from "../../src/jobs/job_store.ts";
+import { isoTime } from "../../src/jobs/iso_time.ts";
+import { JobStore } from "../../src/jobs/job_store.ts";
 import { IdempotencyConflictError, JobsFullError } from "../../src/jobs/job_errors.ts";
 
 function clock(start = 0) {
