@@ -6,6 +6,7 @@
  * @module
  */
 import { TaskError, TimeoutError } from "../errors.ts";
+import { FlushScheduler } from "../engine/dispatcher.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
 import { attemptOptions, isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
@@ -102,7 +103,7 @@ export class JobRunner implements JobRunnerApi {
   #running = new Map<string, Running>();
   #keyRunning = new Map<string, number>();
   #accepting = true;
-  #pumpQueued = false;
+  readonly #pumpTurn = new FlushScheduler(() => this.#pump());
   #awaitingRoom = false;
   #totals: RunnerTotals = { submitted: 0, retried: 0, succeeded: 0, failed: 0, cancelled: 0 };
   #gate: RateGate;
@@ -296,12 +297,13 @@ export class JobRunner implements JobRunnerApi {
   /**
    * Pumps once the current turn is over: the jobs made ready in one turn (a batch, the jobs a
    * worker's message finished) are chosen together, in priority and fair order, and handed over
-   * in one go.
+   * in one go. While jobs run, the pump waits a macrotask rather than a microtask: the jobs that
+   * requests on other connections submit in the same pass of the event loop (each in its own
+   * task) join the hand-off, one message to a worker for them all rather than one each. An idle
+   * runner pumps at once, so a lone job waits for nothing.
    */
   #pumpSoon(): void {
-    if (this.#pumpQueued) return;
-    this.#pumpQueued = true;
-    queueMicrotask(this.#pump);
+    this.#pumpTurn.schedule(this.#running.size === 0);
   }
 
   /** The pool's queue's room now (unbounded for a pool that does not say). */
@@ -317,8 +319,13 @@ export class JobRunner implements JobRunnerApi {
    * `runMany()`: one message per worker rather than one per job. A streamed job's attempt is
    * its own `pool.stream()`.
    */
-  #pump = (): void => {
-    this.#pumpQueued = false;
+  #pump(): void {
+    this.#handOver();
+    // Idle: let go of the macrotask's channel, which would keep the process alive.
+    if (this.#running.size === 0) this.#pumpTurn.release();
+  }
+
+  #handOver(): void {
     if (this.#awaitingRoom || !this.#accepting) return;
     const room = Math.min(this.concurrency - this.#running.size, this.#poolRoom());
     if (room <= 0 && this.#running.size < this.concurrency && this.#ready.size > 0) {
@@ -365,7 +372,7 @@ export class JobRunner implements JobRunnerApi {
     for (let i = 0; i < calls.length; i++) {
       this.#track(ids[i], keys[i], runs[i], calls[i].options!.signal!);
     }
-  };
+  }
 
   /**
    * False while the rate limit of the job's key or task is reached: the job then says why and
@@ -389,13 +396,13 @@ export class JobRunner implements JobRunnerApi {
     this.#countWaiting(r, -1);
     const controller = new AbortController();
     const { request } = r;
-    this.#gate.started(key, request);
-    // The store stamps `startedAt` itself, as a number.
+    // The store stamps `startedAt` itself, as a number; the rate limit counts that instant.
     this.store.update(id, {
       status: "running",
       attempts: r.job.attempts + 1,
       ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
+    this.#gate.started(key, request, r.startedMs);
     this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
     this.#running.set(id, { controller, key, done: undefined });
     // The input is held as its JSON text: parsed for each attempt, then let go.

@@ -277,3 +277,32 @@ test("without a fixed concurrency the runner hands the pool about 1 ms of work p
   await tick();
   assert.equal(fixed.handOffs[0].length, 3, "a fixed concurrency wins");
 });
+
+test("while jobs run, jobs submitted by separate tasks reach the pool together; an idle runner hands a job over at once", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), { concurrency: 64, keyConcurrency: 64 });
+  runner.submit({ task: "first", input: 0 });
+  await Promise.resolve();
+  assert.deepEqual(pool.handOffs, [["first:0"]], "idle: handed over in the same turn");
+  // Six submissions, each from its own task (six timers due together), as requests on six
+  // connections are. Handed over at once, each would go alone; while a job runs the pump waits
+  // a macrotask, so they share hand-offs. (How many share one depends on how the runtime orders
+  // timers and messages: Bun runs the six timers first, Deno may run the pump's message sooner.)
+  const inputs = [1, 2, 3, 4, 5, 6];
+  await Promise.all(inputs.map((i) =>
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        runner.submit({ task: "next", input: i });
+        resolve();
+      }, 0)
+    )
+  ));
+  await tick();
+  const later = pool.handOffs.slice(1);
+  assert.deepEqual(later.flat(), inputs.map((i) => `next:${i}`));
+  assert.ok(later.length < inputs.length, `six jobs went one by one: ${JSON.stringify(later)}`);
+  // Every job ends: the runner, idle again, lets go of what schedules its pumps.
+  for (const call of pool.calls) call.resolve(1);
+  await tick();
+  assert.equal(runner.counts().running, 0);
+});
