@@ -3,14 +3,17 @@
  * the bench, with its process id for the CPU it used (Linux `/proc`).
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { runtime } from "../mod.ts";
 
 /** A server in a child process: its URL, its CPU time so far, and how to stop it. */
 export interface CliServer {
   url: string;
   pid: number;
-  /** User and system CPU time of the server's process so far, in microseconds. */
+  /**
+   * User and system CPU time so far of the server's process and its live descendants (the task
+   * processes of `--isolation process`), in microseconds.
+   */
   cpuMicros(): number;
   /** Jobs that reached a final state, from `GET /metrics`. */
   finished(): Promise<number>;
@@ -35,11 +38,7 @@ export async function startCliServer(tasks: string, args: string[]): Promise<Cli
     child.stderr!.on("data", read);
     child.on("close", () => reject(new Error(`workloom serve exited: ${out}`)));
   });
-  // Clock ticks are 1/100 s on Linux (getconf CLK_TCK).
-  const cpuMicros = () => {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  };
+  const cpuMicros = () => treeCpuMicros(child.pid!);
   const finished = async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     let n = 0;
@@ -53,6 +52,23 @@ export async function startCliServer(tasks: string, args: string[]): Promise<Cli
     await exited;
   };
   return { url, pid: child.pid!, cpuMicros, finished, stop };
+}
+
+/** CPU time of process `pid` and its live descendants, in microseconds (Linux `/proc`). */
+function treeCpuMicros(pid: number): number {
+  let micros = 0;
+  try {
+    // Clock ticks are 1/100 s on Linux (getconf CLK_TCK).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    micros += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+      for (const c of children ? children.split(" ") : []) micros += treeCpuMicros(Number(c));
+    }
+  } catch {
+    // The process ended while it was read: what it used is gone with it.
+  }
+  return micros;
 }
 
 /** The median of `xs`. */
