@@ -45,3 +45,16 @@ test("a waiter answered first never fires, the next one still does, and the last
   third.cancel();
   assert.equal(deadlineTimers(), 0, "cancelling the last waiter clears the timer");
 });
+
+test("a waiter let go after it fired (as a caller's finally does) leaves the later ones of its length armed", async () => {
+  const first = deadline(30);
+  await new Promise((r) => setTimeout(r, 10));
+  const second = deadline(30); // due after the first: the timer fires for the first alone
+  const firstAt = await first.fired;
+  first.cancel(); // after its deadline: it must not take the second one's with it
+  assert.ok(firstAt - first.start >= 29);
+  assert.equal(deadlineTimers(), 1, "the second one's timer is still set");
+  const at = await second.fired;
+  assert.ok(at - second.start >= 29, `the second fired after ${at - second.start} ms`);
+  assert.equal(deadlineTimers(), 0);
+});
