@@ -11,6 +11,8 @@
 interface Waiter {
   at: number;
   fire: () => void;
+  /** Out of its list (fired or let go): letting it go again must not touch the list. */
+  gone?: true;
   prev?: Waiter;
   next?: Waiter;
 }
@@ -43,11 +45,8 @@ export function atDeadline(fire: () => void, waitMs: number): () => void {
   else list.head = waiter;
   list.tail = waiter;
   if (list.timer === undefined) arm(waitMs, list);
-  let done = false;
   return () => {
-    if (done) return;
-    done = true;
-    unlink(waitMs, list, waiter);
+    if (!waiter.gone) unlink(waitMs, list, waiter);
   };
 }
 
@@ -64,6 +63,7 @@ function unlink(waitMs: number, list: DeadlineList, waiter: Waiter): void {
   if (waiter.next) waiter.next.prev = waiter.prev;
   else list.tail = waiter.prev;
   waiter.prev = waiter.next = undefined;
+  waiter.gone = true;
   // No waiter left: no timer left either (nothing keeps the process alive for nothing).
   if (list.head === undefined) {
     clearTimeout(list.timer);
