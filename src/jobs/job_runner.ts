@@ -19,6 +19,7 @@ import { RateGate } from "./rate_gate.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import { type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
 import { streamAttempt } from "./stream_attempt.ts";
+import { atDeadline } from "./wait_deadlines.ts";
 
 export type { CancelOutcome, RunnerPool };
 
@@ -59,6 +60,8 @@ export interface RunnerTotals {
 interface Running {
   controller: AbortController;
   key: string;
+  /** Lets go of the attempt's deadline (its `timeoutMs`), once it settled. */
+  stopDeadline?: () => void;
   /** Settles once the attempt's outcome is stored (set as the attempt is handed to the pool). */
   done: Promise<void> | undefined;
 }
@@ -404,7 +407,8 @@ export class JobRunner implements JobRunnerApi {
     });
     this.#gate.started(key, request, r.startedMs);
     this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
-    this.#running.set(id, { controller, key, done: undefined });
+    const running: Running = { controller, key, done: undefined };
+    this.#running.set(id, running);
     // The input is held as its JSON text: parsed for each attempt, then let go.
     const input = r.input === undefined ? undefined : JSON.parse(r.input);
     const options = attemptOptions(request, controller.signal, (value) => {
@@ -414,25 +418,38 @@ export class JobRunner implements JobRunnerApi {
         this.store.update(id, { progress: value }, "progress", size);
       }
     });
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) {
+      // The attempt's timeout on one timer per length (every job has one: the server's default),
+      // not a timer per task in the pool; it aborts the task with the pool's own TimeoutError.
+      options.timeoutMs = undefined;
+      running.stopDeadline = atDeadline(
+        () => controller.abort(new TimeoutError(request.task, timeoutMs)),
+        timeoutMs,
+      );
+    }
     return { name: request.task, input, options };
   }
 
   /** Stores the outcome of job `id`'s attempt `run` and frees its slot. */
   #track(id: string, key: string, run: Promise<unknown>, signal: AbortSignal): void {
+    const running = this.#running.get(id)!;
     const finish = () => {
+      running.stopDeadline?.();
       this.#running.delete(id);
       const n = (this.#keyRunning.get(key) ?? 1) - 1;
       if (n > 0) this.#keyRunning.set(key, n);
       else this.#keyRunning.delete(key);
       this.#pumpSoon();
     };
-    this.#running.get(id)!.done = run.then(
+    running.done = run.then(
       (result) => {
         this.#succeeded(id, result);
         finish();
       },
       (e) => {
-        this.#failed(id, e, signal.aborted);
+        // Aborted by cancel(), not by the attempt's own deadline.
+        this.#failed(id, e, signal.aborted && !(signal.reason instanceof TimeoutError));
         finish();
       },
     );

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { atDeadline } from "./wait_deadlines.ts";
+import { atDeadline } from "../jobs/wait_deadlines.ts";
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./api_error.ts";
 

@@ -6,7 +6,7 @@
 import { isFinal, type Job } from "../jobs/job.ts";
 import type { JobStoreApi } from "../jobs/job_backend.ts";
 import type { JobLookup } from "../jobs/job_store.ts";
-import { atDeadline } from "./wait_deadlines.ts";
+import { atDeadline } from "../jobs/wait_deadlines.ts";
 
 /**
  * Resolves with the job once it is final, or with its state at `waitMs`, whichever comes

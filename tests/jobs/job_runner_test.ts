@@ -5,6 +5,7 @@ import { JobRunner, type RunnerPool } from "../../src/jobs/job_runner.ts";
 import { JobStore } from "../../src/jobs/job_store.ts";
 import type { Job } from "../../src/jobs/job.ts";
 import { DrainingError, JobsFullError } from "../../src/jobs/job_errors.ts";
+import { deadlineTimers } from "../../src/jobs/wait_deadlines.ts";
 
 interface Call {
   task: string;
@@ -186,10 +187,19 @@ test("JobRunner retries an attempt that timed out, like one that threw", async (
     timeoutMs: 5,
   });
   await reach(runner.store, job.id, "running");
-  assert.equal(pool.calls[0].options.timeoutMs, 5);
-  pool.calls[0].reject(new TimeoutError("slow", 5));
-  await reach(runner.store, job.id, "queued");
-  await reach(runner.store, job.id, "running");
+  // The runner keeps the timeout (on a timer per length) and aborts the task with the pool's
+  // TimeoutError: the FakePool rejects with the signal's reason.
+  assert.equal(pool.calls[0].options.timeoutMs, undefined);
+  const signal = pool.calls[0].options.signal!;
+  await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+  assert.ok(signal.reason instanceof TimeoutError);
+  await tick();
+  await tick();
+  // Taken as a timeout, not a cancel: the job is tried again.
+  assert.equal(pool.calls.length, 2);
+  const retried = runner.store.lookup(job.id);
+  assert.ok(retried.state === "found" && retried.job.attempts === 2);
+  assert.equal(retried.job.error?.name, "TimeoutError");
   pool.calls[1].resolve("ok");
   const done = await reach(runner.store, job.id, "succeeded");
   assert.equal(done.attempts, 2);
@@ -305,4 +315,25 @@ test("while jobs run, jobs submitted by separate tasks reach the pool together; 
   for (const call of pool.calls) call.resolve(1);
   await tick();
   assert.equal(runner.counts().running, 0);
+});
+
+test("job attempts' timeouts share one timer per length, not one per task, and leave none behind", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), { concurrency: 8, keyConcurrency: 8 });
+  const timersBefore = deadlineTimers();
+  runner.submitBatch(
+    Array.from({ length: 6 }, (_, i) => ({ task: "t", input: i, timeoutMs: 60_000 })),
+  );
+  runner.submit({ task: "t", input: 6, timeoutMs: 30_000 });
+  await tick();
+  assert.equal(pool.calls.length, 7);
+  assert.ok(
+    pool.calls.every((c) => c.options.timeoutMs === undefined),
+    "no timer per task in the pool",
+  );
+  assert.equal(deadlineTimers() - timersBefore, 2, "one timer per length");
+  for (const call of pool.calls) call.resolve(1);
+  await tick();
+  assert.equal(runner.counts().running, 0);
+  assert.equal(deadlineTimers(), timersBefore, "settled attempts let go of their deadlines");
 });

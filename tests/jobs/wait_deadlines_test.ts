@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { atDeadline, deadlineTimers } from "../../src/server/wait_deadlines.ts";
+import { atDeadline, deadlineTimers } from "../../src/jobs/wait_deadlines.ts";
 
 /** Resolves with the time `fire` ran, once it does. */
 function deadline(waitMs: number): { fired: Promise<number>; cancel: () => void; start: number } {

@@ -1,5 +1,5 @@
 /**
- * The deadlines of requests (long-polls, body reads), on one timer per wait length rather than
+ * Deadlines (of long-polls, body reads, and job attempts), on one timer per wait length rather than
  * one per waiter. Waiters of the same length reach their deadlines in the order they started, so
  * each length keeps its waiters in a list in that order and a timer for the earliest; a waiter
  * answered before its deadline (the common case) leaves the list at once, and costs no timer of
