@@ -7,55 +7,21 @@
  */
 import { TaskError, TimeoutError } from "../errors.ts";
 import { FlushScheduler } from "../engine/dispatcher.ts";
+import { attemptCall } from "./attempt_call.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
-import { attemptOptions, isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
+import { isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerCall, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
 import { quotaError, resultTooLarge } from "./quota.ts";
 import { handOff, HandOffWindow } from "./job_window.ts";
 import { RateGate } from "./rate_gate.ts";
-import type { RateLimits } from "./rate_limit.ts";
+import type { JobRunnerOptions, RunnerTotals } from "./runner_options.ts";
 import { type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
 import { streamAttempt } from "./stream_attempt.ts";
-import { atDeadline } from "./wait_deadlines.ts";
 
-export type { CancelOutcome, RunnerPool };
-
-/** Options of {@linkcode JobRunner}. */
-export interface JobRunnerOptions {
-  /** Jobs of one concurrency key running at once, at most. @default {4} */
-  keyConcurrency?: number;
-  /** Queued and delayed jobs, at most; more are refused with `JobsFullError`. @default {1000} */
-  maxQueue?: number;
-  /**
-   * Jobs handed to the pool at once. Kept small so that the ready queue, where fairness is
-   * decided, holds the backlog rather than the pool's FIFO queue. Without it, the window follows
-   * the tasks' measured run time: about a millisecond of work per task slot (see `jobWindow`),
-   * 2 per slot before anything was measured. @default {by the run time}
-   */
-  concurrency?: number;
-  /** Queued and delayed jobs of one concurrency key (`""` for jobs without one), at most. @default {maxQueue} */
-  maxQueuePerKey?: number;
-  /** Queued and delayed jobs submitted by one client (address), at most. @default {maxQueue} */
-  maxQueuePerClient?: number;
-  /** Longest JSON text of a result: a longer one fails its job, and longer progress is dropped. @default {Infinity} */
-  maxResult?: number;
-  /** Rate limits per concurrency key and per task (a job's own `rateLimit` overrides its key's). */
-  rateLimits?: RateLimits;
-}
-
-/** What a runner has done since it started: the job server's counters. */
-export interface RunnerTotals {
-  /** Jobs created (an idempotent replay creates none). */
-  submitted: number;
-  /** Attempts scheduled again after a task threw or timed out. */
-  retried: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-}
+export type { CancelOutcome, JobRunnerOptions, RunnerPool, RunnerTotals };
 
 interface Running {
   controller: AbortController;
@@ -409,26 +375,15 @@ export class JobRunner implements JobRunnerApi {
     this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
     const running: Running = { controller, key, done: undefined };
     this.#running.set(id, running);
-    // The input is held as its JSON text: parsed for each attempt, then let go.
-    const input = r.input === undefined ? undefined : JSON.parse(r.input);
-    const options = attemptOptions(request, controller.signal, (value) => {
+    const { call, stopDeadline } = attemptCall(r, controller, (value) => {
       // Progress too large to keep is dropped: only the latest value matters anyway.
       const size = jsonLength(value);
       if (size !== undefined && size <= this.maxResult) {
         this.store.update(id, { progress: value }, "progress", size);
       }
     });
-    const { timeoutMs } = options;
-    if (timeoutMs !== undefined) {
-      // The attempt's timeout on one timer per length (every job has one: the server's default),
-      // not a timer per task in the pool; it aborts the task with the pool's own TimeoutError.
-      options.timeoutMs = undefined;
-      running.stopDeadline = atDeadline(
-        () => controller.abort(new TimeoutError(request.task, timeoutMs)),
-        timeoutMs,
-      );
-    }
-    return { name: request.task, input, options };
+    running.stopDeadline = stopDeadline;
+    return call;
   }
 
   /** Stores the outcome of job `id`'s attempt `run` and frees its slot. */

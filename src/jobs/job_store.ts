@@ -15,62 +15,14 @@ import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
 import { isoTime } from "./iso_time.ts";
 import { type ChunkReplay, JobChunks, type JobChunksOptions } from "./job_chunks.ts";
 import { JobWatchers } from "./job_watchers.ts";
+import { type JobFields, jsonLength, type StoredJob, tenantOf, total } from "./stored_job.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
 import { pendingWebhook, type WebhookState } from "./webhook_state.ts";
 
 export type { JobChange, JobLookup, ListFilter };
-
-/** The job's fields the store keeps as they are: all but its times. */
-export type JobFields = Omit<Job, "submittedAt" | "startedAt" | "finishedAt" | "runAt">;
-
-/**
- * A job with what the store needs besides what clients see. Its times are numbers (ms since the
- * epoch), made ISO text only in the copies handed out (see `JobStore.view`): a held job keeps no
- * strings for them.
- */
-export interface StoredJob {
-  job: JobFields;
-  submittedMs: number;
-  /** When its last attempt started. */
-  startedMs?: number;
-  /** When its last delay or backoff ends or ended. */
-  runAtMs?: number;
-  /** The request without its input (which is `input`). */
-  request: Omit<JobRequest, "input">;
-  /** The input's JSON text (`undefined` for a request without one). */
-  input?: string;
-  /** Where the submission came from, for the per-client quota. */
-  client?: string;
-  /** Submission order: the listing order and its cursor. */
-  seq: number;
-  /** Bumped on every change: the SSE event id. */
-  rev: number;
-  /** Set only with an idempotency key: the hash of the request (see `fingerprint`). */
-  fingerprint?: string;
-  idempotencyKey?: string;
-  finishedAtMs?: number;
-  /** JSON lengths of its result and error, and of its progress (its input's is `input.length`). */
-  outcomeBytes: number;
-  progressBytes: number;
-}
-
-/** The length of `value`'s JSON text, or `undefined` when JSON cannot carry it. */
-export function jsonLength(value: unknown): number | undefined {
-  try {
-    return JSON.stringify(value)?.length ?? 4;
-  } catch {
-    return undefined;
-  }
-}
-
-function total(r: StoredJob): number {
-  return (r.input?.length ?? 0) + r.outcomeBytes + r.progressBytes;
-}
-
-function tenantOf(r: StoredJob): { key: string; client?: string } {
-  return { key: r.request.concurrencyKey ?? "", client: r.client };
-}
+export type { JobFields, StoredJob };
+export { jsonLength };
 
 /** Options of {@linkcode JobStore}. */
 export interface JobStoreOptions {
