@@ -3,6 +3,8 @@
  * throughput with a window in flight, sequential round-trip latency, and CPU-bound tasks pooled
  * against the same tasks run one after another on the main thread. Each is timed with mitata.
  */
+import { readFileSync } from "node:fs";
+import process from "node:process";
 import { measure } from "mitata";
 import { spin } from "./fixtures/bench_tasks.ts";
 import type { Contender } from "./peers/contenders.ts";
@@ -55,19 +57,57 @@ async function pump(c: Contender, total: number, window: number): Promise<void> 
   await Promise.all(Array.from({ length: Math.min(window, total) }, lane));
 }
 
+// The main thread's own CPU time: on Linux its schedstat (nanoseconds on a CPU, this thread
+// alone; the main thread's id is the process id). Elsewhere the process's CPU time, which counts
+// the workers' threads too: `mainThreadCpu` says which one was read.
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+
+function threadCpuNs(): number | undefined {
+  try {
+    return Number(readFileSync(SCHEDSTAT, "utf8").split(" ")[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU nanoseconds so far: the main thread's where the system tells, else the process's. */
+function cpuNow(): { ns: number; thread: boolean } {
+  const ns = threadCpuNs();
+  if (ns !== undefined) return { ns, thread: true };
+  const { user, system } = process.cpuUsage();
+  return { ns: (user + system) * 1000, thread: false };
+}
+
+/**
+ * No-op throughput, and the main thread's CPU nanoseconds per task over the same rounds: what
+ * the pool costs the caller's thread, which a loaded machine inflates far less than wall time.
+ */
 export async function throughput(
   c: Contender,
   config: DispatchConfig,
-): Promise<{ tasksPerSec: number; tasksPerSecMedian: number }> {
+): Promise<
+  {
+    tasksPerSec: number;
+    tasksPerSecMedian: number;
+    cpuNsPerTask: number;
+    mainThreadCpu: "thread" | "process";
+  }
+> {
   // One explicit warm-up round; mitata's measure() makes one more unmeasured call of its own.
   await pump(c, config.noopTasks, config.window);
+  let rounds = 0; // counted, not assumed: measure() makes calls of its own besides the samples
+  const before = cpuNow();
   const stats = await measure(
-    () => pump(c, config.noopTasks, config.window),
+    () => (rounds++, pump(c, config.noopTasks, config.window)),
     samples(config.noopRounds),
   );
+  const after = cpuNow();
+  const tasks = config.noopTasks * rounds;
   return {
     tasksPerSec: config.noopTasks / (stats.min / 1e9),
     tasksPerSecMedian: config.noopTasks / (stats.p50 / 1e9),
+    cpuNsPerTask: (after.ns - before.ns) / tasks,
+    mainThreadCpu: after.thread ? "thread" : "process",
   };
 }
 

@@ -10,7 +10,11 @@
  * 1. no-op throughput: N no-op tasks with a sliding window of 256 in flight, in tasks/s;
  * 2. round-trip latency of one no-op task, p50 and p99 in µs, over sequential round trips;
  * 3. CPU scaling: 200 tasks that busy-spin 5 ms, pooled, against the same tasks run one after
- *    another on the main thread (speed-up = sequential time / pooled time; 2 is the ceiling).
+ *    another on the main thread (speed-up = sequential time / pooled time; 2 is the ceiling);
+ * 4. main-thread CPU per task: the calling thread's CPU nanoseconds over the throughput rounds,
+ *    divided by their tasks (on Linux the main thread's own schedstat; elsewhere the process's
+ *    CPU time, workers included, marked "(process)"): what dispatch costs the caller, and a figure
+ *    a loaded machine inflates far less than wall time.
  * Throughput and speed-up print the best and the median round side by side, with each pool's
  * median throughput over the best peer's and over the raw floor's; then it states whether
  * workloom meets the issue's targets for this runtime, the throughput ratios judged on medians.
@@ -120,6 +124,8 @@ interface Row {
   p99Us?: number;
   pooledMs?: number;
   pooledMsMedian?: number;
+  cpuNsPerTask?: number;
+  mainThreadCpu?: "thread" | "process";
 }
 
 function reason(err: unknown): string {
@@ -227,6 +233,7 @@ async function main(): Promise<void> {
         value: ratio(wl.p50Us, raw?.p50Us ?? 0),
         target: TARGETS.p50VsRaw || undefined,
       },
+      mainThreadNsPerTask: { value: wl.cpuNsPerTask, read: wl.mainThreadCpu },
       cpuSpeedup: {
         value: wl.speedup,
         median: wl.speedupMedian,
@@ -272,6 +279,7 @@ async function main(): Promise<void> {
       "vs raw",
       "p50 µs",
       "p99 µs",
+      "main ns/task",
       `${cpuLabel} best`,
       "median",
       "note",
@@ -279,7 +287,7 @@ async function main(): Promise<void> {
     const x = (n: number | undefined): string => n === undefined ? "-" : `${fmt(n, 2)}x`;
     const body = results.map((r) =>
       r.error !== undefined
-        ? [r.name, "n/a", "-", "-", "-", "-", "-", "-", "-", `n/a (${r.error})`]
+        ? [r.name, "n/a", "-", "-", "-", "-", "-", "-", "-", "-", `n/a (${r.error})`]
         : [
           r.name,
           fmt(r.tasksPerSec),
@@ -288,13 +296,14 @@ async function main(): Promise<void> {
           x(r.ratioVsRawMedian),
           fmt(r.p50Us, 1),
           fmt(r.p99Us, 1),
+          fmt(r.cpuNsPerTask) + (r.mainThreadCpu === "process" ? " (process)" : ""),
           fmt(r.speedup, 2),
           fmt(r.speedupMedian, 2),
           "",
         ]
     );
     console.log(
-      formatTable(header, body, { align: ["l", "r", "r", "r", "r", "r", "r", "r", "r", "l"] }),
+      formatTable(header, body, { align: ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"] }),
     );
     console.log(
       "\ntargets: " +
@@ -317,6 +326,7 @@ async function main(): Promise<void> {
           `CPU speed-up ≥ ${TARGETS.cpuSpeedup} (best round): ${
             verdict(wl.speedup! >= TARGETS.cpuSpeedup)
           } (${fmt(wl.speedup, 3)}; median ${fmt(wl.speedupMedian, 3)})`,
+          `main-thread CPU per task: ${fmt(wl.cpuNsPerTask)} ns (${wl.mainThreadCpu})`,
         ].filter(Boolean).join("; ")),
     );
   }

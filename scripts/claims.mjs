@@ -1,9 +1,16 @@
 // The claims check: a test proves a claim only if removing the mechanism makes it fail. Every
 // tests/claims/*.json file lists claims, each with the edits that remove one mechanism and the
-// test files that must then go red; for each claim this copies the tree to a scratch folder,
-// applies the edits there, runs the named files on the claim's runtime, and requires at least one
-// test case to fail. A claim whose `find` text no longer occurs exactly once, whose removal only
-// stops the files from loading (or hangs them), or whose tests stay green fails the check.
+// test files that must then go red; for each claim this applies the edits in a scratch copy of
+// the tree, runs the named files on the claim's runtime, and requires at least one test case to
+// fail. A claim whose `find` text no longer occurs exactly once, whose removal only stops the
+// files from loading (or hangs them), or whose tests stay green fails the check.
+//
+// Where the time went, and what it costs now: the claims run in lanes, one per core; each lane
+// copies the tree once and puts a claim's files back from their saved text afterwards (a copy per
+// claim cost more than some claims' runs), and each test file stops at its first failed case
+// (Deno's --fail-fast, Bun's --bail), since one is all a claim needs. What is left is mostly the
+// failing test itself: a test that waits for something the removal stopped waits out its own
+// deadline.
 //
 // Why not StrykerJS (checked: @stryker-mutator/core 10.1.1, command runner): it generates its
 // own mutants from generic operators and instruments the sources with mutation switches, while
@@ -13,7 +20,7 @@
 // a removal that only stops a file from loading would count as "killed"; here it does not. It
 // also needs Node >= 22 and would be a dependency for something this ~250-line script does.
 //
-// Usage: npm run claims [-- --only <id substring> …] [-- --list] [-- --jobs 2] [-- --deadline 120]
+// Usage: npm run claims [-- --only <id substring> …] [-- --list] [-- --jobs <cores>] [-- --deadline 120]
 //        node scripts/claims.mjs --root <tree>   (another tree: the tool's own test fixture)
 // Exit code 0 only when every claim went red; 2 when a claims file is malformed.
 import { execFileSync } from "node:child_process";
@@ -26,10 +33,11 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, normalize, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { root as projectRoot } from "./ensure_deps.mjs";
@@ -138,18 +146,31 @@ function loadClaims(tree) {
 }
 
 /**
+ * The tree's tracked and untracked-but-not-ignored files; outside a git work tree (the claims
+ * check's own test, run by the claims check in a scratch copy), every file but node_modules.
+ */
+function treeFiles(tree) {
+  try {
+    return execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+      cwd: tree,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    }).split("\0").filter(Boolean);
+  } catch (error) {
+    if (!/not a git repository/.test(String(error.stderr))) throw error;
+    return [...snapshot(tree).keys()];
+  }
+}
+
+/**
  * Copies the tree's tracked and untracked-but-not-ignored files into a new scratch folder, with
  * node_modules linked rather than copied, and returns the folder.
  */
 function copyTree(tree) {
   const scratch = mkdtempSync(join(tmpdir(), "workloom-claim-"));
   scratches.add(scratch);
-  const listed = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
-    cwd: tree,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  }).split("\0").filter(Boolean);
-  for (const f of listed) {
+  for (const f of treeFiles(tree)) {
     // A tracked file deleted in the working tree is still listed: the copy follows the tree.
     if (!existsSync(join(tree, f))) continue;
     mkdirSync(dirname(join(scratch, f)), { recursive: true });
@@ -164,18 +185,84 @@ function copyTree(tree) {
   return scratch;
 }
 
-/** Applies the claim's edits in `scratch`; returns a reason when one no longer applies. */
-function applyEdits(scratch, claim) {
-  for (const [i, edit] of claim.edits.entries()) {
-    const path = join(scratch, edit.file);
-    const text = readFileSync(path, "utf8");
-    const count = text.split(edit.find).length - 1;
-    if (count !== 1) {
-      return `edits[${i}]: the find text occurs ${count} times in ${edit.file}, not once`;
+/**
+ * What every file of a tree looks like (path → size and modification time), links not followed
+ * and node_modules left out: a scratch copy links the tree's own.
+ */
+function snapshot(dir) {
+  const stamps = new Map();
+  const walk = (rel) => {
+    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.name === "node_modules" || entry.name === ".git") continue;
+      if (entry.isDirectory()) walk(path);
+      else if (!entry.isSymbolicLink()) stamps.set(path, stamp(join(dir, path)));
     }
-    writeFileSync(path, text.replace(edit.find, () => edit.replace));
+  };
+  walk("");
+  return stamps;
+}
+
+function stamp(path) {
+  const s = statSync(path);
+  return `${s.size}:${s.mtimeMs}`;
+}
+
+function sameStamps(a, b) {
+  if (a.size !== b.size) return false;
+  for (const [path, s] of a) if (b.get(path) !== s) return false;
+  return true;
+}
+
+/**
+ * One lane's scratch copy of the tree, used claim after claim: copying the tree per claim cost
+ * more than some claims' test runs. Each claim's edits are reverted from the saved original
+ * text, and a run that left the copy different in any other way (a file written, removed or
+ * changed) costs the lane a fresh copy, so every claim still starts from the tree as it is.
+ */
+class LaneCopy {
+  constructor(tree) {
+    this.tree = tree;
+    this.dir = copyTree(tree);
+    this.stamps = snapshot(this.dir);
   }
-  return null;
+
+  /**
+   * Applies the claim's edits, keeping each file's original text for `revert`; returns a reason
+   * when one no longer applies (`revert` then undoes the edits made before it).
+   */
+  apply(claim) {
+    this.originals = new Map();
+    for (const [i, edit] of claim.edits.entries()) {
+      const path = join(this.dir, edit.file);
+      const text = readFileSync(path, "utf8");
+      const count = text.split(edit.find).length - 1;
+      if (count !== 1) {
+        return `edits[${i}]: the find text occurs ${count} times in ${edit.file}, not once`;
+      }
+      if (!this.originals.has(edit.file)) this.originals.set(edit.file, text);
+      writeFileSync(path, text.replace(edit.find, () => edit.replace));
+    }
+    return null;
+  }
+
+  /** Puts the edited files back, and copies the tree afresh if the run changed anything else. */
+  revert() {
+    for (const [file, text] of this.originals) {
+      writeFileSync(join(this.dir, file), text);
+      this.stamps.set(file, stamp(join(this.dir, file)));
+    }
+    this.originals.clear();
+    if (sameStamps(this.stamps, snapshot(this.dir))) return;
+    this.remove();
+    this.dir = copyTree(this.tree);
+    this.stamps = snapshot(this.dir);
+  }
+
+  remove() {
+    rmSync(this.dir, { recursive: true, force: true });
+    scratches.delete(this.dir);
+  }
 }
 
 /** A result's failed test cases (not a hang, a load failure or a missing report). */
@@ -186,14 +273,15 @@ function failedCases(result) {
 /**
  * Checks one claim: { verdict, seconds, detail } where verdict is "RED ok", "STILL GREEN",
  * "PATCH DOES NOT APPLY" or "LOAD FAILURE". The claim's files run one after the other, stopping
- * at the first red one, under one deadline for the claim.
+ * at the first red one, each stopping at its first failed test case (one is all a claim needs),
+ * under one deadline for the claim, in the lane's copy of the tree.
  */
-async function checkClaim(tree, claim, deadlineS) {
+async function checkClaim(lane, claim, deadlineS) {
   const t0 = performance.now();
   const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
-  const scratch = copyTree(tree);
+  const scratch = lane.dir;
   try {
-    const notApplied = applyEdits(scratch, claim);
+    const notApplied = lane.apply(claim);
     if (notApplied) {
       return { verdict: "PATCH DOES NOT APPLY", seconds: seconds(), detail: [notApplied] };
     }
@@ -205,6 +293,7 @@ async function checkClaim(tree, claim, deadlineS) {
         deadlineS: left,
         onDone: () => {},
         cwd: scratch,
+        failFast: true,
       });
       const failed = failedCases(result);
       if (failed.length) {
@@ -238,8 +327,7 @@ async function checkClaim(tree, claim, deadlineS) {
       detail: [`every test passed with the mechanism removed: ${claim.tests.join(", ")}`],
     };
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
-    scratches.delete(scratch);
+    lane.revert();
   }
 }
 
@@ -256,7 +344,8 @@ async function main() {
     options: {
       only: { type: "string", multiple: true },
       list: { type: "boolean" },
-      jobs: { type: "string", default: "2" },
+      // One lane per core: a claim's run is mostly one runtime process.
+      jobs: { type: "string", default: String(availableParallelism()) },
       deadline: { type: "string", default: "120" },
       root: { type: "string" },
     },
@@ -290,15 +379,21 @@ async function main() {
   const counts = new Map();
   let next = 0;
   async function lane() {
-    while (next < claims.length) {
-      const claim = claims[next++];
-      const r = await checkClaim(tree, claim, deadlineS);
-      counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
-      const lines = [`${r.verdict.padEnd(20)} ${claim.id}  [${claim.runtime}, ${r.seconds} s]`];
-      if (r.verdict === "RED ok") lines[0] += `  ${r.detail[0]}`;
-      else lines.push(...r.detail.map((d) => `  ▶ ${d}`));
-      // One write per claim, so that two claims ending together do not interleave.
-      console.log(lines.join("\n"));
+    if (next >= claims.length) return;
+    const copy = new LaneCopy(tree);
+    try {
+      while (next < claims.length) {
+        const claim = claims[next++];
+        const r = await checkClaim(copy, claim, deadlineS);
+        counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+        const lines = [`${r.verdict.padEnd(20)} ${claim.id}  [${claim.runtime}, ${r.seconds} s]`];
+        if (r.verdict === "RED ok") lines[0] += `  ${r.detail[0]}`;
+        else lines.push(...r.detail.map((d) => `  ▶ ${d}`));
+        // One write per claim, so that two claims ending together do not interleave.
+        console.log(lines.join("\n"));
+      }
+    } finally {
+      copy.remove();
     }
   }
   await Promise.all(Array.from({ length: Math.min(jobs, claims.length) }, lane));

@@ -15,8 +15,11 @@ export function findTestFiles(dir = "tests") {
     .sort();
 }
 
-/** The command that runs one test file on a runtime and writes its JUnit report to `junit`. */
-function testCommand(runtime, file, junit) {
+/**
+ * The command that runs one test file on a runtime and writes its JUnit report to `junit`; with
+ * `failFast` the runtime stops at the first failed test case (the claims check needs only one).
+ */
+function testCommand(runtime, file, junit, failFast) {
   return runtime === "deno"
     // --no-check: the suite was type-checked once before the tests (or the caller said not to).
     // The import map gives the file scripts/deno_node_test.mjs for "node:test": Deno's own,
@@ -27,6 +30,7 @@ function testCommand(runtime, file, junit) {
       "test",
       "-A",
       "--no-check",
+      ...(failFast ? ["--fail-fast"] : []),
       `--import-map=${root}scripts/deno_import_map.json`,
       `--junit-path=${junit}`,
       file,
@@ -37,6 +41,7 @@ function testCommand(runtime, file, junit) {
     : [bin("bun"), [
       "test",
       "--timeout=60000",
+      ...(failFast ? ["--bail"] : []),
       "--reporter=junit",
       `--reporter-outfile=${junit}`,
       `./${file}`,
@@ -64,9 +69,9 @@ function killGroup(pid) {
  * Runs one file and resolves with its verdict plus { runtime, file, seconds, output }. The
  * output is kept, not streamed, so that files running side by side do not interleave.
  */
-function runFile(runtime, file, deadlineS, scratch, cwd) {
+function runFile(runtime, file, deadlineS, scratch, cwd, failFast) {
   const junit = join(scratch, `${runtime}-${file.replaceAll("/", "_")}.xml`);
-  const [cmd, args] = testCommand(runtime, file, junit);
+  const [cmd, args] = testCommand(runtime, file, junit, failFast);
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
@@ -122,9 +127,14 @@ function isSolo(file, cwd) {
 /**
  * Runs `files` on `runtime`, `jobs` at a time (solo files alone, after the others), calling
  * `onDone` with each file's result as it ends; resolves with all results in file order. `cwd` is
- * the tree the files are in (the project root unless the claims check runs a scratch copy).
+ * the tree the files are in (the project root unless the claims check runs a scratch copy);
+ * `failFast` stops each file at its first failed test case.
  */
-export async function runFiles(runtime, files, { jobs, deadlineS, onDone, cwd = root }) {
+export async function runFiles(
+  runtime,
+  files,
+  { jobs, deadlineS, onDone, cwd = root, failFast = false },
+) {
   const scratch = mkdtempSync(join(tmpdir(), "workloom-test-"));
   const results = new Array(files.length);
   const order = files.map((file, i) => ({ file, i, solo: isSolo(file, cwd) }));
@@ -135,7 +145,7 @@ export async function runFiles(runtime, files, { jobs, deadlineS, onDone, cwd = 
     async function lane() {
       while (next < batch.length) {
         const { file, i } = batch[next++];
-        results[i] = await runFile(runtime, file, deadlineS, scratch, cwd);
+        results[i] = await runFile(runtime, file, deadlineS, scratch, cwd, failFast);
         onDone(results[i]);
       }
     }

@@ -33,8 +33,8 @@ import {
 } from "./engine/pool_options.ts";
 import { PoolTunable } from "./engine/pool_tunable.ts";
 import { createProcessSpawner } from "./transport/process_link.ts";
-import type { RunOptions } from "./engine/run_options.ts";
-import { RunTimes } from "./engine/run_times.ts";
+import { NO_OPTIONS, type RunOptions } from "./engine/run_options.ts";
+import { RunTimes } from "./engine/dispatch_plan.ts";
 import { resolveModuleUrl } from "./engine/task_input.ts";
 import type {
   AnyTaskModule,
@@ -168,7 +168,7 @@ export class Pool<M = AnyTaskModule> {
   run<K extends TaskName<M>>(
     name: K,
     input: TaskInput<M, K>,
-    options: RunOptions = {},
+    options: RunOptions = NO_OPTIONS,
   ): Promise<TaskResult<M, K>> {
     return this.#admission.run(name, input, options) as Promise<TaskResult<M, K>>;
   }

@@ -327,7 +327,8 @@ export class TaskRunner {
     }
     const busy = performance.now() - t0;
     this.#noteBusy(name, busy);
-    if (isStreamable(value)) {
+    // A primitive result (the common no-op and counter case) cannot be a generator.
+    if (typeof value === "object" && isStreamable(value)) {
       if (window === 0) {
         ctx.done = true;
         (value as Iterator<unknown>).return?.();

@@ -19,6 +19,7 @@ import {
   MB_PENDING,
   MB_STATE,
   readRequest,
+  SLEEPING,
   writeReply,
 } from "../src/transport/mailbox.ts";
 import { TaskRunner } from "./task_runner.ts";
@@ -29,12 +30,33 @@ export interface ShellPort {
   onMessage(receive: (message: ToWorker) => void): void;
 }
 
-// How long an idle worker watches its mailbox before it goes back to its event loop. A caller
-// that awaits one task and sends the next is back within a few microseconds. The worker spins
-// rather than sleeping in Atomics.wait: waking a sleeping thread costs ~30 µs on our VMs (and a
-// system call on the pool's side), more than a small task takes; once back in its event loop,
-// the worker is woken by the next message anyway.
+// How long an idle worker spins on its mailbox before it sleeps on it. A caller that awaits one
+// task and sends the next is back within a few microseconds on a quiet machine: spinning catches
+// it without the ~30 µs it costs to wake a sleeping thread.
 const SPIN_MS = 0.05;
+// How long it then sleeps on the mailbox (Atomics.wait, no CPU) before it goes back to its event
+// loop. A caller slower than the spin (a loaded machine; Bun, whose round trip through its event
+// loop is longer than the spin) still finds the worker dozing and hands the task over: the pool
+// notifies on every hand-off and on every message it posts, so a sleeping worker neither misses
+// a task nor a message. Bounded, so that an idle worker returns to its event loop (its module's
+// own timers) soon after its last task.
+const WAIT_MS = 50;
+
+/**
+ * Sleeps on the mailbox's state word while it says SLEEPING, at most WAIT_MS. Atomics.wait may
+ * return with nothing changed (Bun's does, now and then: a worker that took that for a hand-off
+ * or a post left its doze with a task on its way, and the pool sent it by message): wait again
+ * for the time left.
+ */
+function sleep(state: Int32Array): void {
+  const end = performance.now() + WAIT_MS;
+  for (;;) {
+    const left = end - performance.now();
+    if (left <= 0) return;
+    Atomics.wait(state, MB_STATE, SLEEPING, left);
+    if (Atomics.load(state, MB_STATE) !== SLEEPING) return;
+  }
+}
 
 /**
  * Runs this thread as a worker of the pool, talking over `port`.
@@ -56,10 +78,12 @@ export function startThreadShell(port: ShellPort): void {
    */
   function doze(): void {
     if (mailbox === null || !runner.idle) return;
-    runner.flush();
     const state = mailbox.i32;
+    // Dozing before the results go out: the pool may hand over its next task as soon as it has
+    // read them, and must find the worker watching, not still on its way here.
+    Atomics.store(state, MB_STATE, DOZING);
+    runner.flush();
     for (;;) {
-      Atomics.store(state, MB_STATE, DOZING);
       // A message on its way must be read in the event loop: do not doze past it. One posted after
       // we said DOZING flips the state to AWAKE (the pool does that on every post).
       if (Atomics.load(state, MB_PENDING) > 0) {
@@ -70,15 +94,30 @@ export function startThreadShell(port: ShellPort): void {
           Atomics.load(state, MB_STATE) === DOZING && Atomics.load(state, MB_PENDING) === 0 &&
           performance.now() < until
         ) { /* spin */ }
+        // Then sleep until the pool changes the state word (it notifies a sleeper on a hand-off
+        // and on a post). SLEEPING, not DOZING, tells the pool not to spin for the reply.
+        if (
+          Atomics.load(state, MB_PENDING) === 0 &&
+          Atomics.compareExchange(state, MB_STATE, DOZING, SLEEPING) === DOZING
+        ) sleep(state);
       }
       // Leave the doze unless the pool handed us a task: compareExchange, because the pool may
       // hand one over in the same instant that our watch ends.
-      if (Atomics.compareExchange(state, MB_STATE, DOZING, AWAKE) !== HANDED) return;
+      let was = Atomics.compareExchange(state, MB_STATE, DOZING, AWAKE);
+      if (was === SLEEPING) was = Atomics.compareExchange(state, MB_STATE, SLEEPING, AWAKE);
+      if (was !== HANDED) return;
       const { id, slot, name, input } = readRequest(mailbox);
       Atomics.store(state, MB_STATE, AWAKE);
       // null: the result (an error, an object, later) goes by message.
-      writeReply(mailbox, id, runner.runHanded(id, slot, name, input, fitsMailbox));
-      if (!runner.idle) return; // the task went async: its result needs the event loop
+      const reply = runner.runHanded(id, slot, name, input, fitsMailbox);
+      if (!runner.idle) { // the task went async: its result needs the event loop
+        writeReply(mailbox, id, reply);
+        return;
+      }
+      // Dozing again before the reply, for the same reason as before the first flush: the pool
+      // reads the reply and hands over the next task in one go.
+      Atomics.store(state, MB_STATE, DOZING);
+      writeReply(mailbox, id, reply);
     }
   }
 

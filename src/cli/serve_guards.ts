@@ -86,10 +86,16 @@ export function hostList(text: string | undefined): string[] {
  * ```ts
  * import { serveWarnings } from "./serve_guards.ts";
  * console.log(serveWarnings({ isolation: "thread" }, "deno").length); // 1
+ * console.log(serveWarnings({ webhookSecretFrom: "flag", isolation: "process" })[0]);
+ * // "--webhook-secret puts the webhook secrets on the command line, …"
  * ```
  */
 export function serveWarnings(
-  s: { tokenFrom?: "flag" | "file" | "env"; isolation: "thread" | "process" },
+  s: {
+    tokenFrom?: "flag" | "file" | "env";
+    webhookSecretFrom?: "flag" | "env";
+    isolation: "thread" | "process";
+  },
   key: RuntimeKey = runtime.key,
 ): string[] {
   const warnings: string[] = [];
@@ -97,6 +103,13 @@ export function serveWarnings(
     warnings.push(
       "--token puts the token on the command line, where anyone on this machine can read it " +
         "(ps, /proc); use --token-file <path> or WORKLOOM_TOKEN instead",
+    );
+  }
+  if (s.webhookSecretFrom === "flag") {
+    warnings.push(
+      "--webhook-secret puts the webhook secrets on the command line, where anyone on this " +
+        "machine can read them (ps, /proc) and sign webhooks your receivers trust; set " +
+        "WORKLOOM_WEBHOOK_SECRET instead",
     );
   }
   if (s.isolation === "thread" && key === "deno") {

@@ -164,6 +164,8 @@ export interface ServeSettings {
   redisTimeoutMs?: number;
   /** The webhook flags, when any is given (secrets never printed). */
   webhooks?: WebhookSettings;
+  /** Where the webhook secrets came from: `--webhook-secret` on the command line earns a warning. */
+  webhookSecretFrom?: "flag" | "env";
   /** The connection limits given (streams, body time, long-poll). */
   limits: LimitSettings;
   /** With --queue-ca: the PEM text of the CA of a rediss:// Redis. */
@@ -301,6 +303,11 @@ export function readServeSettings(
       { maxSchedules: count("max-schedules", values["max-schedules"], 1000, 0) }),
     ...queueSettings(values),
     ...webhookSettings(values, env),
+    ...(values["webhook-secret"] !== undefined
+      ? { webhookSecretFrom: "flag" as const }
+      : env("WORKLOOM_WEBHOOK_SECRET") !== undefined
+      ? { webhookSecretFrom: "env" as const }
+      : {}),
     limits: limitSettings(values),
     ...queueCa(values, options.readFile ?? runtime.readTextFile),
   };

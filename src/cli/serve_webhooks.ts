@@ -10,7 +10,9 @@ import { parseDuration } from "./units.ts";
 export const WEBHOOK_USAGE =
   `  --webhook-secret <s,s>  Secrets (whsec_…, comma-separated: each delivery is signed with
                           all, for rotation) that sign completion webhooks; or set
-                          WORKLOOM_WEBHOOK_SECRET. Without one, jobs naming a webhook get 400.
+                          WORKLOOM_WEBHOOK_SECRET (on the command line anyone on the
+                          machine sees them in ps: a warning says so). Without one,
+                          jobs naming a webhook get 400.
   --webhook-url <url>     The webhook of jobs that name none. Default: none.
   --webhook-allow <a,b>   Host names and networks (10.0.0.0/8, 127.0.0.1) webhooks may go
                           to, the only ones then. Default: public addresses only.

@@ -12,7 +12,7 @@ import type { Closing } from "./closing.ts";
 import type { Drain } from "./drain.ts";
 import { PoolClosedError, QueueFullError } from "../errors.ts";
 import type { LaneQueues, LaneTable } from "./lane_queues.ts";
-import { checkRunOptions, type RunOptions } from "./run_options.ts";
+import { checkRunOptions, NO_OPTIONS, type RunOptions } from "./run_options.ts";
 import { type ChunkSink, Task } from "./task.ts";
 import { checkCloneable } from "./task_input.ts";
 import type { TaskSettler } from "./task_settler.ts";
@@ -59,7 +59,12 @@ export class Admission {
   constructor(readonly parts: AdmissionParts) {}
 
   /** See `Pool.run`: resolves or rejects exactly once, whatever happens to the task. */
-  run(name: string, input: unknown, options: RunOptions = {}, sink?: ChunkSink): Promise<unknown> {
+  run(
+    name: string,
+    input: unknown,
+    options: RunOptions = NO_OPTIONS,
+    sink?: ChunkSink,
+  ): Promise<unknown> {
     const added = this.#added;
     const promise = this.#admit(name, input, options, sink);
     if (this.#added !== added) this.#queued();
@@ -74,7 +79,7 @@ export class Admission {
   runAll(calls: Iterable<Call>): Promise<unknown>[] {
     const added = this.#added;
     const promises: Promise<unknown>[] = [];
-    for (const { name, input, options = {} } of calls) {
+    for (const { name, input, options = NO_OPTIONS } of calls) {
       promises.push(this.#admit(name, input, options));
     }
     if (this.#added !== added) this.#queued();
@@ -96,11 +101,27 @@ export class Admission {
       }
       let task: Task;
       try {
-        const transfer = checkRunOptions(name, options);
-        checkCloneable(name, input);
+        // The hot path: a call without options has none to check (its name still must be a
+        // string), and a primitive input always clones; each skipped check is a file less and
+        // some 100 ns less per call on the main thread, where dispatch throughput is decided.
+        const transfer = options === NO_OPTIONS && typeof name === "string"
+          ? undefined
+          : checkRunOptions(name, options);
+        if (typeof input === "object" || typeof input === "function") checkCloneable(name, input);
         const lane = lanes.laneOf(name);
-        const call = { id: this.#nextTaskId, name, input, options, transfer, lane, sink };
-        task = Task.create({ ...call, resolve, reject, cancel: this.#cancel });
+        const id = this.#nextTaskId;
+        task = Task.create({
+          id,
+          name,
+          input,
+          options,
+          transfer,
+          lane,
+          sink,
+          resolve,
+          reject,
+          cancel: this.#cancel,
+        });
         this.#nextTaskId++;
       } catch (error) {
         reject(error);

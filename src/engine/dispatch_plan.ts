@@ -7,10 +7,13 @@
  * start, even when the first worker's prefetch could hold them all (a cheap task's prefetch
  * would otherwise hand a whole batch to the one worker that exists). What a worker may hold is
  * the lane's limit (`laneLimit`: one running task in the worker lane, `concurrency` in the async
- * lane) plus a prefetch sized from the measured run time of the task being sent.
+ * lane) plus a prefetch sized from the measured run time of the task being sent (`RunTimes`: a
+ * mean per task name, since one pool runs tasks of very different sizes, so that a cheap call of
+ * one name never makes the pool pile a batch of another, slow name onto one worker).
  *
  * @module
  */
+import { emaStep } from "../metrics/ema.ts";
 import type { Lane } from "../lane.ts";
 
 /** What one dispatch turn does. */
@@ -163,4 +166,35 @@ export function prefetchFor(meanRunMs: number, running: number): number {
     MAX_PREFETCH,
     Math.floor((PREFETCH_BUDGET_MS * running) / Math.max(meanRunMs, 0.001)),
   );
+}
+
+/** Weight of each new batch in a name's mean (the same EMA as the metrics' recent averages). */
+const ALPHA = 0.2;
+
+/**
+ * Mean run time per task name, an EMA over batches weighted towards the latest.
+ *
+ * @example
+ * ```ts
+ * import { RunTimes } from "./dispatch_plan.ts";
+ * const times = new RunTimes();
+ * times.record("parse", 4, 2); // 4 tasks in 2 ms
+ * console.log(times.mean("parse"), times.mean("render")); // 0.5 -1
+ * ```
+ */
+export class RunTimes {
+  // A Map, not an object: task names are any string, "__proto__" included.
+  readonly #means = new Map<string, number>();
+
+  /** Mean run time of `name` in milliseconds; -1 for a name never measured. */
+  mean(name: string): number {
+    return this.#means.get(name) ?? -1;
+  }
+
+  /** Folds `count` runs of `name` that took `totalMs` in all into its mean. */
+  record(name: string, count: number, totalMs: number): void {
+    if (count === 0) return;
+    const mean = totalMs / count;
+    this.#means.set(name, emaStep(this.#means.get(name) ?? null, mean, ALPHA));
+  }
 }

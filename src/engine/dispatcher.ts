@@ -12,7 +12,7 @@ import { laneLimit, planDispatch, workerRoom } from "./dispatch_plan.ts";
 import { type Lane, LANES } from "../lane.ts";
 import type { LaneQueues } from "./lane_queues.ts";
 import type { PoolEvents } from "./pool_events.ts";
-import type { RunTimes } from "./run_times.ts";
+import type { RunTimes } from "./dispatch_plan.ts";
 import type { Task } from "./task.ts";
 import { cloneError } from "./task_input.ts";
 import type { TaskSettler } from "./task_settler.ts";
@@ -160,7 +160,7 @@ export class Dispatcher {
   /** Tasks were handed to `w`: say so, and retire `w` once it has had its `maxTasksPerWorker`. */
   #sent(batch: Task[], w: WorkerLink<Task>, now: number): void {
     const { events, maxTasksPerWorker, workers } = this.parts;
-    events.started(batch, w.id, now);
+    if (events.listening.taskStarted > 0) events.started(batch, w.id, now);
     if (maxTasksPerWorker > 0 && w.sent >= maxTasksPerWorker) {
       // A busy worker retires after its last task; its replacement may start in the next turn.
       const reason = `recycled after ${w.sent} tasks (maxTasksPerWorker)`;

@@ -40,7 +40,7 @@ export class LaneQueues {
   add(task: Task): void {
     this.lanes[task.lane].push(task);
     this.recorder.taskQueued(task.name, task.queuedAt);
-    if (this.events.has("taskQueued")) {
+    if (this.events.listening.taskQueued > 0) {
       this.events.emit("taskQueued", { id: task.id, name: task.name, priority: task.priority });
     }
   }

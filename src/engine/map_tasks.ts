@@ -8,7 +8,7 @@ import { onAbort } from "./abort_fanout.ts";
 import type { Admission } from "./admission.ts";
 import type { InlineRunner } from "./inline_runner.ts";
 import { checkRunOptions, type RunOptions } from "./run_options.ts";
-import type { RunTimes } from "./run_times.ts";
+import type { RunTimes } from "./dispatch_plan.ts";
 import { shouldParallelize } from "../sizing/sizing.ts";
 import type { EnvironmentName, Workload } from "../sizing/profiles.ts";
 import { assertNumber, assertOneOf, assertOptionsObject, show } from "../validate.ts";

@@ -41,18 +41,38 @@ export type PoolEventName = keyof PoolEventMap;
 export class PoolEvents {
   // Keyed loosely inside; `on` and `emit` keep the payload types tied to the event name.
   #listeners = new Map<PoolEventName, Set<(payload: never) => void>>();
+  /**
+   * Listeners per event name, kept by `on` and its remover alone. The hot path reads it as a
+   * field (`events.listening.taskQueued > 0`) rather than calling `has()`: an unobserved pool
+   * then runs no code of this file per task.
+   */
+  readonly listening: Readonly<Record<PoolEventName, number>> = {
+    taskQueued: 0,
+    taskStarted: 0,
+    taskFinished: 0,
+    taskFailed: 0,
+    workerSpawned: 0,
+    workerExited: 0,
+  };
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends PoolEventName>(name: K, listener: (payload: PoolEventMap[K]) => void): () => void {
     let set = this.#listeners.get(name);
     if (!set) this.#listeners.set(name, set = new Set());
-    set.add(listener);
-    return () => set.delete(listener);
+    const counts = this.listening as Record<PoolEventName, number>;
+    const listeners = set;
+    const count = () => counts[name] = listeners.size;
+    listeners.add(listener);
+    count();
+    return () => {
+      listeners.delete(listener);
+      count();
+    };
   }
 
   /** True when `name` has listeners: callers skip building payloads otherwise. */
   has(name: PoolEventName): boolean {
-    return (this.#listeners.get(name)?.size ?? 0) > 0;
+    return this.listening[name] > 0;
   }
 
   /** Calls every listener of `name`; a throwing listener does not stop the others or the pool. */
@@ -75,7 +95,7 @@ export class PoolEvents {
     workerId: number,
     now: number,
   ): void {
-    if (!this.has("taskStarted")) return;
+    if (this.listening.taskStarted === 0) return;
     for (const t of batch) {
       this.emit("taskStarted", { id: t.id, name: t.name, workerId, waitMs: now - t.queuedAt });
     }

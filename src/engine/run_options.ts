@@ -68,6 +68,18 @@ export function checkRunOptions(
   return transferList(name, transfer);
 }
 
+/**
+ * The options of a call that passed none: `run()`'s default, which admission knows needs no
+ * check (an options object the caller passed, even an empty one, is checked).
+ *
+ * @example
+ * ```ts
+ * import { NO_OPTIONS } from "./run_options.ts";
+ * console.log(Object.isFrozen(NO_OPTIONS)); // true
+ * ```
+ */
+export const NO_OPTIONS: RunOptions = Object.freeze({});
+
 /** The names of {@linkcode RunOptions}, for the unknown-option check. */
 export const RUN_OPTION_NAMES: readonly string[] = Object.freeze([
   "priority",

@@ -10,7 +10,7 @@ import { TaskError, WorkerCrashedError, WorkerUnresponsiveError } from "../error
 import type { MetricsRecorder } from "../metrics/metrics_recorder.ts";
 import type { PoolEvents } from "./pool_events.ts";
 import type { DoneBatch, SerializedError } from "../transport/protocol.ts";
-import type { RunTimes } from "./run_times.ts";
+import type { RunTimes } from "./dispatch_plan.ts";
 import type { Task } from "./task.ts";
 import type { WorkerLink } from "../transport/worker_link.ts";
 
@@ -72,7 +72,7 @@ export class TaskSettler {
     });
     if (ok) {
       this.completed++;
-      if (this.events.has("taskFinished")) {
+      if (this.events.listening.taskFinished > 0) {
         const workerId = task.worker?.id ?? 0;
         this.events.emit("taskFinished", {
           id: task.id,
@@ -85,7 +85,7 @@ export class TaskSettler {
       }
     } else {
       this.failed++;
-      if (this.events.has("taskFailed")) {
+      if (this.events.listening.taskFailed > 0) {
         this.events.emit("taskFailed", { id: task.id, name: task.name, error: value });
       }
     }

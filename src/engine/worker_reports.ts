@@ -13,7 +13,7 @@ import type { Drain } from "./drain.ts";
 import { TaskError, WorkerStartError } from "../errors.ts";
 import type { LaneQueues } from "./lane_queues.ts";
 import type { DoneBatch, SerializedError } from "../transport/protocol.ts";
-import type { RunTimes } from "./run_times.ts";
+import type { RunTimes } from "./dispatch_plan.ts";
 import type { Task } from "./task.ts";
 import type { TaskSettler } from "./task_settler.ts";
 import type { LinkEvents, WorkerLink } from "../transport/worker_link.ts";
@@ -80,7 +80,8 @@ export class WorkerReports implements LinkEvents<Task> {
       if (queues.size === 0 && workers.load().inFlight === 0) dispatcher.release();
     }
     if (queues.size > 0) dispatcher.schedule();
-    drain.maybeFinish();
+    // Only a closing pool can finish: an open one does not call into the drain per batch.
+    if (closing.state !== "open") drain.maybeFinish();
   }
 
   /** The task module threw while loading: every call waiting fails the same way. */

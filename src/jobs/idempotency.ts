@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../adapter/sha256.ts";
 import { writeCanonicalJson } from "./canonical_json.ts";
 import { isFinal, type JobStatus } from "./job.ts";
 
@@ -53,7 +53,7 @@ const CHUNK = 64 * 1024;
  * ```
  */
 export function fingerprint(value: unknown): string {
-  const hash = createHash("sha256");
+  const hash = sha256();
   let pending = "";
   writeCanonicalJson(value, (piece) => {
     pending += piece;

@@ -131,8 +131,13 @@ export interface JobChange {
   /** A copy of the job after the change. */
   job: Job;
   rev: number;
-  /** `chunk`: a streamed job's task yielded `chunk` (its JSON text); `rev` is its event id. */
-  kind: "status" | "progress" | "chunk";
+  /**
+   * `chunk`: a streamed job's task yielded `chunk` (its JSON text); `rev` is its event id.
+   * `behind`: chunks after the listener's last event were let go before its node could read them
+   * (a shared store's window moved on): an event stream tells its client to resume with
+   * Last-Event-ID, which then gets a `gap` event, never a silent loss.
+   */
+  kind: "status" | "progress" | "chunk" | "behind";
   chunk?: string;
 }
 

@@ -39,9 +39,9 @@ export interface JobStoreApi {
   sweep(): Awaitable<{ expired: number; forgotten: number }>;
   /**
    * The kept chunks of streamed job `id` after event id `after`, and the gap when some are gone
-   * (the in-memory store; absent where chunks are not kept).
+   * (absent where chunks are not kept; read from Redis on a Redis queue).
    */
-  chunksSince?(id: string, after: number): ChunkReplay;
+  chunksSince?(id: string, after: number): Awaitable<ChunkReplay | undefined>;
 }
 
 /** The driving side of a job backend: what the routes submit and cancel. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { JobStore, StoredJob } from "./job_store.ts";
-import type { Delivery, DeliveryRecord, WebhookOutbox } from "./webhook_outbox.ts";
+import type { Delivery, DeliveryRecord, HeldDelivery, WebhookOutbox } from "./webhook_outbox.ts";
 
 /**
  * The deliveries of one in-memory store.
@@ -78,6 +78,14 @@ export class MemoryOutbox implements WebhookOutbox {
       out.push({ id, url: hook.url, attempt: hook.attempts + 1, job });
     }
     return out;
+  }
+
+  /** Every delivery waiting or in flight: this process alone holds them. */
+  held(): HeldDelivery[] {
+    return [...this.#due].map(([id, dueAt]) => {
+      const lastError = this.#store.record(id)?.job.webhook?.lastError;
+      return lastError === undefined ? { id, dueAt } : { id, dueAt, lastError };
+    });
   }
 
   record(d: Delivery, outcome: DeliveryRecord): void {

@@ -43,4 +43,17 @@ export interface WebhookOutbox {
   record(delivery: Delivery, outcome: DeliveryRecord): Awaitable<void>;
   /** Called when a delivery becomes due, so that a dispatcher need not wait for its next poll. */
   onDue?: () => void;
+  /**
+   * The deliveries only this process holds (an in-memory outbox), not yet over: each with when
+   * its next attempt is due (the store's clock) and why the last one failed. Absent where they
+   * are stored for other nodes too: then nothing is lost when this one stops.
+   */
+  held?(): HeldDelivery[];
+}
+
+/** A delivery an in-memory outbox holds: lost with the process unless it ends first. */
+export interface HeldDelivery {
+  id: string;
+  dueAt: number;
+  lastError?: string;
 }

@@ -77,22 +77,33 @@ export class Histogram {
 
   /** Records one value in milliseconds; negative values (clock skew) count as 0. */
   record(valueMs: number): void {
-    if (!Number.isFinite(valueMs)) {
-      throw new RangeError(
-        `Cannot record latency as the value must be a finite number: current value is ${valueMs}`,
-      );
+    this.recordAll([valueMs]);
+  }
+
+  /**
+   * Records each of `values` (milliseconds), as `record` would one by one: one call for a batch,
+   * so that a caller folding many samples at once pays one call, not one per sample.
+   */
+  recordAll(values: ArrayLike<number>): void {
+    for (let n = 0; n < values.length; n++) {
+      const valueMs = values[n];
+      if (!Number.isFinite(valueMs)) {
+        throw new RangeError(
+          `Cannot record latency as the value must be a finite number: current value is ${valueMs}`,
+        );
+      }
+      const v = Math.max(0, valueMs);
+      this.#count++;
+      this.#sum += v;
+      if (v < this.#min) this.#min = v;
+      if (v > this.#max) this.#max = v;
+      if (v < this.#lowest) {
+        this.#zero++;
+        continue;
+      }
+      const i = Math.ceil(Math.log(v / this.#lowest) / this.#logGamma);
+      this.#counts[Math.min(this.#counts.length - 1, Math.max(0, i))]++;
     }
-    const v = Math.max(0, valueMs);
-    this.#count++;
-    this.#sum += v;
-    if (v < this.#min) this.#min = v;
-    if (v > this.#max) this.#max = v;
-    if (v < this.#lowest) {
-      this.#zero++;
-      return;
-    }
-    const i = Math.ceil(Math.log(v / this.#lowest) / this.#logGamma);
-    this.#counts[Math.min(this.#counts.length - 1, Math.max(0, i))]++;
   }
 
   /** The nearest-rank value at percentile `p` (0–100), within the relative error; 0 when empty. */

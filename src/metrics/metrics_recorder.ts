@@ -4,6 +4,13 @@
  * task names, stages and live workers, never by the number of tasks. No timers: every call
  * carries the clock time.
  *
+ * Recording is deferred: `taskQueued` and `taskFinished` append to a short log, and the log is
+ * folded into the statistics (per-name histograms and EMAs, the rate windows, the stage and
+ * worker tables) in arrival order when it fills or when anything reads them. Folding in the
+ * same order with each entry's own clock time gives exactly the figures immediate recording
+ * would, while the pool's hot path pays one array append per event, and the histograms, EMAs
+ * and rate windows one call per fold (per name) instead of several per task.
+ *
  * @module
  */
 import { RateWindow } from "./rate_window.ts";
@@ -64,6 +71,12 @@ export const OTHER_LABEL = "other";
 type Stage = Omit<StageSummary, "durationMs" | "meanTaskMs"> & { runMs: number };
 
 /**
+ * Log entries folded at once: bounds the log's memory (a few tens of KiB) and how stale the
+ * statistics are between reads, which fold first anyway.
+ */
+const LOG_LIMIT = 1024;
+
+/**
  * Records task outcomes and turns them into snapshots.
  *
  * @example
@@ -99,6 +112,13 @@ export class MetricsRecorder {
   #maxStages: number;
   #stageIdleMs: number;
   #maxTaskNames: number;
+  // Events not yet folded, each list in arrival order. A task's name is resolved to its
+  // statistics when the event comes (so which names get their own, once `maxTaskNames` is
+  // reached, is decided in the order they came); its times wait for the fold.
+  #queuedAt = new Float64Array(LOG_LIMIT);
+  #queuedStats: TaskStats[] = [];
+  #finished: FinishedTask[] = [];
+  #finishedStats: TaskStats[] = [];
 
   constructor(
     startedAt: number,
@@ -153,30 +173,86 @@ export class MetricsRecorder {
   /** Call when a task enters the queue (or starts inline). */
   taskQueued(name: string, now: number): void {
     this.#queued++;
-    this.#stats(name).queued();
-    this.#arrivalRate.add(now);
+    const n = this.#queuedStats.push(this.#stats(name));
+    this.#queuedAt[n - 1] = now;
+    if (n >= LOG_LIMIT) this.#fold();
   }
 
-  /** Call once per task when it settles, successfully or not. */
+  /**
+   * Call once per task when it settles, successfully or not. A time that is not a finite number
+   * throws here, at the call that brought it, rather than at a later fold.
+   */
   taskFinished(task: FinishedTask): void {
-    this.#stats(task.name).record(task);
-    if (task.ok) this.#ok++;
-    else this.#failed++;
-    this.#runMs += Math.max(0, task.runMs);
-    this.#busyMs += Math.max(0, task.busyMs);
-    this.#finishedRate.add(task.now);
-    if (task.stage !== undefined) this.#addToStage(task.stage, task);
-    if (task.workerId !== undefined) {
-      // Keyed by the id as given (a number from the pool): no string per task on the hot path.
-      let w = this.#workers.get(task.workerId);
-      if (w === undefined) {
-        w = { workerId: String(task.workerId), tasks: 0, runMs: 0, busyMs: 0 };
-        this.#workers.set(task.workerId, w);
-      }
-      w.tasks++;
-      w.runMs += task.runMs;
-      w.busyMs += task.busyMs;
+    if (!Number.isFinite(task.waitMs + task.runMs + task.busyMs + task.now)) {
+      const [key, value] = Object.entries(task).find(([k, v]) =>
+        /Ms$|^now$/.test(k) && !Number.isFinite(v)
+      )!;
+      throw new RangeError(
+        `Cannot record task '${task.name}' as '${key}' must be a finite number: current value is ${value}`,
+      );
     }
+    this.#finishedStats.push(this.#stats(task.name));
+    if (this.#finished.push(task) >= LOG_LIMIT) this.#fold();
+  }
+
+  /**
+   * Folds the logged events into the statistics, oldest first, and empties the log. The
+   * counters and the stage and worker tables are kept here, task by task; the per-name
+   * statistics and the rate windows take the samples in one call each (per name, per window), in
+   * the same order.
+   */
+  #fold(): void {
+    const queued = this.#queuedStats;
+    if (queued.length > 0) {
+      this.#arrivalRate.addAll(this.#queuedAt.subarray(0, queued.length));
+      // Runs of one name (the usual case) count in one call.
+      let run = 0;
+      for (let i = 0; i < queued.length; i++) {
+        run++;
+        if (i + 1 === queued.length || queued[i + 1] !== queued[i]) {
+          queued[i].queued(run);
+          run = 0;
+        }
+      }
+      this.#queuedStats = [];
+    }
+    const finished = this.#finished;
+    if (finished.length === 0) return;
+    const stats = this.#finishedStats;
+    this.#finished = [];
+    this.#finishedStats = [];
+    const finishes = new Float64Array(finished.length);
+    const byName = new Map<TaskStats, FinishedTask[]>();
+    let last: TaskStats | undefined;
+    let samples: FinishedTask[] = [];
+    for (let i = 0; i < finished.length; i++) {
+      const task = finished[i];
+      if (stats[i] !== last) {
+        last = stats[i];
+        samples = byName.get(last) ?? [];
+        if (samples.length === 0) byName.set(last, samples);
+      }
+      samples.push(task);
+      finishes[i] = task.now;
+      if (task.ok) this.#ok++;
+      else this.#failed++;
+      this.#runMs += Math.max(0, task.runMs);
+      this.#busyMs += Math.max(0, task.busyMs);
+      if (task.stage !== undefined) this.#addToStage(task.stage, task);
+      if (task.workerId !== undefined) {
+        // Keyed by the id as given (a number from the pool): no string per task.
+        let w = this.#workers.get(task.workerId);
+        if (w === undefined) {
+          w = { workerId: String(task.workerId), tasks: 0, runMs: 0, busyMs: 0 };
+          this.#workers.set(task.workerId, w);
+        }
+        w.tasks++;
+        w.runMs += task.runMs;
+        w.busyMs += task.busyMs;
+      }
+    }
+    this.#finishedRate.addAll(finishes);
+    for (const [s, list] of byName) s.recordAll(list);
   }
 
   /** The name a new stage is kept under: its own while there is room, else `"other"`. */
@@ -216,6 +292,8 @@ export class MetricsRecorder {
 
   /** Call when a worker exits, so the distribution check compares live workers only. */
   workerRetired(workerId: string | number): void {
+    // Its logged tasks first: folded later, they would bring the retired worker back.
+    this.#fold();
     this.#workers.delete(workerId);
     this.#workers.delete(String(workerId));
   }
@@ -229,6 +307,7 @@ export class MetricsRecorder {
     pool: PoolGauges,
     decisions: readonly DecisionNote[] = [],
   ): MetricsSnapshot {
+    this.#fold();
     // Capacity may change between snapshots; integrate it as a step function so that a pool
     // that grew late is not charged for slots it did not have.
     const dt = Math.max(0, now - this.#lastSnapshotAt);

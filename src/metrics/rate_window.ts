@@ -57,6 +57,27 @@ export class RateWindow {
     this.#counts[i] += n;
   }
 
+  /**
+   * Counts one event at each of `times`, as `add` would one by one. Consecutive times in the same
+   * slot are counted in one `add`, so a batch costs one call per slot it spans, not per event.
+   */
+  addAll(times: ArrayLike<number>): void {
+    let id = NaN;
+    let at = 0;
+    let n = 0;
+    for (let i = 0; i < times.length; i++) {
+      const slot = Math.floor(times[i] / this.#slotMs);
+      if (slot !== id) {
+        if (n > 0) this.add(at, n);
+        id = slot;
+        at = times[i];
+        n = 0;
+      }
+      n++;
+    }
+    if (n > 0) this.add(at, n);
+  }
+
   /** Events per second over the slots that end the window at `now`; 0 before any time passed. */
   perSecond(now: number): number {
     const nowId = Math.floor(now / this.#slotMs);

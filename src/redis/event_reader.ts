@@ -10,8 +10,10 @@ import type { RedisLink } from "./redis_link.ts";
 export interface QueueEvent {
   id: string;
   rev: number;
-  kind: "status" | "progress";
+  kind: "status" | "progress" | "chunk";
   status: string;
+  /** For `chunk`: the event id of the batch's first chunk (`rev` is its last's). */
+  from?: number;
 }
 
 /** `a < b` for stream ids `ms-seq`. */
@@ -104,6 +106,7 @@ export class EventReader {
             rev: Number(f[3]),
             kind: f[5] as QueueEvent["kind"],
             status: f[7],
+            ...(f[8] === "from" && { from: Number(f[9]) }),
           });
         }
         this.#onEvents(events);

@@ -77,6 +77,11 @@ export const FIXED = {
    * before it runs (instead of failing halfway on a key already moved), and the link retries.
    */
   moving: ":moving",
+  /**
+   * Sorted set: streamed job ids with chunks kept, by when to look at them next (a finished
+   * job's chunks go `chunkKeepMs` after it ended; see lua/chunk_scripts.ts).
+   */
+  chunked: ":chunked",
 } as const;
 
 /** The name of one fixed key. */
@@ -100,6 +105,11 @@ export const DERIVED = {
   rate: ":rate:",
   /** Sorted set, the same: starts of a task's jobs. */
   rateTask: ":rate-task:",
+  /**
+   * Stream: a streamed job's chunks in its replay window, entry id `<rev>-0` (the chunk's event
+   * id), field `d` its JSON text.
+   */
+  chunks: ":chunks:",
 } as const;
 
 /** The name of one derived key family. */
@@ -148,7 +158,7 @@ export function redisKeys(name: string): RedisKeys {
 /**
  * The Lua functions that build derived keys from the prefix `P` (ARGV[1]): `job_key(id)`,
  * `tomb_key(id)`, `ready_key(ckey)`, `idem_key(key)`, `sched_key(id)`, `runs_key(id)`,
- * `rate_key(ckey)`, `rate_task_key(task)`. Same suffixes as {@linkcode redisKeys}.
+ * `rate_key(ckey)`, `rate_task_key(task)`, `chunks_key(id)`. Same suffixes as {@linkcode redisKeys}.
  */
 export const LUA_KEY_HELPERS: Record<DerivedKey, string> = {
   job: `local function job_key(id) return P .. '${DERIVED.job}' .. id end`,
@@ -159,4 +169,5 @@ export const LUA_KEY_HELPERS: Record<DerivedKey, string> = {
   schedRuns: `local function runs_key(id) return P .. '${DERIVED.schedRuns}' .. id end`,
   rate: `local function rate_key(ckey) return P .. '${DERIVED.rate}' .. ckey end`,
   rateTask: `local function rate_task_key(task) return P .. '${DERIVED.rateTask}' .. task end`,
+  chunks: `local function chunks_key(id) return P .. '${DERIVED.chunks}' .. id end`,
 };

@@ -16,6 +16,7 @@ import { OutcomeRecorder } from "./outcome_recorder.ts";
 import { outcomeOf } from "./run_outcome.ts";
 import { takeWindow } from "./take_window.ts";
 import { fieldsOf } from "./job_hash.ts";
+import type { RedisChunks } from "./redis_chunks.ts";
 
 /** What a node needs to know besides its queue and pool. */
 export interface RedisNodeSettings {
@@ -45,6 +46,8 @@ export interface RedisNodeSettings {
    */
   recordMs: number;
   log: (error: unknown) => void;
+  /** Where streamed jobs (`stream: true`) write their chunks; without it they run as `run()`. */
+  chunks?: RedisChunks;
 }
 
 interface Run {
@@ -338,7 +341,7 @@ export class RedisNode implements JobRunnerApi {
     const { request } = c;
     let run: Promise<unknown>;
     try {
-      run = this.#pool.run(
+      run = (this.#s.chunks?.runner(this.#pool, c, this.#s.maxResult) ?? this.#pool).run(
         request.task,
         request.input,
         attemptOptions(request, controller.signal, (value) => {

@@ -16,6 +16,7 @@ import { RedisNode } from "./redis_node.ts";
 import { RedisOutbox } from "./redis_outbox.ts";
 import { RedisSchedules } from "./redis_schedules.ts";
 import { RedisStore } from "./redis_store.ts";
+import { chunkOptions, RedisChunks } from "./redis_chunks.ts";
 import { redisKeys } from "./redis_keys.ts";
 import { parseSentinelUrl } from "./redis_client.ts";
 
@@ -51,6 +52,13 @@ export interface RedisQueueOptions {
    * (a private CA); without it, the runtime's own roots.
    */
   ca?: string;
+  /**
+   * Bytes of chunks (JSON text, UTF-8) kept per streamed job in its Redis stream, for clients
+   * that resume: the replay window; past it the oldest chunks go first. @default {1048576}
+   */
+  chunkWindowBytes?: number;
+  /** How long a streamed job's chunks are kept after it ends (within its time to live). @default {300000} */
+  chunkKeepMs?: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -98,7 +106,9 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
   const pollMs = positive("pollMs", options.pollMs, 250);
   const commandTimeoutMs = positive("commandTimeoutMs", options.commandTimeoutMs, 2000);
   const nodeId = options.nodeId ?? `${runtime.key}-${crypto.randomUUID().slice(0, 8)}`;
-  const { ca } = options;
+  const { ca, chunkWindowBytes, chunkKeepMs } = options;
+  // Checked now (a RangeError names the option), used when a server opens the queue.
+  chunkOptions({ windowBytes: chunkWindowBytes, keepMs: chunkKeepMs });
   if (ca !== undefined && (typeof ca !== "string" || !ca.includes("-----BEGIN CERTIFICATE-----"))) {
     throw new TypeError(
       `Cannot use the Redis queue as 'ca' must be PEM text with a certificate: current value is ${
@@ -153,10 +163,12 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
           Object.fromEntries(Object.entries(all).map(([k, l]) => [k, [l.max, l.windowMs]])),
         );
       jobs.rateArgs = [pairs(s.rateLimits?.keys), pairs(s.rateLimits?.tasks)];
+      const chunks = new RedisChunks(jobs, { windowBytes: chunkWindowBytes, keepMs: chunkKeepMs });
       const store = new RedisStore(jobs, {
         ttlMs: s.jobTtlMs,
         consumerIdleMs: Math.max(60_000, 10 * claimIdleMs),
         log,
+        chunks,
       });
       // What a draining node may spend recording once its jobs had their time: a few tries.
       const recordMs = 2 * commandTimeoutMs;
@@ -175,6 +187,7 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
         pollMs,
         recordMs,
         log,
+        chunks,
       });
       const outbox = new RedisOutbox(jobs);
       const reader = new EventReader(blocking, jobs.keys.events, (events) => {

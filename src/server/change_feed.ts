@@ -45,7 +45,11 @@ export class ChangeFeed {
   push(change: JobChange): void {
     if (this.#lagging) return;
     const last = this.#pending.at(-1);
-    if (last && last.kind === "progress" && change.kind === "progress") {
+    if (change.kind === "behind") {
+      // Chunks this stream would send next are gone: the client resumes, and learns of the gap.
+      this.#pending.length = 0;
+      this.#lagging = true;
+    } else if (last && last.kind === "progress" && change.kind === "progress") {
       this.#pending[this.#pending.length - 1] = change;
     } else if (this.#pending.length >= this.#max) {
       // Too far behind to catch up change by change: keep nothing, and let the stream say so.

@@ -28,7 +28,7 @@ import { scheduleRoutes } from "./schedule_routes.ts";
 import { FULL_CODES, JobsFullError } from "../jobs/job_errors.ts";
 import { withTimeout } from "./job_routes.ts";
 import type { ServerContext } from "./server_context.ts";
-import { startWebhooks } from "./webhooks.ts";
+import { droppedDeliveries, startWebhooks } from "./webhooks.ts";
 
 /** A job server: its Hono app, what is behind it, and how to stop it. */
 export interface JobServer {
@@ -257,9 +257,13 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       // Dashboards watch until the end: let them go now, so that the HTTP server's graceful
       // stop is not held open by a stream that never ends by itself.
       closed.abort();
-      closing ??= runner.drain({ timeoutMs: closeOptions.timeoutMs ?? 0 }).finally(() => {
+      const timeoutMs = closeOptions.timeoutMs ?? 0;
+      const end = performance.now() + timeoutMs;
+      closing ??= runner.drain({ timeoutMs }).finally(async () => {
         clearInterval(sweeper);
-        webhooks?.close();
+        // The same drain bounds the webhooks: those of jobs that just ended still go out.
+        const dropped = await webhooks?.drain(Math.max(0, end - performance.now())) ?? [];
+        if (dropped.length > 0) o.log(droppedDeliveries(dropped, timeoutMs));
         counters.close();
         return backend.close();
       });

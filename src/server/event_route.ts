@@ -145,7 +145,7 @@ export function eventRoute(app: OpenAPIHono, ctx: ServerContext): void {
         if (now.state !== "found") done = true;
         else {
           feed.unshift({ job: now.job, rev: now.rev, kind: "status" });
-          const kept = ctx.store.chunksSince?.(id, lastId);
+          const kept = await ctx.store.chunksSince?.(id, lastId);
           if (kept) [replay, gap] = [kept.chunks, kept.gap];
         }
       } catch (e) {

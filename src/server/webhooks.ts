@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { WebhookOutbox } from "../jobs/webhook_outbox.ts";
+import type { HeldDelivery, WebhookOutbox } from "../jobs/webhook_outbox.ts";
 import { WebhookDispatcher } from "../webhooks/webhook_dispatcher.ts";
 import { webhookSender } from "../webhooks/webhook_sender.ts";
 import { webhookSigner } from "../webhooks/webhook_signer.ts";
@@ -44,4 +44,31 @@ export async function startWebhooks(
   counters.webhooksInFlightFrom(() => dispatcher.inFlight);
   dispatcher.start();
   return dispatcher;
+}
+
+/** Deliveries named one by one in the shutdown log line, at most. */
+const NAMED = 20;
+
+/**
+ * The log line for the in-memory deliveries a shutdown dropped: how many, and which jobs with
+ * their last error, so that an operator can resend them.
+ *
+ * @example
+ * ```ts
+ * import { droppedDeliveries } from "./webhooks.ts";
+ * console.log(droppedDeliveries([{ id: "j1", dueAt: 0, lastError: "HTTP 503" }], 10_000));
+ * // "webhooks: 1 webhook delivery dropped at shutdown, not over when the 10000 ms drain ended
+ * // (the in-memory store keeps none): job j1 (last attempt: HTTP 503)"
+ * ```
+ */
+export function droppedDeliveries(dropped: readonly HeldDelivery[], drainMs: number): string {
+  const n = dropped.length;
+  const named = dropped.slice(0, NAMED).map((d) =>
+    `job ${d.id}${d.lastError === undefined ? "" : ` (last attempt: ${d.lastError})`}`
+  );
+  const more = n > NAMED ? `, and ${n - NAMED} more` : "";
+  return `webhooks: ${n} webhook deliver${n === 1 ? "y" : "ies"} dropped at shutdown, not over ` +
+    `when the ${drainMs} ms drain ended (the in-memory store keeps none): ${
+      named.join(", ")
+    }${more}`;
 }

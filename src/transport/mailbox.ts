@@ -20,6 +20,12 @@ export const AWAKE = 0;
 export const DOZING = 1;
 /** The pool wrote a task into the mailbox. */
 export const HANDED = 2;
+/**
+ * The worker sleeps on MB_STATE (Atomics.wait) after its spin: the pool may hand it a task, as to
+ * a dozing one, and must notify to wake it; the reply then takes a thread wake-up, so the pool
+ * does not spin for it.
+ */
+export const SLEEPING = 3;
 
 const REQ_ID = 1;
 const REQ_SLOT = 2;

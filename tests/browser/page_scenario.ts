@@ -268,26 +268,26 @@ export async function checkCancel(page: Page): Promise<void> {
 }
 
 /**
- * The shared-memory fast path is used only where the page may share memory: tasks handed to a
- * waiting worker through its mailbox are counted in stats().handedOff.
+ * The shared-memory fast path is used only where the page may share memory, and there it
+ * engages in the case it is for: a caller that awaits one small task and sends the next. Tasks
+ * handed to a waiting worker through its mailbox are counted in stats().handedOff.
  */
 export async function checkSharedMemory(page: Page, isolated: boolean): Promise<void> {
-  const { handedOff, runs, sum } = await inPage(page, async (g, limit) => {
+  const runs = 200;
+  const { handedOff, sum } = await inPage(page, async (g, runs) => {
     const pool = g.workloom.createPool(g.workloom.tasksUrl, { maxWorkers: 1, autotune: false });
-    // One task at a time: a worker that has just answered watches its mailbox for a moment, and
-    // the next call, sent at once, finds it there. A loaded machine may miss that moment now and
-    // then, so go on until one hand-off is seen (or the limit, without shared memory).
-    let runs = 0;
+    // The first call starts the worker, by message; each next one goes once the answer is in.
     let sum = 0;
-    while (runs < limit && pool.stats().handedOff === 0) {
-      sum += await pool.run("increment", runs++) as number;
-    }
+    for (let i = 0; i < runs; i++) sum += await pool.run("increment", i) as number;
     const handedOff = pool.stats().handedOff;
     await pool.close();
-    return { handedOff, runs, sum };
-  }, isolated ? 20_000 : 300);
+    return { handedOff, sum };
+  }, runs);
   assert.equal(sum, (runs * (runs + 1)) / 2, "every task answered, through either path");
-  if (isolated) assert.ok(handedOff > 0, `no hand-off in ${runs} tasks`);
+  // A worker that has just answered waits for the next task long enough for a page to hear the
+  // answer and send it: most of the calls go by shared memory (not 7 in 1,000 as with a 50 µs
+  // watch). A loaded machine may miss the moment now and then, hence not all of them.
+  if (isolated) assert.ok(handedOff >= runs / 2, `${handedOff} hand-offs in ${runs} tasks`);
   else assert.equal(handedOff, 0);
 }
 

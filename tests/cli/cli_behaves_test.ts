@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer as netServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../src/cli/cli.ts";
+import { run } from "./cli_helpers.ts";
 import { VERSION } from "../../src/cli/version.ts";
 import { importPeers, installCommand, missingPackage, SERVER_PEERS } from "../../src/cli/peers.ts";
 import { typeScriptRefusal } from "../../src/cli/serve_guards.ts";
@@ -17,16 +17,6 @@ import { until, within } from "../fixtures/pool_helpers.ts";
 import { startServe } from "../fixtures/serve_process.ts";
 
 const root = decodeURIComponent(new URL("../..", import.meta.url).pathname);
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    stdout: (t) => (out += t + "\n"),
-    stderr: (t) => (err += t + "\n"),
-  });
-  return { code, out, err };
-}
 
 test("--version and -v print the version of package.json and jsr.json, and exit 0", async () => {
   const read = (f: string) => JSON.parse(readFileSync(join(root, f), "utf8")).version;

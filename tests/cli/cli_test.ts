@@ -1,20 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { main } from "../../src/cli/cli.ts";
+import { run } from "./cli_helpers.ts";
 
 const root = decodeURIComponent(new URL("../..", import.meta.url).pathname);
 const bin = (name: string): string => `${root}node_modules/.bin/${name}`;
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    stdout: (t) => (out += t + "\n"),
-    stderr: (t) => (err += t + "\n"),
-  });
-  return { code, out, err };
-}
 
 /** Runs the real command line in a child process, with a clean WORKLOOM_ENV. */
 function spawn(cmd: string, args: string[], env: Record<string, string> = {}) {

@@ -110,3 +110,24 @@ test("--token on the command line works but warns that ps shows it; WORKLOOM_TOK
     await env.kill();
   }
 });
+
+test("--webhook-secret on the command line works but warns that ps shows it; WORKLOOM_WEBHOOK_SECRET does not warn", async () => {
+  const secret = `whsec_${btoa("webhook-secret-0123456789abcdef")}`;
+  const flag = await startServe(["--webhook-secret", secret]);
+  try {
+    assert.match(
+      flag.stderr(),
+      /warning: --webhook-secret puts the webhook secrets on the command line, .*WORKLOOM_WEBHOOK_SECRET/,
+    );
+    assert.ok(!flag.stderr().includes(secret.slice(6)), flag.stderr());
+  } finally {
+    await flag.kill();
+  }
+  const env = await startServe([], { env: { WORKLOOM_WEBHOOK_SECRET: secret } });
+  try {
+    assert.doesNotMatch(env.stderr(), /warning/);
+    assert.equal((await call(`${env.url}/healthz`)).status, 200);
+  } finally {
+    await env.kill();
+  }
+});

@@ -4,19 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { until, within } from "../fixtures/pool_helpers.ts";
+import { alive, until, within } from "../fixtures/pool_helpers.ts";
 import { startRedisProcess } from "../fixtures/redis_process.ts";
 import { startServe, treePids } from "../fixtures/serve_process.ts";
 import { call } from "../server/server_helpers.ts";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test("SIGTERM with Redis paused and a task spinning: gone within drain + grace, no task process left", async () => {
   const redis = await startRedisProcess();

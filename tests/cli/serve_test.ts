@@ -2,19 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readServeSettings, SERVE_USAGE } from "../../src/cli/serve_settings.ts";
 import { parseBytes, parseDuration } from "../../src/cli/units.ts";
-import { main } from "../../src/cli/cli.ts";
+import { run } from "./cli_helpers.ts";
 
 const noEnv = () => undefined;
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    stdout: (t) => (out += t + "\n"),
-    stderr: (t) => (err += t + "\n"),
-  });
-  return { code, out, err };
-}
 
 test("parseBytes and parseDuration read the units people type, and refuse others", () => {
   assert.deepEqual(["1mb", "512kb", "100", "2 GB", "1.5kb"].map(parseBytes), [

@@ -36,3 +36,13 @@ test("Ema refuses an alpha outside (0, 1]", () => {
     /'alpha' must be a number from 0 to 1: current value is 1.5/,
   );
 });
+
+test("updateAll takes samples in order, as update does one by one", () => {
+  const one = new Ema({ alpha: 0.3 });
+  const all = new Ema({ alpha: 0.3 });
+  const samples = [5, 1, 9, 2, 8];
+  for (const s of samples) one.update(s);
+  assert.equal(all.updateAll(samples), one.value);
+  assert.equal(all.count, 5);
+  assert.equal(all.updateAll([]), one.value);
+});

@@ -106,3 +106,13 @@ test("bad options and percentiles are refused with messages naming them", () => 
   assert.throws(() => new Histogram({ lowestMs: 10, highestMs: 15 }), /'highestMs'/);
   assert.throws(() => new Histogram().percentile(101), /'p' must be a number from 0 to 100/);
 });
+
+test("recordAll records each value as record does", () => {
+  const one = new Histogram();
+  const all = new Histogram();
+  const values = [0.0001, 1, 2.5, 40, -3, 1000];
+  for (const v of values) one.record(v);
+  all.recordAll(values);
+  assert.deepEqual(all.summary(), one.summary());
+  assert.throws(() => all.recordAll([1, NaN]), RangeError);
+});

@@ -189,3 +189,59 @@ test("past maxStages, idle stages are forgotten first and new names then fold in
   assert.deepEqual(rec.snapshot(1900, pool()).tasks.map((t) => t.name).sort(), ["other", "t", "u"]);
   assert.throws(() => new MetricsRecorder(0, { maxStages: 0 }), /maxStages/);
 });
+
+test("tasks recorded in one fold give the figures of tasks recorded and read one by one", () => {
+  // Deferred recording folds its log in order: the EMAs (order-dependent), histograms, rate
+  // windows and counters must read as if every task had been read at once.
+  const tasks = Array.from({ length: 50 }, (_, i) => ({
+    name: i % 3 === 0 ? "a" : "b",
+    waitMs: (i * 7) % 11,
+    runMs: (i * 13) % 17 + 1,
+    busyMs: (i * 5) % 7,
+    ok: i % 9 !== 0,
+    now: 10 + i * 40,
+    workerId: i % 2,
+  }));
+  const batched = new MetricsRecorder(0);
+  const stepped = new MetricsRecorder(0);
+  for (const t of tasks) {
+    batched.taskQueued(t.name, t.now - 5);
+    batched.taskFinished(t);
+    stepped.taskQueued(t.name, t.now - 5);
+    stepped.taskFinished(t);
+    stepped.snapshot(t.now, pool()); // folds after every task
+  }
+  const a = batched.snapshot(3000, pool());
+  const b = stepped.snapshot(3000, pool());
+  assert.deepEqual(a.tasks, b.tasks);
+  assert.deepEqual(a.workers, b.workers);
+  assert.equal(a.throughput.recent, b.throughput.recent);
+  assert.equal(a.throughput.arrivals, b.throughput.arrivals);
+  assert.equal(a.finished, 50);
+  assert.equal(a.tasks.find((t) => t.name === "a")!.recent.runMs, emaOf(tasks, "a"));
+});
+
+/** The run-time EMA of `name`'s tasks, step by step (alpha 0.2, the default). */
+function emaOf(tasks: { name: string; runMs: number }[], name: string): number {
+  let v: number | null = null;
+  for (const t of tasks) if (t.name === name) v = v === null ? t.runMs : v + 0.2 * (t.runMs - v);
+  return v!;
+}
+
+test("a worker retired after its tasks finished is not brought back by their recording", () => {
+  const rec = new MetricsRecorder(0);
+  rec.taskFinished({ name: "x", waitMs: 1, runMs: 1, busyMs: 1, ok: true, now: 5, workerId: 7 });
+  rec.workerRetired(7);
+  assert.deepEqual(rec.snapshot(10, pool()).workers, []);
+});
+
+test("a finished task with a time that is not a finite number is refused at the call", () => {
+  const rec = new MetricsRecorder(0);
+  assert.throws(
+    () => rec.taskFinished({ name: "x", waitMs: 1, runMs: NaN, busyMs: 1, ok: true, now: 5 }),
+    (e: Error) =>
+      e instanceof RangeError &&
+      /'runMs' must be a finite number: current value is NaN/.test(e.message),
+  );
+  assert.equal(rec.snapshot(10, pool()).finished, 0);
+});

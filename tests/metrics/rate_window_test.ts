@@ -36,3 +36,12 @@ test("bad options are refused", () => {
   assert.throws(() => new RateWindow(0, { slots: 0 }), /'slots' must be an integer from 1/);
   assert.throws(() => new RateWindow(NaN), /'startedAt' must be a finite number/);
 });
+
+test("addAll counts each time as add does, across slots", () => {
+  const one = new RateWindow(0, { windowMs: 1000 });
+  const all = new RateWindow(0, { windowMs: 1000 });
+  const times = [0, 10, 49, 50, 51, 300, 301, 1200, 1249, 1250];
+  for (const t of times) one.add(t);
+  all.addAll(times);
+  for (const at of [999, 1260, 1900]) assert.equal(all.perSecond(at), one.perSecond(at));
+});

@@ -259,3 +259,34 @@ test("createPool() refuses a relative path, saying to pass an absolute path or a
     });
   }
 });
+
+test("run() with a name that is not a string rejects with a TypeError, with options or without", async () => {
+  const p = pool();
+  try {
+    // Without options, run() skips the options check (its hot path): the name is still checked.
+    for (const name of [42, null, undefined, { toString: () => "echo" }]) {
+      for (const call of [() => p.run(name as Loose, 1), () => p.run(name as Loose, 1, {})]) {
+        const error = await within(rejection(call()), 5000, `run(${String(name)})`);
+        assert.ok(error instanceof TypeError, `${String(name)}: ${error.name}: ${error.message}`);
+        assert.match(error.message, /'name' must be a string: current value is/);
+      }
+    }
+    assert.equal(await within(p.run("echo", 7), 5000, "a task after"), 7);
+  } finally {
+    await p.closeNow();
+  }
+});
+
+test("run() checks an input it cannot send even without options, and sends primitives as they are", async () => {
+  const p = pool();
+  try {
+    const error = await within(rejection(p.run("echo", (() => 1) as Loose)), 5000, "a function");
+    assert.ok(error instanceof TypeError, error.message);
+    assert.match(error.message, /functions cannot be cloned/);
+    for (const input of [0, -1.5, "text", true, null, undefined, 10n]) {
+      assert.equal(await within(p.run("echo", input as Loose), 5000, String(input)), input);
+    }
+  } finally {
+    await p.closeNow();
+  }
+});

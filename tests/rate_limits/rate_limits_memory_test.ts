@@ -6,44 +6,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPool } from "../../mod.ts";
 import { createServer } from "../../server.ts";
+import { finished, type Job, mostInWindow, submit } from "./rate_limit_helpers.ts";
 import { call, serverTasksUrl, startServer } from "../server/server_helpers.ts";
 import { until } from "../redis/redis_helpers.ts";
 
+const DEADLINE_MS = 20_000;
 const LONG = { timeout: 30_000 };
-
-type Job = {
-  id: string;
-  status: string;
-  startedAt?: string;
-  waitingFor?: string;
-  notBefore?: string;
-};
-
-/** The largest number of starts within any window of `windowMs` (the sliding-window bound). */
-function mostInWindow(starts: number[], windowMs: number): number {
-  const s = [...starts].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; j < s.length; j++) {
-    while (s[j] - s[i] >= windowMs) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
-
-async function submit(url: string, jobs: unknown[]): Promise<string[]> {
-  const r = await call(`${url}/jobs/batch`, { json: jobs });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  return r.body.map((j: { id: string }) => j.id);
-}
-
-async function finished(url: string, ids: string[]): Promise<Job[]> {
-  return await until("the jobs", async () => {
-    const jobs: Job[] = await Promise.all(
-      ids.map(async (id) => (await call(`${url}/jobs/${id}`)).body),
-    );
-    return jobs.every((j) => j.status === "succeeded") ? jobs : undefined;
-  }, 20_000);
-}
 
 test(
   "a key limited to 5 per second starts at most 5 jobs in any 1 s window; an unlimited key runs beside it",
@@ -78,8 +46,8 @@ test(
       );
       assert.ok(line && Number(line.split(" ")[1]) >= 1, `no rate-limited series: ${line}`);
 
-      const bJobs = await finished(s.url, b);
-      const aJobs = await finished(s.url, a);
+      const bJobs = await finished(s.url, b, DEADLINE_MS);
+      const aJobs = await finished(s.url, a, DEADLINE_MS);
       const aStarts = aJobs.map((j) => Date.parse(j.startedAt!));
       assert.equal(mostInWindow(aStarts, 1000), 5, `A started ${aStarts}`);
       // B did not wait behind A's limit: all of it started before A's second window was over.
@@ -119,8 +87,12 @@ test(
         s.url,
         Array.from({ length: 6 }, (_, i) => ({ task: "mark", input: i })),
       );
-      const ownStarts = (await finished(s.url, own)).map((j) => Date.parse(j.startedAt!));
-      const taskStarts = (await finished(s.url, task)).map((j) => Date.parse(j.startedAt!));
+      const ownStarts = (await finished(s.url, own, DEADLINE_MS)).map((j) =>
+        Date.parse(j.startedAt!)
+      );
+      const taskStarts = (await finished(s.url, task, DEADLINE_MS)).map((j) =>
+        Date.parse(j.startedAt!)
+      );
       assert.equal(mostInWindow(ownStarts, 500), 3, `C started ${ownStarts}`);
       assert.equal(mostInWindow(taskStarts, 500), 2, `mark started ${taskStarts}`);
       const bad = await call(`${s.url}/jobs`, {

@@ -5,46 +5,14 @@
 // and two in-process nodes apply the server's per-key and per-task limits together.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { finished, type Job, mostInWindow, submit } from "./rate_limit_helpers.ts";
 import { call } from "../server/server_helpers.ts";
 import { type InProcessNode, scratch, startNode, until } from "../redis/redis_helpers.ts";
 import { type NodeProcess, startNodeProcess } from "../redis/node_process.ts";
 import { startRedis } from "../redis/redis_server.ts";
 
+const DEADLINE_MS = 30_000;
 const LONG = { timeout: 60_000 };
-
-type Job = {
-  id: string;
-  status: string;
-  startedAt?: string;
-  waitingFor?: string;
-  notBefore?: string;
-};
-
-/** The largest number of starts within any window of `windowMs` (the sliding-window bound). */
-function mostInWindow(starts: number[], windowMs: number): number {
-  const s = [...starts].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; j < s.length; j++) {
-    while (s[j] - s[i] >= windowMs) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
-
-async function submit(url: string, jobs: unknown[]): Promise<string[]> {
-  const r = await call(`${url}/jobs/batch`, { json: jobs });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  return r.body.map((j: { id: string }) => j.id);
-}
-
-async function finished(url: string, ids: string[]): Promise<Job[]> {
-  return await until("the jobs", async () => {
-    const jobs: Job[] = await Promise.all(
-      ids.map(async (id) => (await call(`${url}/jobs/${id}`)).body),
-    );
-    return jobs.every((j) => j.status === "succeeded") ? jobs : undefined;
-  }, 30_000);
-}
 
 /** Each job's start time (ms, Redis's clock). */
 async function startsOf(link: { send(a: string[]): Promise<unknown> }, ids: string[]) {
@@ -97,8 +65,8 @@ test(
       const metrics = String((await call(`${deno.url}/metrics`)).body);
       assert.match(metrics, /^workloom_jobs_rate_limited\{key="A"\} [1-9]/m);
 
-      const bJobs = await finished(deno.url, b);
-      const aJobs = await finished(deno.url, a);
+      const bJobs = await finished(deno.url, b, DEADLINE_MS);
+      const aJobs = await finished(deno.url, a, DEADLINE_MS);
       const aStarts = await startsOf(link, a);
       const bStarts = await startsOf(link, b);
       assert.equal(mostInWindow(aStarts.map((s) => s.at), 1000), 5, JSON.stringify(aStarts));
@@ -153,9 +121,9 @@ test(
           rateLimit: { max: 2, windowMs: 500 },
         })),
       );
-      await finished(nodes[0].url, own);
-      await finished(nodes[1].url, k);
-      await finished(nodes[0].url, m);
+      await finished(nodes[0].url, own, DEADLINE_MS);
+      await finished(nodes[1].url, k, DEADLINE_MS);
+      await finished(nodes[0].url, m, DEADLINE_MS);
       const kStarts = await startsOf(link, k);
       const mStarts = await startsOf(link, m);
       assert.equal(mostInWindow(kStarts.map((s) => s.at), 500), 3, JSON.stringify(kStarts));

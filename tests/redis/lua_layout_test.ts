@@ -17,6 +17,7 @@ import {
   REMOVE_SCHEDULE,
 } from "../../src/redis/lua/schedule_scripts.ts";
 import { HOOK_CLAIM, HOOK_RECORD } from "../../src/redis/lua/webhook_scripts.ts";
+import { APPEND_CHUNKS, SWEEP_CHUNKS } from "../../src/redis/lua/chunk_scripts.ts";
 import { DERIVED, FIXED, redisKeys } from "../../src/redis/redis_keys.ts";
 import { hashSlot } from "./hash_slot.ts";
 
@@ -39,6 +40,9 @@ const SCRIPTS = {
   LIST_SCHEDULES,
   DUE_SCHEDULES,
   FIRE_TICK,
+  // Streamed jobs' chunks (issue 27).
+  APPEND_CHUNKS,
+  SWEEP_CHUNKS,
 };
 
 test("every script declares each key it touches, and no key name is written in its Lua", () => {

@@ -48,24 +48,49 @@ function verdicts(stdout: string): Record<string, string> {
   return found;
 }
 
+const EVERY_VERDICT = {
+  "fixture.upper-bound": "RED ok",
+  "fixture.lower-bound.bun": "RED ok",
+  "fixture.untested": "STILL GREEN",
+  "fixture.gone": "PATCH DOES NOT APPLY",
+  "fixture.both-bounds": "RED ok",
+  "fixture.unloadable": "LOAD FAILURE",
+};
+
 test("the claims check gives each claim its verdict, fails the run, and removes its scratch copies", async () => {
-  const run = await claims(["--root", fixture]);
-  assert.deepEqual(verdicts(run.stdout), {
-    "fixture.upper-bound": "RED ok",
-    "fixture.lower-bound.bun": "RED ok",
-    "fixture.untested": "STILL GREEN",
-    "fixture.gone": "PATCH DOES NOT APPLY",
-    "fixture.unloadable": "LOAD FAILURE",
-  }, run.stdout + run.stderr);
-  assert.match(run.stdout, /occurs 0 times in clamp\.ts, not once/);
+  const run = await claims(["--root", fixture, "--jobs", "2"]);
+  assert.deepEqual(verdicts(run.stdout), EVERY_VERDICT, run.stdout + run.stderr);
+  assert.match(run.stdout, /edits\[1\]: the find text occurs 0 times in clamp\.ts, not once/);
   assert.match(run.stdout, /removal broke loading, not behaviour/);
   assert.match(run.stdout, /Error: not loadable/, "a load failure shows why it did not load");
   assert.match(
     run.stdout,
-    /^claims: 2 of 5 red, 1 still green, 1 patch does not apply, 1 load failure in [\d.]+ s$/m,
+    /^claims: 3 of 6 red, 1 still green, 1 patch does not apply, 1 load failure in [\d.]+ s$/m,
   );
   assert.equal(run.code, 1);
   assert.deepEqual(run.leftInTmp, [], "no scratch folder is left behind");
+});
+
+test("with one lane, each claim starts from the tree as it is: edits reverted, a run's files gone", async () => {
+  // One scratch copy serves every claim in turn: the edits of the claim before (a partial one
+  // too, fixture.gone) must be undone, and the file each clean run leaves (clamp_test.ts's
+  // first test) must not reach the next claim, or fixture.untested and fixture.both-bounds
+  // would get another verdict.
+  const run = await claims(["--root", fixture, "--jobs", "1"]);
+  assert.deepEqual(verdicts(run.stdout), EVERY_VERDICT, run.stdout + run.stderr);
+  assert.equal(run.code, 1);
+  assert.deepEqual(run.leftInTmp, [], "no scratch folder is left behind");
+});
+
+test("a claim's run stops at its first failed test case: one is all a claim needs", async () => {
+  const run = await claims(["--root", fixture, "--only", "both-bounds"]);
+  // Both bound tests would fail; the runtime stopped after the first.
+  assert.match(
+    run.stdout,
+    /^RED ok +fixture\.both-bounds .*1 failed: clamp\(\) raises a value below the range/m,
+    run.stdout + run.stderr,
+  );
+  assert.equal(run.code, 0);
 });
 
 test("the claims check exits 0 when every selected claim goes red, with the failed test named", async () => {
@@ -73,12 +98,13 @@ test("the claims check exits 0 when every selected claim goes red, with the fail
   assert.deepEqual(verdicts(run.stdout), {
     "fixture.upper-bound": "RED ok",
     "fixture.lower-bound.bun": "RED ok",
+    "fixture.both-bounds": "RED ok",
   }, run.stdout + run.stderr);
   assert.match(
     run.stdout,
     /fixture\.upper-bound .*1 failed: clamp\(\) lowers a value above the range/,
   );
-  assert.match(run.stdout, /^claims: 2 of 2 red,/m);
+  assert.match(run.stdout, /^claims: 3 of 3 red,/m);
   assert.equal(run.code, 0);
 });
 
@@ -87,7 +113,7 @@ test("--list prints the claims without running them", async () => {
   assert.equal(run.code, 0);
   assert.match(run.stdout, /^fixture\.lower-bound\.bun {2}\[bun: clamp_test\.ts\]$/m);
   assert.equal(verdicts(run.stdout)["fixture.upper-bound"], undefined);
-  assert.equal(run.stdout.match(/^fixture\./gm)?.length, 5);
+  assert.equal(run.stdout.match(/^fixture\./gm)?.length, 6);
 });
 
 test("a malformed claims file is refused with its file, claim id and field named", async (t) => {

@@ -11,7 +11,7 @@ import {
   WorkerCrashedError,
   WorkerStartError,
 } from "../../mod.ts";
-import { rejection, until, within } from "../fixtures/pool_helpers.ts";
+import { alive, rejection, until, within } from "../fixtures/pool_helpers.ts";
 
 type Tasks = typeof import("../fixtures/process_limit_tasks.ts");
 const url = new URL("../fixtures/process_limit_tasks.ts", import.meta.url);
@@ -28,15 +28,6 @@ function processPool(options: PoolOptions = {}): Pool<Tasks> {
 
 function settled<T>(p: Promise<T>): Promise<{ ok: boolean; value: unknown }> {
   return p.then((value) => ({ ok: true, value }), (value) => ({ ok: false, value }));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test("process pool: maxHeapMb caps a child's V8 heap on Deno and Node (past it the child dies), and has no effect on Bun", async () => {

@@ -15,7 +15,7 @@ import {
   WorkerCrashedError,
   WorkerUnresponsiveError,
 } from "../../mod.ts";
-import { nextEvent, rejection, until, within } from "../fixtures/pool_helpers.ts";
+import { alive, nextEvent, rejection, until, within } from "../fixtures/pool_helpers.ts";
 
 type Tasks = typeof import("../fixtures/process_tasks.ts");
 const url = new URL("../fixtures/process_tasks.ts", import.meta.url);
@@ -27,15 +27,6 @@ function processPool(options: PoolOptions = {}): Pool<Tasks> {
     autotune: false,
     ...options,
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A gate file for pidWhenOpen: `open()` lets every task waiting on it return. */

@@ -1,0 +1,45 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createPool } from "../../mod.ts";
+
+// Counts every message between the pool and its workers, both ways, by wrapping the global
+// Worker before the pool starts any.
+const counts = { posted: 0, received: 0 };
+const RealWorker = globalThis.Worker;
+class CountingWorker extends RealWorker {
+  override postMessage(message: unknown, transfer?: unknown): void {
+    counts.posted++;
+    (super.postMessage as (m: unknown, t?: unknown) => void)(message, transfer);
+  }
+  override set onmessage(f: ((e: MessageEvent) => void) | null) {
+    super.onmessage = f && ((e: MessageEvent) => {
+      counts.received++;
+      f.call(this, e);
+    });
+  }
+  override get onmessage(): ((e: MessageEvent) => void) | null {
+    return super.onmessage as ((e: MessageEvent) => void) | null;
+  }
+}
+
+test("sequential calls with primitive inputs and results go through the mailbox: no message per task", async () => {
+  globalThis.Worker = CountingWorker as typeof Worker;
+  const pool = createPool<typeof import("../fixtures/tasks.ts")>(
+    new URL("../fixtures/tasks.ts", import.meta.url),
+    { minWorkers: 1, maxWorkers: 1 },
+  );
+  try {
+    // The first call goes by message (the worker is not dozing yet); from its reply on, the
+    // worker dozes (spinning, then asleep on the mailbox) and every next call is handed over.
+    for (let i = 0; i < 5; i++) assert.equal(await pool.run("echo", i), i);
+    const before = { ...counts };
+    const calls = 1_000;
+    for (let i = 0; i < calls; i++) assert.equal(await pool.run("echo", i), i);
+    const messages = counts.posted - before.posted + counts.received - before.received;
+    assert.equal(messages / calls, 0, `${messages} messages for ${calls} sequential calls`);
+    assert.ok(before.posted > 0, "the counting wrapper saw the pool's messages");
+  } finally {
+    await pool.close();
+    globalThis.Worker = RealWorker;
+  }
+});
