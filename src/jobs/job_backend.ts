@@ -83,6 +83,13 @@ export interface JobRunnerApi {
   nodes?(): Promise<Record<string, unknown>[]>;
 }
 
+/** One call of a hand-off of many (`Pool.runMany`). */
+export interface RunnerCall {
+  name: string;
+  input: unknown;
+  options?: RunOptions;
+}
+
 /** The part of a `Pool` a job runner uses. */
 export interface RunnerPool {
   run(name: string, input: unknown, options?: RunOptions): Promise<unknown>;
@@ -92,7 +99,15 @@ export interface RunnerPool {
     input: unknown,
     options?: RunOptions,
   ): AsyncIterable<unknown> & { result: Promise<unknown> };
+  /**
+   * Hands the pool many calls at once, landing in one dispatch turn (one message per worker);
+   * without it the runner calls `run()` for each.
+   */
+  runMany?(calls: Iterable<RunnerCall>): Promise<unknown>[];
   whenRoom(): Promise<void>;
+  /** Tasks in the pool's queue now; with `options.maxQueue`, the room a hand-off may take. */
+  readonly queueSize?: number;
+  readonly options?: { readonly maxQueue: number };
   /** Task slots now (the auto-tuned size); a shared-queue node sizes what it takes by it. */
   stats?(): { concurrency: number; workers: number; targetWorkers: number };
   /** What the pool measured per task: how long a task ran lately, in its worker. */
@@ -107,8 +122,8 @@ export interface JobBackendSettings {
   maxQueuePerKey: number;
   /** Queued and delayed jobs of one client at most. */
   maxQueuePerClient: number;
-  /** Jobs handed to the pool at once. */
-  concurrency: number;
+  /** Jobs handed to the pool at once. @default {by the tasks' run time (see `jobWindow`)} */
+  concurrency?: number;
   maxJobs: number;
   /**
    * Bytes of inputs, results, errors and progress kept at most (JSON text). @default {the

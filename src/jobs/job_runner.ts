@@ -6,59 +6,40 @@
  * @module
  */
 import { TaskError, TimeoutError } from "../errors.ts";
+import { FlushScheduler } from "../engine/dispatcher.ts";
+import { attemptCall } from "./attempt_call.ts";
 import { backoffDelay } from "./backoff.ts";
 import { fingerprint } from "./idempotency.ts";
-import { attemptOptions, isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
-import type { CancelOutcome, JobRunnerApi, RunnerPool } from "./job_backend.ts";
+import { isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
+import type { CancelOutcome, JobRunnerApi, RunnerCall, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
 import { quotaError, resultTooLarge } from "./quota.ts";
-import { type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
+import { handOff, HandOffWindow } from "./job_window.ts";
 import { RateGate } from "./rate_gate.ts";
-import type { RateLimits } from "./rate_limit.ts";
+import type { JobRunnerOptions, RunnerTotals } from "./runner_options.ts";
+import { type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
 import { streamAttempt } from "./stream_attempt.ts";
 
-export type { CancelOutcome, RunnerPool };
-
-/** Options of {@linkcode JobRunner}. */
-export interface JobRunnerOptions {
-  /** Jobs of one concurrency key running at once, at most. @default {4} */
-  keyConcurrency?: number;
-  /** Queued and delayed jobs, at most; more are refused with `JobsFullError`. @default {1000} */
-  maxQueue?: number;
-  /**
-   * Jobs handed to the pool at once. Kept small (about the pool's size) so that the ready queue,
-   * where fairness is decided, holds the backlog rather than the pool's FIFO queue. @default {4}
-   */
-  concurrency?: number;
-  /** Queued and delayed jobs of one concurrency key (`""` for jobs without one), at most. @default {maxQueue} */
-  maxQueuePerKey?: number;
-  /** Queued and delayed jobs submitted by one client (address), at most. @default {maxQueue} */
-  maxQueuePerClient?: number;
-  /** Longest JSON text of a result: a longer one fails its job, and longer progress is dropped. @default {Infinity} */
-  maxResult?: number;
-  /** Rate limits per concurrency key and per task (a job's own `rateLimit` overrides its key's). */
-  rateLimits?: RateLimits;
-}
-
-/** What a runner has done since it started: the job server's counters. */
-export interface RunnerTotals {
-  /** Jobs created (an idempotent replay creates none). */
-  submitted: number;
-  /** Attempts scheduled again after a task threw or timed out. */
-  retried: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-}
+export type { CancelOutcome, JobRunnerOptions, RunnerPool, RunnerTotals };
 
 interface Running {
   controller: AbortController;
   key: string;
-  done: Promise<void>;
+  /** Lets go of the attempt's deadline (its `timeoutMs`), once it settled. */
+  stopDeadline?: () => void;
+  /** Settles once the attempt's outcome is stored (set as the attempt is handed to the pool). */
+  done: Promise<void> | undefined;
 }
 
 const DEFAULT_BACKOFF_MS = 1000;
+
+/** Adds `delta` to `name`'s count in `map`, forgetting a name whose count reaches 0. */
+function bump(map: Map<string, number>, name: string, delta: number): void {
+  const n = (map.get(name) ?? 0) + delta;
+  if (n > 0) map.set(name, n);
+  else map.delete(name);
+}
 
 /**
  * Runs the jobs of a {@linkcode JobStore} on a pool.
@@ -78,7 +59,7 @@ export class JobRunner implements JobRunnerApi {
   readonly store: JobStore;
   readonly keyConcurrency: number;
   readonly maxQueue: number;
-  readonly concurrency: number;
+  readonly #window: HandOffWindow;
   readonly maxQueuePerKey: number;
   readonly maxQueuePerClient: number;
   readonly maxResult: number;
@@ -91,7 +72,8 @@ export class JobRunner implements JobRunnerApi {
   #running = new Map<string, Running>();
   #keyRunning = new Map<string, number>();
   #accepting = true;
-  #pumping = false;
+  readonly #pumpTurn = new FlushScheduler(() => this.#pump());
+  #awaitingRoom = false;
   #totals: RunnerTotals = { submitted: 0, retried: 0, succeeded: 0, failed: 0, cancelled: 0 };
   #gate: RateGate;
 
@@ -100,11 +82,11 @@ export class JobRunner implements JobRunnerApi {
     this.store = store;
     this.keyConcurrency = options.keyConcurrency ?? 4;
     this.maxQueue = options.maxQueue ?? 1000;
-    this.concurrency = options.concurrency ?? 4;
+    this.#window = new HandOffWindow(pool, options.concurrency);
     this.maxQueuePerKey = options.maxQueuePerKey ?? this.maxQueue;
     this.maxQueuePerClient = options.maxQueuePerClient ?? this.maxQueue;
     this.maxResult = options.maxResult ?? Infinity;
-    this.#gate = new RateGate(options.rateLimits ?? {}, () => store.now(), () => void this.#pump());
+    this.#gate = new RateGate(options.rateLimits ?? {}, () => store.now(), () => this.#pumpSoon());
   }
 
   /** Jobs waiting for a rate limit now, per concurrency key (the ready jobs of a limited key). */
@@ -112,6 +94,11 @@ export class JobRunner implements JobRunnerApi {
     const out: Record<string, number> = {};
     for (const key of this.#gate.limited().keys()) out[key] = this.#ready.sizeOf(key);
     return out;
+  }
+
+  /** Jobs the runner hands the pool at most now: its `concurrency`, or the measured window. */
+  get concurrency(): number {
+    return this.#window.size;
   }
 
   /** False once draining began: submissions throw `DrainingError`. */
@@ -151,7 +138,7 @@ export class JobRunner implements JobRunnerApi {
       this.#totals.submitted++;
       this.#schedule(record.job.id, request.delayMs ?? 0);
     }
-    return { job: { ...record.job }, created };
+    return { job: this.store.view(record), created };
   }
 
   /**
@@ -175,7 +162,7 @@ export class JobRunner implements JobRunnerApi {
     order.forEach((i, rank) => (jobs[i].seq = seqs[rank]));
     this.#totals.submitted += jobs.length;
     for (const i of order) this.#schedule(jobs[i].job.id, requests[i].delayMs ?? 0);
-    return jobs.map((r) => ({ ...r.job }));
+    return jobs.map((r) => this.store.view(r));
   }
 
   /** Cancels job `id`: removed if waiting, aborted if running. Final jobs are left alone. */
@@ -248,13 +235,8 @@ export class JobRunner implements JobRunnerApi {
   }
 
   #countWaiting(r: { request: { concurrencyKey?: string }; client?: string }, delta: number) {
-    const bump = (map: Map<string, number>, name: string) => {
-      const n = (map.get(name) ?? 0) + delta;
-      if (n > 0) map.set(name, n);
-      else map.delete(name);
-    };
-    bump(this.#waitingByKey, r.request.concurrencyKey ?? "");
-    if (r.client !== undefined) bump(this.#waitingByClient, r.client);
+    bump(this.#waitingByKey, r.request.concurrencyKey ?? "", delta);
+    if (r.client !== undefined) bump(this.#waitingByClient, r.client, delta);
   }
 
   #schedule(id: string, delayMs: number): void {
@@ -278,26 +260,86 @@ export class JobRunner implements JobRunnerApi {
     if (r.job.status !== "queued") this.store.update(id, { status: "queued" });
     const key = r.request.concurrencyKey ?? "";
     this.#ready.push({ id, key, priority: r.request.priority ?? 0, seq: r.seq });
-    void this.#pump();
+    this.#pumpSoon();
   }
 
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.#accepting && this.#running.size < this.concurrency && this.#ready.size > 0) {
-        // The pool's own queue is bounded: hand it a job only when it has room for one.
-        await this.#pool.whenRoom();
-        const entry = this.#ready.take(
-          (key) => this.#keyRunning.get(key) ?? 0,
-          this.keyConcurrency,
-          (e) => this.#mayStart(e),
+  /**
+   * Pumps once the current turn is over: the jobs made ready in one turn (a batch, the jobs a
+   * worker's message finished) are chosen together, in priority and fair order, and handed over
+   * in one go. While jobs run, the pump waits a macrotask rather than a microtask: the jobs that
+   * requests on other connections submit in the same pass of the event loop (each in its own
+   * task) join the hand-off, one message to a worker for them all rather than one each. An idle
+   * runner pumps at once, so a lone job waits for nothing.
+   */
+  #pumpSoon(): void {
+    this.#pumpTurn.schedule(this.#running.size === 0);
+  }
+
+  /** The pool's queue's room now (unbounded for a pool that does not say). */
+  #poolRoom(): number {
+    const { queueSize, options } = this.#pool;
+    return queueSize === undefined || options === undefined
+      ? Infinity
+      : options.maxQueue - queueSize;
+  }
+
+  /**
+   * Hands the pool every ready job its concurrency allows, in one dispatch turn through
+   * `runMany()`: one message per worker rather than one per job. A streamed job's attempt is
+   * its own `pool.stream()`.
+   */
+  #pump(): void {
+    this.#handOver();
+    // Idle: let go of the macrotask's channel, which would keep the process alive.
+    if (this.#running.size === 0) this.#pumpTurn.release();
+  }
+
+  #handOver(): void {
+    if (this.#awaitingRoom || !this.#accepting) return;
+    const room = Math.min(this.concurrency - this.#running.size, this.#poolRoom());
+    if (room <= 0 && this.#running.size < this.concurrency && this.#ready.size > 0) {
+      // The pool's own queue is bounded and full: wait for room rather than have jobs refused.
+      this.#awaitingRoom = true;
+      void this.#pool.whenRoom().then(() => {
+        this.#awaitingRoom = false;
+        this.#pumpSoon();
+      });
+      return;
+    }
+    const ids: string[] = [];
+    const keys: string[] = [];
+    const calls: RunnerCall[] = [];
+    for (let started = 0; started < room && this.#ready.size > 0; started++) {
+      const entry = this.#ready.take(
+        (key) => this.#keyRunning.get(key) ?? 0,
+        this.keyConcurrency,
+        this.#mayStart,
+      );
+      if (!entry) break;
+      const stream = this.store.record(entry.id)?.request.stream;
+      const call = this.#prepare(entry.id, entry.key);
+      if (stream) {
+        const { name, input, options } = call;
+        const run = streamAttempt(
+          this.#pool,
+          this.store,
+          entry.id,
+          name,
+          input,
+          options!,
+          this.maxResult,
         );
-        if (!entry) break;
-        this.#start(entry.id, entry.key);
+        this.#track(entry.id, entry.key, run, options!.signal!);
+        continue;
       }
-    } finally {
-      this.#pumping = false;
+      ids.push(entry.id);
+      keys.push(entry.key);
+      calls.push(call);
+    }
+    if (calls.length === 0) return;
+    const runs = handOff(this.#pool, calls);
+    for (let i = 0; i < calls.length; i++) {
+      this.#track(ids[i], keys[i], runs[i], calls[i].options!.signal!);
     }
   }
 
@@ -305,7 +347,7 @@ export class JobRunner implements JobRunnerApi {
    * False while the rate limit of the job's key or task is reached: the job then says why and
    * until when (the key is passed over, so it holds up no other key).
    */
-  #mayStart(entry: ReadyEntry): boolean {
+  #mayStart = (entry: ReadyEntry): boolean => {
     const r = this.store.record(entry.id);
     if (!r) return true;
     const wait = this.#gate.waitMs(entry.key, r.request);
@@ -315,49 +357,57 @@ export class JobRunner implements JobRunnerApi {
       this.store.update(entry.id, { waitingFor: "rate_limit", notBefore });
     }
     return false;
-  }
+  };
 
-  #start(id: string, key: string): void {
+  /** Marks job `id` running and returns its call for the pool. */
+  #prepare(id: string, key: string): RunnerCall {
     const r = this.store.record(id)!;
     this.#countWaiting(r, -1);
     const controller = new AbortController();
     const { request } = r;
-    this.#gate.started(key, request);
+    // The store stamps `startedAt` itself, as a number; the rate limit counts that instant.
     this.store.update(id, {
       status: "running",
       attempts: r.job.attempts + 1,
-      startedAt: new Date(this.store.now()).toISOString(),
       ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
-    let run: Promise<unknown>;
-    try {
-      // The input is held as its JSON text: parsed for each attempt, then let go.
-      const input = r.input === undefined ? undefined : JSON.parse(r.input);
-      const options = attemptOptions(request, controller.signal, (value) => {
-        // Progress too large to keep is dropped: only the latest value matters anyway.
-        const size = jsonLength(value);
-        if (size !== undefined && size <= this.maxResult) {
-          this.store.update(id, { progress: value }, "progress", size);
-        }
-      });
-      run = request.stream
-        ? streamAttempt(this.#pool, this.store, id, request.task, input, options, this.maxResult)
-        : this.#pool.run(request.task, input, options);
-    } catch (e) {
-      run = Promise.reject(e);
-    }
+    this.#gate.started(key, request, r.startedMs);
     this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
-    const done = run.then(
-      (result) => this.#succeeded(id, result),
-      (e) => this.#failed(id, e, controller.signal.aborted),
-    ).finally(() => {
+    const running: Running = { controller, key, done: undefined };
+    this.#running.set(id, running);
+    const { call, stopDeadline } = attemptCall(r, controller, (value) => {
+      // Progress too large to keep is dropped: only the latest value matters anyway.
+      const size = jsonLength(value);
+      if (size !== undefined && size <= this.maxResult) {
+        this.store.update(id, { progress: value }, "progress", size);
+      }
+    });
+    running.stopDeadline = stopDeadline;
+    return call;
+  }
+
+  /** Stores the outcome of job `id`'s attempt `run` and frees its slot. */
+  #track(id: string, key: string, run: Promise<unknown>, signal: AbortSignal): void {
+    const running = this.#running.get(id)!;
+    const finish = () => {
+      running.stopDeadline?.();
       this.#running.delete(id);
       const n = (this.#keyRunning.get(key) ?? 1) - 1;
       if (n > 0) this.#keyRunning.set(key, n);
       else this.#keyRunning.delete(key);
-      void this.#pump();
-    });
-    this.#running.set(id, { controller, key, done });
+      this.#pumpSoon();
+    };
+    running.done = run.then(
+      (result) => {
+        this.#succeeded(id, result);
+        finish();
+      },
+      (e) => {
+        // Aborted by cancel(), not by the attempt's own deadline.
+        this.#failed(id, e, signal.aborted && !(signal.reason instanceof TimeoutError));
+        finish();
+      },
+    );
   }
 
   #succeeded(id: string, result: unknown): void {

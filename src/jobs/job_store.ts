@@ -12,51 +12,17 @@ import type { JobStoreApi } from "./job_backend.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 import { isFinal, JOB_OVERHEAD_BYTES } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
+import { isoTime } from "./iso_time.ts";
 import { type ChunkReplay, JobChunks, type JobChunksOptions } from "./job_chunks.ts";
 import { JobWatchers } from "./job_watchers.ts";
+import { type JobFields, jsonLength, type StoredJob, tenantOf, total } from "./stored_job.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
 import { pendingWebhook, type WebhookState } from "./webhook_state.ts";
 
 export type { JobChange, JobLookup, ListFilter };
-
-/** A job with what the store needs besides what clients see. */
-export interface StoredJob {
-  job: Job;
-  /** The request without its input (which is `input`). */
-  request: Omit<JobRequest, "input">;
-  /** The input's JSON text (`undefined` for a request without one). */
-  input?: string;
-  /** Where the submission came from, for the per-client quota. */
-  client?: string;
-  /** Submission order: the listing order and its cursor. */
-  seq: number;
-  /** Bumped on every change: the SSE event id. */
-  rev: number;
-  /** Set only with an idempotency key: the hash of the request (see `fingerprint`). */
-  fingerprint?: string;
-  idempotencyKey?: string;
-  finishedAtMs?: number;
-  /** JSON lengths of what it holds: its input, its result or error, its progress. */
-  bytes: { input: number; outcome: number; progress: number };
-}
-
-/** The length of `value`'s JSON text, or `undefined` when JSON cannot carry it. */
-export function jsonLength(value: unknown): number | undefined {
-  try {
-    return JSON.stringify(value)?.length ?? 4;
-  } catch {
-    return undefined;
-  }
-}
-
-function total(r: StoredJob): number {
-  return r.bytes.input + r.bytes.outcome + r.bytes.progress;
-}
-
-function tenantOf(r: StoredJob): { key: string; client?: string } {
-  return { key: r.request.concurrencyKey ?? "", client: r.client };
-}
+export type { JobFields, StoredJob };
+export { jsonLength };
 
 /** Options of {@linkcode JobStore}. */
 export interface JobStoreOptions {
@@ -99,6 +65,10 @@ export class JobStore implements JobStoreApi {
   readonly now: () => number;
   #jobs = new Map<string, StoredJob>();
   #tombstones = new Map<string, number>();
+  // Ids of finished jobs in the order they finished (from #finishedHead on): what expires first
+  // is at the front, so a sweep reads only what it expires, not every job held.
+  #finished: string[] = [];
+  #finishedHead = 0;
   #keys = new Map<string, string>();
   #watchers = new JobWatchers();
   #seq = 0;
@@ -139,7 +109,7 @@ export class JobStore implements JobStoreApi {
     r.rev++;
     this.#chunks.add(id, r.rev, data);
     if (this.#watchers.has(id)) {
-      this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind: "chunk", chunk: data });
+      this.#watchers.notify(id, { job: this.view(r), rev: r.rev, kind: "chunk", chunk: data });
     }
     return true;
   }
@@ -190,8 +160,12 @@ export class JobStore implements JobStoreApi {
   /** Whole seconds until the oldest finished job expires: the store frees room only then. */
   #retryAfter(): number {
     let oldest = Infinity;
-    for (const r of this.#jobs.values()) {
-      if (r.finishedAtMs !== undefined && r.finishedAtMs < oldest) oldest = r.finishedAtMs;
+    for (let i = this.#finishedHead; i < this.#finished.length; i++) {
+      const r = this.#jobs.get(this.#finished[i]);
+      if (r?.finishedAtMs !== undefined) {
+        oldest = r.finishedAtMs;
+        break;
+      }
     }
     return retryAfterSeconds(oldest === Infinity ? 1000 : oldest + this.ttlMs - this.now());
   }
@@ -224,8 +198,8 @@ export class JobStore implements JobStoreApi {
     options.admit?.();
     const { input, ...rest } = request;
     const text = input === undefined ? undefined : JSON.stringify(input);
-    const bytes = { input: text?.length ?? 0, outcome: 0, progress: 0 };
-    const keeping = { key: rest.concurrencyKey ?? "", client: options.client, bytes: bytes.input };
+    const inputBytes = text?.length ?? 0;
+    const keeping = { key: rest.concurrencyKey ?? "", client: options.client, bytes: inputBytes };
     this.ensureRoom([keeping]);
     const id = crypto.randomUUID();
     const record: StoredJob = {
@@ -234,18 +208,19 @@ export class JobStore implements JobStoreApi {
         task: request.task,
         status: "queued",
         attempts: 0,
-        submittedAt: new Date(this.now()).toISOString(),
       },
+      submittedMs: this.now(),
       request: rest,
       input: text,
       seq: ++this.#seq,
       rev: 1,
-      bytes,
+      outcomeBytes: 0,
+      progressBytes: 0,
     };
     if (rest.webhook !== undefined) record.job.webhook = pendingWebhook(rest.webhook.url);
     if (options.fingerprint !== undefined) record.fingerprint = options.fingerprint;
     if (options.client !== undefined) record.client = options.client;
-    this.#bytes += bytes.input;
+    this.#bytes += inputBytes;
     this.#tenants.add(keeping, 1);
     if (key !== undefined) {
       record.idempotencyKey = key;
@@ -260,10 +235,19 @@ export class JobStore implements JobStoreApi {
     return this.#jobs.get(id);
   }
 
+  /** A copy of the job of record `r` as clients see it, its times as ISO text. */
+  view(r: StoredJob): Job {
+    const job: Job = { ...r.job, submittedAt: isoTime(r.submittedMs) };
+    if (r.startedMs !== undefined) job.startedAt = isoTime(r.startedMs);
+    if (r.finishedAtMs !== undefined) job.finishedAt = isoTime(r.finishedAtMs);
+    if (r.runAtMs !== undefined) job.runAt = isoTime(r.runAtMs);
+    return job;
+  }
+
   /** A copy of job `id`, or whether it expired. */
   lookup(id: string): JobLookup {
     const r = this.#jobs.get(id);
-    if (r) return { state: "found", job: { ...r.job }, rev: r.rev };
+    if (r) return { state: "found", job: this.view(r), rev: r.rev };
     return this.#tombstones.has(id) ? { state: "expired" } : { state: "missing" };
   }
 
@@ -271,7 +255,9 @@ export class JobStore implements JobStoreApi {
    * Changes job `id` and tells its listeners at once, synchronously: a waiter sees the very
    * change that stored the result, never a later or an earlier one. A final job never changes.
    * `payloadLength` is the JSON length of the patch's `result` or `progress` when the caller
-   * measured it already.
+   * measured it already. Times are kept as numbers: `startedAt` and `runAt` given as ISO text
+   * are read, a job that starts running without a `startedAt` is stamped now, and a final one is
+   * stamped `finishedAt` now whatever the patch says.
    */
   update(
     id: string,
@@ -282,14 +268,27 @@ export class JobStore implements JobStoreApi {
     const r = this.#jobs.get(id);
     if (!r || isFinal(r.job.status)) return false;
     this.#account(r, patch, payloadLength);
-    Object.assign(r.job, patch);
-    if (isFinal(r.job.status)) {
+    let fields: Partial<JobFields> = patch;
+    if (
+      patch.startedAt !== undefined || patch.finishedAt !== undefined || patch.runAt !== undefined
+    ) {
+      const { startedAt, finishedAt: _finishedAt, runAt, submittedAt: _submittedAt, ...rest } =
+        patch;
+      if (startedAt !== undefined) r.startedMs = Date.parse(startedAt);
+      if (runAt !== undefined) r.runAtMs = Date.parse(runAt);
+      fields = rest;
+    }
+    if (patch.status === "running" && patch.startedAt === undefined) r.startedMs = this.now();
+    Object.assign(r.job, fields);
+    const final = isFinal(r.job.status);
+    if (final) {
       r.finishedAtMs = this.now();
+      this.#finished.push(id);
       this.#chunks.ended(id, r.finishedAtMs);
     }
     r.rev++;
-    if (this.#watchers.has(id)) this.#watchers.notify(id, { job: { ...r.job }, rev: r.rev, kind });
-    if (r.job.webhook !== undefined && isFinal(r.job.status)) this.#onFinal?.(r);
+    if (this.#watchers.has(id)) this.#watchers.notify(id, { job: this.view(r), rev: r.rev, kind });
+    if (final && r.job.webhook !== undefined) this.#onFinal?.(r);
     return true;
   }
 
@@ -307,18 +306,20 @@ export class JobStore implements JobStoreApi {
   #account(r: StoredJob, patch: Partial<Job>, payloadLength: number | undefined): void {
     const before = total(r);
     if ("progress" in patch) {
-      r.bytes.progress = payloadLength ?? jsonLength(patch.progress) ?? 0;
+      r.progressBytes = payloadLength ?? jsonLength(patch.progress) ?? 0;
     }
     if ("result" in patch || "error" in patch) {
       const result = "result" in patch ? patch.result : r.job.result;
       const error = "error" in patch ? patch.error : r.job.error;
       const measured = "result" in patch && payloadLength !== undefined;
-      r.bytes.outcome =
+      r.outcomeBytes =
         (result === undefined ? 0 : measured ? payloadLength : jsonLength(result) ?? 0) +
         (error === undefined ? 0 : jsonLength(error) ?? 0);
     }
-    this.#bytes += total(r) - before;
-    this.#tenants.bytes(tenantOf(r), total(r) - before);
+    const delta = total(r) - before;
+    if (delta === 0) return; // a status change: nothing to count
+    this.#bytes += delta;
+    this.#tenants.bytes(tenantOf(r), delta);
   }
 
   /** Calls `listener` on every change of job `id`; returns a function that stops it. */
@@ -344,10 +345,10 @@ export class JobStore implements JobStoreApi {
       if (filter.status !== undefined && r.job.status !== filter.status) continue;
       if (filter.task !== undefined && r.job.task !== filter.task) continue;
       if (jobs.length === limit) return { jobs, nextCursor: last };
-      const size = JOB_OVERHEAD_BYTES + r.bytes.outcome + r.bytes.progress;
+      const size = JOB_OVERHEAD_BYTES + r.outcomeBytes + r.progressBytes;
       if (jobs.length > 0 && bytes + size > maxBytes) return { jobs, nextCursor: last, cut: true };
       bytes += size;
-      jobs.push({ ...r.job });
+      jobs.push(this.view(r));
       last = r.seq;
     }
     return { jobs };
@@ -362,14 +363,21 @@ export class JobStore implements JobStoreApi {
     let expired = 0;
     let forgotten = 0;
     this.#chunks.sweep(now);
+    // Both in the order they expire (tombstones in the order they were made, by Map order; jobs
+    // in the order they finished): each loop stops at the first that stays, reading only what
+    // it lets go. A clock set back only delays the jobs behind one finished later.
     for (const [id, expiredAt] of this.#tombstones) {
-      if (retentionAction({ expiredAt }, now, this.ttlMs) === "forget") {
-        this.#tombstones.delete(id);
-        forgotten++;
-      }
+      if (retentionAction({ expiredAt }, now, this.ttlMs) !== "forget") break;
+      this.#tombstones.delete(id);
+      forgotten++;
     }
-    for (const [id, r] of this.#jobs) {
-      if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") continue;
+    const order = this.#finished;
+    let head = this.#finishedHead;
+    for (; head < order.length; head++) {
+      const id = order[head];
+      const r = this.#jobs.get(id);
+      if (!r) continue;
+      if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") break;
       this.#jobs.delete(id);
       this.#chunks.forget(id);
       this.#bytes -= total(r);
@@ -380,6 +388,12 @@ export class JobStore implements JobStoreApi {
       this.#tombstones.set(id, now);
       expired++;
     }
+    // The ids swept are let go once they are most of the list.
+    if (head * 2 >= order.length) {
+      this.#finished = order.slice(head);
+      head = 0;
+    }
+    this.#finishedHead = head;
     // Tombstones are bounded too: past the bound the oldest go first (Maps keep insertion order).
     for (const id of this.#tombstones.keys()) {
       if (this.#tombstones.size <= this.maxJobs) break;

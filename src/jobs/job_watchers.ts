@@ -6,6 +6,8 @@
  */
 import type { JobChange } from "./job.ts";
 
+type Listener = (change: JobChange) => void;
+
 /**
  * Listeners by job id.
  *
@@ -19,24 +21,34 @@ import type { JobChange } from "./job.ts";
  * ```
  */
 export class JobWatchers {
-  #listeners = new Map<string, Set<(change: JobChange) => void>>();
+  // One listener as itself (the common case: one waiter or one stream), more in a Set.
+  #listeners = new Map<string, Listener | Set<Listener>>();
+  #count = 0;
 
   /** Calls `listener` on every change of job `id`; returns a function that stops it. */
-  watch(id: string, listener: (change: JobChange) => void): () => void {
-    let set = this.#listeners.get(id);
-    if (!set) this.#listeners.set(id, set = new Set());
-    set.add(listener);
+  watch(id: string, listener: Listener): () => void {
+    const held = this.#listeners.get(id);
+    if (held === undefined) this.#listeners.set(id, listener);
+    else if (typeof held === "function") this.#listeners.set(id, new Set([held, listener]));
+    else held.add(listener);
+    this.#count++;
+    let stopped = false;
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.#listeners.get(id) === set) this.#listeners.delete(id);
+      if (stopped) return;
+      stopped = true;
+      this.#count--;
+      const now = this.#listeners.get(id);
+      if (now === listener) this.#listeners.delete(id);
+      else if (typeof now === "object") {
+        now.delete(listener);
+        if (now.size === 0) this.#listeners.delete(id);
+      }
     };
   }
 
   /** Listeners watching any job now. */
   get count(): number {
-    let n = 0;
-    for (const set of this.#listeners.values()) n += set.size;
-    return n;
+    return this.#count;
   }
 
   /** Whether anyone watches job `id` (so that its change is worth building). */
@@ -46,7 +58,8 @@ export class JobWatchers {
 
   /** Tells the watchers of job `id` about `change` (a listener may stop watching meanwhile). */
   notify(id: string, change: JobChange): void {
-    const set = this.#listeners.get(id);
-    if (set) { for (const listener of [...set]) listener(change); }
+    const held = this.#listeners.get(id);
+    if (typeof held === "function") held(change);
+    else if (held) { for (const listener of [...held]) listener(change); }
   }
 }

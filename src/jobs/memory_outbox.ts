@@ -74,7 +74,7 @@ export class MemoryOutbox implements WebhookOutbox {
         continue;
       }
       this.#due.set(id, now + leaseMs);
-      const { webhook: _, ...job } = r.job;
+      const { webhook: _, ...job } = this.#store.view(r);
       out.push({ id, url: hook.url, attempt: hook.attempts + 1, job });
     }
     return out;

@@ -65,13 +65,15 @@ export class RateGate {
     return wait;
   }
 
-  /** Counts the start of a job `request` of `key`. */
-  started(key: string, request: Limited): void {
+  /**
+   * Counts the start of a job `request` of `key` at `now` (pass the start the job records, so
+   * that the limit and the job's `startedAt` agree to the millisecond).
+   */
+  started(key: string, request: Limited, now: number = this.#now()): void {
     this.#limited.delete(key);
     const keyLimit = this.#keyLimit(key, request);
     const taskLimit = this.#limits.tasks?.[request.task];
     if (!keyLimit && !taskLimit) return;
-    const now = this.#now();
     if (keyLimit) this.#windows.record(`k:${key}`, now, keyLimit);
     if (taskLimit) this.#windows.record(`t:${request.task}`, now, taskLimit);
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { atDeadline } from "../jobs/wait_deadlines.ts";
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./api_error.ts";
 
@@ -54,9 +55,10 @@ async function readWithin(
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel = () => {};
+  // On the deadlines' shared timer: a body that arrives in time (nearly all) sets no timer.
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    cancel = atDeadline(() => {
       reject(
         new ApiError(
           408,
@@ -80,7 +82,7 @@ async function readWithin(
     reader.cancel().catch(() => {});
     throw e;
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
   const out = new Uint8Array(size);
   let at = 0;

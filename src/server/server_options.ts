@@ -73,7 +73,10 @@ export interface ServerOptions {
   maxJobs?: number;
   /** Jobs of one `concurrencyKey` running at once, at most. @default {4} */
   keyConcurrency?: number;
-  /** Jobs handed to the pool at once. @default {2 × the pool's maxWorkers} */
+  /**
+   * Jobs the in-memory runner hands the pool at once. @default {by the tasks' run time: about
+   * 1 ms of work per task slot, 2 per slot for jobs of 1 ms or more, up to 64 for the shortest}
+   */
   concurrency?: number;
   /** Origins allowed by CORS; CORS is off without it. @default {undefined} */
   cors?: string[];
@@ -154,10 +157,10 @@ export type ResolvedServerOptions =
   & Required<
     Omit<
       ServerOptions,
-      "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl" | "webhookAllow"
+      "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl" | "webhookAllow" | "concurrency"
     >
   >
-  & Pick<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl">
+  & Pick<ServerOptions, "token" | "cors" | "queue" | "maxStoreBytes" | "webhookUrl" | "concurrency">
   & { webhookAllow: AllowList | undefined };
 
 function integer(
@@ -187,12 +190,13 @@ function integer(
  * @example
  * ```ts
  * import { resolveServerOptions } from "./server_options.ts";
- * console.log(resolveServerOptions({ maxQueue: 10 }, 2).concurrency); // 4
+ * console.log(resolveServerOptions({ maxQueue: 10 }, 2).keyConcurrency); // 4
  * ```
  */
 export function resolveServerOptions(
   options: ServerOptions,
-  maxWorkers: number,
+  // The pool's size: no default depends on it since the runner's window follows the run time.
+  _maxWorkers: number,
 ): ResolvedServerOptions {
   const { token, cors, queue } = options;
   if (queue !== undefined && (typeof queue !== "object" || typeof queue?.open !== "function")) {
@@ -303,7 +307,9 @@ export function resolveServerOptions(
     jobTtlMs,
     maxJobs: integer("maxJobs", options.maxJobs, 10_000, 1),
     keyConcurrency: integer("keyConcurrency", options.keyConcurrency, 4, 1),
-    concurrency: integer("concurrency", options.concurrency, 2 * maxWorkers, 1),
+    concurrency: options.concurrency === undefined
+      ? undefined
+      : integer("concurrency", options.concurrency, 0, 1),
     keepAliveMs: integer("keepAliveMs", options.keepAliveMs, 5000, 1, 5000),
     sweepIntervalMs: integer(
       "sweepIntervalMs",

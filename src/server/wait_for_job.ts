@@ -6,6 +6,7 @@
 import { isFinal, type Job } from "../jobs/job.ts";
 import type { JobStoreApi } from "../jobs/job_backend.ts";
 import type { JobLookup } from "../jobs/job_store.ts";
+import { atDeadline } from "../jobs/wait_deadlines.ts";
 
 /**
  * Resolves with the job once it is final, or with its state at `waitMs`, whichever comes
@@ -35,13 +36,13 @@ export async function waitForJob(
   const stop = store.watch(id, (change) => {
     if (isFinal(change.job.status)) settle(change.job, change.rev);
   });
-  const timer = setTimeout(() => settle(), waitMs);
+  const cancel = atDeadline(() => settle(), waitMs);
   try {
     const now = await store.lookup(id);
     if (now.state !== "found" || isFinal(now.job.status)) return now;
     return (await settled) ?? await store.lookup(id);
   } finally {
-    clearTimeout(timer);
+    cancel();
     stop();
   }
 }

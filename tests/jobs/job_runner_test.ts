@@ -5,6 +5,7 @@ import { JobRunner, type RunnerPool } from "../../src/jobs/job_runner.ts";
 import { JobStore } from "../../src/jobs/job_store.ts";
 import type { Job } from "../../src/jobs/job.ts";
 import { DrainingError, JobsFullError } from "../../src/jobs/job_errors.ts";
+import { deadlineTimers } from "../../src/jobs/wait_deadlines.ts";
 
 interface Call {
   task: string;
@@ -186,11 +187,155 @@ test("JobRunner retries an attempt that timed out, like one that threw", async (
     timeoutMs: 5,
   });
   await reach(runner.store, job.id, "running");
-  assert.equal(pool.calls[0].options.timeoutMs, 5);
-  pool.calls[0].reject(new TimeoutError("slow", 5));
-  await reach(runner.store, job.id, "queued");
-  await reach(runner.store, job.id, "running");
+  // The runner keeps the timeout (on a timer per length) and aborts the task with the pool's
+  // TimeoutError: the FakePool rejects with the signal's reason.
+  assert.equal(pool.calls[0].options.timeoutMs, undefined);
+  const signal = pool.calls[0].options.signal!;
+  if (!signal.aborted) {
+    await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+  }
+  assert.ok(signal.reason instanceof TimeoutError);
+  await tick();
+  await tick();
+  // Taken as a timeout, not a cancel: the job is tried again.
+  assert.equal(pool.calls.length, 2);
+  const retried = runner.store.lookup(job.id);
+  assert.ok(retried.state === "found" && retried.job.attempts === 2);
+  assert.equal(retried.job.error?.name, "TimeoutError");
   pool.calls[1].resolve("ok");
   const done = await reach(runner.store, job.id, "succeeded");
   assert.equal(done.attempts, 2);
+});
+
+/** A FakePool that also takes many calls at once, recording each hand-off. */
+class ManyPool extends FakePool {
+  handOffs: string[][] = [];
+  runMany(calls: Iterable<{ name: string; input: unknown; options?: RunOptions }>) {
+    const list = [...calls];
+    this.handOffs.push(list.map((c) => `${c.name}:${c.input}`));
+    return list.map((c) => this.run(c.name, c.input, c.options));
+  }
+}
+
+test("JobRunner hands a batch's jobs to the pool in one hand-off, in priority order, up to its concurrency", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), { concurrency: 6, keyConcurrency: 6 });
+  const priorities = [3, 0, 2, 1, 0, 5, 4, 1];
+  runner.submitBatch(priorities.map((priority, i) => ({ task: "t", input: i, priority })));
+  await tick();
+  // Lower priority first, submission order within one: inputs 1, 4 (0), 3, 7 (1), 2 (2), 0 (3).
+  assert.deepEqual(pool.handOffs, [["t:1", "t:4", "t:3", "t:7", "t:2", "t:0"]]);
+  assert.equal(runner.counts().running, 6);
+  // Jobs that finish in one turn free their slots together: the rest go in one more hand-off.
+  pool.calls[0].resolve(1);
+  pool.calls[1].resolve(4);
+  await tick();
+  assert.deepEqual(pool.handOffs.slice(1), [["t:6", "t:5"]]);
+});
+
+test("under a flood, the runner hands the pool no more than its concurrency: a job of another key or a higher priority goes next", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), {
+    concurrency: 4,
+    keyConcurrency: 100,
+    maxQueue: 1000,
+  });
+  runner.submitBatch(
+    Array.from({ length: 200 }, (_, i) => ({ task: "flood", input: i, concurrencyKey: "A" })),
+  );
+  await tick();
+  assert.equal(pool.calls.length, 4, "only the runner's concurrency reaches the pool");
+  runner.submit({ task: "other", input: 0, concurrencyKey: "B" });
+  runner.submit({ task: "urgent", input: 0, concurrencyKey: "A", priority: -1 });
+  for (let i = 0; i < 2; i++) pool.calls[i].resolve(i);
+  await tick();
+  // Two slots freed: key B's job takes its turn, and the urgent one leads key A's.
+  assert.deepEqual(pool.handOffs[1].sort(), ["other:0", "urgent:0"]);
+  assert.equal(runner.counts().running, 4);
+  assert.equal(runner.counts().queued, 196);
+});
+
+/** A ManyPool with two task slots whose tasks ran `runMs` each lately. */
+class MeasuredPool extends ManyPool {
+  constructor(public runMs: number) {
+    super();
+  }
+  stats() {
+    return { concurrency: 2, workers: 2, targetWorkers: 2 };
+  }
+  metrics() {
+    return { tasks: [{ count: 10, recent: { runMs: this.runMs } }] };
+  }
+}
+
+test("without a fixed concurrency the runner hands the pool about 1 ms of work per task slot, by the measured run time", async () => {
+  const jobs = Array.from({ length: 300 }, (_, i) => ({ task: "t", input: i }));
+  const short = new MeasuredPool(0.1); // 10 per slot
+  const shortRunner = new JobRunner(short, new JobStore(), { keyConcurrency: 1000 });
+  shortRunner.submitBatch(jobs);
+  await tick();
+  assert.equal(short.handOffs[0].length, 20);
+  const long = new MeasuredPool(5); // 2 per slot, as the fixed default was
+  const longRunner = new JobRunner(long, new JobStore(), { keyConcurrency: 1000 });
+  longRunner.submitBatch(jobs);
+  await tick();
+  assert.equal(long.handOffs[0].length, 4);
+  const fixed = new MeasuredPool(0.1);
+  const fixedRunner = new JobRunner(fixed, new JobStore(), {
+    keyConcurrency: 1000,
+    concurrency: 3,
+  });
+  fixedRunner.submitBatch(jobs);
+  await tick();
+  assert.equal(fixed.handOffs[0].length, 3, "a fixed concurrency wins");
+});
+
+test("while jobs run, jobs submitted by separate tasks reach the pool together; an idle runner hands a job over at once", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), { concurrency: 64, keyConcurrency: 64 });
+  runner.submit({ task: "first", input: 0 });
+  await Promise.resolve();
+  assert.deepEqual(pool.handOffs, [["first:0"]], "idle: handed over in the same turn");
+  // Six submissions, each from its own task (six timers due together), as requests on six
+  // connections are. Handed over at once, each would go alone; while a job runs the pump waits
+  // a macrotask, so they share hand-offs. (How many share one depends on how the runtime orders
+  // timers and messages: Bun runs the six timers first, Deno may run the pump's message sooner.)
+  const inputs = [1, 2, 3, 4, 5, 6];
+  await Promise.all(inputs.map((i) =>
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        runner.submit({ task: "next", input: i });
+        resolve();
+      }, 0)
+    )
+  ));
+  await tick();
+  const later = pool.handOffs.slice(1);
+  assert.deepEqual(later.flat(), inputs.map((i) => `next:${i}`));
+  assert.ok(later.length < inputs.length, `six jobs went one by one: ${JSON.stringify(later)}`);
+  // Every job ends: the runner, idle again, lets go of what schedules its pumps.
+  for (const call of pool.calls) call.resolve(1);
+  await tick();
+  assert.equal(runner.counts().running, 0);
+});
+
+test("job attempts' timeouts share one timer per length, not one per task, and leave none behind", async () => {
+  const pool = new ManyPool();
+  const runner = new JobRunner(pool, new JobStore(), { concurrency: 8, keyConcurrency: 8 });
+  const timersBefore = deadlineTimers();
+  runner.submitBatch(
+    Array.from({ length: 6 }, (_, i) => ({ task: "t", input: i, timeoutMs: 60_000 })),
+  );
+  runner.submit({ task: "t", input: 6, timeoutMs: 30_000 });
+  await tick();
+  assert.equal(pool.calls.length, 7);
+  assert.ok(
+    pool.calls.every((c) => c.options.timeoutMs === undefined),
+    "no timer per task in the pool",
+  );
+  assert.equal(deadlineTimers() - timersBefore, 2, "one timer per length");
+  for (const call of pool.calls) call.resolve(1);
+  await tick();
+  assert.equal(runner.counts().running, 0);
+  assert.equal(deadlineTimers(), timersBefore, "settled attempts let go of their deadlines");
 });

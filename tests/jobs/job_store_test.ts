@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { isoTime } from "../../src/jobs/iso_time.ts";
 import { JobStore } from "../../src/jobs/job_store.ts";
 import { IdempotencyConflictError, JobsFullError } from "../../src/jobs/job_errors.ts";
 
@@ -89,6 +90,57 @@ test("JobStore never holds more tombstones than maxJobs while jobs churn through
   assert.ok(seen > 0, "some jobs expired into tombstones");
 });
 
+test("JobStore builds a change only when someone watches the job", () => {
+  const store = new JobStore();
+  const { record } = store.insert({ task: "echo", input: 1 }, {});
+  const id = record.job.id;
+  // Counts every copy of the job: a change (or any copy) reads each of its fields.
+  let copies = 0;
+  Object.defineProperty(record.job, "probe", {
+    enumerable: true,
+    get: () => (copies++, undefined),
+  });
+  store.update(id, { status: "running" });
+  store.update(id, { progress: 0.5 }, "progress");
+  assert.equal(copies, 0, "no change built for a job nobody watches");
+  const seen: string[] = [];
+  const stop = store.watch(id, (c) => seen.push(c.job.status));
+  store.update(id, { status: "succeeded", result: 1 });
+  stop();
+  assert.deepEqual(seen, ["succeeded"]);
+  assert.equal(copies, 1, "one change built for its one watcher");
+});
+
+test("JobStore's sweep reads only the jobs it expires, in the order they finished", () => {
+  const c = clock(0);
+  const store = new JobStore({ ttlMs: 100, now: c.now });
+  const ids = Array.from({ length: 1000 }, (_, i) => store.insert({ task: "t", input: i }, {}))
+    .map(({ record }) => record.job.id);
+  // They finish in reverse submission order, one per ms: the last submitted finishes first.
+  for (const id of [...ids].reverse()) {
+    store.update(id, { status: "succeeded" });
+    c.t++;
+  }
+  let reads = 0;
+  for (const id of ids) {
+    const r = store.record(id)!;
+    let at = r.finishedAtMs;
+    Object.defineProperty(r, "finishedAtMs", {
+      get: () => (reads++, at),
+      set: (v) => (at = v),
+    });
+  }
+  // Jobs finished at times 0 to 9 (the ten submitted last) are past the TTL; the rest stay.
+  c.t = 109;
+  assert.deepEqual(store.sweep(), { expired: 10, forgotten: 0 });
+  assert.ok(reads <= 12, `the sweep read ${reads} jobs to expire 10`);
+  assert.deepEqual(
+    ids.filter((id) => store.lookup(id).state === "expired"),
+    ids.slice(990),
+    "the ten that finished first expired",
+  );
+});
+
 test("JobStore lists in submission order with filters and a cursor", () => {
   const store = new JobStore();
   const ids = [0, 1, 2, 3, 4].map((i) =>
@@ -104,4 +156,19 @@ test("JobStore lists in submission order with filters and a cursor", () => {
   assert.deepEqual(store.list({ task: "odd" }).jobs.map((j) => j.id), [ids[1], ids[3]]);
   store.update(ids[4], { status: "running" });
   assert.deepEqual(store.list({ status: "running" }).jobs.map((j) => j.id), [ids[4]]);
+});
+
+test("isoTime formats as Date's toISOString does, across seconds, years and before 1970", () => {
+  const times = [
+    0,
+    -1,
+    999,
+    1000,
+    1_000_000_000_123,
+    1.7e12 + 0.9,
+    -62_198_755_200_001,
+    253_402_300_800_000,
+  ];
+  for (let i = 0; i < 2000; i++) times.push(Math.floor(1.7e12 + i * 7.3) - (i % 3) * 1000);
+  for (const ms of times) assert.equal(isoTime(ms), new Date(ms).toISOString(), `at ${ms}`);
 });

@@ -1,0 +1,60 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { atDeadline, deadlineTimers } from "../../src/jobs/wait_deadlines.ts";
+
+/** Resolves with the time `fire` ran, once it does. */
+function deadline(waitMs: number): { fired: Promise<number>; cancel: () => void; start: number } {
+  const start = performance.now();
+  let cancel = () => {};
+  const fired = new Promise<number>((resolve) => {
+    cancel = atDeadline(() => resolve(performance.now()), waitMs);
+  });
+  return { fired, cancel, start };
+}
+
+test("waiters of one wait length share one timer, fire no earlier than their deadlines, in order", async () => {
+  const a = deadline(30);
+  const b = deadline(30);
+  const c = deadline(45);
+  assert.equal(deadlineTimers(), 2, "one timer per wait length");
+  const order: string[] = [];
+  const times = await Promise.all([
+    a.fired.then((t) => (order.push("a"), t)),
+    b.fired.then((t) => (order.push("b"), t)),
+    c.fired.then((t) => (order.push("c"), t)),
+  ]);
+  assert.ok(times[0] - a.start >= 29, `a fired after ${times[0] - a.start} ms`);
+  assert.ok(times[1] - b.start >= 29, `b fired after ${times[1] - b.start} ms`);
+  assert.ok(times[2] - c.start >= 44, `c fired after ${times[2] - c.start} ms`);
+  assert.equal(order.indexOf("a") < order.indexOf("b"), true);
+  assert.equal(deadlineTimers(), 0, "no timer left once every waiter is gone");
+});
+
+test("a waiter answered first never fires, the next one still does, and the last to go takes the timer", async () => {
+  const first = deadline(40);
+  const second = deadline(40);
+  let firstFired = false;
+  void first.fired.then(() => (firstFired = true));
+  first.cancel(); // the one the timer was set for
+  first.cancel(); // twice changes nothing
+  const at = await second.fired;
+  assert.ok(at - second.start >= 39, `the second fired after ${at - second.start} ms`);
+  assert.equal(firstFired, false);
+  const third = deadline(40);
+  assert.equal(deadlineTimers(), 1);
+  third.cancel();
+  assert.equal(deadlineTimers(), 0, "cancelling the last waiter clears the timer");
+});
+
+test("a waiter let go after it fired (as a caller's finally does) leaves the later ones of its length armed", async () => {
+  const first = deadline(30);
+  await new Promise((r) => setTimeout(r, 10));
+  const second = deadline(30); // due after the first: the timer fires for the first alone
+  const firstAt = await first.fired;
+  first.cancel(); // after its deadline: it must not take the second one's with it
+  assert.ok(firstAt - first.start >= 29);
+  assert.equal(deadlineTimers(), 1, "the second one's timer is still set");
+  const at = await second.fired;
+  assert.ok(at - second.start >= 29, `the second fired after ${at - second.start} ms`);
+  assert.equal(deadlineTimers(), 0);
+});
