@@ -79,14 +79,16 @@ test("client.events() reconnects after the connection drops mid-stream, sends La
     const lastId = seen.at(-1)!.id!;
     const before = proxy.conns.length;
     proxy.cut();
-    // The client connects again, and the server streams on the new connection.
+    // The client connects again, and the server streams on the new connection: due 20 ms
+    // after the cut, with a keep-alive 50 ms later, so 3 s is ample on a loaded machine, and a
+    // client that never reconnects fails here in 3 s rather than 10.
     const again = await until(
       "the client to reconnect",
       () =>
         proxy.conns.slice(before).find((c) =>
           /^GET [^ ]*\/events /.test(c.sent) && c.received.includes(": keep-alive")
         ),
-      10_000,
+      3_000,
     );
     go(2);
     await saw("progress 2", (e) => e.job.progress === 2);

@@ -26,15 +26,25 @@ test(
     timeout: 60_000,
   },
   async () => {
-    // Idle workers retire after 5 s; 20 s leaves room for start-up on a loaded machine.
+    // Idle workers retire 5 s after the script prints its results: each run must exit within
+    // 10 s of that (twice the idle timeout), and within 20 s of its start, which leaves room for
+    // start-up on a loaded machine. A pool that keeps the process alive fails in about 12 s.
     const exits = await Promise.all(
       Array.from(
         { length: RUNS },
-        () => runScript("tests/fixtures/forgot_close_defaults.ts", [], { limitMs: 20_000 }),
+        () =>
+          runScript("tests/fixtures/forgot_close_defaults.ts", [], {
+            limitMs: 20_000,
+            exitAfterOutputMs: 10_000,
+          }),
       ),
     );
     const hung = exits.filter((e) => e.killed).length;
-    assert.equal(hung, 0, `${hung} of ${RUNS} runs did not exit within 20 s`);
+    assert.equal(
+      hung,
+      0,
+      `${hung} of ${RUNS} runs did not exit within 10 s of their output (or 20 s of their start)`,
+    );
     for (const exit of exits) {
       assert.equal(exit.code, 0, exit.stderr);
       assert.equal(exit.stdout, "done [1,2,3,4]");

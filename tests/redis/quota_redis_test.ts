@@ -67,6 +67,10 @@ test("Redis: with --max-queue 100, tenant A floods and tenant B's next 10 submis
         "succeeded",
       );
     }
+    // Every job of B has started, so none counts as waiting for its key any more: checked now,
+    // a count that never returns fails at once rather than after countsDrained's 10 s.
+    const waitingB = await link.send(["HGET", `{${prefix}}:wkey`, "B"]);
+    assert.equal(Number(waitingB ?? 0), 0, `B still counts ${waitingB} jobs waiting`);
     writeFileSync(gate, "");
     await countsDrained(prefix);
   } finally {

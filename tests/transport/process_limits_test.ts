@@ -30,6 +30,34 @@ function settled<T>(p: Promise<T>): Promise<{ ok: boolean; value: unknown }> {
   return p.then((value) => ({ ok: true, value }), (value) => ({ ok: false, value }));
 }
 
+test("process pool: a child whose task module never finishes loading fails its calls after startTimeoutMs", async () => {
+  const p = createPool(new URL("../fixtures/pool_faults/never_loads.ts", import.meta.url), {
+    isolation: "process",
+    maxWorkers: 1,
+    autotune: false,
+    startTimeoutMs: 300,
+    maxStartFailures: 1,
+  });
+  const pids: number[] = [];
+  p.on("workerSpawned", (e) => {
+    const pid = p.diagnostics().workers.find((w) => w.id === e.workerId)?.pid;
+    if (pid) pids.push(pid);
+  });
+  try {
+    // The call fails on a 300 ms timer started at the spawn: 5 s leaves ample room for a loaded
+    // machine, and a pool without the deadline fails here in 5 s rather than 10.
+    const e = await within(rejection(p.run("never", 1)), 5_000, "the call");
+    assert.ok(e instanceof WorkerStartError, String(e));
+    assert.match(e.message, /did not start within 300 ms/);
+  } finally {
+    // Its only child has ended: close() has nothing to wait for (without the start deadline
+    // it waits for a start that never comes).
+    await within(p.close(), 5_000, "close()");
+  }
+  assert.ok(pids.length >= 1, "a child was started");
+  for (const pid of pids) await until(() => !alive(pid), `child ${pid} to end`);
+});
+
 test("process pool: maxHeapMb caps a child's V8 heap on Deno and Node (past it the child dies), and has no effect on Bun", async () => {
   const capped = processPool({ process: { maxHeapMb: 64 } });
   const free = processPool();
@@ -56,30 +84,6 @@ test("process pool: maxHeapMb caps a child's V8 heap on Deno and Node (past it t
   }
 });
 
-test("process pool: a child whose task module never finishes loading fails its calls after startTimeoutMs", async () => {
-  const p = createPool(new URL("../fixtures/pool_faults/never_loads.ts", import.meta.url), {
-    isolation: "process",
-    maxWorkers: 1,
-    autotune: false,
-    startTimeoutMs: 300,
-    maxStartFailures: 1,
-  });
-  const pids: number[] = [];
-  p.on("workerSpawned", (e) => {
-    const pid = p.diagnostics().workers.find((w) => w.id === e.workerId)?.pid;
-    if (pid) pids.push(pid);
-  });
-  try {
-    const e = await within(rejection(p.run("never", 1)), 10_000, "the call");
-    assert.ok(e instanceof WorkerStartError, String(e));
-    assert.match(e.message, /did not start within 300 ms/);
-  } finally {
-    await within(p.close(), 10_000, "close()");
-  }
-  assert.ok(pids.length >= 1, "a child was started");
-  for (const pid of pids) await until(() => !alive(pid), `child ${pid} to end`);
-});
-
 test("process pool: a child that ignores SIGTERM while it spins is killed with SIGKILL after the grace, and closeNow() settles", async () => {
   const p = createPool<typeof import("../fixtures/process_sigterm_tasks.ts")>(
     new URL("../fixtures/process_sigterm_tasks.ts", import.meta.url),
@@ -91,7 +95,9 @@ test("process pool: a child that ignores SIGTERM while it spins is killed with S
   try {
     await until(() => (pid = running() ?? null) !== null, "the task to start");
     // SIGTERM goes at once and is ignored (its handler cannot even run); SIGKILL must follow.
-    await within(p.closeNow(), 10_000, "closeNow()");
+    // SIGKILL follows the SIGTERM after a 1 s grace: 5 s is ample, and a child never killed
+    // fails here in 5 s rather than 10.
+    await within(p.closeNow(), 5_000, "closeNow()");
     assert.equal((await call).name, "PoolClosedError");
     await until(() => !alive(pid!), "the child that ignores SIGTERM to be killed", 5000);
   } finally {

@@ -138,7 +138,9 @@ test("process pool: a never-yielding loop past timeoutMs rejects with TimeoutErr
     await until(() => pidOf(p, "spinForever") !== null, "the loop to start");
     const pid = pidOf(p, "spinForever")!;
     assert.ok((await call) instanceof TimeoutError);
-    await until(() => !alive(pid), "the spinning child to be killed");
+    // Killed cancelGraceMs (50 ms) after the 100 ms timeout: 3 s is ample on a loaded machine,
+    // and a child never killed fails here in 3 s rather than the default 10.
+    await until(() => !alive(pid), "the spinning child to be killed", 3_000);
     assert.equal(await p.run("echo", "after"), "after");
   } finally {
     await p.closeNow(); // close() would wait for a child that never stops

@@ -10,8 +10,12 @@ import { startNodeProcess } from "../redis/node_process.ts";
 import { startNode, until } from "../redis/redis_helpers.ts";
 import { startRedis } from "../redis/redis_server.ts";
 import { newSecret, startReceiver } from "./receiver.ts";
+import { LEASE_MARGIN_MS } from "../../src/webhooks/webhook_dispatcher.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+// The first node's attempt deadline; its claim lapses LEASE_MARGIN_MS after it.
+const ATTEMPT_S = 3;
+const LEASE_MS = ATTEMPT_S * 1000 + LEASE_MARGIN_MS;
 
 test(
   "a node killed with a delivery in flight leaves it to another node",
@@ -27,7 +31,7 @@ test(
       "--webhook-allow",
       "127.0.0.1",
       "--webhook-timeout",
-      "3s",
+      `${ATTEMPT_S}s`,
     ]);
     let b: Awaited<ReturnType<typeof startNode>> | undefined;
     try {
@@ -42,10 +46,13 @@ test(
         webhookSecrets: [secret],
         webhookAllow: ["127.0.0.1"],
       });
+      // The lease (counted from the first claim, before the kill) plus ample time for the
+      // second node's poll and attempt: a delivery nobody holds a lease on never ends, and
+      // waiting longer for it would only slow the failure.
       const job = await until("the delivery to end on the other node", async () => {
         const j = (await call(`${b!.url}/jobs/${r.body.id}`)).body;
         return j.webhook?.status === "pending" ? undefined : j;
-      }, 30_000);
+      }, LEASE_MS + 10_000);
       assert.equal(job.webhook.status, "delivered");
       assert.equal(job.webhook.attempts, 2);
       assert.equal(receiver.received.length, 2);
