@@ -5,41 +5,24 @@
  *
  * @module
  */
-import { TaskError, TimeoutError } from "../errors.ts";
+import { TimeoutError } from "../errors.ts";
 import { FlushScheduler } from "../engine/dispatcher.ts";
 import { attemptCall } from "./attempt_call.ts";
-import { backoffDelay } from "./backoff.ts";
+import { retryDelay, storeFailure, storeResult } from "./attempt_outcome.ts";
 import { fingerprint } from "./idempotency.ts";
 import { isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerCall, RunnerPool } from "./job_backend.ts";
 import { DrainingError, JobsFullError } from "./job_errors.ts";
 import { type JobStore, jsonLength } from "./job_store.ts";
-import { quotaError, resultTooLarge } from "./quota.ts";
 import { handOff, HandOffWindow } from "./job_window.ts";
 import { RateGate } from "./rate_gate.ts";
 import type { JobRunnerOptions, RunnerTotals } from "./runner_options.ts";
 import { type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
+import { RunningAttempts } from "./running_attempts.ts";
 import { streamAttempt } from "./stream_attempt.ts";
+import { WaitingQuotas } from "./waiting_quotas.ts";
 
 export type { CancelOutcome, JobRunnerOptions, RunnerPool, RunnerTotals };
-
-interface Running {
-  controller: AbortController;
-  key: string;
-  /** Lets go of the attempt's deadline (its `timeoutMs`), once it settled. */
-  stopDeadline?: () => void;
-  /** Settles once the attempt's outcome is stored (set as the attempt is handed to the pool). */
-  done: Promise<void> | undefined;
-}
-
-const DEFAULT_BACKOFF_MS = 1000;
-
-/** Adds `delta` to `name`'s count in `map`, forgetting a name whose count reaches 0. */
-function bump(map: Map<string, number>, name: string, delta: number): void {
-  const n = (map.get(name) ?? 0) + delta;
-  if (n > 0) map.set(name, n);
-  else map.delete(name);
-}
 
 /**
  * Runs the jobs of a {@linkcode JobStore} on a pool.
@@ -65,12 +48,10 @@ export class JobRunner implements JobRunnerApi {
   readonly maxResult: number;
   #pool: RunnerPool;
   // Queued and delayed jobs by concurrency key and by client: the per-tenant quotas.
-  #waitingByKey = new Map<string, number>();
-  #waitingByClient = new Map<string, number>();
+  readonly #quotas: WaitingQuotas;
   #ready = new ReadyQueue();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
-  #running = new Map<string, Running>();
-  #keyRunning = new Map<string, number>();
+  #running = new RunningAttempts();
   #accepting = true;
   readonly #pumpTurn = new FlushScheduler(() => this.#pump());
   #awaitingRoom = false;
@@ -85,6 +66,7 @@ export class JobRunner implements JobRunnerApi {
     this.#window = new HandOffWindow(pool, options.concurrency);
     this.maxQueuePerKey = options.maxQueuePerKey ?? this.maxQueue;
     this.maxQueuePerClient = options.maxQueuePerClient ?? this.maxQueue;
+    this.#quotas = new WaitingQuotas(this.maxQueuePerKey, this.maxQueuePerClient);
     this.maxResult = options.maxResult ?? Infinity;
     this.#gate = new RateGate(options.rateLimits ?? {}, () => store.now(), () => this.#pumpSoon());
   }
@@ -176,7 +158,7 @@ export class JobRunner implements JobRunnerApi {
       this.#timers.delete(id);
     }
     const ready = this.#ready.remove(id, r.request.concurrencyKey ?? "");
-    if (timer !== undefined || ready) this.#countWaiting(r, -1);
+    if (timer !== undefined || ready) this.#quotas.count(r, -1);
     // The pool settles an aborted task soon after; its slot frees then (see #start).
     this.#running.get(id)?.controller.abort(new DOMException(reason, "AbortError"));
     this.store.update(id, {
@@ -202,10 +184,10 @@ export class JobRunner implements JobRunnerApi {
     if (this.#running.size > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<void>((r) => (timer = setTimeout(r, options.timeoutMs ?? 0)));
-      await Promise.race([Promise.all([...this.#running.values()].map((r) => r.done)), deadline]);
+      await Promise.race([this.#running.settled(), deadline]);
       clearTimeout(timer);
     }
-    for (const id of [...this.#running.keys()]) {
+    for (const id of this.#running.ids()) {
       this.cancel(id, "The server shut down before the job finished");
     }
   }
@@ -216,32 +198,12 @@ export class JobRunner implements JobRunnerApi {
     if (waiting + requests.length > this.maxQueue) {
       throw new JobsFullError("queue", `${waiting} jobs are waiting to run`, 1);
     }
-    const perKey = new Map<string, number>();
-    for (const r of requests) {
-      const key = r.concurrencyKey ?? "";
-      perKey.set(key, (perKey.get(key) ?? 0) + 1);
-    }
-    for (const [key, n] of perKey) {
-      const held = this.#waitingByKey.get(key) ?? 0;
-      if (held + n > this.maxQueuePerKey) {
-        throw quotaError("key", key, held, this.maxQueuePerKey, n);
-      }
-    }
-    if (client === undefined) return;
-    const held = this.#waitingByClient.get(client) ?? 0;
-    if (held + requests.length > this.maxQueuePerClient) {
-      throw quotaError("client", client, held, this.maxQueuePerClient, requests.length);
-    }
-  }
-
-  #countWaiting(r: { request: { concurrencyKey?: string }; client?: string }, delta: number) {
-    bump(this.#waitingByKey, r.request.concurrencyKey ?? "", delta);
-    if (r.client !== undefined) bump(this.#waitingByClient, r.client, delta);
+    this.#quotas.check(requests, client);
   }
 
   #schedule(id: string, delayMs: number): void {
     const r = this.store.record(id);
-    if (r) this.#countWaiting(r, +1);
+    if (r) this.#quotas.count(r, +1);
     if (delayMs <= 0) return this.#makeReady(id);
     const runAt = new Date(this.store.now() + delayMs).toISOString();
     this.store.update(id, { status: "delayed", runAt });
@@ -307,11 +269,10 @@ export class JobRunner implements JobRunnerApi {
       return;
     }
     const ids: string[] = [];
-    const keys: string[] = [];
     const calls: RunnerCall[] = [];
     for (let started = 0; started < room && this.#ready.size > 0; started++) {
       const entry = this.#ready.take(
-        (key) => this.#keyRunning.get(key) ?? 0,
+        (key) => this.#running.perKey(key),
         this.keyConcurrency,
         this.#mayStart,
       );
@@ -329,17 +290,16 @@ export class JobRunner implements JobRunnerApi {
           options!,
           this.maxResult,
         );
-        this.#track(entry.id, entry.key, run, options!.signal!);
+        this.#track(entry.id, run, options!.signal!);
         continue;
       }
       ids.push(entry.id);
-      keys.push(entry.key);
       calls.push(call);
     }
     if (calls.length === 0) return;
     const runs = handOff(this.#pool, calls);
     for (let i = 0; i < calls.length; i++) {
-      this.#track(ids[i], keys[i], runs[i], calls[i].options!.signal!);
+      this.#track(ids[i], runs[i], calls[i].options!.signal!);
     }
   }
 
@@ -362,7 +322,7 @@ export class JobRunner implements JobRunnerApi {
   /** Marks job `id` running and returns its call for the pool. */
   #prepare(id: string, key: string): RunnerCall {
     const r = this.store.record(id)!;
-    this.#countWaiting(r, -1);
+    this.#quotas.count(r, -1);
     const controller = new AbortController();
     const { request } = r;
     // The store stamps `startedAt` itself, as a number; the rate limit counts that instant.
@@ -372,9 +332,7 @@ export class JobRunner implements JobRunnerApi {
       ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
     this.#gate.started(key, request, r.startedMs);
-    this.#keyRunning.set(key, (this.#keyRunning.get(key) ?? 0) + 1);
-    const running: Running = { controller, key, done: undefined };
-    this.#running.set(id, running);
+    const running = this.#running.start(id, key, controller);
     const { call, stopDeadline } = attemptCall(r, controller, (value) => {
       // Progress too large to keep is dropped: only the latest value matters anyway.
       const size = jsonLength(value);
@@ -387,14 +345,11 @@ export class JobRunner implements JobRunnerApi {
   }
 
   /** Stores the outcome of job `id`'s attempt `run` and frees its slot. */
-  #track(id: string, key: string, run: Promise<unknown>, signal: AbortSignal): void {
+  #track(id: string, run: Promise<unknown>, signal: AbortSignal): void {
     const running = this.#running.get(id)!;
     const finish = () => {
       running.stopDeadline?.();
-      this.#running.delete(id);
-      const n = (this.#keyRunning.get(key) ?? 1) - 1;
-      if (n > 0) this.#keyRunning.set(key, n);
-      else this.#keyRunning.delete(key);
+      this.#running.end(id);
       this.#pumpSoon();
     };
     running.done = run.then(
@@ -411,20 +366,9 @@ export class JobRunner implements JobRunnerApi {
   }
 
   #succeeded(id: string, result: unknown): void {
-    const finishedAt = new Date(this.store.now()).toISOString();
-    const size = jsonLength(result);
-    if (size === undefined || size > this.maxResult) {
-      const error = size === undefined
-        ? { name: "TypeError", message: "The task's result cannot be sent as JSON" }
-        : resultTooLarge(size, this.maxResult);
-      if (this.store.update(id, { status: "failed", error, finishedAt })) this.#totals.failed++;
-      return;
-    }
     // A job cancelled while its task ran stays cancelled: count only a change that was stored.
-    const done = { status: "succeeded", result, error: undefined, finishedAt } as const;
-    if (this.store.update(id, done, "status", size)) {
-      this.#totals.succeeded++;
-    }
+    const stored = storeResult(this.store, id, result, this.maxResult);
+    if (stored !== undefined) this.#totals[stored]++;
   }
 
   #failed(id: string, e: unknown, aborted: boolean): void {
@@ -432,19 +376,14 @@ export class JobRunner implements JobRunnerApi {
     if (aborted) return;
     const r = this.store.record(id);
     if (!r || isFinal(r.job.status)) return;
-    const { attempts = 1, backoffMs = DEFAULT_BACKOFF_MS } = r.request;
-    // Job attempts retry a task that threw or timed out; a crashed worker is the pool's
-    // `retries` business, and a draining server starts nothing new.
-    const retryable = e instanceof TaskError || e instanceof TimeoutError;
-    if (retryable && r.job.attempts < attempts && this.#accepting) {
+    // A draining server starts nothing new.
+    const delay = this.#accepting ? retryDelay(r, e) : undefined;
+    if (delay !== undefined) {
       this.store.update(id, { error: jobErrorOf(e) });
       this.#totals.retried++;
-      this.#schedule(id, backoffDelay(r.job.attempts, backoffMs));
+      this.#schedule(id, delay);
       return;
     }
-    const finishedAt = new Date(this.store.now()).toISOString();
-    if (this.store.update(id, { status: "failed", error: jobErrorOf(e), finishedAt })) {
-      this.#totals.failed++;
-    }
+    if (storeFailure(this.store, id, e)) this.#totals.failed++;
   }
 }

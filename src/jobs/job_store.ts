@@ -12,10 +12,17 @@ import type { JobStoreApi } from "./job_backend.ts";
 import type { Job, JobChange, JobLookup, JobPage, JobRequest, ListFilter } from "./job.ts";
 import { isFinal, JOB_OVERHEAD_BYTES } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
-import { isoTime } from "./iso_time.ts";
 import { type ChunkReplay, JobChunks, type JobChunksOptions } from "./job_chunks.ts";
 import { JobWatchers } from "./job_watchers.ts";
-import { type JobFields, jsonLength, type StoredJob, tenantOf, total } from "./stored_job.ts";
+import {
+  type JobFields,
+  jobView,
+  jsonLength,
+  remeasure,
+  type StoredJob,
+  tenantOf,
+  total,
+} from "./stored_job.ts";
 import { retentionAction, retryAfterSeconds } from "./retention.ts";
 import { type Keeping, TenantHoldings } from "./tenant_holdings.ts";
 import { pendingWebhook, type WebhookState } from "./webhook_state.ts";
@@ -237,11 +244,7 @@ export class JobStore implements JobStoreApi {
 
   /** A copy of the job of record `r` as clients see it, its times as ISO text. */
   view(r: StoredJob): Job {
-    const job: Job = { ...r.job, submittedAt: isoTime(r.submittedMs) };
-    if (r.startedMs !== undefined) job.startedAt = isoTime(r.startedMs);
-    if (r.finishedAtMs !== undefined) job.finishedAt = isoTime(r.finishedAtMs);
-    if (r.runAtMs !== undefined) job.runAt = isoTime(r.runAtMs);
-    return job;
+    return jobView(r);
   }
 
   /** A copy of job `id`, or whether it expired. */
@@ -267,7 +270,11 @@ export class JobStore implements JobStoreApi {
   ): boolean {
     const r = this.#jobs.get(id);
     if (!r || isFinal(r.job.status)) return false;
-    this.#account(r, patch, payloadLength);
+    const delta = remeasure(r, patch, payloadLength);
+    if (delta !== 0) {
+      this.#bytes += delta;
+      this.#tenants.bytes(tenantOf(r), delta);
+    }
     let fields: Partial<JobFields> = patch;
     if (
       patch.startedAt !== undefined || patch.finishedAt !== undefined || patch.runAt !== undefined
@@ -301,25 +308,6 @@ export class JobStore implements JobStoreApi {
     if (!r) return false;
     r.job.webhook = state;
     return true;
-  }
-
-  #account(r: StoredJob, patch: Partial<Job>, payloadLength: number | undefined): void {
-    const before = total(r);
-    if ("progress" in patch) {
-      r.progressBytes = payloadLength ?? jsonLength(patch.progress) ?? 0;
-    }
-    if ("result" in patch || "error" in patch) {
-      const result = "result" in patch ? patch.result : r.job.result;
-      const error = "error" in patch ? patch.error : r.job.error;
-      const measured = "result" in patch && payloadLength !== undefined;
-      r.outcomeBytes =
-        (result === undefined ? 0 : measured ? payloadLength : jsonLength(result) ?? 0) +
-        (error === undefined ? 0 : jsonLength(error) ?? 0);
-    }
-    const delta = total(r) - before;
-    if (delta === 0) return; // a status change: nothing to count
-    this.#bytes += delta;
-    this.#tenants.bytes(tenantOf(r), delta);
   }
 
   /** Calls `listener` on every change of job `id`; returns a function that stops it. */

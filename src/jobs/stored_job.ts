@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isoTime } from "./iso_time.ts";
 import type { Job, JobRequest } from "./job.ts";
 
 /** The job's fields the store keeps as they are: all but its times. */
@@ -75,4 +76,54 @@ export function total(r: StoredJob): number {
  */
 export function tenantOf(r: StoredJob): { key: string; client?: string } {
   return { key: r.request.concurrencyKey ?? "", client: r.client };
+}
+
+/**
+ * A copy of the job of record `r` as clients see it, its times as ISO text.
+ *
+ * @example
+ * ```ts
+ * import { jobView } from "./stored_job.ts";
+ * const r = { job: { id: "a", task: "t", status: "queued", attempts: 0 }, submittedMs: 0 };
+ * console.log(jobView(r as Parameters<typeof jobView>[0]).submittedAt); // "1970-01-01T00:00:00.000Z"
+ * ```
+ */
+export function jobView(r: StoredJob): Job {
+  const job: Job = { ...r.job, submittedAt: isoTime(r.submittedMs) };
+  if (r.startedMs !== undefined) job.startedAt = isoTime(r.startedMs);
+  if (r.finishedAtMs !== undefined) job.finishedAt = isoTime(r.finishedAtMs);
+  if (r.runAtMs !== undefined) job.runAt = isoTime(r.runAtMs);
+  return job;
+}
+
+/**
+ * Counts again the payload bytes of record `r` that `patch` changes (its progress, result or
+ * error) and returns by how much its total changed (0 for a status change). `payloadLength` is
+ * the JSON length of the patch's `result` or `progress` when the caller measured it already.
+ *
+ * @example
+ * ```ts
+ * import { remeasure } from "./stored_job.ts";
+ * const r = { job: {}, outcomeBytes: 0, progressBytes: 0 } as Parameters<typeof remeasure>[0];
+ * console.log(remeasure(r, { progress: [1, 2] }, undefined)); // 5
+ * ```
+ */
+export function remeasure(
+  r: StoredJob,
+  patch: Partial<Job>,
+  payloadLength: number | undefined,
+): number {
+  const before = total(r);
+  if ("progress" in patch) {
+    r.progressBytes = payloadLength ?? jsonLength(patch.progress) ?? 0;
+  }
+  if ("result" in patch || "error" in patch) {
+    const result = "result" in patch ? patch.result : r.job.result;
+    const error = "error" in patch ? patch.error : r.job.error;
+    const measured = "result" in patch && payloadLength !== undefined;
+    r.outcomeBytes =
+      (result === undefined ? 0 : measured ? payloadLength : jsonLength(result) ?? 0) +
+      (error === undefined ? 0 : jsonLength(error) ?? 0);
+  }
+  return total(r) - before;
 }

@@ -26,6 +26,7 @@ import { MemorySchedules } from "../schedules/memory_schedules.ts";
 import { Schedules } from "../schedules/schedules.ts";
 import { scheduleRoutes } from "./schedule_routes.ts";
 import { FULL_CODES, JobsFullError } from "../jobs/job_errors.ts";
+import { releaseDeadlines } from "../jobs/wait_deadlines.ts";
 import { withTimeout } from "./job_routes.ts";
 import type { ServerContext } from "./server_context.ts";
 import { droppedDeliveries, startWebhooks } from "./webhooks.ts";
@@ -265,6 +266,8 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
         const dropped = await webhooks?.drain(Math.max(0, end - performance.now())) ?? [];
         if (dropped.length > 0) o.log(droppedDeliveries(dropped, timeoutMs));
         counters.close();
+        // The deadlines' idle timers (kept unref'd between requests) go with the server.
+        releaseDeadlines();
         return backend.close();
       });
       return closing;

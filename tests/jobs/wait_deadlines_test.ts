@@ -1,6 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { atDeadline, deadlineTimers } from "../../src/jobs/wait_deadlines.ts";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runtime } from "../../mod.ts";
+import {
+  atDeadline,
+  deadlineTimers,
+  idleDeadlineTimers,
+  releaseDeadlines,
+} from "../../src/jobs/wait_deadlines.ts";
 
 /** Resolves with the time `fire` ran, once it does. */
 function deadline(waitMs: number): { fired: Promise<number>; cancel: () => void; start: number } {
@@ -57,4 +67,65 @@ test("a waiter let go after it fired (as a caller's finally does) leaves the lat
   const at = await second.fired;
   assert.ok(at - second.start >= 29, `the second fired after ${at - second.start} ms`);
   assert.equal(deadlineTimers(), 0);
+});
+
+test("a length left without waiters keeps its timer for the next waiter (no setTimeout per request), and releaseDeadlines() clears it", async () => {
+  releaseDeadlines(); // what the tests above left kept
+  const real = globalThis.setTimeout;
+  let set = 0;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    set++;
+    return real(...args);
+  }) as typeof setTimeout;
+  try {
+    atDeadline(() => {}, 60)(); // answered in time
+    assert.equal(set, 1);
+    assert.equal(idleDeadlineTimers(), 1, "the length keeps its timer");
+    assert.equal(deadlineTimers(), 0, "for no waiter");
+    const next = deadline(60);
+    assert.equal(set, 1, "the next waiter takes the kept timer over: no new setTimeout");
+    assert.equal(idleDeadlineTimers(), 0);
+    assert.equal(deadlineTimers(), 1);
+    const at = await next.fired;
+    assert.ok(at - next.start >= 59, `the next waiter fired after ${at - next.start} ms`);
+    assert.equal(deadlineTimers() + idleDeadlineTimers(), 0, "a fired length lets its list go");
+  } finally {
+    globalThis.setTimeout = real;
+  }
+  atDeadline(() => {}, 70)();
+  assert.equal(idleDeadlineTimers(), 1);
+  releaseDeadlines();
+  assert.equal(idleDeadlineTimers(), 0, "released at shutdown");
+  // A waiter after the release arms a timer of its own and still fires.
+  const after = deadline(70);
+  assert.equal(deadlineTimers(), 1);
+  await after.fired;
+});
+
+test("a kept timer does not keep the process alive: a program whose last waiter was answered exits at once", async () => {
+  const module = new URL("../../src/jobs/wait_deadlines.ts", import.meta.url).href;
+  const dir = mkdtempSync(join(tmpdir(), "workloom-deadlines-"));
+  const script = join(dir, "answered.ts");
+  writeFileSync(
+    script,
+    `import { atDeadline } from ${JSON.stringify(module)};\n` +
+      `atDeadline(() => console.log("fired"), 12_000)();\nconsole.log("answered");\n`,
+  );
+  try {
+    const args = runtime.key === "deno" ? ["run", "-A", script] : [script];
+    const t0 = performance.now();
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+      let text = "";
+      child.stdout.on("data", (c) => (text += c));
+      child.on("error", reject);
+      child.on("close", () => resolve(text));
+    });
+    const took = performance.now() - t0;
+    assert.equal(out.trim(), "answered");
+    // The kept timer is 12 s long: a process it held would run that long.
+    assert.ok(took < 9_000, `the program ran ${took} ms: the kept timer held it`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
