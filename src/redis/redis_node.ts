@@ -79,6 +79,8 @@ export class RedisNode implements JobRunnerApi {
   #runMs?: number;
   #roundTripMs?: number;
   #measuredAt = -Infinity;
+  /** The window the take loop sized last (see #capacity). */
+  #window = 1;
 
   constructor(jobs: RedisJobs, pool: RunnerPool, settings: RedisNodeSettings) {
     this.#jobs = jobs;
@@ -292,7 +294,7 @@ export class RedisNode implements JobRunnerApi {
         this.#wanted = false;
         for (;;) {
           this.#measureRuns();
-          const capacity = this.#capacity();
+          const capacity = this.#window = this.#capacity();
           // A run whose outcome is on its way to Redis holds no worker: the window counts the
           // jobs taken and not ended, so the next take goes out while a finish is in flight
           // (both pipelined on the link). Those being recorded stay bounded by a second window.
@@ -424,8 +426,10 @@ export class RedisNode implements JobRunnerApi {
       mayRetry: this.#accepting,
     });
     this.#recorder.add(outcome);
-    // Its slot in the window is free now (see #pump).
-    this.wake();
+    // Its slot in the window is free now (see #pump): look for work once a take would go out,
+    // not at every run that ends.
+    const free = this.#window - (this.#runs.size - this.#recorder.pending);
+    if (free >= Math.ceil(this.#window / 4)) this.wake();
   }
 
   async #heartbeat(): Promise<void> {
