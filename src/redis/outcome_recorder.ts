@@ -42,12 +42,19 @@ export class OutcomeRecorder {
   /** While draining: when recording gives up (`performance.now()`); never before. */
   recordUntil = Infinity;
   #outcomes: Outcome[] = [];
+  /** Outcomes in the finish call on its way. */
+  #sending = 0;
   #flushing?: Promise<void>;
   readonly #parts: OutcomeRecorderParts;
 
   /** A recorder writing through `parts`. */
   constructor(parts: OutcomeRecorderParts) {
     this.#parts = parts;
+  }
+
+  /** Outcomes added and not recorded yet (waiting, or in the call on its way). */
+  get pending(): number {
+    return this.#outcomes.length + this.#sending;
   }
 
   /** Queues an outcome and makes sure the recording loop runs. */
@@ -66,7 +73,9 @@ export class OutcomeRecorder {
       try {
         while (this.#outcomes.length > 0) {
           const batch = this.#outcomes.splice(0, 500);
+          this.#sending = batch.length;
           await this.retrying(() => this.#parts.finish(batch));
+          this.#sending = 0;
           this.#parts.recorded(batch);
         }
       } catch (e) {
@@ -74,6 +83,7 @@ export class OutcomeRecorder {
         // by this node, and another node takes them over (they run again, recorded once).
         this.#parts.log(e);
       } finally {
+        this.#sending = 0;
         this.#flushing = undefined;
       }
     })();

@@ -8,6 +8,7 @@
 import { fingerprint } from "../jobs/idempotency.ts";
 import { emaStep } from "../metrics/ema.ts";
 import { attemptOptions, type Job, type JobRequest } from "../jobs/job.ts";
+import type { RunOptions } from "../engine/run_options.ts";
 import type { CancelOutcome, JobRunnerApi, RunnerPool } from "../jobs/job_backend.ts";
 import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../adapter/runtime.ts";
@@ -20,6 +21,25 @@ import { fieldsOf } from "./job_hash.ts";
 import type { RedisNodeSettings } from "./redis_node_settings.ts";
 
 export type { RedisNodeSettings } from "./redis_node_settings.ts";
+
+/** One call of a pool's `runMany()`. */
+interface ManyCall {
+  name: string;
+  input: unknown;
+  options?: RunOptions;
+}
+
+/** A pool that starts many calls in one dispatch turn (`Pool.runMany`). */
+interface ManyPool {
+  runMany(calls: Iterable<ManyCall>): Promise<unknown>[];
+}
+
+function hasRunMany(pool: RunnerPool): pool is RunnerPool & ManyPool {
+  return typeof (pool as Partial<ManyPool>).runMany === "function";
+}
+
+/** A run's placeholder while its batch is being handed to the pool. */
+const NEVER: Promise<void> = new Promise(() => {});
 
 interface Run {
   id: string;
@@ -59,6 +79,8 @@ export class RedisNode implements JobRunnerApi {
   #runMs?: number;
   #roundTripMs?: number;
   #measuredAt = -Infinity;
+  /** The window the take loop sized last (see #capacity). */
+  #window = 1;
 
   constructor(jobs: RedisJobs, pool: RunnerPool, settings: RedisNodeSettings) {
     this.#jobs = jobs;
@@ -272,13 +294,17 @@ export class RedisNode implements JobRunnerApi {
         this.#wanted = false;
         for (;;) {
           this.#measureRuns();
-          const capacity = this.#capacity();
-          const free = capacity - this.#runs.size;
+          const capacity = this.#window = this.#capacity();
+          // A run whose outcome is on its way to Redis holds no worker: the window counts the
+          // jobs taken and not ended, so the next take goes out while a finish is in flight
+          // (both pipelined on the link). Those being recorded stay bounded by a second window.
+          const held = this.#runs.size;
+          const free = Math.min(capacity - (held - this.#recorder.pending), 2 * capacity - held);
           if (free <= 0 || !this.#active) break;
           // A busy node takes in batches, once a quarter of its window is free: a take's cost
           // is mostly per call, and the jobs still held keep its workers busy meanwhile. An
           // idle one takes at once (one job in flight waits for nothing).
-          if (this.#runs.size > 0 && free < Math.ceil(capacity / 4)) break;
+          if (held > 0 && free < Math.ceil(capacity / 4)) break;
           // The pool's own queue is bounded: take work only when it has room.
           await this.#pool.whenRoom();
           const t0 = performance.now();
@@ -289,7 +315,7 @@ export class RedisNode implements JobRunnerApi {
             (late) => this.#adopt(late),
           );
           this.#roundTripMs = emaStep(this.#roundTripMs ?? null, performance.now() - t0, 0.1);
-          for (const c of claimed) this.#start(c);
+          this.#startAll(claimed);
           if (claimed.length < free) break;
         }
       }
@@ -309,33 +335,73 @@ export class RedisNode implements JobRunnerApi {
   #adopt(claimed: Claimed[]): void {
     if (claimed.length === 0) return;
     if (this.#active) {
-      for (const c of claimed) this.#start(c);
+      this.#startAll(claimed);
       return;
     }
     this.#jobs.release(claimed).catch((e) => this.#s.log(e));
   }
 
-  #start(c: Claimed): void {
-    if (this.#runs.has(c.id)) return;
-    const controller = new AbortController();
-    const { request } = c;
+  /**
+   * Hands claimed jobs to the pool: those not streamed in one `runMany()` call where the pool has
+   * it (one dispatch turn, one message per worker, rather than one `run()` each), streamed ones
+   * through their chunk runner.
+   */
+  #startAll(claimed: readonly Claimed[]): void {
+    const many = hasRunMany(this.#pool) ? this.#pool : undefined;
+    const calls: ManyCall[] = [];
+    const batch: { c: Claimed; controller: AbortController }[] = [];
+    for (const c of claimed) {
+      if (this.#runs.has(c.id)) continue;
+      const controller = new AbortController();
+      const chunked = this.#s.chunks?.runner(this.#pool, c, this.#s.maxResult);
+      if (chunked !== undefined || many === undefined) {
+        this.#track(c, controller, () => {
+          const { task, input } = c.request;
+          return (chunked ?? this.#pool).run(task, input, this.#options(c, controller));
+        });
+        continue;
+      }
+      let options: RunOptions;
+      try {
+        options = this.#options(c, controller);
+      } catch (e) {
+        this.#track(c, controller, () => Promise.reject(e));
+        continue;
+      }
+      calls.push({ name: c.request.task, input: c.request.input, options });
+      batch.push({ c, controller });
+      // Held now, so that a job claimed twice in one batch starts once.
+      this.#runs.set(c.id, { id: c.id, entry: c.entry, controller, done: NEVER, ended: false });
+    }
+    if (calls.length === 0) return;
+    let runs: Promise<unknown>[];
+    try {
+      runs = many!.runMany(calls);
+    } catch (e) {
+      runs = calls.map(() => Promise.reject(e));
+    }
+    batch.forEach(({ c, controller }, i) => this.#track(c, controller, () => runs[i]));
+  }
+
+  #options(c: Claimed, controller: AbortController): RunOptions {
+    return attemptOptions(c.request, controller.signal, (value) => {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch {
+        return;
+      }
+      // Progress too large to keep is dropped: only the latest value matters anyway.
+      if (text === undefined || text.length > this.#s.maxResult) return;
+      this.#jobs.progress(c.id, c.entry, text).catch((e) => this.#s.log(e));
+    });
+  }
+
+  /** Follows run `c` (started by `start`) until its outcome is on its way. */
+  #track(c: Claimed, controller: AbortController, start: () => Promise<unknown>): void {
     let run: Promise<unknown>;
     try {
-      run = (this.#s.chunks?.runner(this.#pool, c, this.#s.maxResult) ?? this.#pool).run(
-        request.task,
-        request.input,
-        attemptOptions(request, controller.signal, (value) => {
-          let text: string | undefined;
-          try {
-            text = JSON.stringify(value);
-          } catch {
-            return;
-          }
-          // Progress too large to keep is dropped: only the latest value matters anyway.
-          if (text === undefined || text.length > this.#s.maxResult) return;
-          this.#jobs.progress(c.id, c.entry, text).catch((e) => this.#s.log(e));
-        }),
-      );
+      run = start();
     } catch (e) {
       run = Promise.reject(e);
     }
@@ -360,6 +426,10 @@ export class RedisNode implements JobRunnerApi {
       mayRetry: this.#accepting,
     });
     this.#recorder.add(outcome);
+    // Its slot in the window is free now (see #pump): look for work once a take would go out,
+    // not at every run that ends.
+    const free = this.#window - (this.#runs.size - this.#recorder.pending);
+    if (free >= Math.ceil(this.#window / 4)) this.wake();
   }
 
   async #heartbeat(): Promise<void> {
@@ -386,6 +456,6 @@ export class RedisNode implements JobRunnerApi {
       count: this.#capacity(),
       maxDeliveries: this.#s.maxDeliveries,
     });
-    for (const c of claimed) this.#start(c);
+    this.#startAll(claimed);
   }
 }

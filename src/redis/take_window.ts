@@ -5,8 +5,12 @@
  * @module
  */
 
-/** The most a node holds, per task slot, whatever the measurements say. */
-export const MAX_WINDOW_PER_SLOT = 32;
+/**
+ * The most a node holds, per task slot, whatever the measurements say: about a millisecond of
+ * work for a no-op job of ~10 µs (measured: 128 rather than 32 took 6.2 rather than 6.7 Redis
+ * commands per job in batches, and about 1.3× the jobs/s at about 0.75× the CPU per job).
+ */
+export const MAX_WINDOW_PER_SLOT = 128;
 
 /**
  * Jobs a node should hold (running, and taken ahead or being recorded) so that its workers never
