@@ -59,7 +59,7 @@ function requestJson(r: JobRequest): string {
  * @example
  * ```ts
  * import { submitArgs } from "./submit_args.ts";
- * const args = submitArgs([{ id: "j1", request: { task: "t" } }], {
+ * const args = submitArgs([{ id: "j1", request: { task: "t", input: null } }], {
  *   maxJobs: 10,
  *   maxQueue: 10,
  *   ttlMs: 1000,
@@ -117,7 +117,7 @@ export function submitArgs(
  * @example
  * ```ts
  * import { verdictOf } from "./submit_args.ts";
- * console.log(verdictOf(["replay", "j0"], { id: "j1", request: { task: "t" } }).replay); // "j0"
+ * console.log(verdictOf(["replay", "j0"], { id: "j1", request: { task: "t", input: null } }).replay); // "j0"
  * ```
  */
 export function verdictOf(reply: unknown[], job: NewJob): { replay: string; submittedAt: number } {

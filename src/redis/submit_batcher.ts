@@ -39,7 +39,7 @@ const MAX_BATCH = 1000;
  *   calls.push(jobs.length);
  *   return Promise.resolve(jobs.map(() => ({ submittedAt: 1 })));
  * });
- * await Promise.all([1, 2, 3].map((i) => b.submit({ id: `j${i}`, request: { task: "t" } }, "")));
+ * await Promise.all([1, 2, 3].map((i) => b.submit({ id: `j${i}`, request: { task: "t", input: null } }, "")));
  * console.log(calls); // [1, 2]
  * ```
  */
