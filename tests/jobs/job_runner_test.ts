@@ -184,7 +184,10 @@ test("JobRunner retries an attempt that timed out, like one that threw", async (
     input: 0,
     attempts: 2,
     backoffMs: 0,
-    timeoutMs: 5,
+    // Long enough that the second attempt, resolved a few ticks after it starts, does not time out
+    // too on a loaded machine (5 ms did, now and then, and the job failed instead of succeeding);
+    // the first attempt's timeout is awaited by its abort event, not by a sleep.
+    timeoutMs: 200,
   });
   await reach(runner.store, job.id, "running");
   // The runner keeps the timeout (on a timer per length) and aborts the task with the pool's
