@@ -6,37 +6,20 @@
  * @module
  */
 import { fingerprint } from "../jobs/idempotency.ts";
-import { emaStep } from "../metrics/ema.ts";
 import { attemptOptions, type Job, type JobRequest } from "../jobs/job.ts";
 import type { RunOptions } from "../engine/run_options.ts";
-import type { CancelOutcome, JobRunnerApi, RunnerPool } from "../jobs/job_backend.ts";
+import type { CancelOutcome, JobRunnerApi, RunnerCall, RunnerPool } from "../jobs/job_backend.ts";
 import { DrainingError } from "../jobs/job_errors.ts";
 import { runtime } from "../adapter/runtime.ts";
 import type { Claimed, RedisJobs } from "./redis_jobs.ts";
 import { OutcomeRecorder } from "./outcome_recorder.ts";
 import { SubmitBatcher } from "./submit_batcher.ts";
 import { outcomeOf } from "./run_outcome.ts";
-import { takeWindow } from "./take_window.ts";
+import { NodeWindow } from "./node_window.ts";
 import { fieldsOf } from "./job_hash.ts";
-import type { RedisNodeSettings } from "./redis_node_settings.ts";
+import { newJobView, type RedisNodeSettings, submitBounds } from "./redis_node_settings.ts";
 
 export type { RedisNodeSettings } from "./redis_node_settings.ts";
-
-/** One call of a pool's `runMany()`. */
-interface ManyCall {
-  name: string;
-  input: unknown;
-  options?: RunOptions;
-}
-
-/** A pool that starts many calls in one dispatch turn (`Pool.runMany`). */
-interface ManyPool {
-  runMany(calls: Iterable<ManyCall>): Promise<unknown>[];
-}
-
-function hasRunMany(pool: RunnerPool): pool is RunnerPool & ManyPool {
-  return typeof (pool as Partial<ManyPool>).runMany === "function";
-}
 
 /** A run's placeholder while its batch is being handed to the pool. */
 const NEVER: Promise<void> = new Promise(() => {});
@@ -75,11 +58,8 @@ export class RedisNode implements JobRunnerApi {
   #pumping = false;
   #wanted = false;
   #timers: ReturnType<typeof setInterval>[] = [];
-  /** How long a task runs in a worker lately (the pool's measure), and a take's round trip, in ms. */
-  #runMs?: number;
-  #roundTripMs?: number;
-  #measuredAt = -Infinity;
-  /** The window the take loop sized last (see #capacity). */
+  #sizer: NodeWindow;
+  /** The window the take loop sized last. */
   #window = 1;
 
   constructor(jobs: RedisJobs, pool: RunnerPool, settings: RedisNodeSettings) {
@@ -87,9 +67,10 @@ export class RedisNode implements JobRunnerApi {
     this.#pool = pool;
     this.#s = settings;
     this.nodeId = settings.nodeId;
+    this.#sizer = new NodeWindow(pool, settings.concurrency);
     // Single submissions that come while one is on its way to Redis go together in one call.
     this.#submits = new SubmitBatcher((jobs, client) =>
-      this.#jobs.submitEach(jobs, this.#bounds(), client)
+      this.#jobs.submitEach(jobs, submitBounds(this.#s), client)
     );
     this.#recorder = new OutcomeRecorder({
       finish: (batch) => this.#jobs.finish(batch),
@@ -174,7 +155,7 @@ export class RedisNode implements JobRunnerApi {
       const held = await this.#jobs.lookup(replay);
       if (held.state === "found") return { job: held.job, created: false };
     }
-    return { job: this.#newJob(id, request, submittedAt), created: true };
+    return { job: newJobView(id, request, submittedAt), created: true };
   }
 
   async submitBatch(
@@ -189,11 +170,11 @@ export class RedisNode implements JobRunnerApi {
     );
     const { submittedAt } = await this.#jobs.submit(
       order.map((i) => ({ id: ids[i], request: requests[i] })),
-      this.#bounds(),
+      submitBounds(this.#s),
       options.client,
     );
     this.wake();
-    return requests.map((r, i) => this.#newJob(ids[i], r, submittedAt));
+    return requests.map((r, i) => newJobView(ids[i], r, submittedAt));
   }
 
   async cancel(id: string, reason = "The job was cancelled by a client"): Promise<CancelOutcome> {
@@ -237,64 +218,14 @@ export class RedisNode implements JobRunnerApi {
     this.#timers = [];
   }
 
-  #bounds() {
-    const s = this.#s;
-    return {
-      maxJobs: s.maxJobs,
-      maxQueue: s.maxQueue,
-      ttlMs: s.jobTtlMs,
-      maxBytes: s.maxBytes,
-      maxQueuePerKey: s.maxQueuePerKey,
-      maxQueuePerClient: s.maxQueuePerClient,
-    };
-  }
-
-  #newJob(id: string, request: JobRequest, submittedAt: number): Job {
-    return {
-      id,
-      task: request.task,
-      status: (request.delayMs ?? 0) > 0 ? "delayed" : "queued",
-      attempts: 0,
-      submittedAt: new Date(submittedAt).toISOString(),
-    };
-  }
-
-  /** Jobs held here at most: by the pool's auto-tuned size and the measured times, or the option. */
-  #capacity(): number {
-    if (this.#s.concurrency !== undefined) return this.#s.concurrency;
-    // The task slots of the workers alive, or of those the pool (or its autotuner) aims for:
-    // workers start with the first task, and an idle pool may have none.
-    const stats = this.#pool.stats?.();
-    const slots = Math.max(1, stats?.concurrency ?? 0, stats?.targetWorkers ?? 0);
-    return takeWindow(slots, { runMs: this.#runMs, roundTripMs: this.#roundTripMs });
-  }
-
-  /**
-   * Reads the pool's recent run time per task, weighted by how often each task ran, at most
-   * every 200 ms (a metrics snapshot is not free).
-   */
-  #measureRuns(): void {
-    const now = performance.now();
-    if (now - this.#measuredAt < 200) return;
-    this.#measuredAt = now;
-    const tasks = this.#pool.metrics?.().tasks ?? [];
-    let count = 0;
-    let sum = 0;
-    for (const t of tasks) {
-      count += t.count;
-      sum += t.count * t.recent.runMs;
-    }
-    if (count > 0) this.#runMs = sum / count;
-  }
-
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
       while (this.#wanted && this.#active) {
         this.#wanted = false;
         for (;;) {
-          this.#measureRuns();
-          const capacity = this.#window = this.#capacity();
+          this.#sizer.measureRuns();
+          const capacity = this.#window = this.#sizer.capacity();
           // A run whose outcome is on its way to Redis holds no worker: the window counts the
           // jobs taken and not ended, so the next take goes out while a finish is in flight
           // (both pipelined on the link). Those being recorded stay bounded by a second window.
@@ -314,7 +245,7 @@ export class RedisNode implements JobRunnerApi {
             this.#s.keyConcurrency,
             (late) => this.#adopt(late),
           );
-          this.#roundTripMs = emaStep(this.#roundTripMs ?? null, performance.now() - t0, 0.1);
+          this.#sizer.tookFor(performance.now() - t0);
           this.#startAll(claimed);
           if (claimed.length < free) break;
         }
@@ -347,14 +278,14 @@ export class RedisNode implements JobRunnerApi {
    * through their chunk runner.
    */
   #startAll(claimed: readonly Claimed[]): void {
-    const many = hasRunMany(this.#pool) ? this.#pool : undefined;
-    const calls: ManyCall[] = [];
+    const runMany = this.#pool.runMany?.bind(this.#pool);
+    const calls: RunnerCall[] = [];
     const batch: { c: Claimed; controller: AbortController }[] = [];
     for (const c of claimed) {
       if (this.#runs.has(c.id)) continue;
       const controller = new AbortController();
       const chunked = this.#s.chunks?.runner(this.#pool, c, this.#s.maxResult);
-      if (chunked !== undefined || many === undefined) {
+      if (chunked !== undefined || runMany === undefined) {
         this.#track(c, controller, () => {
           const { task, input } = c.request;
           return (chunked ?? this.#pool).run(task, input, this.#options(c, controller));
@@ -376,7 +307,7 @@ export class RedisNode implements JobRunnerApi {
     if (calls.length === 0) return;
     let runs: Promise<unknown>[];
     try {
-      runs = many!.runMany(calls);
+      runs = runMany!(calls);
     } catch (e) {
       runs = calls.map(() => Promise.reject(e));
     }
@@ -438,7 +369,7 @@ export class RedisNode implements JobRunnerApi {
       runtime: runtime.key,
       workers: stats?.workers ?? null,
       inFlight: this.#runs.size,
-      capacity: this.#capacity(),
+      capacity: this.#sizer.capacity(),
     };
     const lost = await this.#jobs.heartbeat(this.nodeId, info, [...this.#runs.values()]);
     for (const id of lost) {
@@ -453,7 +384,7 @@ export class RedisNode implements JobRunnerApi {
     if (!this.#active) return;
     const claimed = await this.#jobs.reclaim(this.nodeId, {
       minIdleMs: this.#s.claimIdleMs,
-      count: this.#capacity(),
+      count: this.#sizer.capacity(),
       maxDeliveries: this.#s.maxDeliveries,
     });
     this.#startAll(claimed);

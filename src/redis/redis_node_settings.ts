@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Job, JobRequest } from "../jobs/job.ts";
 import type { RedisChunks } from "./redis_chunks.ts";
 
 /** What a node needs to know besides its queue and pool. */
@@ -36,4 +37,50 @@ export interface RedisNodeSettings {
   log: (error: unknown) => void;
   /** Where streamed jobs (`stream: true`) write their chunks; without it they run as `run()`. */
   chunks?: RedisChunks;
+}
+
+/**
+ * The queue's bounds a node's submissions are checked against, as the submit script takes them.
+ *
+ * @example
+ * ```ts ignore
+ * import { submitBounds } from "./redis_node_settings.ts";
+ * console.log(submitBounds(settings).maxQueue);
+ * ```
+ */
+export function submitBounds(s: RedisNodeSettings): {
+  maxJobs: number;
+  maxQueue: number;
+  ttlMs: number;
+  maxBytes: number;
+  maxQueuePerKey: number;
+  maxQueuePerClient: number;
+} {
+  return {
+    maxJobs: s.maxJobs,
+    maxQueue: s.maxQueue,
+    ttlMs: s.jobTtlMs,
+    maxBytes: s.maxBytes,
+    maxQueuePerKey: s.maxQueuePerKey,
+    maxQueuePerClient: s.maxQueuePerClient,
+  };
+}
+
+/**
+ * The view of a job a node answers a submission with: queued, or delayed when it has a delay.
+ *
+ * @example
+ * ```ts
+ * import { newJobView } from "./redis_node_settings.ts";
+ * console.log(newJobView("j1", { task: "t", input: 1, delayMs: 50 }, 0).status); // "delayed"
+ * ```
+ */
+export function newJobView(id: string, request: JobRequest, submittedAt: number): Job {
+  return {
+    id,
+    task: request.task,
+    status: (request.delayMs ?? 0) > 0 ? "delayed" : "queued",
+    attempts: 0,
+    submittedAt: new Date(submittedAt).toISOString(),
+  };
 }
