@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { ServerOptions } from "../../server.ts";
 import { RedisJobs, type RedisLink, type RedisQueueOptions } from "../../redis.ts";
 import { APPEND_CHUNKS } from "../../src/redis/lua/chunk_scripts.ts";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { createClient } from "../../client.ts";
 import { within } from "../fixtures/pool_helpers.ts";
 import { scratch, until } from "./redis_helpers.ts";
@@ -247,6 +248,72 @@ test(
     } finally {
       if (paused) redis.resume();
       await s.close();
+    }
+  },
+);
+
+test(
+  "Redis: a live watcher whose node fails to read a batch is told to resume, and gets the batch from the window, never a silent loss",
+  LONG,
+  async () => {
+    // The test is node A (it appends the batches); node B serves the watcher as its own Redis
+    // user, whose reads the test refuses for one batch (ACL): B's read of exactly that batch
+    // fails, as it would with Redis out of reach, and the test knows when it did (ACL LOG).
+    const prefix = `stream${++n}`;
+    const user = `node${n}`;
+    const acl = (...rules: string[]) => link.send(["ACL", "SETUSER", user, ...rules]);
+    await acl("on", ">pw", "~*", "&*", "+@all");
+    await link.send(["ACL", "LOG", "RESET"]);
+    const jobs = new RedisJobs(link, prefix);
+    const id = crypto.randomUUID();
+    await jobs.submit([{ id, request: { task: "count", input: 0, stream: true } }], {
+      maxJobs: 10,
+      maxQueue: 10,
+      ttlMs: 60_000,
+    });
+    const [claimed] = await jobs.take("test-node", 1, 1);
+    const append = (chunks: string[]) =>
+      APPEND_CHUNKS.run(link, jobs.keys, [1 << 20, 1, id, claimed.entry, chunks.length, ...chunks]);
+    const refused = async () => JSON.stringify(await link.send(["ACL", "LOG"]));
+    const b = await startStreamNode(redis.url.replace("redis://", `redis://${user}:pw@`), prefix);
+    const res = await fetch(`${b.base}/jobs/${id}/events`);
+    try {
+      const first: { event?: string; id?: string; data: string }[] = [];
+      const stream = res.body!.pipeThrough(new TextDecoderStream())
+        .pipeThrough(new EventSourceParserStream());
+      for await (const e of stream) {
+        first.push(e);
+        const seen = chunksOf(first).length;
+        if (e.event === "status" && JSON.parse(e.data).status === "running" && seen === 0) {
+          await append(["0", "1", "2"]);
+        }
+        if (e.event === "chunk" && seen === 3) {
+          // The first batch is in, live. B's reads of the next one fail.
+          await acl("-hmget", "-hget", "-xrange");
+          await append(["3", "4", "5"]);
+          await until("B's read of the batch to fail", async () => {
+            const log = await refused();
+            return log.includes("xrange") && log.includes(user) ? true : undefined;
+          });
+          await acl("+@all");
+          await append(["6", "7", "8"]);
+          await jobs.finish([{ id, entry: claimed.entry, kind: "ok", payload: '"done"' }]);
+        }
+      }
+      assert.equal(first.at(-1)?.event, "lagging", JSON.stringify(first));
+      const { lastEventId } = JSON.parse(first.at(-1)!.data);
+      const rest = await events(b.base, id, lastEventId);
+      assert.equal(rest.at(-1)?.event, "status");
+      assert.equal(JSON.parse(rest.at(-1)!.data).status, "succeeded");
+      assert.deepEqual(
+        [...chunksOf(first), ...chunksOf(rest)],
+        upTo(0, 9),
+        "none lost or repeated",
+      );
+    } finally {
+      await res.body?.cancel().catch(() => {});
+      await b.close();
+      await link.send(["ACL", "DELUSER", user]);
     }
   },
 );
