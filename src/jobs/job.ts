@@ -126,20 +126,24 @@ export function isFinal(status: JobStatus): boolean {
   return status === "succeeded" || status === "failed" || status === "cancelled";
 }
 
-/** One change of a job, as listeners receive it. */
-export interface JobChange {
-  /** A copy of the job after the change. */
-  job: Job;
-  rev: number;
-  /**
-   * `chunk`: a streamed job's task yielded `chunk` (its JSON text); `rev` is its event id.
-   * `behind`: chunks after the listener's last event were let go before its node could read them
-   * (a shared store's window moved on): an event stream tells its client to resume with
-   * Last-Event-ID, which then gets a `gap` event, never a silent loss.
-   */
-  kind: "status" | "progress" | "chunk" | "behind";
-  chunk?: string;
-}
+/**
+ * One change of a job, as listeners receive it.
+ *
+ * `chunk`: a streamed job's task yielded `chunk` (its JSON text); `rev` is its event id.
+ * `behind`: chunks after the listener's last event were let go, or could not be read, before its
+ * node could give them (a shared store's window moved on, or Redis did not answer): an event
+ * stream tells its client to resume with Last-Event-ID, which then gets them from the window or a
+ * `gap` event, never a silent loss. It carries the job when its node could read it.
+ */
+export type JobChange =
+  | {
+    /** A copy of the job after the change. */
+    job: Job;
+    rev: number;
+    kind: "status" | "progress" | "chunk";
+    chunk?: string;
+  }
+  | { job?: Job; rev: number; kind: "behind"; chunk?: undefined };
 
 /** What an id names: a job, the tombstone of an expired one, or nothing known. */
 export type JobLookup =

@@ -265,7 +265,7 @@ export class JobStore implements JobStoreApi {
   update(
     id: string,
     patch: Partial<Job>,
-    kind: JobChange["kind"] = "status",
+    kind: Exclude<JobChange["kind"], "behind"> = "status",
     payloadLength?: number,
   ): boolean {
     const r = this.#jobs.get(id);

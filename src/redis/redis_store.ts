@@ -94,7 +94,8 @@ export class RedisStore implements JobStoreApi {
    * Tells the watchers of the jobs in `events` what their job is now, and a streamed job's new
    * chunks. Only watched jobs are read back; the reads go out at once (pipelined on the one
    * connection), and the watchers are told in the order of the events, so a watcher never sees
-   * a job go back to an older revision, nor its final status before its last chunks.
+   * a job go back to an older revision, nor its final status before its last chunks. A read
+   * that fails tells them `behind` (their streams end with `lagging` and resume from Redis).
    */
   deliver(events: readonly QueueEvent[]): void {
     for (const e of events) {
@@ -108,7 +109,20 @@ export class RedisStore implements JobStoreApi {
         : undefined;
       if (e.kind === "status" && e.status !== "running") this.#chunks?.unwatched(e.id);
       this.#told = this.#told.then(async () => {
-        const [now, read] = await Promise.all([job, chunks]);
+        let now: JobLookup;
+        let read: Awaited<typeof chunks>;
+        try {
+          [now, read] = await Promise.all([job, chunks]);
+        } catch (error) {
+          // Redis did not answer this read: what it announced may be lost to these watchers (the
+          // cursor moved past it). They resume from Redis with Last-Event-ID, where they get it
+          // from the window or a gap event: nothing is held here meanwhile, nothing lost silently.
+          this.#log(error);
+          const known = await job.catch(() => undefined);
+          const found = known?.state === "found" ? known.job : undefined;
+          this.#watchers.notify(e.id, { job: found, rev: e.rev, kind: "behind" });
+          return;
+        }
         if (now.state !== "found") return;
         if (read?.behind) {
           // Chunks went before this node read them: its watchers resume and get a gap event.

@@ -7,6 +7,9 @@
  */
 import type { JobChange } from "../jobs/job_store.ts";
 
+/** A change a feed holds: a `behind` is not held, it makes the feed lagging. */
+export type FedChange = Exclude<JobChange, { kind: "behind" }>;
+
 /**
  * A bounded, coalescing queue of job changes for one stream.
  *
@@ -21,7 +24,7 @@ import type { JobChange } from "../jobs/job_store.ts";
  * ```
  */
 export class ChangeFeed {
-  #pending: JobChange[] = [];
+  #pending: FedChange[] = [];
   #lagging = false;
   readonly #max: number;
   #wake: (() => void) | undefined;
@@ -62,12 +65,12 @@ export class ChangeFeed {
   }
 
   /** Puts a change first (the state read when the stream opens). */
-  unshift(change: JobChange): void {
+  unshift(change: FedChange): void {
     this.#pending.unshift(change);
   }
 
   /** The oldest change waiting, removed. */
-  shift(): JobChange | undefined {
+  shift(): FedChange | undefined {
     return this.#pending.shift();
   }
 

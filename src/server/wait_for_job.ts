@@ -34,7 +34,7 @@ export async function waitForJob(
   // Watch before reading the state now: with a store that answers later (Redis), a change
   // between the read and the watch would otherwise be missed.
   const stop = store.watch(id, (change) => {
-    if (isFinal(change.job.status)) settle(change.job, change.rev);
+    if (change.job && isFinal(change.job.status)) settle(change.job, change.rev);
   });
   const cancel = atDeadline(() => settle(), waitMs);
   try {

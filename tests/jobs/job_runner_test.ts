@@ -36,7 +36,7 @@ function reach(store: JobStore, id: string, status: Job["status"]): Promise<Job>
     const now = store.lookup(id);
     if (now.state === "found" && now.job.status === status) return resolve(now.job);
     const stop = store.watch(id, (c) => {
-      if (c.job.status === status) {
+      if (c.job && c.job.status === status) {
         stop();
         resolve(c.job);
       }

@@ -13,7 +13,7 @@ test("JobStore tells watchers of a change synchronously, with the change itself"
   const store = new JobStore();
   const { record } = store.insert({ task: "echo", input: 1 }, { fingerprint: "f" });
   const seen: string[] = [];
-  const stop = store.watch(record.job.id, (c) => seen.push(`${c.rev}:${c.job.status}`));
+  const stop = store.watch(record.job.id, (c) => seen.push(`${c.rev}:${c.job?.status}`));
   store.update(record.job.id, { status: "running" });
   assert.deepEqual(seen, ["2:running"]);
   store.update(record.job.id, { status: "succeeded", result: 1 });
@@ -104,7 +104,7 @@ test("JobStore builds a change only when someone watches the job", () => {
   store.update(id, { progress: 0.5 }, "progress");
   assert.equal(copies, 0, "no change built for a job nobody watches");
   const seen: string[] = [];
-  const stop = store.watch(id, (c) => seen.push(c.job.status));
+  const stop = store.watch(id, (c) => seen.push(c.job!.status));
   store.update(id, { status: "succeeded", result: 1 });
   stop();
   assert.deepEqual(seen, ["succeeded"]);

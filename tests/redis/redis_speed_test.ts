@@ -206,7 +206,7 @@ test("a watcher hears each job of a batch that ended together, from the one even
     const heard = batch.map((job) =>
       new Promise<string>((resolve) => {
         const stop = node.server.store.watch(job.id, (change) => {
-          if (change.job.status !== "succeeded") return;
+          if (change.job?.status !== "succeeded") return;
           stop();
           resolve(change.job.id);
         });
