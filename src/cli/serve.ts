@@ -128,7 +128,11 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   });
   let server;
   try {
-    const queue = s.queue === undefined || redisQueue === undefined ? undefined : redisQueue(
+    // In memory, the default store unless a streamed-job flag asks for other settings.
+    const inMemory = s.queue === undefined && Object.keys(s.chunks).length > 0
+      ? (await import("../jobs/memory_queue.ts")).memoryQueue(s.chunks)
+      : undefined;
+    const queue = s.queue === undefined || redisQueue === undefined ? inMemory : redisQueue(
       s.queue,
       {
         nodeId: s.nodeId,
@@ -136,6 +140,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
         maxDeliveries: s.maxDeliveries,
         commandTimeoutMs: s.redisTimeoutMs,
         ca: s.queueCa,
+        ...s.chunks,
       },
     );
     server = await createServer(pool, {

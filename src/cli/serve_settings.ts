@@ -11,6 +11,7 @@ import { runtime } from "../adapter/runtime.ts";
 import type { ReadResult, RuntimeKey } from "../adapter/types.ts";
 import { isLoopback } from "../server/loopback.ts";
 import { LIMIT_FLAGS, LIMIT_USAGE, type LimitSettings, limitSettings } from "./serve_limits.ts";
+import { CHUNK_FLAGS, CHUNK_USAGE, type ChunkSettings, chunkSettings } from "./serve_chunks.ts";
 import {
   WEBHOOK_FLAGS,
   WEBHOOK_USAGE,
@@ -86,6 +87,7 @@ Options:
                           stalls or is gone gets 503 queue_unavailable within it.
                           Default: 2s.
 ${LIMIT_USAGE}
+${CHUNK_USAGE}
 ${WEBHOOK_USAGE}
   -h, --help              Show this help.`;
 
@@ -119,6 +121,7 @@ const FLAGS = {
   "max-deliveries": { type: "string" },
   "redis-timeout": { type: "string" },
   ...LIMIT_FLAGS,
+  ...CHUNK_FLAGS,
   ...WEBHOOK_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -168,6 +171,8 @@ export interface ServeSettings {
   webhookSecretFrom?: "flag" | "env";
   /** The connection limits given (streams, body time, long-poll). */
   limits: LimitSettings;
+  /** The streamed-job flags given (replay window, keep time), for either store. */
+  chunks: ChunkSettings;
   /** With --queue-ca: the PEM text of the CA of a rediss:// Redis. */
   queueCa?: string;
 }
@@ -309,6 +314,7 @@ export function readServeSettings(
       ? { webhookSecretFrom: "env" as const }
       : {}),
     limits: limitSettings(values),
+    chunks: chunkSettings(values),
     ...queueCa(values, options.readFile ?? runtime.readTextFile),
   };
 }

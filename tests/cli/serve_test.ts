@@ -51,6 +51,7 @@ test("workloom serve's defaults match its --help", () => {
     keyConcurrency: 4,
     drainTimeoutMs: 10_000,
     limits: {},
+    chunks: {},
   });
   const onDeno = readServeSettings(["--tasks", "t.ts"], noEnv, { runtime: "deno" });
   assert.ok(onDeno !== "help" && onDeno.isolation === "process", "process is Deno's default");
