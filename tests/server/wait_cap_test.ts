@@ -2,7 +2,6 @@
 // with the job's state at that deadline. Measured with a small cap, so that the test is quick.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { idleDeadlineTimers } from "../../src/jobs/wait_deadlines.ts";
 import { resolveServerOptions } from "../../src/server/server_options.ts";
 import { call, startServer } from "./server_helpers.ts";
 
@@ -49,20 +48,4 @@ test("maxWaitMs defaults to 30,000 and is refused outside 0..30,000 with its nam
     return true;
   });
   assert.throws(() => resolveServerOptions({ maxWaitMs: 1.5 }, 1), TypeError);
-});
-
-test("closing the server releases the timers the deadlines kept between requests", async () => {
-  const s = await startServer({});
-  let closed = false;
-  try {
-    const answered = await call(`${s.url}/jobs?wait=4000`, { json: { task: "echo", input: 1 } });
-    assert.equal(answered.status, 200, JSON.stringify(answered.body));
-    // The body read's and the long-poll's lengths keep their timers for the next request.
-    assert.ok(idleDeadlineTimers() >= 1, `${idleDeadlineTimers()} kept timers after a request`);
-    await s.close();
-    closed = true;
-    assert.equal(idleDeadlineTimers(), 0, "the server's close let go of the kept timers");
-  } finally {
-    if (!closed) await s.close();
-  }
 });
