@@ -239,20 +239,20 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       const url = statusUrl(c.req.path, job.id);
       if (created) ctx.counters.submitted([job.id]);
       if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
+      const wait = c.req.valid("query").wait;
       let now: Job;
       try {
-        now = found(
-          await waitForJob(ctx.store, job.id, waitMs(c.req.valid("query").wait, limits.maxWaitMs)),
-          job.id,
-        );
+        now = found(await waitForJob(ctx.store, job.id, waitMs(wait, limits.maxWaitMs)), job.id);
       } catch (e) {
         // The job exists: answer 202 with it as submitted, not a 503 that invites a duplicate.
         if (!(e instanceof QueueUnavailableError)) throw e;
         now = job;
       }
+      // 200 only for a long-poll that saw the end: without ?wait= a submission is accepted (202),
+      // even when a fast node already finished the job by the time its state is read.
       const done = now.status === "succeeded" || now.status === "failed" ||
         now.status === "cancelled";
-      return c.json({ ...now, statusUrl: url }, done ? 200 : 202);
+      return c.json({ ...now, statusUrl: url }, done && wait !== undefined ? 200 : 202);
     },
   );
 
