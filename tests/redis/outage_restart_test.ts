@@ -71,6 +71,12 @@ test(
         const r = await call(`${node.url}/readyz`);
         return r.status === 200 ? true : undefined;
       });
+      // This test's own connection reconnects on its own schedule, not the node's: the counts
+      // below read through it (it was still offline once when the node was ready).
+      await until(
+        "the test's connection to answer again",
+        () => link.send(["PING"]).then(() => true, () => undefined),
+      );
       // The node retries a finish at most a second apart, and the marks take 100 ms each: 4 s
       // a job is ample on a loaded machine, and an outcome never recorded fails in 4 s, not 8.
       for (const id of accepted) {
