@@ -46,10 +46,10 @@ test("sequential calls with primitive inputs and results go through the mailbox:
       if (performance.now() - t0 < 40) messages += counts.posted + counts.received - sent;
       else slow++;
     }
-    // Nearly none: a loaded machine still costs a few (up to 6 in 1,000 seen on Deno), where a
-    // worker that does not sleep on its mailbox costs one or two per call.
+    // Nearly none: a machine loaded by the whole suite still cost up to 36 in 1,000 on Deno,
+    // where a worker that does not sleep on its mailbox costs 1,100 to 2,000.
     assert.ok(
-      messages <= (calls - slow) / 50,
+      messages <= (calls - slow) / 4,
       `${messages} messages for ${calls - slow} prompt sequential calls`,
     );
     assert.ok(slow < calls / 2, `${slow} of ${calls} calls took 40 ms or more`);
