@@ -34,21 +34,33 @@ export async function streamAttempt(
 ): Promise<unknown> {
   if (!pool.stream) throw new TypeError(`Cannot stream job '${id}' as its pool cannot stream`);
   const stream = pool.stream(task, input, options);
-  for await (const chunk of stream) {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(chunk);
-    } catch { /* reported below */ }
-    if (text === undefined || text.length > maxChunk) {
-      // Leaving the loop cancels the task; the job fails with this error.
-      throw new RangeError(
-        `Cannot keep a chunk of job '${id}' as ${
-          text === undefined ? "JSON cannot carry it" : `its JSON text has ${text.length} ` +
-            `characters, more than the maximum result of ${maxChunk}`
-        }`,
-      );
-    }
-    store.appendChunk(id, text);
-  }
+  for await (const chunk of stream) store.appendChunk(id, chunkText(id, chunk, maxChunk));
   return await stream.result;
+}
+
+/**
+ * A chunk of job `id` as the JSON text a store keeps, or a `RangeError` when JSON cannot carry it
+ * or its text is longer than `maxChunk` (thrown inside the chunk loop, it leaves the loop, which
+ * cancels the task, and the job fails with it). Both stores check chunks with it.
+ *
+ * @example
+ * ```ts
+ * import { chunkText } from "./stream_attempt.ts";
+ * console.log(chunkText("j1", { n: 1 }, 100)); // {"n":1}
+ * ```
+ */
+export function chunkText(id: string, chunk: unknown, maxChunk: number): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(chunk);
+  } catch { /* reported below */ }
+  if (text === undefined || text.length > maxChunk) {
+    throw new RangeError(
+      `Cannot keep a chunk of job '${id}' as ${
+        text === undefined ? "JSON cannot carry it" : `its JSON text has ${text.length} ` +
+          `characters, more than the maximum result of ${maxChunk}`
+      }`,
+    );
+  }
+  return text;
 }

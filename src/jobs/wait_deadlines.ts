@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { refTimer } from "../adapter/timer_ref.ts";
 
 interface Waiter {
   at: number;
@@ -96,21 +97,6 @@ export function releaseDeadlines(): void {
     list.timer = undefined;
     list.idle = false;
     lists.delete(waitMs);
-  }
-}
-
-/** Refs or unrefs `timer` (a number on Deno, an object on Bun and Node). */
-function refTimer(timer: ReturnType<typeof setTimeout> | undefined, on: boolean): void {
-  if (typeof timer === "number") {
-    const D = (globalThis as unknown as {
-      Deno?: { refTimer(id: number): void; unrefTimer(id: number): void };
-    }).Deno;
-    if (on) D?.refTimer(timer);
-    else D?.unrefTimer(timer);
-  } else if (timer !== undefined) {
-    const t = timer as { ref?: () => void; unref?: () => void };
-    if (on) t.ref?.();
-    else t.unref?.();
   }
 }
 

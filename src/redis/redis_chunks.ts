@@ -12,6 +12,7 @@
 import type { RunOptions } from "../engine/run_options.ts";
 import type { ChunkEntry, ChunkReplay } from "../jobs/job_chunks.ts";
 import type { RunnerPool } from "../jobs/job_backend.ts";
+import { chunkText } from "../jobs/stream_attempt.ts";
 import { assertInteger } from "../validate.ts";
 import { APPEND_CHUNKS, SWEEP_CHUNKS } from "./lua/chunk_scripts.ts";
 import type { Claimed, RedisJobs } from "./redis_jobs.ts";
@@ -131,20 +132,7 @@ export class RedisChunks {
     let result: unknown;
     try {
       for await (const chunk of stream) {
-        let text: string | undefined;
-        try {
-          text = JSON.stringify(chunk);
-        } catch { /* reported below */ }
-        if (text === undefined || text.length > maxChunk) {
-          // Leaving the loop cancels the task; the job fails with this error.
-          throw new RangeError(
-            `Cannot keep a chunk of job '${id}' as ${
-              text === undefined ? "JSON cannot carry it" : `its JSON text has ${text.length} ` +
-                `characters, more than the maximum result of ${maxChunk}`
-            }`,
-          );
-        }
-        const full = this.#add(id, entry, text);
+        const full = this.#add(id, entry, chunkText(id, chunk, maxChunk));
         // A window of chunks not yet in Redis: wait for it, and the worker waits for credit.
         if (full) await this.#kept(id, full);
       }
