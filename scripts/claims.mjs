@@ -378,6 +378,9 @@ async function main() {
   const t0 = performance.now();
   const counts = new Map();
   let next = 0;
+  // The claims that did not go red, repeated above the closing line: a long log is often read
+  // from its end, and a failing claim must not be lost in the middle of it.
+  const notRed = [];
   async function lane() {
     if (next >= claims.length) return;
     const copy = new LaneCopy(tree);
@@ -388,7 +391,10 @@ async function main() {
         counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
         const lines = [`${r.verdict.padEnd(20)} ${claim.id}  [${claim.runtime}, ${r.seconds} s]`];
         if (r.verdict === "RED ok") lines[0] += `  ${r.detail[0]}`;
-        else lines.push(...r.detail.map((d) => `  ▶ ${d}`));
+        else {
+          lines.push(...r.detail.map((d) => `  ▶ ${d}`));
+          notRed.push(lines.join("\n"));
+        }
         // One write per claim, so that two claims ending together do not interleave.
         console.log(lines.join("\n"));
       }
@@ -401,6 +407,7 @@ async function main() {
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   const others = ["STILL GREEN", "PATCH DOES NOT APPLY", "LOAD FAILURE"]
     .map((v) => `${counts.get(v) ?? 0} ${v.toLowerCase()}`).join(", ");
+  if (notRed.length > 0) console.log(`\nclaims not red:\n${notRed.join("\n")}\n`);
   console.log(`claims: ${red} of ${claims.length} red, ${others} in ${seconds} s`);
   return red === claims.length ? 0 : 1;
 }

@@ -176,6 +176,8 @@ if (broken.length || failedChecks.length) {
   for (const name of failedChecks) console.log(`  ${name} failed`);
   for (const r of broken) {
     for (const p of r.problems) console.log(`  ${r.runtime} ${r.file}: ${p}`);
+    // The first error lines again: the file's own output may be far up a long log.
+    for (const e of firstErrors(r.output)) console.log(`    ${e}`);
   }
   if (totals.skipped) {
     console.log(`  ${totals.skipped} skipped or todo test(s): the suite keeps no skipped test`);
@@ -183,4 +185,12 @@ if (broken.length || failedChecks.length) {
   console.log("");
 }
 console.log(closingLine(totals));
+
+/** Up to three lines of `output` that name an error, without colours. */
+function firstErrors(output) {
+  // deno-lint-ignore no-control-regex
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n");
+  return plain.filter((l) => /\b\w*Error\b:/.test(l)).map((l) => l.trim().slice(0, 300))
+    .slice(0, 3);
+}
 process.exit(totals.failed || totals.skipped || failedChecks.length ? 1 : 0);

@@ -24,23 +24,28 @@ test("the sequential estimate is timed on a warm worker, not on the calling thre
 });
 
 test("the demo's speed-up on 2 workers stays within its ideal", async () => {
-  const pool = createPool<DemoTaskModule>(threadCost, { maxWorkers: 2, environment: "local" });
-  try {
-    const lines: string[] = [];
-    const figures = await demoBatch(pool, { batch: 40, out: (l) => lines.push(...[l].flat()) });
-    assert.ok(figures.workersUsed >= 1, lines.join("\n"));
-    // 25% above the ideal allows for a loaded machine; an estimate timed on the calling thread
-    // is ~10x the ideal here.
-    assert.ok(
-      figures.speedup <= figures.ideal * 1.25,
-      `speed-up ${figures.speedup.toFixed(2)}x above the ideal ${figures.ideal}x:\n${
-        lines.join("\n")
-      }`,
-    );
-    assert.ok(figures.speedup > 0);
-  } finally {
-    await pool.closeNow();
+  // Timed on the calling thread, the estimate is ~10x too high here: the speed-up comes out ~10x
+  // the ideal, every time. Load can only stretch one timing against the other now and then (a
+  // burst during the sample once gave 2x), so the test allows twice the ideal and three tries.
+  const tries: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const pool = createPool<DemoTaskModule>(threadCost, { maxWorkers: 2, environment: "local" });
+    try {
+      const lines: string[] = [];
+      const figures = await demoBatch(pool, { batch: 40, out: (l) => lines.push(...[l].flat()) });
+      assert.ok(figures.workersUsed >= 1, lines.join("\n"));
+      assert.ok(figures.speedup > 0);
+      if (figures.speedup <= figures.ideal * 2) return;
+      tries.push(
+        `speed-up ${figures.speedup.toFixed(2)}x above twice the ideal ${figures.ideal}x:\n${
+          lines.join("\n")
+        }`,
+      );
+    } finally {
+      await pool.closeNow();
+    }
   }
+  assert.fail(tries.join("\n\n"));
 });
 
 test("scaleByWeight scales the sample's time by the batch's weight over the sample's", () => {
