@@ -130,12 +130,16 @@ export class JobRunner implements JobRunnerApi {
   submitBatch(requests: readonly JobRequest[], options: { client?: string } = {}): Job[] {
     const { client } = options;
     this.#admit(requests, client);
-    this.store.ensureRoom(requests.map((r) => ({
+    // Each input is made JSON once: for the room the batch needs, then kept as it is.
+    const texts = requests.map((r) => r.input === undefined ? undefined : JSON.stringify(r.input));
+    this.store.ensureRoom(requests.map((r, i) => ({
       key: r.concurrencyKey ?? "",
       client,
-      bytes: r.input === undefined ? 0 : jsonLength(r.input) ?? 0,
+      bytes: texts[i]?.length ?? 0,
     })));
-    const jobs = requests.map((request) => this.store.insert(request, { client }).record);
+    const jobs = requests.map((request, i) =>
+      this.store.insert(request, { client, checkedInput: { text: texts[i] } }).record
+    );
     const order = jobs.map((_, i) => i).sort((a, b) =>
       (requests[b].weight ?? 1) - (requests[a].weight ?? 1) || a - b
     );

@@ -190,6 +190,11 @@ export class JobStore implements JobStoreApi {
       client?: string;
       /** Called once the job is known to be new (not a replay): throws to refuse it. */
       admit?: () => void;
+      /**
+       * The input's JSON text, already made by a caller that checked the room for it (with
+       * `ensureRoom`, for a whole batch at once): not made or checked again.
+       */
+      checkedInput?: { text: string | undefined };
     },
   ): { record: StoredJob; created: boolean } {
     const key = options.idempotencyKey;
@@ -204,10 +209,11 @@ export class JobStore implements JobStoreApi {
     }
     options.admit?.();
     const { input, ...rest } = request;
-    const text = input === undefined ? undefined : JSON.stringify(input);
+    const checked = options.checkedInput;
+    const text = checked ? checked.text : input === undefined ? undefined : JSON.stringify(input);
     const inputBytes = text?.length ?? 0;
     const keeping = { key: rest.concurrencyKey ?? "", client: options.client, bytes: inputBytes };
-    this.ensureRoom([keeping]);
+    if (!checked) this.ensureRoom([keeping]);
     const id = crypto.randomUUID();
     const record: StoredJob = {
       job: {

@@ -119,6 +119,20 @@ test("JobRunner schedules a batch heavy-first and returns the jobs in request or
   assert.deepEqual(pool.calls.map((c) => c.task), ["heavy", "mid", "light"]);
 });
 
+test("JobRunner takes a batch all or none: an input JSON cannot carry refuses the whole batch", () => {
+  const pool = new FakePool();
+  const runner = new JobRunner(pool, new JobStore());
+  assert.throws(
+    () => runner.submitBatch([{ task: "a", input: 1 }, { task: "b", input: 10n }]),
+    TypeError,
+  );
+  // Nothing of the batch is kept or counted: the first job was not stored before the second
+  // failed.
+  assert.deepEqual(runner.store.list().jobs, []);
+  assert.equal(runner.store.bytes, 0);
+  assert.equal(pool.calls.length, 0);
+});
+
 test("JobRunner holds a delayed job, and cancel() ends waiting and running jobs", async () => {
   const pool = new FakePool();
   const runner = new JobRunner(pool, new JobStore());
