@@ -37,6 +37,21 @@ function depthWithin(value: unknown, max: number): boolean {
 const name = (what: string) => z.string().min(1).max(200).describe(what);
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/**
+ * `schema`, parsed in the request's own turn. The routes' validator (zod-openapi's) calls
+ * `safeParseAsync`, and zod's compiled fast path for objects runs only in a synchronous parse;
+ * these schemas have no async check, so the synchronous parse gives the same answer at a third
+ * to two thirds of the cost (0.4 against 1.0 µs a job of a batch on Deno, 0.7 against 1.1 on
+ * Bun). An async check added to such a schema makes zod throw on every request: a route test
+ * fails at once.
+ */
+function parsedInTurn<S extends z.ZodType>(schema: S): S {
+  const safeParseAsync: S["safeParseAsync"] = (data, params) =>
+    Promise.resolve(schema.safeParse(data, params));
+  Object.defineProperty(schema, "safeParseAsync", { value: safeParseAsync });
+  return schema;
+}
+
 /** The body of `POST /jobs`. */
 export const JobSubmitSchema = z.strictObject({
   task: name("An exported function of the server's task module"),
@@ -64,9 +79,12 @@ export const JobSubmitSchema = z.strictObject({
   }).optional().describe("Overrides the server's rate limit of this job's concurrency key"),
   stream: z.boolean().optional().describe("A generator task: its chunks go out as chunk events"),
 }).openapi("JobSubmit");
+parsedInTurn(JobSubmitSchema);
 
 /** The body of `POST /jobs/batch`. */
-export const JobBatchSchema = z.array(JobSubmitSchema).min(1).max(1000).openapi("JobBatch");
+export const JobBatchSchema = parsedInTurn(
+  z.array(JobSubmitSchema).min(1).max(1000).openapi("JobBatch"),
+);
 
 const WebhookStateSchema = z.object({
   url: z.string(),
