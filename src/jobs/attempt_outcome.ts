@@ -32,15 +32,15 @@ export function storeResult(
   result: unknown,
   maxResult: number,
 ): "succeeded" | "failed" | undefined {
-  const finishedAt = new Date(store.now()).toISOString();
+  // No finishedAt in the patches: the store stamps a final job itself, as a number.
   const size = jsonLength(result);
   if (size === undefined || size > maxResult) {
     const error = size === undefined
       ? { name: "TypeError", message: "The task's result cannot be sent as JSON" }
       : resultTooLarge(size, maxResult);
-    return store.update(id, { status: "failed", error, finishedAt }) ? "failed" : undefined;
+    return store.update(id, { status: "failed", error }) ? "failed" : undefined;
   }
-  const done = { status: "succeeded", result, error: undefined, finishedAt } as const;
+  const done = { status: "succeeded", result, error: undefined } as const;
   return store.update(id, done, "status", size) ? "succeeded" : undefined;
 }
 
@@ -68,6 +68,5 @@ export function retryDelay(r: StoredJob, e: unknown): number | undefined {
 
 /** Stores `e` as job `id`'s final failure; false when nothing was stored (the job is final). */
 export function storeFailure(store: JobStore, id: string, e: unknown): boolean {
-  const finishedAt = new Date(store.now()).toISOString();
-  return store.update(id, { status: "failed", error: jobErrorOf(e), finishedAt });
+  return store.update(id, { status: "failed", error: jobErrorOf(e) });
 }

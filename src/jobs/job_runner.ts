@@ -168,7 +168,6 @@ export class JobRunner implements JobRunnerApi {
     this.store.update(id, {
       status: "cancelled",
       error: { name: "AbortError", message: reason },
-      finishedAt: new Date(this.store.now()).toISOString(),
       ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
     this.#totals.cancelled++;

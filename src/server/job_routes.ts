@@ -283,10 +283,8 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
         submitError(e);
       }
       ctx.counters.submitted(jobs.map((j) => j.id));
-      return c.json(
-        jobs.map((j) => ({ id: j.id, status: j.status, statusUrl: statusUrl(c.req.path, j.id) })),
-        202,
-      );
+      const base = statusUrl(c.req.path, "");
+      return c.json(jobs.map((j) => ({ id: j.id, status: j.status, statusUrl: base + j.id })), 202);
     },
   );
 
