@@ -24,6 +24,18 @@ const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
 /** A round with no job recorded for this long has lost one. */
 export const STALL_MS = 60_000;
 
+/** How long BullMQ's clients may take to be ready or to close before the round gives up. */
+const READY_MS = 20_000;
+
+/** `p`, or a rejection naming `what` once `ms` have passed first. */
+export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited over ${ms} ms for ${what}`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** The middle value (the lower of the two middles). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -119,9 +131,23 @@ export async function startBenchRedis(cluster: boolean): Promise<BenchRedis> {
     usedMemory: () => total(masters, memoryOf),
     async bullConnection() {
       const { Cluster } = await import("ioredis");
-      return new Cluster(c.nodes.map((n) => ({ host: "127.0.0.1", port: n.port })), {
+      const client = new Cluster(c.nodes.map((n) => ({ host: "127.0.0.1", port: n.port })), {
         redisOptions: { maxRetriesPerRequest: null },
       });
+      // BullMQ waits for the `ready` of a Cluster it gets that is not ready yet, and on Deno
+      // that wait has hung: it gets one that is ready.
+      await within(
+        READY_MS,
+        "an ioredis Cluster to be ready",
+        new Promise((resolve, reject) => {
+          client.once("ready", resolve);
+          client.once("error", reject);
+        }),
+      ).catch((e) => {
+        client.disconnect();
+        throw e;
+      });
+      return client;
     },
     bullPrefix: "{bull}",
     async close() {
@@ -193,23 +219,46 @@ export async function post(url: string, body: unknown): Promise<unknown> {
   return json;
 }
 
+/** A submission running beside the wait for its results: whether it ended, and how. */
+export interface Sending {
+  done: boolean;
+  error?: unknown;
+}
+
+/** Tracks `p` as a {@linkcode Sending}. */
+export function sending(p: Promise<unknown>): Sending {
+  const s: Sending = { done: false };
+  p.then(() => (s.done = true), (e) => Object.assign(s, { done: true, error: e ?? "rejected" }));
+  return s;
+}
+
+function stalled(what: string, now: number, count: number, send?: Sending): Error {
+  const state = send && !send.done ? "submission not finished" : "all submitted";
+  return new Error(`lost jobs: ${now} of ${count} ${what}, none for ${STALL_MS} ms (${state})`);
+}
+
 /**
- * Waits until the queue has recorded `count` results; returns how many GETs that took (they are
- * the script's, not the node's: the caller takes them off the command count).
+ * Waits until the queue has recorded `count` results and `send` (if given) has ended, throwing
+ * its error; returns how many GETs that took (they are the script's, not the node's: the caller
+ * takes them off the command count). It polls every 50 ms while `send` runs, every 2 ms after.
  */
-export async function recordedAtLeast(link: RedisLink, count: number): Promise<number> {
+export async function recordedAtLeast(
+  link: RedisLink,
+  count: number,
+  send?: Sending,
+): Promise<number> {
   let polls = 0;
   let last = -1;
   let since = Date.now();
   for (;;) {
+    if (send?.error !== undefined) throw send.error;
     const now = Number(await link.send(["GET", "{workloom}:recorded"]) ?? 0);
     polls++;
-    if (now >= count) return polls;
+    const sent = send === undefined || send.done;
+    if (now >= count && sent) return polls;
     if (now !== last) [last, since] = [now, Date.now()];
-    if (Date.now() - since > STALL_MS) {
-      throw new Error(`lost jobs: ${now} of ${count} recorded, none for ${STALL_MS} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 2));
+    if (Date.now() - since > STALL_MS) throw stalled("recorded", now, count, send);
+    await new Promise((r) => setTimeout(r, sent ? 2 : 50));
   }
 }
 
@@ -266,8 +315,7 @@ export async function workloomRound(
     const c0 = await redis.commands();
     const m0 = await redis.usedMemory();
     const t0 = performance.now();
-    await submit(node.url);
-    const polls = await recordedAtLeast(redis.link, count);
+    const polls = await recordedAtLeast(redis.link, count, sending(submit(node.url)));
     const s = (performance.now() - t0) / 1000;
     const c1 = await redis.commands();
     const m1 = await redis.usedMemory();
@@ -318,19 +366,18 @@ export async function bullmqRound(redis: BenchRedis, shape: BullShape): Promise<
     finished();
   });
   try {
-    await worker.waitUntilReady();
-    await queue.waitUntilReady();
+    await within(READY_MS, "BullMQ's Worker to be ready", worker.waitUntilReady());
+    await within(READY_MS, "BullMQ's Queue to be ready", queue.waitUntilReady());
     const c0 = await redis.commands();
     const m0 = await redis.usedMemory();
     const t0 = performance.now();
-    await shape.submit(queue);
+    const send = sending(shape.submit(queue));
     let last = -1;
     let since = Date.now();
-    while (done < shape.count && failure === undefined) {
+    while ((done < shape.count || !send.done) && failure === undefined) {
+      if (send.error !== undefined) throw send.error;
       if (done !== last) [last, since] = [done, Date.now()];
-      if (Date.now() - since > STALL_MS) {
-        throw new Error(`BullMQ lost jobs: ${done} of ${shape.count} completed`);
-      }
+      if (Date.now() - since > STALL_MS) throw stalled("BullMQ completed", done, shape.count, send);
       await Promise.race([all, new Promise((r) => setTimeout(r, 100))]);
     }
     if (failure) throw new Error(`a BullMQ job failed: ${failure.message}`);
@@ -343,9 +390,12 @@ export async function bullmqRound(redis: BenchRedis, shape: BullShape): Promise<
       bytesPerJob: (m1 - m0) / shape.count,
     };
   } finally {
-    await worker.close();
-    await queue.close();
-    for (const c of made) await (c as { quit?: () => Promise<unknown> }).quit?.();
+    // A close that hangs must not hang the run: the clients are cut after READY_MS.
+    await within(READY_MS, "BullMQ to close", Promise.all([worker.close(), queue.close()]))
+      .catch((e) =>
+        console.error(`${e.message} (concurrency ${shape.concurrency}); its clients were cut`)
+      );
+    for (const c of made as { disconnect?: () => void }[]) c.disconnect?.();
   }
 }
 

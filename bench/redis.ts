@@ -12,11 +12,24 @@
  * - scale-out: 20 ms sleep jobs (each holds its worker) through one node and through two nodes in
  *   separate processes, each capped at the same number of workers; target ≥ 1.8×.
  *
- *   deno run -A bench/redis.ts [--quick] [--jobs N] [--rounds R]
- *   bun bench/redis.ts [--quick] [--jobs N] [--rounds R]
+ * `--cluster` runs on a local Redis Cluster of three masters instead, the jobs/s table only (the
+ * node gets the URL of one master and finds the others; BullMQ gets an ioredis Cluster and the
+ * hash-tagged prefix `{bull}`; commands and memory are summed over the masters).
  *
- * The redis-server is started here on a free port without persistence and flushed between
- * rounds. Needs `redis-server` on the PATH and the `bullmq` dev dependency.
+ * `--mix <name>` (or `all`) measures job mixes instead of the no-op table, one row each, the node
+ * beside BullMQ at its better of concurrency 8 and 32: `4kb` (4 KB in, 4 KB out), `timer` (1 ms
+ * async jobs), `single` (one job per request from 16 clients), `priority` (half high, half low);
+ * see bench/redis_mixes.ts. It combines with `--cluster`.
+ *
+ * Every job is accounted for: the node's results must be recorded exactly once each with none
+ * failed, BullMQ's Worker must report each `completed`; a round that loses one throws.
+ *
+ *   deno run -A bench/redis.ts [--quick] [--cluster] [--mix <name>|all] [--jobs N] [--rounds R]
+ *   bun bench/redis.ts [--quick] [--cluster] [--mix <name>|all] [--jobs N] [--rounds R]
+ *
+ * `--jobs` sets the no-op table's N (20,000; 2,000 with `--quick`), `--rounds` the rounds (3; 1
+ * with `--quick`). Redis is started here on free ports without persistence and flushed between
+ * rounds. Needs `redis-server` and `redis-cli` on the PATH and the `bullmq` dev dependency.
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
