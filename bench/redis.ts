@@ -12,24 +12,53 @@
  * - scale-out: 20 ms sleep jobs (each holds its worker) through one node and through two nodes in
  *   separate processes, each capped at the same number of workers; target ≥ 1.8×.
  *
- *   deno run -A bench/redis.ts [--quick] [--jobs N] [--rounds R]
- *   bun bench/redis.ts [--quick] [--jobs N] [--rounds R]
+ * `--cluster` runs on a local Redis Cluster of three masters instead, the jobs/s table only (the
+ * node gets the URL of one master and finds the others; BullMQ gets an ioredis Cluster and the
+ * hash-tagged prefix `{bull}`; commands and memory are summed over the masters).
  *
- * The redis-server is started here on a free port without persistence and flushed between
- * rounds. Needs `redis-server` on the PATH and the `bullmq` dev dependency.
+ * `--mix <name>` (or `all`) measures job mixes instead of the no-op table, one row each, the node
+ * beside BullMQ at its better of concurrency 8 and 32: `4kb` (4 KB in, 4 KB out), `timer` (1 ms
+ * async jobs), `single` (one job per request from 16 clients), `priority` (half high, half low);
+ * see bench/redis_mixes.ts. It combines with `--cluster`.
+ *
+ * Every job is accounted for: the node's results must be recorded exactly once each with none
+ * failed, BullMQ's Worker must report each `completed`; a round that loses one throws.
+ *
+ *   deno run -A bench/redis.ts [--quick] [--cluster] [--mix <name>|all] [--jobs N] [--rounds R]
+ *   bun bench/redis.ts [--quick] [--cluster] [--mix <name>|all] [--jobs N] [--rounds R]
+ *
+ * `--jobs` sets the no-op table's N (20,000; 2,000 with `--quick`), `--rounds` the rounds (3; 1
+ * with `--quick`). Redis is started here on free ports without persistence and flushed between
+ * rounds. Needs `redis-server` and `redis-cli` on the PATH and the `bullmq` dev dependency.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { getRuntimeKey } from "../src/adapter/runtime.ts";
-import type { RedisLink } from "../redis.ts";
-import { startRedis } from "../tests/redis/redis_server.ts";
+import {
+  type BenchRedis,
+  bullmqRound,
+  chunks,
+  median,
+  medianRound,
+  percentile,
+  post,
+  recordedAtLeast,
+  repeat,
+  type Round,
+  runtime,
+  startBenchRedis,
+  startProcess,
+  startServe,
+  workloomRound,
+} from "./_redis_bench.ts";
+import { MIX_NAMES, runMixes } from "./redis_mixes.ts";
 import { formatTable } from "./_table.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
   options: {
     quick: { type: "boolean", default: false },
+    cluster: { type: "boolean", default: false },
+    mix: { type: "string" },
     jobs: { type: "string" },
     rounds: { type: "string" },
   },
@@ -40,174 +69,43 @@ const LATENCY_SAMPLES = flags.quick ? 50 : 500;
 const SCALE_JOBS = flags.quick ? 200 : 2_000;
 const SCALE_WORKERS = 4;
 const SLEEP_MS = 20;
-const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
-const runtime = getRuntimeKey();
-const BIG = String(10 * N + 1_000);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
+const BIG = 10 * N + 1_000;
+if (flags.mix !== undefined && flags.mix !== "all" && !MIX_NAMES.includes(flags.mix)) {
+  throw new RangeError(
+    `--mix must be all or one of ${MIX_NAMES.join(", ")}: current value is ${flags.mix}`,
+  );
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
-
-/** Redis commands run so far, in all, but INFO (this script's own reads). */
-async function commands(link: RedisLink): Promise<number> {
-  const text = String(await link.send(["INFO", "commandstats"]));
-  let sum = 0;
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    if (m[1] !== "info") sum += Number(m[2]);
-  }
-  return sum;
-}
-
-async function usedMemory(link: RedisLink): Promise<number> {
-  return Number(/used_memory:(\d+)/.exec(String(await link.send(["INFO", "memory"])))![1]);
-}
-
-/** A process of this runtime running `args` (a script and its arguments), ready once it listens. */
-async function startProcess(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const argv = runtime === "deno" ? ["run", "-A", "--no-check", ...args] : args;
-  const child: ChildProcess = spawn(process.execPath, argv, {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const url = /listening at (http:\/\/\S+)/.exec(out)?.[1];
-    if (url) return { url, stop };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the node did not start: ${out}`);
+/** One round of N no-op jobs through a `serve --queue` node, in HTTP batches of 1,000. */
+function noopRound(redis: BenchRedis): Promise<Round> {
+  return workloomRound(redis, N, async (url) => {
+    for (const batch of chunks(N, 1000, (i) => ({ task: "noop", input: i }))) {
+      await post(`${url}/jobs/batch`, batch);
     }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** `workloom serve --queue` on this runtime. */
-function startServe(redisUrl: string) {
-  return startProcess([
-    "src/cli/cli.ts",
-    "serve",
-    "--tasks",
-    "bench/fixtures/bench_tasks.ts",
-    "--queue",
-    redisUrl,
-    "--port",
-    "0",
-    "--isolation",
-    "thread",
-    ...["--max-queue", BIG, "--max-jobs", BIG, "--max-queue-per-key", BIG],
-    ...["--max-queue-per-client", BIG],
-  ]);
-}
-
-async function post(url: string, body: unknown): Promise<unknown> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
   });
-  const json = await r.json();
-  if (r.status >= 300) throw new Error(`${url}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
-async function recordedAtLeast(link: RedisLink, count: number): Promise<number> {
-  let polls = 0;
-  while (Number(await link.send(["GET", "{workloom}:recorded"]) ?? 0) < count) {
-    polls++;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  return polls + 1;
-}
-
-interface Round {
-  jobsPerS: number;
-  commandsPerJob: number;
-  bytesPerJob: number;
-}
-
-/** One round of N no-op jobs through a `serve --queue` node, over HTTP. */
-async function workloomRound(redisUrl: string, link: RedisLink): Promise<Round> {
-  await link.send(["FLUSHALL"]);
-  const node = await startServe(redisUrl);
-  try {
-    const c0 = await commands(link);
-    const m0 = await usedMemory(link);
-    const t0 = performance.now();
-    for (let i = 0; i < N; i += 1000) {
-      const batch = Array.from(
-        { length: Math.min(1000, N - i) },
-        (_, j) => ({ task: "noop", input: i + j }),
-      );
-      await post(`${node.url}/jobs/batch`, batch);
-    }
-    const polls = await recordedAtLeast(link, N);
-    const s = (performance.now() - t0) / 1000;
-    const c1 = await commands(link);
-    const m1 = await usedMemory(link);
-    return { jobsPerS: N / s, commandsPerJob: (c1 - c0 - polls) / N, bytesPerJob: (m1 - m0) / N };
-  } finally {
-    await node.stop();
-  }
-}
-
-/** One round of BullMQ with one Worker at `concurrency`, its processor inline. */
-async function bullmqRound(port: number, link: RedisLink, concurrency: number): Promise<Round> {
-  await link.send(["FLUSHALL"]);
-  const { Queue, Worker } = await import("bullmq");
-  const connection = { host: "127.0.0.1", port, maxRetriesPerRequest: null };
-  const name = `bull${concurrency}`;
-  const queue = new Queue(name, { connection });
-  let done = 0;
-  let finished: () => void = () => {};
-  const all = new Promise<void>((r) => (finished = r));
-  const worker = new Worker(name, (job) => Promise.resolve(job.data.i), {
-    connection,
+/** One round of BullMQ with one Worker at `concurrency`, its processor inline, `addBulk` of 1,000. */
+function bullNoopRound(redis: BenchRedis, concurrency: number): Promise<Round> {
+  return bullmqRound(redis, {
+    count: N,
     concurrency,
-  });
-  worker.on("completed", () => ++done === N && finished());
-  await worker.waitUntilReady();
-  await queue.waitUntilReady();
-  const c0 = await commands(link);
-  const m0 = await usedMemory(link);
-  const t0 = performance.now();
-  for (let i = 0; i < N; i += 1000) {
-    await queue.addBulk(
-      Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+    processor: (job) => Promise.resolve(job.data.i),
+    async submit(queue) {
+      const jobs = chunks(N, 1000, (i) => ({
         name: "noop",
-        data: { i: i + j },
+        data: { i },
         opts: { removeOnComplete: true },
-      })),
-    );
-  }
-  await all;
-  const s = (performance.now() - t0) / 1000;
-  const c1 = await commands(link);
-  const m1 = await usedMemory(link);
-  await worker.close();
-  await queue.close();
-  return { jobsPerS: N / s, commandsPerJob: (c1 - c0) / N, bytesPerJob: (m1 - m0) / N };
+      }));
+      for (const batch of jobs) await queue.addBulk(batch);
+    },
+  });
 }
 
 /** Submission to result with one job in flight, ms each. */
-async function workloomLatency(redisUrl: string, link: RedisLink): Promise<number[]> {
-  await link.send(["FLUSHALL"]);
-  const node = await startServe(redisUrl);
+async function workloomLatency(redis: BenchRedis): Promise<number[]> {
+  await redis.flush();
+  const node = await startServe(redis.url, BIG);
   try {
     const out: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES + 10; i++) {
@@ -225,10 +123,10 @@ async function workloomLatency(redisUrl: string, link: RedisLink): Promise<numbe
   }
 }
 
-async function bullmqLatency(port: number, link: RedisLink): Promise<number[]> {
-  await link.send(["FLUSHALL"]);
+async function bullmqLatency(redis: BenchRedis): Promise<number[]> {
+  await redis.flush();
   const { Queue, Worker } = await import("bullmq");
-  const connection = { host: "127.0.0.1", port, maxRetriesPerRequest: null };
+  const connection = await redis.bullConnection() as { host: string; port: number };
   const queue = new Queue("latency", { connection });
   const waiting = new Map<string, () => void>();
   const worker = new Worker("latency", (job) => Promise.resolve(job.data.i), {
@@ -251,13 +149,13 @@ async function bullmqLatency(port: number, link: RedisLink): Promise<number[]> {
 }
 
 /** jobs/s of 20 ms sleep jobs through `nodes` node processes of SCALE_WORKERS workers each. */
-async function scaleRound(redisUrl: string, link: RedisLink, nodes: number): Promise<number> {
-  await link.send(["FLUSHALL"]);
+async function scaleRound(redis: BenchRedis, nodes: number): Promise<number> {
+  await redis.flush();
   const started = await Promise.all(
     Array.from({ length: nodes }, (_, i) =>
       startProcess([
         "bench/fixtures/redis_bench_node.ts",
-        redisUrl,
+        redis.url,
         String(SCALE_WORKERS),
         `scale${i}`,
       ])),
@@ -274,103 +172,104 @@ async function scaleRound(redisUrl: string, link: RedisLink, nodes: number): Pro
         );
       }
     }));
-    await recordedAtLeast(link, SCALE_JOBS);
+    await recordedAtLeast(redis.link, SCALE_JOBS);
     return SCALE_JOBS / ((performance.now() - t0) / 1000);
   } finally {
     await Promise.all(started.map((n) => n.stop()));
   }
 }
 
-function medianRound(rounds: Round[]): Round {
-  return {
-    jobsPerS: median(rounds.map((r) => r.jobsPerS)),
-    commandsPerJob: median(rounds.map((r) => r.commandsPerJob)),
-    bytesPerJob: median(rounds.map((r) => r.bytesPerJob)),
-  };
-}
-
-async function rounds<T>(f: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ROUNDS; i++) out.push(await f());
-  return out;
-}
-
-const redis = await startRedis();
-const link = await redis.link();
-const rows: [string, Round][] = [];
-let latency: { workloom: number[]; bullmq?: number[] };
-const scale: { one: number; two: number } = { one: NaN, two: NaN };
-try {
-  rows.push([
+/** The no-op table: the node, then BullMQ at each concurrency (one that fails is left out). */
+async function throughput(redis: BenchRedis): Promise<void> {
+  const rows: [string, Round][] = [[
     `workloom node (serve --queue, HTTP batches)`,
-    medianRound(await rounds(() => workloomRound(redis.url, link))),
-  ]);
+    medianRound(await repeat(ROUNDS, () => noopRound(redis))),
+  ]];
   for (const c of [1, 8, 32]) {
     try {
       rows.push([
         `BullMQ, concurrency ${c}`,
-        medianRound(await rounds(() => bullmqRound(redis.port, link, c))),
+        medianRound(await repeat(ROUNDS, () => bullNoopRound(redis, c))),
       ]);
     } catch (e) {
-      console.error(`BullMQ at concurrency ${c} failed on ${runtime}: ${(e as Error).message}`);
+      console.error(
+        `BullMQ at concurrency ${c} failed on ${runtime} (${redis.kind}): ${(e as Error).message}`,
+      );
     }
   }
-  latency = { workloom: await workloomLatency(redis.url, link) };
+  const bull = rows.slice(1);
+  const best = bull.length ? Math.max(...bull.map(([, r]) => r.jobsPerS)) : NaN;
+  const on = redis.kind === "cluster" ? "a Redis Cluster of 3 masters" : "one redis-server";
+  console.log(
+    `${N.toLocaleString("en-US")} no-op jobs on ${runtime}, ${on}, median of ${ROUNDS} ` +
+      "round(s); ratios against BullMQ's best concurrency" +
+      (redis.kind === "cluster" ? "; commands summed over the masters\n" : "\n"),
+  );
+  console.log(formatTable(
+    ["contender", "jobs/s", "× BullMQ best", "commands/job", "bytes/finished job"],
+    rows.map(([name, r]) => [
+      name,
+      Math.round(r.jobsPerS).toLocaleString("en-US"),
+      (r.jobsPerS / best).toFixed(2),
+      r.commandsPerJob.toFixed(1),
+      Math.round(r.bytesPerJob).toLocaleString("en-US"),
+    ]),
+  ));
+  const one = rows[0][1];
+  console.log(
+    `\ntarget: at least 2x BullMQ per node: ${one.jobsPerS / best >= 2 ? "met" : "not met"} (${
+      (one.jobsPerS / best).toFixed(2)
+    }x); commands per job ≤ 10: ${one.commandsPerJob <= 10 ? "met" : "not met"}`,
+  );
+  console.log(
+    "(BullMQ removes each job on completion, its fastest setting; workloom keeps every result " +
+      "for the job TTL, which its bytes per finished job count.)\n",
+  );
+}
+
+/** One-in-flight latency and scale-out, on one redis-server. */
+async function latencyAndScale(redis: BenchRedis): Promise<void> {
+  const workloom = await workloomLatency(redis);
+  let bullmq: number[] | undefined;
   try {
-    latency.bullmq = await bullmqLatency(redis.port, link);
+    bullmq = await bullmqLatency(redis);
   } catch (e) {
     console.error(`BullMQ's latency failed on ${runtime}: ${(e as Error).message}`);
   }
-  scale.one = median(await rounds(() => scaleRound(redis.url, link, 1)));
-  scale.two = median(await rounds(() => scaleRound(redis.url, link, 2)));
+  const ms = (xs: number[] | undefined, p: number) =>
+    xs === undefined ? "-" : percentile(xs, p).toFixed(2);
+  console.log(formatTable(
+    ["one job in flight, submission to result", "p50 ms", "p99 ms"],
+    [
+      ["workloom node (POST /jobs?wait=)", ms(workloom, 50), ms(workloom, 99)],
+      ["BullMQ, concurrency 1 (add → completed)", ms(bullmq, 50), ms(bullmq, 99)],
+    ],
+  ));
+  const one = median(await repeat(ROUNDS, () => scaleRound(redis, 1)));
+  const two = median(await repeat(ROUNDS, () => scaleRound(redis, 2)));
+  console.log(
+    `\nscale-out: ${SCALE_JOBS} jobs of ${SLEEP_MS} ms sleep, ${SCALE_WORKERS} workers per node`,
+  );
+  console.log(formatTable(["nodes", "jobs/s"], [
+    ["1", Math.round(one).toLocaleString("en-US")],
+    ["2 (separate processes)", Math.round(two).toLocaleString("en-US")],
+  ]));
+  const ratio = two / one;
+  console.log(
+    `target: two nodes ≥ 1.8× one: ${ratio >= 1.8 ? "met" : "not met"} (${ratio.toFixed(2)}x)`,
+  );
+}
+
+const redis = await startBenchRedis(flags.cluster);
+try {
+  if (flags.mix !== undefined) {
+    const names = flags.mix === "all" ? MIX_NAMES : [flags.mix];
+    await runMixes(redis, { names, quick: flags.quick, rounds: ROUNDS });
+  } else {
+    await throughput(redis);
+    if (redis.kind === "single") await latencyAndScale(redis);
+  }
 } finally {
   await redis.close();
 }
-
-const bull = rows.filter(([name]) => name.startsWith("BullMQ"));
-const best = bull.length ? Math.max(...bull.map(([, r]) => r.jobsPerS)) : NaN;
-console.log(
-  `${N.toLocaleString("en-US")} no-op jobs on ${runtime}, median of ${ROUNDS} round(s); ` +
-    "ratios against BullMQ's best concurrency\n",
-);
-console.log(formatTable(
-  ["contender", "jobs/s", "× BullMQ best", "commands/job", "bytes/finished job"],
-  rows.map(([name, r]) => [
-    name,
-    Math.round(r.jobsPerS).toLocaleString("en-US"),
-    (r.jobsPerS / best).toFixed(2),
-    r.commandsPerJob.toFixed(1),
-    Math.round(r.bytesPerJob).toLocaleString("en-US"),
-  ]),
-));
-const one = rows[0][1];
-console.log(
-  `\ntarget: at least 2x BullMQ per node: ${one.jobsPerS / best >= 2 ? "met" : "not met"} (${
-    (one.jobsPerS / best).toFixed(2)
-  }x); commands per job ≤ 10: ${one.commandsPerJob <= 10 ? "met" : "not met"}`,
-);
-console.log(
-  "(BullMQ removes each job on completion, its fastest setting; workloom keeps every result " +
-    "for the job TTL, which its bytes per finished job count.)\n",
-);
-const ms = (xs: number[] | undefined, p: number) =>
-  xs === undefined ? "-" : percentile(xs, p).toFixed(2);
-console.log(formatTable(
-  ["one job in flight, submission to result", "p50 ms", "p99 ms"],
-  [
-    ["workloom node (POST /jobs?wait=)", ms(latency!.workloom, 50), ms(latency!.workloom, 99)],
-    ["BullMQ, concurrency 1 (add → completed)", ms(latency!.bullmq, 50), ms(latency!.bullmq, 99)],
-  ],
-));
-console.log(
-  `\nscale-out: ${SCALE_JOBS} jobs of ${SLEEP_MS} ms sleep, ${SCALE_WORKERS} workers per node`,
-);
-console.log(formatTable(["nodes", "jobs/s"], [
-  ["1", Math.round(scale.one).toLocaleString("en-US")],
-  ["2 (separate processes)", Math.round(scale.two).toLocaleString("en-US")],
-]));
-const ratio = scale.two / scale.one;
-console.log(
-  `target: two nodes ≥ 1.8× one: ${ratio >= 1.8 ? "met" : "not met"} (${ratio.toFixed(2)}x)`,
-);
 process.exit(0);
