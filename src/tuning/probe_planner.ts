@@ -66,13 +66,19 @@ export function proposeProbe(
 ): ProbePlan | undefined {
   const { sample, load, workers, concurrency, steady, workerClimb, concurrencyClimb } = context;
   const { now, queueDepth, cpuUtilization: cpu } = sample;
-  // Without waiting work a bigger shape has nothing to gain; without a baseline nothing to compare.
-  if (queueDepth === 0 || steady.ms < options.monitorIntervalMs / 2) return undefined;
+  // Without waiting work a bigger shape has nothing to gain.
+  if (queueDepth === 0) return undefined;
   // A window too short for the tasks to finish in measures nothing (two 300 ms tasks ending in a
   // 50 ms interval read 40/s, none read 0/s): take the saturated shape's rate from Little's law,
   // tasks in flight over their run time, instead.
   const runMs = meanRunMs(sample.tasks);
-  const measured = runMs === 0 || (steady.completed > 0 && steady.ms >= EVIDENCE_RUNS * runMs);
+  const spans = steady.completed > 0 && steady.ms >= EVIDENCE_RUNS * runMs;
+  const measured = runMs === 0 || spans;
+  // Without a baseline there is nothing to compare a bigger shape with: half an interval of it.
+  // Waiting work may jump to Little's law on less, a window of completions spanning twice the
+  // tasks' run time (the tuner's early looks after it wakes): it has measured the rate once.
+  const short = steady.ms < options.monitorIntervalMs / 2;
+  if (short && !(load.kind === "io" && runMs > 0 && spans)) return undefined;
   const baselineRate = measured
     ? ratePerSec(steady.completed, steady.ms)
     : ratePerSec(sample.inFlight, runMs);
@@ -108,6 +114,8 @@ export function proposeProbe(
     };
   }
 
+  // One more worker is judged on a full baseline.
+  if (short) return undefined;
   const busy = sample.workers > 0 ? sample.busyWorkers / sample.workers : 1;
   if (
     workers >= options.hardLimit || busy < options.scaleUpThreshold || now < workerClimb.nextProbeAt

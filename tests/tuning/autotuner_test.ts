@@ -100,3 +100,23 @@ test("Autotuner stops its timer after two idle ticks and wake() starts it again"
     tuner.stop();
   }
 });
+
+test("Autotuner looks early after wake(): a waiting task is routed long before the first interval", async () => {
+  const { state, pool } = fakePool();
+  state.completed = 40;
+  state.tasks = { fetch: { count: 40, waitMs: 1, computeMs: 0.01 } };
+  // An interval no test outlives: only an early look can tick.
+  const tuner = new Autotuner(pool, 2, { monitorIntervalMs: 600_000 }, { sample: () => 0.1 });
+  try {
+    tuner.wake();
+    await until(() => state.applied.length >= 1, "an early look", 5_000);
+    assert.equal(state.applied[0].lanes.fetch, "async");
+    assert.match(tuner.decisions[0]?.reason ?? "", /"fetch" worker→async/);
+  } finally {
+    tuner.stop();
+  }
+  // stop() also drops the next early look: nothing ticks after it.
+  const ticks = state.applied.length;
+  await timersDueWithin(100);
+  assert.equal(state.applied.length, ticks);
+});

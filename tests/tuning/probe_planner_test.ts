@@ -117,3 +117,29 @@ test("proposeProbe takes the baseline from Little's law when the steady window i
     assert.equal(plan?.concurrencyClimb.probe?.baselineRate, rate, JSON.stringify(steady));
   }
 });
+
+test("proposeProbe lets waiting work jump on a short window that spans twice the run time, nothing else", () => {
+  // 1 ms timer tasks: 80 ms of completions is evidence enough for the jump (an early look).
+  const timers = { ...sample, tasks: { timer: { count: 120, waitMs: 1, computeMs: 0.01 } } };
+  const early = proposeProbe({ ...io, sample: timers, steady: { completed: 100, ms: 80 } }, o);
+  assert.match(early?.decision.reason ?? "", /Little's law/);
+  assert.equal(early?.concurrencyClimb.probe?.baselineRate, 1250);
+  const table: [string, ProbeContext][] = [
+    ["no completion", { ...io, sample: timers, steady: { completed: 0, ms: 80 } }],
+    ["shorter than two runs", {
+      ...io,
+      sample: { ...sample, tasks: { slow: { count: 9, waitMs: 60, computeMs: 1 } } },
+      steady: { completed: 3, ms: 80 },
+    }],
+    ["no run time yet", { ...io, steady: { completed: 100, ms: 80 } }],
+    // Concurrency at its cap: one more worker needs the full baseline.
+    ["worker probe", {
+      ...io,
+      sample: timers,
+      concurrency: 512,
+      steady: { completed: 100, ms: 80 },
+    }],
+    ["computing work", { ...cpu, sample: timers, steady: { completed: 100, ms: 80 } }],
+  ];
+  for (const [why, context] of table) assert.equal(proposeProbe(context, o), undefined, why);
+});
