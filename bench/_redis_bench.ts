@@ -204,6 +204,10 @@ export function startServe(redisUrl: string, big: number) {
     "thread",
     ...["--max-queue", n, "--max-jobs", n, "--max-queue-per-key", n],
     ...["--max-queue-per-client", n],
+    // Every bench job is keyless, so all share the key "": its cap (default 4 running at once,
+    // a fairness bound between tenants) would be the only thing sizing the node, where BullMQ
+    // runs up to its concurrency. The pool sizes it instead.
+    ...["--key-concurrency", "1000"],
   ]);
 }
 
