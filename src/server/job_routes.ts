@@ -240,6 +240,9 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
       if (created) ctx.counters.submitted([job.id]);
       if (!created) return c.json({ ...job, statusUrl: url, idempotent: true }, 200);
       const wait = c.req.valid("query").wait;
+      // Without ?wait= the job is answered as submitted: reading it back would cost a Redis round
+      // trip per request, to say what the client learns from GET /jobs/:id anyway.
+      if (wait === undefined) return c.json({ ...job, statusUrl: url }, 202);
       let now: Job;
       try {
         now = found(await waitForJob(ctx.store, job.id, waitMs(wait, limits.maxWaitMs)), job.id);
@@ -248,11 +251,10 @@ export function jobRoutes(app: OpenAPIHono, ctx: ServerContext, limits: JobLimit
         if (!(e instanceof QueueUnavailableError)) throw e;
         now = job;
       }
-      // 200 only for a long-poll that saw the end: without ?wait= a submission is accepted (202),
-      // even when a fast node already finished the job by the time its state is read.
+      // 200 only for a long-poll that saw the end.
       const done = now.status === "succeeded" || now.status === "failed" ||
         now.status === "cancelled";
-      return c.json({ ...now, statusUrl: url }, done && wait !== undefined ? 200 : 202);
+      return c.json({ ...now, statusUrl: url }, done ? 200 : 202);
     },
   );
 

@@ -81,6 +81,30 @@ export function queueSuite(
     }
   });
 
+  test(
+    label + "POST /jobs without ?wait= answers 202 with the job as submitted, not read back",
+    async () => {
+      // An idle node takes its own submission at once, before a read back on the same connection
+      // could run: a body read back says "running" (or already "succeeded").
+      const node = await startNode(redis().url, { prefix: prefix() });
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          const r = await call(`${node.url}/jobs`, { json: { task: "echo", input: i } });
+          assert.equal(r.status, 202);
+          assert.equal(r.body.status, "queued", `job ${i}: ${JSON.stringify(r.body)}`);
+          ids.push(r.body.id);
+        }
+        for (const id of ids) {
+          const done = await call(`${node.url}/jobs/${id}?wait=10000`);
+          assert.equal(done.body.status, "succeeded");
+        }
+      } finally {
+        await node.close();
+      }
+    },
+  );
+
   test(label + "a task that throws runs again up to its attempts, then the job fails", async () => {
     const dir = scratch();
     const log = join(dir, "log");
