@@ -1,10 +1,14 @@
 /**
- * `workloom serve` started from the command line for the HTTP benchmarks, on the runtime running
- * the bench, with its process id for the CPU it used (Linux `/proc`).
+ * Processes of the runtime running the bench, ready once they listen: `workloom serve` started
+ * from the command line for the HTTP and Redis benchmarks, with its process id for the CPU it used
+ * (Linux `/proc`), and any script that prints `listening at <url>`.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import process from "node:process";
 import { runtime } from "../mod.ts";
+
+const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
 /** A server in a child process: its URL, its CPU time so far, and how to stop it. */
 export interface CliServer {
@@ -20,25 +24,55 @@ export interface CliServer {
   stop(): Promise<void>;
 }
 
+/** A process of this runtime, listening: its URL and pid, and how to stop it. */
+export interface ListeningProcess {
+  url: string;
+  pid: number;
+  /** SIGTERM, then SIGKILL if it has not exited 15 s later; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `args` (a script and its arguments) on this runtime from the repository's root, and
+ * resolves once it prints `listening at <url>`; rejects with its output if it exits first or
+ * takes over a minute.
+ */
+export async function startProcess(args: string[]): Promise<ListeningProcess> {
+  const argv = runtime.key === "deno" ? ["run", "-A", "--no-check", ...args] : args;
+  const child = spawn(process.execPath, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const url = /listening at (http:\/\/\S+)/.exec(out)?.[1];
+    if (url) return { url, pid: child.pid!, stop };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`${args[0]} did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Starts `workloom serve --tasks <tasks> --port 0 ...args` and resolves once it listens. */
 export async function startCliServer(tasks: string, args: string[]): Promise<CliServer> {
-  const cli = ["src/cli/cli.ts", "serve", "--tasks", tasks, "--port", "0", ...args];
-  const child = spawn(process.execPath, runtime.key === "deno" ? ["run", "-A", ...cli] : cli, {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise((r) => child.on("close", r));
-  let out = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      out += chunk;
-      const at = /listening at (http:\/\/\S+)/.exec(out);
-      if (at) resolve(at[1]);
-    };
-    child.stdout!.on("data", read);
-    child.stderr!.on("data", read);
-    child.on("close", () => reject(new Error(`workloom serve exited: ${out}`)));
-  });
-  const cpuMicros = () => treeCpuMicros(child.pid!);
+  const { url, pid, stop } = await startProcess([
+    "src/cli/cli.ts",
+    "serve",
+    "--tasks",
+    tasks,
+    "--port",
+    "0",
+    ...args,
+  ]);
   const finished = async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     let n = 0;
@@ -47,11 +81,7 @@ export async function startCliServer(tasks: string, args: string[]): Promise<Cli
     }
     return n;
   };
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await exited;
-  };
-  return { url, pid: child.pid!, cpuMicros, finished, stop };
+  return { url, pid, cpuMicros: () => treeCpuMicros(pid), finished, stop };
 }
 
 /** CPU time of process `pid` and its live descendants, in microseconds (Linux `/proc`). */

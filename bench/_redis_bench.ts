@@ -11,15 +11,13 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
 import { getRuntimeKey } from "../src/adapter/runtime.ts";
 import { connectRedis, type RedisLink } from "../redis.ts";
 import { startRedis } from "../tests/redis/redis_server.ts";
 import { startCluster } from "../tests/redis/redis_cluster.ts";
+import { median, startProcess } from "./_cli_server.ts";
 
 export const runtime = getRuntimeKey();
-const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
 /** A round with no job recorded for this long has lost one. */
 export const STALL_MS = 60_000;
@@ -34,12 +32,6 @@ export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
     timer = setTimeout(() => reject(new Error(`waited over ${ms} ms for ${what}`)), ms);
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
-
-/** The middle value (the lower of the two middles). */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
 }
 
 /** The `p`th percentile, nearest rank. */
@@ -155,37 +147,6 @@ export async function startBenchRedis(cluster: boolean): Promise<BenchRedis> {
       await c.close();
     },
   };
-}
-
-/** A process of this runtime running `args` (a script and its arguments), ready once it listens. */
-export async function startProcess(
-  args: string[],
-): Promise<{ url: string; stop(): Promise<void> }> {
-  const argv = runtime === "deno" ? ["run", "-A", "--no-check", ...args] : args;
-  const child: ChildProcess = spawn(process.execPath, argv, {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const url = /listening at (http:\/\/\S+)/.exec(out)?.[1];
-    if (url) return { url, stop };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the node did not start: ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** `workloom serve --queue` on this runtime, of bench_tasks.ts, with no limit in the way. */

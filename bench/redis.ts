@@ -37,7 +37,6 @@ import {
   type BenchRedis,
   bullmqRound,
   chunks,
-  median,
   medianRound,
   percentile,
   post,
@@ -46,10 +45,10 @@ import {
   type Round,
   runtime,
   startBenchRedis,
-  startProcess,
   startServe,
   workloomRound,
 } from "./_redis_bench.ts";
+import { median, startProcess } from "./_cli_server.ts";
 import { MIX_NAMES, runMixes } from "./redis_mixes.ts";
 import { formatTable } from "./_table.ts";
 
