@@ -45,6 +45,34 @@ const startNode = (prefix: string, queue?: RedisQueueOptions, options?: ServerOp
 const hash = (prefix: string, id: string, ...fields: string[]) =>
   jobHash(link, prefix, id, ...fields);
 
+/**
+ * A streamed job the test itself submits and takes, as node "test-node": it appends the job's
+ * chunks in batches it chooses, with a window of `windowBytes`, and finishes it.
+ */
+async function takeStreamJob(prefix: string, windowBytes: number) {
+  const jobs = new RedisJobs(link, prefix);
+  const id = crypto.randomUUID();
+  await jobs.submit([{ id, request: { task: "count", input: 0, stream: true } }], {
+    maxJobs: 10,
+    maxQueue: 10,
+    ttlMs: 60_000,
+  });
+  const [claimed] = await jobs.take("test-node", 1, 1);
+  assert.equal(claimed.id, id);
+  const append = (chunks: string[]) =>
+    APPEND_CHUNKS.run(link, jobs.keys, [
+      windowBytes,
+      1,
+      id,
+      claimed.entry,
+      chunks.length,
+      ...chunks,
+    ]);
+  const finish = (payload: string) =>
+    jobs.finish([{ id, entry: claimed.entry, kind: "ok", payload }]);
+  return { id, append, finish };
+}
+
 test(
   "Redis: a watcher on another node gets the chunks live, resumes there with Last-Event-ID, and a cancel there ends the generator",
   LONG,
@@ -118,17 +146,7 @@ test(
   async () => {
     // The test is node A: it takes the job and appends its chunks itself, in batches it chooses.
     const prefix = `stream${++n}`;
-    const jobs = new RedisJobs(link, prefix);
-    const id = crypto.randomUUID();
-    await jobs.submit([{ id, request: { task: "count", input: 0, stream: true } }], {
-      maxJobs: 10,
-      maxQueue: 10,
-      ttlMs: 60_000,
-    });
-    const [claimed] = await jobs.take("test-node", 1, 1);
-    assert.equal(claimed.id, id);
-    const append = (chunks: string[]) =>
-      APPEND_CHUNKS.run(link, jobs.keys, [10, 1, id, claimed.entry, chunks.length, ...chunks]);
+    const { id, append, finish } = await takeStreamJob(prefix, 10);
     const b = await startNode(prefix);
     const giveUp = new AbortController();
     try {
@@ -148,7 +166,7 @@ test(
           if (seen.length === 3 && !gap && e.event === "chunk") {
             // Twenty more in one batch through a 10-byte window: B reads it when 15 are gone.
             await append(Array.from({ length: 20 }, (_, i) => String(3 + i)));
-            await jobs.finish([{ id, entry: claimed.entry, kind: "ok", payload: '"done"' }]);
+            await finish('"done"');
           }
         }
       })();
@@ -264,16 +282,7 @@ test(
     const acl = (...rules: string[]) => link.send(["ACL", "SETUSER", user, ...rules]);
     await acl("on", ">pw", "~*", "&*", "+@all");
     await link.send(["ACL", "LOG", "RESET"]);
-    const jobs = new RedisJobs(link, prefix);
-    const id = crypto.randomUUID();
-    await jobs.submit([{ id, request: { task: "count", input: 0, stream: true } }], {
-      maxJobs: 10,
-      maxQueue: 10,
-      ttlMs: 60_000,
-    });
-    const [claimed] = await jobs.take("test-node", 1, 1);
-    const append = (chunks: string[]) =>
-      APPEND_CHUNKS.run(link, jobs.keys, [1 << 20, 1, id, claimed.entry, chunks.length, ...chunks]);
+    const { id, append, finish } = await takeStreamJob(prefix, 1 << 20);
     const refused = async () => JSON.stringify(await link.send(["ACL", "LOG"]));
     const b = await startStreamNode(redis.url.replace("redis://", `redis://${user}:pw@`), prefix);
     const res = await fetch(`${b.base}/jobs/${id}/events`);
@@ -297,7 +306,7 @@ test(
           });
           await acl("+@all");
           await append(["6", "7", "8"]);
-          await jobs.finish([{ id, entry: claimed.entry, kind: "ok", payload: '"done"' }]);
+          await finish('"done"');
         }
       }
       assert.equal(first.at(-1)?.event, "lagging", JSON.stringify(first));
