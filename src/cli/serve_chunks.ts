@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseBytes, parseDuration } from "./units.ts";
+import { flagValue, parseBytes, parseDuration } from "./units.ts";
 
 /** The help text of the streamed-job flags. */
 export const CHUNK_USAGE =
@@ -26,16 +26,7 @@ export interface ChunkSettings {
 }
 
 function positive(name: string, text: string, parse: (t: string) => number, what: string): number {
-  let n = NaN;
-  try {
-    n = parse(text);
-  } catch {
-    // Reported below with the flag's name.
-  }
-  if (!(n >= 1 && n <= 2 ** 31 - 1)) {
-    throw new RangeError(`--${name} must be ${what}: got ${JSON.stringify(text)}`);
-  }
-  return n;
+  return flagValue(name, text, parse, what, { max: 2 ** 31 - 1 });
 }
 
 /**

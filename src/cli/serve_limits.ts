@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseDuration } from "./units.ts";
+import { flagValue, parseDuration, parseWhole } from "./units.ts";
 
 /** The help text of the connection-limit flags. */
 export const LIMIT_USAGE =
@@ -38,27 +38,11 @@ export interface LimitSettings {
 }
 
 function whole(name: string, text: string): number {
-  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) {
-    throw new RangeError(
-      `--${name} must be a whole number of at least 1: got ${JSON.stringify(text)}`,
-    );
-  }
-  return Number(text);
+  return flagValue(name, text, parseWhole, "a whole number of at least 1", { max: 999_999_999 });
 }
 
 function duration(name: string, text: string, max = 2 ** 31 - 1): number {
-  let ms = NaN;
-  try {
-    ms = parseDuration(text);
-  } catch {
-    // Reported below with the flag's name.
-  }
-  if (!(ms >= 1 && ms <= max)) {
-    throw new RangeError(
-      `--${name} must be a duration such as 10s, at most ${max} ms: got ${JSON.stringify(text)}`,
-    );
-  }
-  return ms;
+  return flagValue(name, text, parseDuration, `a duration such as 10s, at most ${max} ms`, { max });
 }
 
 /**

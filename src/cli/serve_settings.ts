@@ -19,7 +19,7 @@ import {
   webhookSettings,
 } from "./serve_webhooks.ts";
 import { hostList, readToken } from "./serve_guards.ts";
-import { parseBytes, parseDuration } from "./units.ts";
+import { flagValue, parseBytes, parseDuration, parseWhole } from "./units.ts";
 
 /** The help of `workloom serve`: every option with its default. */
 export const SERVE_USAGE = `Usage: workloom serve --tasks <module> [options]
@@ -179,13 +179,7 @@ export interface ServeSettings {
 
 function count(name: string, text: string | undefined, fallback: number, min = 1): number {
   if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
-    throw new RangeError(
-      `--${name} must be a whole number of at least ${min}: got ${JSON.stringify(text)}`,
-    );
-  }
-  return n;
+  return flagValue(name, text, parseWhole, `a whole number of at least ${min}`, { min });
 }
 
 function optional(text: string | undefined, read: (t: string) => number): number | undefined {
@@ -199,15 +193,7 @@ function measure(
   parse: (t: string) => number,
 ): number {
   if (text === undefined) return fallback;
-  try {
-    const n = parse(text);
-    if (n >= 1) return n;
-  } catch {
-    // Reported below with the option's name.
-  }
-  throw new RangeError(
-    `--${name} must be a positive size or duration such as 1mb or 10s: got ${JSON.stringify(text)}`,
-  );
+  return flagValue(name, text, parse, "a positive size or duration such as 1mb or 10s");
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseDuration } from "./units.ts";
+import { flagValue, parseDuration, parseWhole } from "./units.ts";
 
 /** The help text of the webhook flags. */
 export const WEBHOOK_USAGE =
@@ -16,8 +16,8 @@ export const WEBHOOK_USAGE =
   --webhook-url <url>     The webhook of jobs that name none. Default: none.
   --webhook-allow <a,b>   Host names and networks (10.0.0.0/8, 127.0.0.1) webhooks may go
                           to, the only ones then. Default: public addresses only.
-  --webhook-timeout <dur> Deadline of one delivery attempt. Default: 10s.
-  --webhook-attempts <n>  Attempts of one delivery at most. Default: 5.`;
+  --webhook-timeout <dur> Deadline of one delivery attempt, at most 10m. Default: 10s.
+  --webhook-attempts <n>  Attempts of one delivery at most, up to 100. Default: 5.`;
 
 /** The flag definitions, for `parseArgs`. */
 export const WEBHOOK_FLAGS = {
@@ -67,25 +67,21 @@ export function webhookSettings(
   if (allow !== undefined) out.webhookAllow = allow;
   const timeout = values["webhook-timeout"];
   if (timeout !== undefined) {
-    let ms = NaN;
-    try {
-      ms = parseDuration(timeout);
-    } catch {
-      // Reported below with the flag's name.
-    }
-    if (!(ms >= 1)) {
-      throw new RangeError(`--webhook-timeout must be a duration such as 10s: got ${timeout}`);
-    }
-    out.webhookTimeoutMs = ms;
+    // createServer's own bound (webhookTimeoutMs), here named by the flag.
+    const what = "a duration such as 10s, at most 10m";
+    out.webhookTimeoutMs = flagValue("webhook-timeout", timeout, parseDuration, what, {
+      max: 600_000,
+    });
   }
   const attempts = values["webhook-attempts"];
   if (attempts !== undefined) {
-    if (!/^\d{1,3}$/.test(attempts) || Number(attempts) < 1) {
-      throw new RangeError(
-        `--webhook-attempts must be a whole number of at least 1: got ${attempts}`,
-      );
-    }
-    out.webhookAttempts = Number(attempts);
+    out.webhookAttempts = flagValue(
+      "webhook-attempts",
+      attempts,
+      parseWhole,
+      "a whole number from 1 to 100",
+      { max: 100 },
+    );
   }
   return { webhooks: out };
 }

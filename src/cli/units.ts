@@ -56,3 +56,47 @@ export function parseBytes(text: string): number {
 export function parseDuration(text: string): number {
   return parse(text, TIME_UNITS, "a duration", "ms");
 }
+
+/**
+ * A whole number written in decimal digits only (no sign, fraction or exponent), else `NaN`.
+ *
+ * @example
+ * ```ts
+ * import { parseWhole } from "./units.ts";
+ * console.log(parseWhole("12"), parseWhole("1e3")); // 12 NaN
+ * ```
+ */
+export function parseWhole(text: string): number {
+  return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : NaN;
+}
+
+/**
+ * The value `text` of flag `--name`, read by `read` (`parseBytes`, `parseDuration`,
+ * `parseWhole`), when it lies from `min` (1) to `max`; else a `RangeError` that names the flag,
+ * what it must be, and the text given. A `read` that throws counts as out of range.
+ *
+ * @example
+ * ```ts
+ * import { flagValue, parseDuration } from "./units.ts";
+ * console.log(flagValue("max-wait", "10s", parseDuration, "a duration", { max: 30_000 })); // 10000
+ * ```
+ */
+export function flagValue(
+  name: string,
+  text: string,
+  read: (text: string) => number,
+  what: string,
+  bounds: { min?: number; max?: number } = {},
+): number {
+  const { min = 1, max = Number.MAX_SAFE_INTEGER } = bounds;
+  let n = NaN;
+  try {
+    n = read(text);
+  } catch {
+    // Reported below, with the flag's name.
+  }
+  if (!(n >= min && n <= max)) {
+    throw new RangeError(`--${name} must be ${what}: got ${JSON.stringify(text)}`);
+  }
+  return n;
+}

@@ -41,6 +41,15 @@ test("webhookSettings reads the flags, the secrets from the environment, and nam
     /--webhook-timeout.*soon/,
   );
   assert.throws(() => webhookSettings({ "webhook-attempts": "0" }, none), /--webhook-attempts.*0/);
+  // Past createServer's bound for webhookTimeoutMs: refused by the flag's name.
+  assert.throws(
+    () => webhookSettings({ "webhook-timeout": "11m" }, none),
+    /--webhook-timeout must be a duration such as 10s, at most 10m: got "11m"/,
+  );
+  assert.equal(
+    webhookSettings({ "webhook-timeout": "10m" }, none).webhooks.webhookTimeoutMs,
+    600_000,
+  );
 });
 
 test("a real server signs with WORKLOOM_WEBHOOK_SECRET and shows it nowhere", LONG, async () => {
