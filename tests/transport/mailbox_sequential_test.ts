@@ -35,30 +35,24 @@ test("sequential calls with primitive inputs and results go through the mailbox:
     const before = { ...counts };
     // A worker sleeps on its mailbox for at most 50 ms before it goes back to its event loop;
     // a call that comes later (this thread descheduled that long on a loaded machine) goes by
-    // message, as designed. So only calls that came back within 40 ms are counted. The calls run
-    // in three blocks and the best block is judged: a burst of load on a shared machine spoils
-    // a block now and then (36 messages in 1,000 calls under the whole suite), while a worker
-    // that does not doze before its reply, or does not sleep on its mailbox, spoils every block
-    // (25 % to over 100 % of its calls by message).
-    const blocks: string[] = [];
-    let best = Infinity;
+    // message, as designed. So only calls that came back within 40 ms are counted. Judged on all
+    // 1,200 calls at 10 %: load spoils a stretch now and then (74 messages in 400 calls beside
+    // other tests, 36 in 1,000 under the whole suite), while a worker that does not doze before
+    // its reply, or does not sleep on its mailbox, sends 25 % to over 100 % of its calls by
+    // message. (The best of three blocks let both removals pass once: a block can be lucky.)
+    let messages = 0;
+    let prompt = 0;
     let slow = 0;
-    for (let block = 0; block < 3; block++) {
-      let messages = 0;
-      let prompt = 0;
-      for (let i = 0; i < 400; i++) {
-        const t0 = performance.now();
-        const sent = counts.posted + counts.received;
-        assert.equal(await pool.run("echo", i), i);
-        if (performance.now() - t0 < 40) {
-          prompt++;
-          messages += counts.posted + counts.received - sent;
-        } else slow++;
-      }
-      blocks.push(`${messages} messages for ${prompt} prompt calls`);
-      if (prompt > 0) best = Math.min(best, messages / prompt);
+    for (let i = 0; i < 1_200; i++) {
+      const t0 = performance.now();
+      const sent = counts.posted + counts.received;
+      assert.equal(await pool.run("echo", i), i);
+      if (performance.now() - t0 < 40) {
+        prompt++;
+        messages += counts.posted + counts.received - sent;
+      } else slow++;
     }
-    assert.ok(best <= 0.1, `the best block went by message too often: ${blocks.join("; ")}`);
+    assert.ok(messages <= prompt / 10, `${messages} messages for ${prompt} prompt calls`);
     assert.ok(slow < 600, `${slow} of 1,200 calls took 40 ms or more`);
     assert.ok(before.posted > 0, "the counting wrapper saw the pool's messages");
   } finally {
