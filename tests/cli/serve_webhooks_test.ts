@@ -47,7 +47,7 @@ test("webhookSettings reads the flags, the secrets from the environment, and nam
     /--webhook-timeout must be a duration such as 10s, at most 10m: got "11m"/,
   );
   assert.equal(
-    webhookSettings({ "webhook-timeout": "10m" }, none).webhooks.webhookTimeoutMs,
+    webhookSettings({ "webhook-timeout": "10m" }, none).webhooks?.webhookTimeoutMs,
     600_000,
   );
 });
