@@ -96,8 +96,21 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
   }
 
   protected transmit(message: ToWorker, transfer: Transferable[]): void {
-    this.#worker.post(message, transfer);
-    this.#wake();
+    const mb = this.#mailbox;
+    // Counted as on its way before it is posted: the worker takes one off when it arrives, and
+    // may do so before this thread runs again (a post that wakes the worker can hand it this
+    // thread's core). Counted after, the worker would read -1 for a moment, take it for "no
+    // message on its way" and not doze; under load that repeated with every post, and calls
+    // that should have gone through the mailbox went by message.
+    if (mb !== null) Atomics.add(mb.i32, MB_PENDING, 1);
+    try {
+      this.#worker.post(message, transfer);
+    } catch (e) {
+      if (mb !== null) Atomics.sub(mb.i32, MB_PENDING, 1); // not sent: not on its way
+      throw e;
+    }
+    // A dozing worker watches its mailbox, not its messages: send it back to its event loop.
+    if (mb !== null) this.#rouse(mb);
   }
 
   protected close(): void {
@@ -111,17 +124,6 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
   protected override setRef(on: boolean): void {
     if (on) this.#worker.ref();
     else this.#worker.unref();
-  }
-
-  /**
-   * Called after every message posted to the worker: counts it as on its way, and wakes the
-   * worker if it dozes, since a dozing worker reads no messages.
-   */
-  #wake(): void {
-    const mb = this.#mailbox;
-    if (mb === null) return;
-    Atomics.add(mb.i32, MB_PENDING, 1);
-    this.#rouse(mb);
   }
 
   /** Sends a dozing worker back to its event loop, waking it if it sleeps on the mailbox. */
