@@ -35,8 +35,11 @@ export interface JobStoreApi {
   watch(id: string, listener: (change: JobChange) => void): () => void;
   /** Listeners now watching any job on this node (waiters and event streams). */
   readonly watchers: number;
-  /** Expires finished jobs past their time to live and forgets old tombstones. */
-  sweep(): Awaitable<{ expired: number; forgotten: number }>;
+  /**
+   * Expires finished jobs past their time to live and forgets old tombstones: at most about
+   * `limit` of them when the store sweeps in slices, then `more: true` if some are still due.
+   */
+  sweep(limit?: number): Awaitable<{ expired: number; forgotten: number; more?: true }>;
   /**
    * The kept chunks of streamed job `id` after event id `after`, and the gap when some are gone
    * (absent where chunks are not kept; read from Redis on a Redis queue).

@@ -350,24 +350,36 @@ export class JobStore implements JobStoreApi {
 
   /**
    * Expires finished jobs past their time to live (they leave tombstones and free their
-   * idempotency keys) and forgets old tombstones. Returns how many of each.
+   * idempotency keys) and forgets old tombstones. Returns how many of each. With `limit`, lets
+   * go of at most that many (jobs and tombstones together) and says `more: true` when some
+   * are still due: a server busy with thousands of jobs a second has as many due each second,
+   * and sweeping them in one go held its event loop for milliseconds, every request waiting.
    */
-  sweep(): { expired: number; forgotten: number } {
+  sweep(limit = Infinity): { expired: number; forgotten: number; more?: true } {
     const now = this.now();
     let expired = 0;
     let forgotten = 0;
+    let more = false;
     this.#chunks.sweep(now);
     // Both in the order they expire (tombstones in the order they were made, by Map order; jobs
     // in the order they finished): each loop stops at the first that stays, reading only what
     // it lets go. A clock set back only delays the jobs behind one finished later.
     for (const [id, expiredAt] of this.#tombstones) {
       if (retentionAction({ expiredAt }, now, this.ttlMs) !== "forget") break;
+      if (forgotten >= limit) {
+        more = true;
+        break;
+      }
       this.#tombstones.delete(id);
       forgotten++;
     }
     const order = this.#finished;
     let head = this.#finishedHead;
-    for (; head < order.length; head++) {
+    for (; head < order.length && !more; head++) {
+      if (expired + forgotten >= limit) {
+        more = true;
+        break;
+      }
       const id = order[head];
       const r = this.#jobs.get(id);
       if (!r) continue;
@@ -391,9 +403,13 @@ export class JobStore implements JobStoreApi {
     // Tombstones are bounded too: past the bound the oldest go first (Maps keep insertion order).
     for (const id of this.#tombstones.keys()) {
       if (this.#tombstones.size <= this.maxJobs) break;
+      if (expired + forgotten >= limit) {
+        more = true;
+        break;
+      }
       this.#tombstones.delete(id);
       forgotten++;
     }
-    return { expired, forgotten };
+    return more ? { expired, forgotten, more } : { expired, forgotten };
   }
 }

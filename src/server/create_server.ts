@@ -29,6 +29,7 @@ import { FULL_CODES, JobsFullError } from "../jobs/job_errors.ts";
 import { releaseDeadlines } from "../jobs/wait_deadlines.ts";
 import { withTimeout } from "./job_routes.ts";
 import type { ServerContext } from "./server_context.ts";
+import { startSweeper } from "./sweeper.ts";
 import { droppedDeliveries, startWebhooks } from "./webhooks.ts";
 
 /** A job server: its Hono app, what is behind it, and how to stop it. */
@@ -232,14 +233,8 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
     security: o.token !== undefined ? [{ bearer: [] }] : [],
   });
 
-  const sweeper = setInterval(async () => {
-    try {
-      await store.sweep();
-    } catch (e) {
-      // A shared store may be unreachable for a while: the next sweep tries again.
-      o.log(e);
-    }
-  }, o.sweepIntervalMs);
+  // A shared store may be unreachable for a while: the next sweep tries again.
+  const sweeper = startSweeper(store, o.sweepIntervalMs, o.log);
   schedules.start();
   let closing: Promise<void> | undefined;
   return {
@@ -261,7 +256,7 @@ export async function createServer(pool: AnyPool, options: ServerOptions = {}): 
       const timeoutMs = closeOptions.timeoutMs ?? 0;
       const end = performance.now() + timeoutMs;
       closing ??= runner.drain({ timeoutMs }).finally(async () => {
-        clearInterval(sweeper);
+        sweeper.stop();
         // The same drain bounds the webhooks: those of jobs that just ended still go out.
         const dropped = await webhooks?.drain(Math.max(0, end - performance.now())) ?? [];
         if (dropped.length > 0) o.log(droppedDeliveries(dropped, timeoutMs));

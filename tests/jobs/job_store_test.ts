@@ -172,3 +172,25 @@ test("isoTime formats as Date's toISOString does, across seconds, years and befo
   for (let i = 0; i < 2000; i++) times.push(Math.floor(1.7e12 + i * 7.3) - (i % 3) * 1000);
   for (const ms of times) assert.equal(isoTime(ms), new Date(ms).toISOString(), `at ${ms}`);
 });
+
+test("JobStore's sweep with a limit lets go of at most that many, jobs and tombstones together, and says more are due", () => {
+  const c = clock(0);
+  const store = new JobStore({ ttlMs: 100, now: c.now });
+  const ids = Array.from({ length: 25 }, (_, i) => store.insert({ task: "t", input: i }, {}))
+    .map(({ record }) => record.job.id);
+  for (const id of ids) store.update(id, { status: "succeeded" });
+  c.t = 100;
+  assert.deepEqual(store.sweep(10), { expired: 10, forgotten: 0, more: true });
+  assert.deepEqual(store.sweep(10), { expired: 10, forgotten: 0, more: true });
+  assert.deepEqual(store.sweep(10), { expired: 5, forgotten: 0 });
+  assert.deepEqual(
+    ids.map((id) => store.lookup(id).state),
+    ids.map(() => "expired"),
+    "every job expired, none twice",
+  );
+  // One TTL later the 25 tombstones are due: they count against the limit too.
+  c.t = 200;
+  assert.deepEqual(store.sweep(20), { expired: 0, forgotten: 20, more: true });
+  assert.deepEqual(store.sweep(20), { expired: 0, forgotten: 5 });
+  assert.ok(ids.every((id) => store.lookup(id).state === "missing"));
+});
