@@ -3,7 +3,8 @@
  * with the pool (a Web Worker, a Node worker thread): it feeds the loop the worker's messages,
  * hands it the thread's `post`, sends the pool its last word on every way a worker can end, and,
  * with nothing to do after a lone task, watches the shared-memory mailbox for a moment (the fast
- * path, see `src/transport/mailbox.ts`). `web_worker.ts` and `node_worker.ts` start it with their port.
+ * path, see `src/transport/mailbox.ts`). `web_worker.ts` and `node_worker.ts` start it with their
+ * port.
  *
  * @module
  */
