@@ -14,12 +14,13 @@ import type { RunnerCall, RunnerPool } from "./job_backend.ts";
 export const WINDOW_WORK_MS = 1;
 
 /**
- * Jobs handed ahead per task slot at most (the shortest jobs). Since workers stopped dozing after
- * a batch, each hand-off's post wakes a worker: 256 (from 64) made fewer, larger hand-offs, about
- * +25 % batched no-op jobs on Bun in bench/jobs.ts; 1,024 gained nothing more. For jobs of 4 µs
- * or more the millisecond of work per slot binds first.
+ * Jobs handed ahead per task slot at most (the shortest jobs). A larger window makes fewer, larger
+ * hand-offs: 256 ran batched no-op jobs about 13 % faster on Bun (none on Deno), but every
+ * hand-off and every worker's results then hold the server's thread longer, and under a flood of
+ * batches a tenant's jobs, an urgent job and `/healthz` waited 1.7–2.9x as long (bench/jobs.ts).
+ * Fairness is not traded for throughput: 64.
  */
-export const MAX_WINDOW_PER_SLOT = 256;
+export const MAX_WINDOW_PER_SLOT = 64;
 
 /**
  * The window for `slots` task slots and a recent run time of `runMs` per task: 2 per slot (the
@@ -29,7 +30,7 @@ export const MAX_WINDOW_PER_SLOT = 256;
  * @example
  * ```ts
  * import { jobWindow } from "./job_window.ts";
- * console.log(jobWindow(2, undefined), jobWindow(2, 5), jobWindow(2, 0.1), jobWindow(2, 0)); // 4 4 20 512
+ * console.log(jobWindow(2, undefined), jobWindow(2, 5), jobWindow(2, 0.1), jobWindow(2, 0)); // 4 4 20 128
  * ```
  */
 export function jobWindow(slots: number, runMs: number | undefined): number {
