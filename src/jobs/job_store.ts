@@ -14,6 +14,7 @@ import { isFinal, JOB_OVERHEAD_BYTES } from "./job.ts";
 import { IdempotencyConflictError, JobsFullError } from "./job_errors.ts";
 import { type ChunkReplay, JobChunks, type JobChunksOptions } from "./job_chunks.ts";
 import { JobWatchers } from "./job_watchers.ts";
+import { FinishOrder } from "./finish_order.ts";
 import {
   type JobFields,
   jobView,
@@ -72,10 +73,7 @@ export class JobStore implements JobStoreApi {
   readonly now: () => number;
   #jobs = new Map<string, StoredJob>();
   #tombstones = new Map<string, number>();
-  // Ids of finished jobs in the order they finished (from #finishedHead on): what expires first
-  // is at the front, so a sweep reads only what it expires, not every job held.
-  #finished: string[] = [];
-  #finishedHead = 0;
+  #finished = new FinishOrder();
   #keys = new Map<string, string>();
   #watchers = new JobWatchers();
   #seq = 0;
@@ -167,8 +165,8 @@ export class JobStore implements JobStoreApi {
   /** Whole seconds until the oldest finished job expires: the store frees room only then. */
   #retryAfter(): number {
     let oldest = Infinity;
-    for (let i = this.#finishedHead; i < this.#finished.length; i++) {
-      const r = this.#jobs.get(this.#finished[i]);
+    for (const id of this.#finished.oldest()) {
+      const r = this.#jobs.get(id);
       if (r?.finishedAtMs !== undefined) {
         oldest = r.finishedAtMs;
         break;
@@ -296,7 +294,7 @@ export class JobStore implements JobStoreApi {
     const final = isFinal(r.job.status);
     if (final) {
       r.finishedAtMs = this.now();
-      this.#finished.push(id);
+      this.#finished.add(id);
       this.#chunks.ended(id, r.finishedAtMs);
     }
     r.rev++;
@@ -351,62 +349,48 @@ export class JobStore implements JobStoreApi {
   /**
    * Expires finished jobs past their time to live (they leave tombstones and free their
    * idempotency keys) and forgets old tombstones. Returns how many of each. With `limit`, lets
-   * go of at most that many (jobs and tombstones together) and says `more: true` when some
-   * are still due: a server busy with thousands of jobs a second has as many due each second,
-   * and sweeping them in one go held its event loop for milliseconds, every request waiting.
+   * go of at most that many in all and says `more: true` while some are still due (a busy
+   * server sweeps in slices, see `src/server/sweeper.ts`).
    */
   sweep(limit = Infinity): { expired: number; forgotten: number; more?: true } {
     const now = this.now();
     let expired = 0;
     let forgotten = 0;
     let more = false;
+    // Asked of one that is due: no room left for it in this slice.
+    const full = () => (more = expired + forgotten >= limit);
     this.#chunks.sweep(now);
     // Both in the order they expire (tombstones in the order they were made, by Map order; jobs
     // in the order they finished): each loop stops at the first that stays, reading only what
     // it lets go. A clock set back only delays the jobs behind one finished later.
     for (const [id, expiredAt] of this.#tombstones) {
-      if (retentionAction({ expiredAt }, now, this.ttlMs) !== "forget") break;
-      if (forgotten >= limit) {
-        more = true;
-        break;
-      }
+      if (retentionAction({ expiredAt }, now, this.ttlMs) !== "forget" || full()) break;
       this.#tombstones.delete(id);
       forgotten++;
     }
-    const order = this.#finished;
-    let head = this.#finishedHead;
-    for (; head < order.length && !more; head++) {
-      if (expired + forgotten >= limit) {
-        more = true;
-        break;
-      }
-      const id = order[head];
+    let swept = 0;
+    for (const id of this.#finished.oldest()) {
+      if (more) break;
       const r = this.#jobs.get(id);
-      if (!r) continue;
-      if (retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) !== "expire") break;
-      this.#jobs.delete(id);
-      this.#chunks.forget(id);
-      this.#bytes -= total(r);
-      this.#tenants.add({ ...tenantOf(r), bytes: total(r) }, -1);
-      if (r.idempotencyKey !== undefined && this.#keys.get(r.idempotencyKey) === id) {
-        this.#keys.delete(r.idempotencyKey);
+      if (r) {
+        const due = retentionAction({ finishedAt: r.finishedAtMs }, now, this.ttlMs) === "expire";
+        if (!due || full()) break;
+        this.#jobs.delete(id);
+        this.#chunks.forget(id);
+        this.#bytes -= total(r);
+        this.#tenants.add({ ...tenantOf(r), bytes: total(r) }, -1);
+        if (r.idempotencyKey !== undefined && this.#keys.get(r.idempotencyKey) === id) {
+          this.#keys.delete(r.idempotencyKey);
+        }
+        this.#tombstones.set(id, now);
+        expired++;
       }
-      this.#tombstones.set(id, now);
-      expired++;
+      swept++;
     }
-    // The ids swept are let go once they are most of the list.
-    if (head * 2 >= order.length) {
-      this.#finished = order.slice(head);
-      head = 0;
-    }
-    this.#finishedHead = head;
+    this.#finished.drop(swept);
     // Tombstones are bounded too: past the bound the oldest go first (Maps keep insertion order).
     for (const id of this.#tombstones.keys()) {
-      if (this.#tombstones.size <= this.maxJobs) break;
-      if (expired + forgotten >= limit) {
-        more = true;
-        break;
-      }
+      if (this.#tombstones.size <= this.maxJobs || full()) break;
       this.#tombstones.delete(id);
       forgotten++;
     }
