@@ -138,7 +138,7 @@ export function startThreadShell(port: ShellPort): void {
     // means the pool has a backlog, whose next tasks come by message too: dozing then would only
     // make the pool wake this thread for each post, and its spin would hold a core the pool's
     // thread needs to read the results (bench/dispatch.ts's no-op rounds: about +12 % on Deno and
-    // +20 % on Bun without it). The event loop, where a post finds it, is where it waits instead.
+    // +23 % on Bun without it). The event loop, where a post finds it, is where it waits instead.
     if (m.t === "run" && m.ids.length === 1) doze();
   });
 }

@@ -17,7 +17,7 @@ export const WINDOW_WORK_MS = 1;
  * Jobs handed ahead per task slot at most (the shortest jobs). A larger window makes fewer, larger
  * hand-offs: 256 ran batched no-op jobs about 13 % faster on Bun (none on Deno), but every
  * hand-off and every worker's results then hold the server's thread longer, and under a flood of
- * batches a tenant's jobs, an urgent job and `/healthz` waited 1.7–2.9x as long (bench/jobs.ts).
+ * batches a tenant's jobs, an urgent job and `/healthz` waited 1.4–2.9x as long (bench/jobs.ts).
  * Fairness is not traded for throughput: 64.
  */
 export const MAX_WINDOW_PER_SLOT = 64;

@@ -97,20 +97,21 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
 
   protected transmit(message: ToWorker, transfer: Transferable[]): void {
     const mb = this.#mailbox;
+    if (mb === null) return this.#worker.post(message, transfer);
     // Counted as on its way before it is posted: the worker takes one off when it arrives, and
     // may do so before this thread runs again (a post that wakes the worker can hand it this
     // thread's core). Counted after, the worker would read -1 for a moment, take it for "no
     // message on its way" and not doze; under load that repeated with every post, and calls
     // that should have gone through the mailbox went by message.
-    if (mb !== null) Atomics.add(mb.i32, MB_PENDING, 1);
+    Atomics.add(mb.i32, MB_PENDING, 1);
     try {
       this.#worker.post(message, transfer);
     } catch (e) {
-      if (mb !== null) Atomics.sub(mb.i32, MB_PENDING, 1); // not sent: not on its way
+      Atomics.sub(mb.i32, MB_PENDING, 1); // not sent: not on its way
       throw e;
     }
     // A dozing worker watches its mailbox, not its messages: send it back to its event loop.
-    if (mb !== null) this.#rouse(mb);
+    this.#rouse(mb);
   }
 
   protected close(): void {
