@@ -44,3 +44,28 @@ test("the sweeper sweeps in slices of SWEEP_SLICE with a turn of the event loop 
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(limits.length, after, "no slice after stop()");
 });
+
+test("a sweep still going when the next one is due is not doubled (a store that answers slowly)", async () => {
+  let calls = 0;
+  let going = 0;
+  let most = 0;
+  const store = {
+    async sweep() {
+      calls++;
+      most = Math.max(most, ++going);
+      await new Promise((r) => setTimeout(r, 40));
+      going--;
+      return { expired: 0, forgotten: 0 };
+    },
+  };
+  const sweeper = startSweeper(store, 5, (e) => assert.fail(String(e)));
+  try {
+    await new Promise((r) => setTimeout(r, 150));
+  } finally {
+    sweeper.stop();
+  }
+  assert.ok(calls >= 2, `${calls} sweeps in 150 ms`);
+  assert.equal(most, 1, "two sweeps at once");
+  // Let the sweep that was going at stop() end before the test does.
+  await new Promise((r) => setTimeout(r, 60));
+});
