@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Fifo } from "./priority_queue.ts";
 import type { Task } from "./task.ts";
 
 /** The queue a room guards: its size, and the way in. */
@@ -28,7 +29,8 @@ export interface GuardedQueue {
  * ```
  */
 export class Room {
-  #waiting: Task[] = [];
+  // A Fifo, not an array shifted: thousands of parked calls would each cost a copy of the rest.
+  #waiting = new Fifo<Task>();
   #resolvers: (() => void)[] = [];
 
   constructor(readonly maxQueue: number, readonly queue: GuardedQueue) {}
@@ -50,10 +52,7 @@ export class Room {
 
   /** Takes a parked task out (it was cancelled); false if it was not parked. */
   remove(task: Task): boolean {
-    const i = this.#waiting.indexOf(task);
-    if (i < 0) return false;
-    this.#waiting.splice(i, 1);
-    return true;
+    return this.#waiting.remove(task);
   }
 
   /** Resolves when the queue has room (at once if it has). */
@@ -85,6 +84,6 @@ export class Room {
 
   /** Takes every parked task out, in order. */
   drain(): Task[] {
-    return this.#waiting.splice(0);
+    return this.#waiting.drain();
   }
 }

@@ -7,7 +7,20 @@
  * @module
  */
 
-class Fifo<T> {
+/**
+ * First in, first out, with a moving head: V8 shifts an array of more than about 16,000
+ * elements by copying it, so a long queue would cost a copy of itself for every item taken.
+ *
+ * @example
+ * ```ts
+ * import { Fifo } from "./priority_queue.ts";
+ * const q = new Fifo<string>();
+ * q.push("a");
+ * q.push("b");
+ * console.log(q.shift(), q.length); // a 1
+ * ```
+ */
+export class Fifo<T> {
   items: (T | undefined)[] = [];
   head = 0;
   get length(): number {
@@ -39,6 +52,13 @@ class Fifo<T> {
     if (i < 0) return false;
     this.items.splice(i, 1);
     return true;
+  }
+  /** Takes every item out, in order. */
+  drain(): T[] {
+    const out = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return out;
   }
 }
 

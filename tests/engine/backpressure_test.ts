@@ -53,3 +53,30 @@ test("Room.remove takes out a cancelled parked task and drain empties the rest",
   assert.deepEqual(room.drain().map((t) => t.id), [1, 3]);
   assert.equal(room.waiting, 0);
 });
+
+test("Room admits thousands of parked calls in order without shifting an array (V8 copies one past ~16,000)", () => {
+  const q = queue(20_000);
+  const room = new Room(20_000, q);
+  for (let i = 1; i <= 20_000; i++) room.wait(task(i));
+  assert.equal(room.remove(task(3)), false, "another object: not parked");
+  const shift = Array.prototype.shift;
+  let shifts = 0;
+  Array.prototype.shift = function (this: unknown[]) {
+    shifts++;
+    return shift.call(this);
+  };
+  try {
+    for (let admitted = 0; admitted < 5_000;) {
+      q.size -= 100;
+      admitted += room.admit();
+    }
+  } finally {
+    Array.prototype.shift = shift;
+  }
+  assert.equal(shifts, 0);
+  assert.deepEqual(q.added.slice(0, 3), [1, 2, 3]);
+  assert.equal(q.added.length, 5_000);
+  assert.equal(room.waiting, 15_000);
+  assert.deepEqual(room.drain().slice(0, 2).map((t) => t.id), [5_001, 5_002]);
+  assert.equal(room.waiting, 0);
+});
