@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type KeyTurn, nextTurn } from "./fairness.ts";
+import { nextTurn } from "./fairness.ts";
+import { KeyQueue } from "./key_queue.ts";
 
 /** One ready job as the queue orders it. */
 export interface ReadyEntry {
@@ -34,7 +35,7 @@ export interface ReadyEntry {
 export class ReadyQueue {
   // Keys in rotation order; a key leaves the ring when its queue empties.
   #ring: string[] = [];
-  #byKey = new Map<string, ReadyEntry[]>();
+  #byKey = new Map<string, KeyQueue<ReadyEntry>>();
   #last = -1;
   #size = 0;
 
@@ -47,7 +48,7 @@ export class ReadyQueue {
   push(entry: ReadyEntry): void {
     let list = this.#byKey.get(entry.key);
     if (!list) {
-      list = [];
+      list = new KeyQueue();
       this.#byKey.set(entry.key, list);
       // A new key goes right after the key served last: it is due next, so a key that was idle
       // waits at most one job for its turn however long the other keys' queues are. Before any
@@ -55,17 +56,7 @@ export class ReadyQueue {
       if (this.#last < 0) this.#ring.push(entry.key);
       else this.#ring.splice(this.#last + 1, 0, entry.key);
     }
-    // Binary search for the first entry that should come after this one.
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const m = list[mid];
-      if (m.priority < entry.priority || (m.priority === entry.priority && m.seq < entry.seq)) {
-        lo = mid + 1;
-      } else hi = mid;
-    }
-    list.splice(lo, 0, entry);
+    list.insert(entry);
     this.#size++;
   }
 
@@ -79,15 +70,15 @@ export class ReadyQueue {
     limit: number,
     may?: (entry: ReadyEntry) => boolean,
   ): ReadyEntry | undefined {
-    const turns: KeyTurn[] = this.#ring.map((key) => ({
-      ready: this.#byKey.get(key)!.length,
-      running: running(key),
-      limited: key !== "",
-    }));
-    const open = may && ((i: number) => may(this.#byKey.get(this.#ring[i])![0]));
-    const i = nextTurn(turns, this.#last, limit, open);
+    const ring = this.#ring;
+    const turnAt = (i: number) => {
+      const key = ring[i];
+      return { ready: this.#byKey.get(key)!.length, running: running(key), limited: key !== "" };
+    };
+    const open = may && ((i: number) => may(this.#byKey.get(ring[i])!.first()!));
+    const i = nextTurn(ring.length, turnAt, this.#last, limit, open);
     if (i < 0) return undefined;
-    const key = this.#ring[i];
+    const key = ring[i];
     const list = this.#byKey.get(key)!;
     const entry = list.shift()!;
     this.#size--;
@@ -104,9 +95,7 @@ export class ReadyQueue {
   /** Removes a job (cancelled while ready); false when it is not here. */
   remove(id: string, key: string): boolean {
     const list = this.#byKey.get(key);
-    const at = list ? list.findIndex((e) => e.id === id) : -1;
-    if (!list || at < 0) return false;
-    list.splice(at, 1);
+    if (!list || !list.removeWhere((e) => e.id === id)) return false;
     this.#size--;
     if (list.length === 0) this.#dropKey(this.#ring.indexOf(key));
     return true;
@@ -114,7 +103,7 @@ export class ReadyQueue {
 
   /** Empties the queue and returns what was in it. */
   clear(): ReadyEntry[] {
-    const all = [...this.#byKey.values()].flat();
+    const all = [...this.#byKey.values()].flatMap((list) => list.drain());
     this.#byKey.clear();
     this.#ring = [];
     this.#last = -1;

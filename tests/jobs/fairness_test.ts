@@ -1,8 +1,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type KeyTurn, nextTurn } from "../../src/jobs/fairness.ts";
+import { type KeyTurn, nextTurn as nextTurnOf } from "../../src/jobs/fairness.ts";
 
 const key = (ready: number, running = 0, limited = true): KeyTurn => ({ ready, running, limited });
+
+/** The rule over a list of keys, each asked for only when the rule looks at it. */
+function nextTurn(
+  turns: KeyTurn[],
+  last: number,
+  limit: number,
+  open?: (i: number) => boolean,
+): number {
+  return nextTurnOf(turns.length, (i) => turns[i], last, limit, open);
+}
+
+test("nextTurn asks only for the keys up to the one it serves", () => {
+  const asked: number[] = [];
+  const turns = [key(5), key(0), key(5), key(5)];
+  const i = nextTurnOf(turns.length, (k) => (asked.push(k), turns[k]), 0, 2);
+  assert.equal(i, 2);
+  assert.deepEqual(asked, [1, 2]);
+});
 
 test("nextTurn serves the key after the one served last, wrapping around", () => {
   const turns = [key(5), key(5), key(5)];
