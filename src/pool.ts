@@ -9,6 +9,7 @@
 import { Admission, type Call } from "./engine/admission.ts";
 import { Autotuner } from "./tuning/autotuner.ts";
 import { Room } from "./engine/backpressure.ts";
+import { CANCEL_HOOK } from "./engine/cancel_hook.ts";
 import { checkCloseOptions, type CloseOptions, Closing } from "./engine/closing.ts";
 import type { Decision } from "./tuning/controller_state.ts";
 import { defaultSpawn } from "./transport/default_spawn.ts";
@@ -77,6 +78,11 @@ export class Pool<M = AnyTaskModule> {
   readonly moduleUrl: string;
   /** The options in force, defaults applied, with `sizeReason` saying why `maxWorkers` is what it is. */
   readonly options: ResolvedPoolOptions;
+  /**
+   * Internal: the pool honours a cancel hook in a call's options, which the job runner uses
+   * instead of a signal per job (see `src/engine/cancel_hook.ts`).
+   */
+  readonly [CANCEL_HOOK] = true;
   readonly #events = new PoolEvents();
   readonly #closing = new Closing();
   readonly #workers: WorkerSet;

@@ -76,8 +76,9 @@ export class InlineRunner {
 
   /**
    * Runs a queued task on this thread and reports its outcome; the task's signal (its caller's
-   * abort) reaches the task's context. The runner is `busy` from here until `finished()`, which
-   * its caller calls as it settles the task: a pool closing meanwhile waits for it.
+   * abort) or cancel hook reaches the task's context. The runner is `busy` from here until
+   * `finished()`, which its caller calls as it settles the task: a pool closing meanwhile waits
+   * for it.
    */
   async runTask(task: Task): Promise<InlineOutcome> {
     this.#busy = true;
@@ -85,6 +86,9 @@ export class InlineRunner {
     const controller = new AbortController();
     const signal = task.signal;
     const unwatch = signal ? onAbort(signal, () => controller.abort(signal.reason)) : undefined;
+    // The job layer's cancel reaches the context too (it stays attached: a later cancel finds
+    // the run over, and aborting a finished context's controller does nothing).
+    task.hook?.attach((error) => controller.abort(error));
     try {
       return await this.execute(
         task.name,

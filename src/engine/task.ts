@@ -25,6 +25,7 @@ never queued again (no `reclaim()`, no `retry()`), a crash fails it. `reclaim()`
  * @module
  */
 import { onAbort } from "./abort_fanout.ts";
+import { CANCEL_HOOK, type CancelHook, type HookedOptions } from "./cancel_hook.ts";
 import { abortError, TimeoutError } from "../errors.ts";
 import type { Lane } from "../lane.ts";
 import type { LinkedTask } from "../transport/link_types.ts";
@@ -82,6 +83,8 @@ export class Task implements LinkedTask {
   readonly stage: string | undefined;
   readonly onProgress: ((value: unknown) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+  /** The job layer's cancel for this call, instead of a signal (see `cancel_hook.ts`). */
+  readonly hook: CancelHook | undefined;
   /** Its credit window when it streams (see `ChunkSink`); 0 when it does not. */
   readonly window: number;
   readonly #sink: ChunkSink | undefined;
@@ -109,6 +112,8 @@ export class Task implements LinkedTask {
     this.stage = stage;
     this.onProgress = onProgress;
     this.signal = signal;
+    // Read in place, not through a helper: a call without a hook runs no code of cancel_hook.ts.
+    this.hook = (call.options as HookedOptions)[CANCEL_HOOK];
     this.#sink = call.sink;
     this.window = call.sink?.window ?? 0;
     this.#lane = call.lane;
@@ -119,18 +124,22 @@ export class Task implements LinkedTask {
   }
 
   /**
-   * A queued task, armed: its `timeoutMs` timer and its signal's abort call `call.cancel`.
-   * Throws the signal's `AbortError` when the signal is already aborted.
+   * A queued task, armed: its `timeoutMs` timer and its signal's abort (or its hook's cancel)
+   * call `call.cancel`. Throws the signal's `AbortError` (the hook's reason) when the signal is
+   * already aborted (the hook already cancelled).
    */
   static create(call: NewTask): Task {
     const { timeoutMs, signal } = call.options;
     if (signal?.aborted) throw abortError(signal);
     const task = new Task(call);
+    const { hook } = task;
+    if (hook?.reason) throw hook.reason;
     const { cancel, name } = call;
     if (timeoutMs !== undefined) {
       task.#timer = setTimeout(() => cancel(task, new TimeoutError(name, timeoutMs)), timeoutMs);
     }
     if (signal) task.#unwatch = onAbort(signal, () => cancel(task, abortError(signal)));
+    hook?.attach((error) => cancel(task, error));
     return task;
   }
 

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { RunOptions } from "../engine/run_options.ts";
 import type { WebhookRequest, WebhookState } from "./webhook_state.ts";
 import type { RateLimit } from "./rate_limit.ts";
 
@@ -176,23 +175,3 @@ export interface JobPage {
 
 /** Bytes a job's answer takes besides its result, error and progress, as a page counts them. */
 export const JOB_OVERHEAD_BYTES = 256;
-
-/**
- * The pool's options for one attempt of `request`: its priority, timeout and stage, the job's
- * cancellation signal, and where its progress goes. Every job runner calls the pool with these.
- *
- * @example
- * ```ts
- * import { attemptOptions } from "./job.ts";
- * const o = attemptOptions({ task: "t", priority: 2 }, new AbortController().signal, () => {});
- * console.log(o.priority); // 2
- * ```
- */
-export function attemptOptions(
-  request: Omit<JobRequest, "input">,
-  signal: AbortSignal,
-  onProgress: (value: unknown) => void,
-): RunOptions {
-  const { priority, timeoutMs, stage } = request;
-  return { priority, timeoutMs, stage, signal, onProgress };
-}

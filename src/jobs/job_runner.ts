@@ -7,7 +7,7 @@
  */
 import { TimeoutError } from "../errors.ts";
 import { FlushScheduler } from "../engine/dispatcher.ts";
-import { attemptCall } from "./attempt_call.ts";
+import { attemptCall, honoursCancelHook } from "./attempt_call.ts";
 import { retryDelay, storeFailure, storeResult } from "./attempt_outcome.ts";
 import { fingerprint } from "./idempotency.ts";
 import { isFinal, type Job, jobErrorOf, type JobRequest } from "./job.ts";
@@ -47,6 +47,8 @@ export class JobRunner implements JobRunnerApi {
   readonly maxQueuePerClient: number;
   readonly maxResult: number;
   #pool: RunnerPool;
+  /** The pool takes a cancel hook per call: no AbortController per attempt (attempt_call.ts). */
+  readonly #hooked: boolean;
   // Queued and delayed jobs by concurrency key and by client: the per-tenant quotas.
   readonly #quotas: WaitingQuotas;
   #ready = new ReadyQueue();
@@ -60,6 +62,7 @@ export class JobRunner implements JobRunnerApi {
 
   constructor(pool: RunnerPool, store: JobStore, options: JobRunnerOptions = {}) {
     this.#pool = pool;
+    this.#hooked = honoursCancelHook(pool);
     this.store = store;
     this.keyConcurrency = options.keyConcurrency ?? 4;
     this.maxQueue = options.maxQueue ?? 1000;
@@ -164,7 +167,7 @@ export class JobRunner implements JobRunnerApi {
     const ready = this.#ready.remove(id, r.request.concurrencyKey ?? "");
     if (timer !== undefined || ready) this.#quotas.count(r, -1);
     // The pool settles an aborted task soon after; its slot frees then (see #start).
-    this.#running.get(id)?.controller.abort(new DOMException(reason, "AbortError"));
+    this.#running.get(id)?.cancel.cancel(new DOMException(reason, "AbortError"));
     this.store.update(id, {
       status: "cancelled",
       error: { name: "AbortError", message: reason },
@@ -293,7 +296,7 @@ export class JobRunner implements JobRunnerApi {
           options!,
           this.maxResult,
         );
-        this.#track(entry.id, run, options!.signal!);
+        this.#track(entry.id, run);
         continue;
       }
       ids.push(entry.id);
@@ -302,7 +305,7 @@ export class JobRunner implements JobRunnerApi {
     if (calls.length === 0) return;
     const runs = handOff(this.#pool, calls);
     for (let i = 0; i < calls.length; i++) {
-      this.#track(ids[i], runs[i], calls[i].options!.signal!);
+      this.#track(ids[i], runs[i]);
     }
   }
 
@@ -326,7 +329,6 @@ export class JobRunner implements JobRunnerApi {
   #prepare(id: string, key: string): RunnerCall {
     const r = this.store.record(id)!;
     this.#quotas.count(r, -1);
-    const controller = new AbortController();
     const { request } = r;
     // The store stamps `startedAt` itself, as a number; the rate limit counts that instant.
     this.store.update(id, {
@@ -335,21 +337,22 @@ export class JobRunner implements JobRunnerApi {
       ...(r.job.waitingFor && { waitingFor: undefined, notBefore: undefined }),
     });
     this.#gate.started(key, request, r.startedMs);
-    const running = this.#running.start(id, key, controller);
-    const { call, stopDeadline } = attemptCall(r, controller, (value) => {
+    const { call, cancel, stopDeadline } = attemptCall(r, this.#hooked, (value) => {
       // Progress too large to keep is dropped: only the latest value matters anyway.
       const size = jsonLength(value);
       if (size !== undefined && size <= this.maxResult) {
         this.store.update(id, { progress: value }, "progress", size);
       }
     });
+    const running = this.#running.start(id, key, cancel);
     running.stopDeadline = stopDeadline;
     return call;
   }
 
   /** Stores the outcome of job `id`'s attempt `run` and frees its slot. */
-  #track(id: string, run: Promise<unknown>, signal: AbortSignal): void {
+  #track(id: string, run: Promise<unknown>): void {
     const running = this.#running.get(id)!;
+    const { cancel } = running;
     const finish = () => {
       running.stopDeadline?.();
       this.#running.end(id);
@@ -362,7 +365,8 @@ export class JobRunner implements JobRunnerApi {
       },
       (e) => {
         // Aborted by cancel(), not by the attempt's own deadline.
-        this.#failed(id, e, signal.aborted && !(signal.reason instanceof TimeoutError));
+        const reason = cancel.reason;
+        this.#failed(id, e, reason !== undefined && !(reason instanceof TimeoutError));
         finish();
       },
     );

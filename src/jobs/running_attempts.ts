@@ -1,13 +1,15 @@
 /**
  * The attempts the in-memory runner has handed the pool and not yet seen settle: each with its
- * abort controller and deadline, and how many run per concurrency key (its `keyConcurrency`).
+ * cancel and deadline, and how many run per concurrency key (its `keyConcurrency`).
  *
  * @module
  */
 
+import type { AttemptCancel } from "./attempt_call.ts";
+
 /** One attempt handed to the pool. */
 export interface Running {
-  controller: AbortController;
+  cancel: AttemptCancel;
   key: string;
   /** Lets go of the attempt's deadline (its `timeoutMs`), once it settled. */
   stopDeadline?: () => void;
@@ -20,9 +22,10 @@ export interface Running {
  *
  * @example
  * ```ts
+ * import { CancelHook } from "../engine/cancel_hook.ts";
  * import { RunningAttempts } from "./running_attempts.ts";
  * const running = new RunningAttempts();
- * running.start("job-1", "tenant-a", new AbortController());
+ * running.start("job-1", "tenant-a", new CancelHook());
  * console.log(running.perKey("tenant-a"), running.size); // 1 1
  * running.end("job-1");
  * console.log(running.perKey("tenant-a"), running.size); // 0 0
@@ -58,9 +61,9 @@ export class RunningAttempts {
   }
 
   /** Counts job `id`'s attempt, of key `key`, as running. */
-  start(id: string, key: string, controller: AbortController): Running {
+  start(id: string, key: string, cancel: AttemptCancel): Running {
     this.#perKey.set(key, this.perKey(key) + 1);
-    const running: Running = { controller, key, done: undefined };
+    const running: Running = { cancel, key, done: undefined };
     this.#byId.set(id, running);
     return running;
   }
