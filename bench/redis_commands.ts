@@ -13,6 +13,7 @@ import { getRuntimeKey } from "../src/adapter/runtime.ts";
 import { RedisJobs, redisQueue } from "../redis.ts";
 import type { RedisLink } from "../redis.ts";
 import { createServer } from "../server.ts";
+import { waitForJob } from "../src/server/wait_for_job.ts";
 import { startRedis } from "../tests/redis/redis_server.ts";
 import { formatTable } from "./_table.ts";
 
@@ -31,7 +32,8 @@ export async function commandStats(link: RedisLink): Promise<Map<string, number>
   return out;
 }
 
-async function measure(url: string, link: RedisLink, singles: boolean, run: number) {
+/** `clients`: 0 submits in batches of 1,000; otherwise that many clients submit one job each. */
+async function measure(url: string, link: RedisLink, clients: number, run: number) {
   const prefix = `cmds${run}`;
   const pool = createPool(tasks, { autotune: false });
   const server = await createServer(pool, {
@@ -44,11 +46,15 @@ async function measure(url: string, link: RedisLink, singles: boolean, run: numb
   const jobs = new RedisJobs(link, prefix);
   const before = await commandStats(link);
   const requests = Array.from({ length: N }, (_, i) => ({ task: "noop", input: i }));
-  if (singles) {
-    // Several in flight, as clients submitting one job each would.
+  if (clients > 0) {
+    // One job each, as clients submitting one at a time would; with one client, the next job is
+    // submitted once the previous one is final, so every call carries a single job.
     let next = 0;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next < N) await server.runner.submit(requests[next++]);
+    await Promise.all(Array.from({ length: clients }, async () => {
+      while (next < N) {
+        const { job } = await server.runner.submit(requests[next++]);
+        if (clients === 1) await waitForJob(server.store, job.id, 5_000);
+      }
     }));
   } else {
     for (let i = 0; i < N; i += 1000) await server.runner.submitBatch(requests.slice(i, i + 1000));
@@ -82,23 +88,26 @@ async function measure(url: string, link: RedisLink, singles: boolean, run: numb
 const redis = await startRedis();
 const link = await redis.link();
 try {
-  const batch = await measure(redis.url, link, false, 1);
+  const batch = await measure(redis.url, link, 0, 1);
   await link.send(["FLUSHALL"]);
-  const single = await measure(redis.url, link, true, 2);
+  const single = await measure(redis.url, link, 32, 2);
+  await link.send(["FLUSHALL"]);
+  const lone = await measure(redis.url, link, 1, 3);
   const names = [...new Set([...batch.per.keys(), ...single.per.keys()])].sort((a, b) =>
     (batch.per.get(b) ?? 0) - (batch.per.get(a) ?? 0)
   );
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   console.log(`${N} no-op jobs on ${getRuntimeKey()}: Redis commands per job\n`);
   console.log(formatTable(
-    ["command", "batches of 1,000", "one by one"],
+    ["command", "batches of 1,000", "one by one, 32 clients", "one in flight"],
     [
       ...names.map((n) => [
         n,
         (batch.per.get(n) ?? 0).toFixed(2),
         (single.per.get(n) ?? 0).toFixed(2),
+        (lone.per.get(n) ?? 0).toFixed(2),
       ]),
-      ["total", sum(batch.per).toFixed(2), sum(single.per).toFixed(2)],
+      ["total", sum(batch.per).toFixed(2), sum(single.per).toFixed(2), sum(lone.per).toFixed(2)],
     ],
   ));
   console.log(

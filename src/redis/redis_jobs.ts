@@ -13,7 +13,7 @@ import type { JobLookup, ListFilter } from "../jobs/job_store.ts";
 import { JOB_OVERHEAD_BYTES, type JobPage } from "../jobs/job.ts";
 import { fieldsOf, JOB_FIELDS, jobOfHash, zipFields } from "./job_hash.ts";
 import { CANCEL, RELEASE } from "./lua/cancel_script.ts";
-import { HEARTBEAT, RECLAIM } from "./lua/claim_script.ts";
+import { HEARTBEAT, HELD, RECLAIM } from "./lua/claim_script.ts";
 import { FINISH } from "./lua/finish_script.ts";
 import { MAINTAIN, PROGRESS } from "./lua/maintain_script.ts";
 import { SUBMIT } from "./lua/submit_script.ts";
@@ -46,6 +46,19 @@ export interface Outcome {
 // What a listing reads of each job before it knows whether the job's result fits the page: the
 // client's view without the payloads, and the submission number (the cursor).
 const LIST_FIELDS = [...JOB_FIELDS.filter((f) => f !== "result" && f !== "progress"), "seq"];
+
+/**
+ * The jobs one take handed a node, and `drained`: whether the take left no job ready on any key
+ * (none held back by its key's limits either), so that nothing more is there to take until a job
+ * is queued.
+ */
+export type Taken = Claimed[] & { drained: boolean };
+
+// A take's reply ends with its drained flag, after the jobs' five fields each (see TAKE).
+function takenOf(reply: unknown): Taken {
+  const r = reply as string[];
+  return Object.assign(claimedOf(r), { drained: r.length % 5 === 1 && r[r.length - 1] === "1" });
+}
 
 function claimedOf(reply: unknown): Claimed[] {
   const r = reply as string[];
@@ -144,8 +157,8 @@ export class RedisJobs {
     n: number,
     keyConcurrency: number,
     late?: (claimed: Claimed[]) => void,
-  ): Promise<Claimed[]> {
-    return claimedOf(
+  ): Promise<Taken> {
+    return takenOf(
       await TAKE.run(this.link, this.keys, [consumer, n, keyConcurrency, ...this.rateArgs], {
         late: late && ((reply) => late(claimedOf(reply))),
       }),
@@ -185,28 +198,55 @@ export class RedisJobs {
   }
 
   /**
-   * Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM); not when Redis
-   * runs it past its deadline.
+   * Takes over up to `count` runs idle longer than `minIdleMs` (see RECLAIM), looking from the
+   * start of the pending entries; not when Redis runs it past its deadline.
    */
   async reclaim(
     consumer: string,
     options: { minIdleMs: number; count: number; maxDeliveries: number },
   ): Promise<Claimed[]> {
+    return (await this.reclaimFrom(consumer, { ...options, from: "0-0" })).claimed;
+  }
+
+  /**
+   * {@linkcode reclaim} from the cursor `from`, and the cursor to go on from (`"0-0"` once every
+   * pending entry was looked at): a call looks at no more than ten times `count` entries.
+   */
+  async reclaimFrom(
+    consumer: string,
+    options: { minIdleMs: number; count: number; maxDeliveries: number; from: string },
+  ): Promise<{ claimed: Claimed[]; next: string }> {
     const poison: JobError = {
       name: "PoisonJobError",
       message: `The job was delivered ${options.maxDeliveries} times and its node stopped ` +
         "every time; it is in the dead-letter stream",
     };
-    return claimedOf(
-      await RECLAIM.run(this.link, this.keys, [
-        consumer,
-        options.minIdleMs,
-        options.count,
-        options.maxDeliveries,
-        JSON.stringify(poison),
-        // Refused once late: after a stall every claim looks idle, the live nodes' included.
-      ], { withinDeadline: true }),
-    );
+    const reply = (await RECLAIM.run(this.link, this.keys, [
+      consumer,
+      options.minIdleMs,
+      options.count,
+      options.maxDeliveries,
+      JSON.stringify(poison),
+      options.from,
+      // Refused once late: after a stall every claim looks idle, the live nodes' included.
+    ], { withinDeadline: true })) as string[];
+    return { claimed: claimedOf(reply), next: String(reply[reply.length - 1] ?? "0-0") };
+  }
+
+  /**
+   * Up to `count` runs `consumer` holds in Redis (see HELD), those it runs included: a take whose
+   * reply was lost left its jobs among them, claimed by `consumer` and run by nobody.
+   */
+  async held(consumer: string, count: number): Promise<Claimed[]> {
+    return claimedOf(await HELD.run(this.link, this.keys, [consumer, count]));
+  }
+
+  /** Jobs waiting for a rate limit, per concurrency key, on every node together. */
+  async rateLimited(): Promise<Record<string, number>> {
+    const reply = await this.link.send(["HGETALL", this.keys.rateWaiting]);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(fieldsOf(reply))) out[k] = Number(v);
+    return out;
   }
 
   /** Promotes due delayed jobs, expires old ones, trims the dispatch stream (see MAINTAIN). */

@@ -197,7 +197,8 @@ export function redisQueue(url: string, options: RedisQueueOptions = {}): JobBac
           // A final job may have a webhook to deliver: look now rather than at the next poll.
           if (e.status !== "queued" && e.status !== "delayed") outbox.onDue?.();
           // A job became ready, or a running one ended and freed its key's slot.
-          node.wake();
+          if (e.status === "queued" || e.status === "delayed") node.queued(e.id);
+          else node.roomFreed();
           if (e.status === "cancelled") node.abortLocal(e.id, "The job was cancelled");
         }
       }, log);

@@ -84,9 +84,12 @@ export function queueSuite(
   test(
     label + "POST /jobs without ?wait= answers 202 with the job as submitted, not read back",
     async () => {
-      // An idle node takes its own submission at once, before a read back on the same connection
-      // could run: a body read back says "running" (or already "succeeded").
+      // A read back is a round trip to Redis per request: the store is watched for one.
       const node = await startNode(redis().url, { prefix: prefix() });
+      const store = node.server.store;
+      const lookup = store.lookup.bind(store);
+      let reads = 0;
+      store.lookup = (id) => (reads++, lookup(id));
       try {
         const ids: string[] = [];
         for (let i = 0; i < 20; i++) {
@@ -95,6 +98,7 @@ export function queueSuite(
           assert.equal(r.body.status, "queued", `job ${i}: ${JSON.stringify(r.body)}`);
           ids.push(r.body.id);
         }
+        assert.equal(reads, 0, "no job was read back to answer its submission");
         for (const id of ids) {
           const done = await call(`${node.url}/jobs/${id}?wait=10000`);
           assert.equal(done.body.status, "succeeded");

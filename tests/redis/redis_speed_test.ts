@@ -82,6 +82,61 @@ test("single submissions, 64 at a time, cost at most 15 Redis commands per job",
   assert.ok(per <= 15, `${per} commands per job`);
 });
 
+test("a take says drained only when no job is ready on any key, none held back by its limit", async () => {
+  const jobs = new RedisJobs(link, `speed${++n}`);
+  const job = (id: string, concurrencyKey?: string) => ({
+    id,
+    request: { task: "echo", input: id, ...(concurrencyKey ? { concurrencyKey } : {}) },
+  });
+  await jobs.submit([job("a"), job("b"), job("c")], bounds);
+  const two = await jobs.take("n", 2, 4);
+  assert.deepEqual([two.length, two.drained], [2, false]);
+  const last = await jobs.take("n", 2, 4);
+  assert.deepEqual([last.length, last.drained], [1, true]);
+  // Key k runs one job at a time: its second waits for the first, so the queue is not drained.
+  await jobs.submit([job("k1", "k"), job("k2", "k")], bounds);
+  const held = await jobs.take("n", 4, 1);
+  assert.deepEqual([held.map((c) => c.id), held.drained], [["k1"], false]);
+  await jobs.finish([{ ...held[0], kind: "ok", payload: "1" }]);
+  const next = await jobs.take("n", 4, 1);
+  assert.deepEqual([next.map((c) => c.id), next.drained], [["k2"], true]);
+});
+
+test("a job submitted alone costs its node one take: none as its run ends or is recorded", async () => {
+  const prefix = `speed${++n}`;
+  // No poll in the test's time: every take is one the node chose to make.
+  const node = await startNode(redis.url, { prefix, pollMs: 60_000 }, BIG);
+  try {
+    const stats = async () => {
+      const text = String(await link.send(["INFO", "commandstats"]));
+      const calls = (name: string) =>
+        Number(
+          new RegExp(`^cmdstat_${name}:calls=(\\d+)`, "m")
+            .exec(text)?.[1] ?? 0,
+        );
+      // ZRANGE of the rotation is the take script's alone; EVALSHA counts every script call.
+      return { takes: calls("zrange"), scripts: calls("evalsha") };
+    };
+    const jobs = new RedisJobs(link, prefix);
+    const count = 30;
+    const s0 = await stats();
+    for (let i = 0; i < count; i++) {
+      await node.server.runner.submit({ task: "echo", input: i });
+      await until("its result", async () => (await recorded(jobs)) > i ? true : undefined);
+    }
+    const s1 = await stats();
+    const takes = (s1.takes - s0.takes) / count;
+    const scripts = (s1.scripts - s0.scripts) / count;
+    console.log(
+      `one job at a time: ${takes.toFixed(2)} takes, ${scripts.toFixed(2)} scripts a job`,
+    );
+    // Submit, take, finish; the heartbeat's scripts besides.
+    assert.ok(takes <= 1.1, `${takes} takes a job`);
+  } finally {
+    await node.close();
+  }
+});
+
 test("a run taken over from a dead node is not counted as another attempt", async () => {
   const jobs = new RedisJobs(link, `speed${++n}`);
   await jobs.submit([{ id: "j", request: { task: "echo", input: 1, attempts: 2 } }], bounds);
@@ -122,7 +177,10 @@ test("a retry waits out its delay on Redis: no node takes it before its runAt", 
   const held = await jobs.lookup("r");
   assert.equal(held.state === "found" && held.job.status, "delayed");
   const runAt = Date.parse(held.state === "found" ? held.job.runAt! : "");
-  assert.deepEqual(await jobs.take("a", 1, 4), []);
+  const early = await jobs.take("a", 1, 4);
+  assert.equal(early.length, 0);
+  // Nothing is ready on any key (the retry is delayed): a node told so waits for a queued job.
+  assert.equal(early.drained, true);
   const [again] = await until("the retry", async () => {
     const got = await jobs.take("a", 1, 4);
     return got.length > 0 ? got : undefined;

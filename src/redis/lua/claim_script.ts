@@ -47,23 +47,27 @@ return lost
 
 /**
  * Takes over entries idle longer than minIdleMs (their node stopped renewing them: it died or
- * hangs) with XAUTOCLAIM, which counts one more delivery. An entry delivered more than
- * maxDeliveries times is a poison job (every node that took it died): it goes to the dead-letter
- * stream (its copy of the request counted in the queue's bytes until upkeep trims it, after the
- * jobs' time to live) and the job fails. Entries of jobs no longer running under them are only acknowledged.
- * Replies, like TAKE, a flat list of (entry id, job id, request JSON, attempts, concurrency key).
+ * hangs) with XAUTOCLAIM from the cursor `start`, which counts one more delivery. An entry
+ * delivered more than maxDeliveries times is a poison job (every node that took it died): it goes
+ * to the dead-letter stream (its copy of the request counted in the queue's bytes until upkeep
+ * trims it, after the jobs' time to live) and the job fails. Entries of jobs no longer running
+ * under them are only acknowledged. Replies, like TAKE, a flat list of (entry id, job id, request
+ * JSON, attempts, concurrency key), then XAUTOCLAIM's cursor: XAUTOCLAIM looks at no more than ten
+ * times `count` entries a call, so renewed entries of live nodes ahead of a dead node's could hide
+ * them from a scan that always began at the start; the caller goes on from the cursor ('0-0' once
+ * the scan came round).
  */
 export const RECLAIM = LuaScript.of({
   name: "reclaim",
   about: "takes over the runs of nodes that stopped renewing them; poison jobs to dead letter.",
-  argv: ["consumer", "minIdleMs", "count", "maxDeliveries", "poison error JSON"],
+  argv: ["consumer", "minIdleMs", "count", "maxDeliveries", "poison error JSON", "start cursor"],
   keys: ["dead", "bytes"],
   derives: ["job"],
   helpers: [NOW_MS, ENSURE_GROUP, RELEASE_KEY, DROP_PAYLOAD, FINISH_JOB],
   body: `
 ensure_group()
 local consumer, min_idle, count, max_deliveries = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local r = redis.call('XAUTOCLAIM', K.dispatch, G, consumer, min_idle, '0-0', 'COUNT', count)
+local r = redis.call('XAUTOCLAIM', K.dispatch, G, consumer, min_idle, ARGV[7] or '0-0', 'COUNT', count)
 local out = {}
 local now = now_ms()
 for _, e in ipairs(r[2]) do
@@ -91,6 +95,44 @@ for _, e in ipairs(r[2]) do
     out[#out + 1] = h[4]
     out[#out + 1] = h[5]
     out[#out + 1] = h[3]
+  end
+end
+out[#out + 1] = r[1]
+return out
+`,
+});
+
+/**
+ * The runs this node holds in Redis (pending in the group under its name, the job running with
+ * that entry and this node) for it to compare with the runs it knows: a take that ran in Redis
+ * whose reply was lost with the connection left its jobs here, claimed by this node and run by
+ * none. Read only. Replies, like TAKE, a flat list of (entry id, job id, request JSON, attempts,
+ * concurrency key).
+ */
+export const HELD = LuaScript.of({
+  name: "held",
+  about: "lists the runs a node holds in Redis, to find those it never heard of.",
+  argv: ["consumer", "count"],
+  keys: [],
+  derives: ["job"],
+  helpers: [ENSURE_GROUP],
+  body: `
+ensure_group()
+local consumer, count = ARGV[2], tonumber(ARGV[3])
+local out = {}
+for _, p in ipairs(redis.call('XPENDING', K.dispatch, G, '-', '+', count, consumer)) do
+  local eid = p[1]
+  local e = redis.call('XRANGE', K.dispatch, eid, eid)[1]
+  local id = e and e[2][2]
+  if id then
+    local h = redis.call('HMGET', job_key(id), 'status', 'entry', 'node', 'request', 'attempts', 'ckey')
+    if h[1] == 'running' and h[2] == eid and h[3] == consumer then
+      out[#out + 1] = eid
+      out[#out + 1] = id
+      out[#out + 1] = h[4]
+      out[#out + 1] = h[5]
+      out[#out + 1] = h[6] or ''
+    end
   end
 end
 return out

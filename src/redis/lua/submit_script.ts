@@ -154,7 +154,11 @@ local function idempotent(b)
     return {'conflict'}
   end
 end
-local seq = tonumber(redis.call('GET', K.seq) or '0')
+-- Submission numbers are reserved for the call's n jobs in one INCRBY, once the call is known
+-- to add jobs: a job refused in mode 'each' leaves a gap, which is harmless (the numbers order
+-- jobs, as the listing's cursor and within a priority; nothing counts them).
+local seq
+local function reserve() seq = redis.call('INCRBY', K.seq, n) - n end
 local listed, delayed, ready, ev = {}, {}, {}, {}
 local added_bytes = 0
 local function add(b)
@@ -216,6 +220,7 @@ local function add(b)
 end
 local out
 if each then
+  reserve()
   out = {'each', tostring(now)}
   for i = 0, n - 1 do
     local b = H + 1 + i * F
@@ -239,11 +244,11 @@ else
   end
   local full = refusal(n, adding, per, per_bytes)
   if full then return full end
+  reserve()
   out = {'ok', tostring(now)}
   for i = 0, n - 1 do out[#out + 1] = add(H + 1 + i * F) end
 end
 if #listed == 0 then return out end
-redis.call('SET', K.seq, seq)
 call_many({'ZADD', K.jobs}, listed, 2000)
 if #delayed > 0 then call_many({'ZADD', K.delayed}, delayed, 2000) end
 for ckey, r in pairs(ready) do

@@ -21,7 +21,10 @@ import { RATE_LIMITS } from "./rate_limit_lua.ts";
  * key whose jobs have rate limits (its own, its tasks', a job's own) is passed over by that pass
  * at its first limited job and served one job at a time after it, each checked against its
  * windows (see rate_limit_lua.ts), so it holds up no other key.
- * Replies a flat list of (entry id, job id, request JSON, attempts, concurrency key).
+ * Replies a flat list of (entry id, job id, request JSON, attempts, concurrency key), then one
+ * last element: '1' when the take left no key in the rotation (no job is ready on any key, none
+ * held back by its key's limits), else '0'. A node told '1' need not take again until a job is
+ * queued or its next poll (which promotes delayed jobs).
  */
 export const TAKE = LuaScript.of({
   name: "take",
@@ -96,6 +99,8 @@ while left > 0 do
   if not any then break end
 end
 local slow = false
+-- Keys that leave the rotation in this take: all of them means no job is ready anywhere.
+local removed = 0
 local lists, most = {}, 0
 for i, k in ipairs(keys) do
   local list = {}
@@ -139,6 +144,7 @@ for j, s in ipairs(served) do
   if s[4] then
     redis.call('ZREM', turns, s[1])
     redis.call('HDEL', K.rateWaiting, s[1])
+    removed = removed + 1
   else
     z[#z + 1] = j
     z[#z + 1] = s[1]
@@ -168,13 +174,16 @@ if limited or slow then
         if redis.call('EXISTS', rk) == 0 then
           redis.call('ZREM', turns, k)
           redis.call('HDEL', K.rateWaiting, k)
+          removed = removed + 1
         end
       end
     end
     if not progressed then break end
   end
 end
-if taken == 0 then return {} end
+local drained = '0'
+if removed == #keys then drained = '1' end
+if taken == 0 then return {drained} end
 bump_all(K.running, running_d)
 redis.call('INCRBY', K.waiting, -taken)
 bump_all(K.wkey, waiting_d)
@@ -182,7 +191,7 @@ bump_all(K.wclient, client_d)
 emit_all(ev)
 local got = in_group('XREADGROUP', 'GROUP', G, consumer, 'COUNT', taken, 'STREAMS', K.dispatch, '>')
 local out = {}
-if not got then return out end
+if not got then return {drained} end
 for _, e in ipairs(got[1][2]) do
   local p = picked[e[1]]
   if not p then
@@ -196,6 +205,7 @@ for _, e in ipairs(got[1][2]) do
   out[#out + 1] = p[3]
   out[#out + 1] = p[4]
 end
+out[#out + 1] = drained
 return out
 `,
 });
