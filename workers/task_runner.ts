@@ -115,7 +115,9 @@ export class TaskRunner {
         }
         this.#enqueue(m.ids, m.slots, m.names, m.inputs);
         this.#pump();
-        this.flush();
+        // No flush here: the results go in this turn's microtask (see #settle), after the shell
+        // has had its say. A shell that dozes must say so before they go out, or the pool reads
+        // them, finds the worker not yet dozing and sends its next call by message.
         break;
       case "cancel": {
         const error = Object.assign(new Error(m.reason.message), { name: m.reason.name });

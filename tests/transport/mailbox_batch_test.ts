@@ -20,9 +20,10 @@ test("after a batch the worker waits in its event loop; after a lone task it doz
     const inputs = Array.from({ length: 20 }, (_, i) => i);
     // At once after a batch the worker is not dozing, so the call goes by message, every time. A
     // worker that dozed after the batch would take it through the mailbox unless this thread came
-    // back after the worker's sleep: five rounds, so that one is enough.
+    // back after the worker's sleep: ten rounds, so that one is enough. (The worker says it dozes
+    // before its results go out, so the pool cannot read them first and find it not yet dozing.)
     let handedAfterBatch = 0;
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 10; round++) {
       assert.deepEqual(await Promise.all(inputs.map((i) => pool.run("echo", i))), inputs);
       const afterBatch = pool.stats().handedOff;
       assert.equal(await pool.run("echo", -1), -1);
