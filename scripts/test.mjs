@@ -39,17 +39,34 @@ function positiveNumber(name, text) {
   return n;
 }
 
-/** Runs a check command, streaming its output, and resolves with its exit code. */
+/**
+ * Runs a check command, streaming its output, and resolves with its exit code and the last lines
+ * it printed: a failed check's own verdict (which claim stayed green, which file is misformatted)
+ * is then repeated at the end of the log, where a reader of a long log's tail finds it.
+ */
 function check(cmd, args) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: root,
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
-    child.on("close", (code) => resolve(code ?? 1));
+    let tail = "";
+    const keep = (chunk, out) => {
+      out.write(chunk);
+      tail = (tail + chunk.toString()).slice(-TAIL_CHARS);
+    };
+    child.stdout.on("data", (c) => keep(c, process.stdout));
+    child.stderr.on("data", (c) => keep(c, process.stderr));
+    child.on("close", (code) => {
+      const lines = tail.split("\n").filter((l) => l.trim()).slice(-TAIL_LINES);
+      resolve({ code: code ?? 1, tail: lines });
+    });
   });
 }
+// Enough for the claims check's list of claims that stayed green and its count line.
+const TAIL_LINES = 24;
+const TAIL_CHARS = 4000;
 
 /** The files to run: all of them, or those the positionals name (a file, a folder, a substring). */
 function selectFiles() {
@@ -90,6 +107,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 ensureDeps();
 if (!values["no-check"] && !values.only) ensureCycleTool();
 const failedChecks = [];
+/** The last lines each failed check printed, repeated in the closing summary. */
+const checkTails = new Map();
 if (!values["no-check"] && !values.only) {
   const dirs = [
     "mod.ts",
@@ -138,8 +157,10 @@ if (!values["no-check"] && !values.only) {
       ],
     ]
   ) {
-    if ((await check(cmd, args)) !== 0) {
+    const { code, tail } = await check(cmd, args);
+    if (code !== 0) {
       failedChecks.push(name);
+      checkTails.set(name, tail);
       console.error(`workloom: ${name} failed`);
     }
   }
@@ -173,7 +194,10 @@ for (const r of results) {
 const broken = results.filter((r) => r.problems.length);
 if (broken.length || failedChecks.length) {
   console.log("\nworkloom: not clean:");
-  for (const name of failedChecks) console.log(`  ${name} failed`);
+  for (const name of failedChecks) {
+    console.log(`  ${name} failed`);
+    for (const line of checkTails.get(name) ?? []) console.log(`    ${line.slice(0, 300)}`);
+  }
   for (const r of broken) {
     for (const p of r.problems) console.log(`  ${r.runtime} ${r.file}: ${p}`);
     // The first error lines again: the file's own output may be far up a long log.
