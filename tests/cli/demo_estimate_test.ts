@@ -16,11 +16,21 @@ import {
 const threadCost = new URL("../fixtures/thread_cost_tasks.ts", import.meta.url).href;
 
 test("the sequential estimate is timed on a warm worker, not on the calling thread", async () => {
-  // 40 equal ranges at 5 ms each on a warm worker: ~200 ms; on this thread (or cold), ~2 s.
+  // 40 equal ranges at 5 ms each on a warm worker: ~200 ms; on this thread (or cold), ~2 s every
+  // time. Load can stretch one estimate (1,050 ms once, in a full suite run): the best of three
+  // tries is judged.
   const ranges = Array.from({ length: 40 }, () => ({ from: 0, to: 1000 }));
-  const ms = await sequentialEstimate(threadCost, ranges);
-  assert.ok(ms >= 200, `${ms} ms: below the 5 ms each task spins`);
-  assert.ok(ms < 1000, `${ms} ms: the estimate was timed on the calling thread, or cold`);
+  const tries: number[] = [];
+  for (let i = 0; i < 3 && !tries.some((ms) => ms < 1000); i++) {
+    const ms = await sequentialEstimate(threadCost, ranges);
+    assert.ok(ms >= 200, `${ms} ms: below the 5 ms each task spins`);
+    tries.push(ms);
+  }
+  const best = Math.min(...tries);
+  assert.ok(
+    best < 1000,
+    `${tries.join(", ")} ms: the estimate was timed on the calling thread, or cold`,
+  );
 });
 
 test("the demo's speed-up on 2 workers stays within its ideal", async () => {
