@@ -4,7 +4,7 @@
 // is registered under one runtime only, so that none runs twice: the crash, restart, fairness
 // and poison tests under Deno, the Redis restart test under Bun.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { RedisJobs, type RedisLink } from "../../redis.ts";
@@ -127,10 +127,16 @@ export function twoNodesSuite(
           { args: [...BIG, "--claim-idle", "2s"] },
           async ({ redis, link, deno, bun, dir }) => {
             const log = join(dir, "log");
+            // The second half waits at a gate, opened after the kill: however fast the first
+            // half runs, each node then holds runs it cannot finish, so the kill finds some.
+            const gate = join(dir, "gate");
             const ids = await submitAll(
               deno.url,
               jobs,
-              (n) => ({ task: "mark", input: { n, log } }),
+              (n) =>
+                n < jobs / 2
+                  ? { task: "mark", input: { n, log } }
+                  : { task: "markAtGate", input: { n, log, gate } },
             );
             await until(
               "a fifth of the results",
@@ -141,15 +147,23 @@ export function twoNodesSuite(
             // change between the read and the kill; let go again while it holds none.
             let held = 0;
             await until("the Bun node holding runs", async () => {
+              // A node that ended holds nothing and never will: say why rather than time out.
+              if (bun.child.exitCode !== null || bun.child.signalCode !== null) {
+                throw new Error(`the Bun node ended before the kill: ${bun.output()}`);
+              }
               bun.child.kill("SIGSTOP");
               held = await pendingOf(link, "bun-b");
               if (held > 0) return true;
               bun.child.kill("SIGCONT");
               return undefined;
+            }).catch(async (e) => {
+              const done = await recorded(link);
+              throw new Error(`${e.message} (${done} recorded); the Bun node: ${bun.output()}`);
             });
             await bun.kill();
             const killedAt = Date.now();
             assert.equal(await pendingOf(link, "bun-b"), held);
+            writeFileSync(gate, "");
             await until(
               "the Bun node's runs taken over",
               async () => (await pendingOf(link, "bun-b")) === 0 ? true : undefined,
