@@ -131,6 +131,10 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
+// The known names of each list as a set, made once per list: every `run()` with options checks
+// its keys, and Bun's `includes` on a frozen array took 0.5-0.7 µs a call (a set lookup 0.1).
+const knownSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /**
  * Throws a `TypeError` naming the first own key of `options` that is not in `known`, with the
  * closest known name when one is near and the list of valid ones. `prefix` qualifies the name
@@ -148,8 +152,10 @@ export function assertKnownOptions(
   known: readonly string[],
   prefix = "",
 ): void {
+  let names = knownSets.get(known);
+  if (names === undefined) knownSets.set(known, names = new Set(known));
   for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
+    if (names.has(key)) continue;
     let best: string | undefined;
     let bestDistance = Infinity;
     for (const name of known) {
