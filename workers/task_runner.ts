@@ -11,6 +11,7 @@
 import {
   type DoneBatch,
   type FromWorker,
+  RESULTS_POSTED,
   type SerializedError,
   serializeError,
   SLOT_CANCELLED,
@@ -175,6 +176,10 @@ export class TaskRunner {
     if (batch.ids.length === 0) return;
     this.#out = emptyBatch();
     this.#lastFlush = performance.now();
+    // Counted before the post: the pool that reads a count ahead of what it has read waits for
+    // these before it ends this worker (see WorkerLink.resultsOnTheirWay).
+    const control = this.#control;
+    if (control !== null) Atomics.add(control, RESULTS_POSTED, batch.ids.length);
     try {
       this.#post(batch);
     } catch {

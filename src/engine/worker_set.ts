@@ -15,6 +15,9 @@ import { serializeError } from "../transport/protocol.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 import { assertInteger } from "../validate.ts";
 
+/** Turns of 1 ms a kill past the cancel grace waits for results already posted (see cancelInWorker). */
+const RESULT_WAITS = 20;
+
 /** Where the set reports workers starting and ending: the pool's events and metrics. */
 export interface WorkerSetReport {
   events: PoolEvents;
@@ -225,11 +228,21 @@ export class WorkerSet {
     w.cancel(task, serializeError(error));
     // On Deno a thread spinning in a loop survives terminate(); see the README.
     const graceMs = this.idle.cancelGraceMs;
-    const timer = setTimeout(() => {
+    let waits = 0;
+    const judge = () => {
       this.#graceTimers.delete(timer);
       if (!w.inFlight.has(task.id) || !w.started(task)) return;
+      // Results the worker posted before the task held it are read first: a loop starved past
+      // the grace may find this timer due before their message, and the kill would drop them
+      // and fail tasks that had finished. Bounded: a few turns of 1 ms.
+      if (w.resultsOnTheirWay() && waits++ < RESULT_WAITS) {
+        timer = setTimeout(judge, 1);
+        this.#graceTimers.add(timer);
+        return;
+      }
       w.kill(`task '${task.name}' did not stop within ${graceMs} ms of being cancelled`);
-    }, graceMs);
+    };
+    let timer = setTimeout(judge, graceMs);
     this.#graceTimers.add(timer);
   }
 

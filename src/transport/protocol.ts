@@ -166,6 +166,17 @@ export function startSlot(control: Int32Array, slot: number): number {
 export const SLOTS_PER_WORKER = 4096;
 
 /**
+ * The control buffer's word after the slots: results the worker has posted, counted before each
+ * post (wrapping as an Int32). The pool counts those it has read; while the two differ, results
+ * are on their way, and ending the worker now would lose them (a terminated worker's messages
+ * that were not yet read are dropped).
+ */
+export const RESULTS_POSTED = SLOTS_PER_WORKER;
+
+/** Int32 words in a worker's control buffer: the slots and `RESULTS_POSTED`. */
+export const CONTROL_WORDS = SLOTS_PER_WORKER + 1;
+
+/**
  * Flattens any thrown value for `postMessage`.
  *
  * @example

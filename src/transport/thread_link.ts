@@ -23,7 +23,7 @@ import {
   SLEEPING,
   writeRequest,
 } from "./mailbox.ts";
-import { type FromWorker, SLOTS_PER_WORKER, type ToWorker } from "./protocol.ts";
+import { CONTROL_WORDS, type FromWorker, type ToWorker } from "./protocol.ts";
 import type { StartThread, Thread } from "./thread.ts";
 import type { LinkCapabilities, LinkedTask, LinkOptions } from "./link_types.ts";
 import { type LinkEvents, WorkerLink } from "./worker_link.ts";
@@ -75,7 +75,7 @@ export class ThreadLink<T extends LinkedTask = LinkedTask> extends WorkerLink<T>
   ) {
     super(id, options, events);
     this.transport = transport;
-    const buffer = sharedMemory ? new SharedArrayBuffer(SLOTS_PER_WORKER * 4) : null;
+    const buffer = sharedMemory ? new SharedArrayBuffer(CONTROL_WORDS * 4) : null;
     this.#control = buffer ? new Int32Array(buffer) : null;
     const mailbox = sharedMemory && hasWaitAsync ? new SharedArrayBuffer(MAILBOX_BYTES) : null;
     this.#mailbox = mailbox ? mailboxViews(mailbox) : null;

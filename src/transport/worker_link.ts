@@ -13,6 +13,7 @@ import {
   claimSlot,
   type DoneBatch,
   type FromWorker,
+  RESULTS_POSTED,
   type RunBatch,
   type SerializedError,
   SLOT_CANCELLED,
@@ -98,6 +99,8 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   abstract readonly capabilities: LinkCapabilities;
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
+  /** Results read from the worker's messages, wrapping as the worker's count does. */
+  #resultsRead = 0;
   #lastWordTimer: ReturnType<typeof setTimeout> | undefined;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #held = true;
@@ -241,6 +244,16 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     this.#post({ t: "credit", id: task.id, n });
   }
 
+  /**
+   * Whether the worker has posted results this side has not read yet: ending it now would drop
+   * them (a terminated worker's unread messages are lost) and fail tasks that finished. False
+   * without shared memory, where nothing tells.
+   */
+  resultsOnTheirWay(): boolean {
+    const control = this.control;
+    return control !== null && Atomics.load(control, RESULTS_POSTED) !== this.#resultsRead;
+  }
+
   /** Whether the worker began this task (after a crash: started tasks may have had effects). */
   started(task: T): boolean {
     // Without shared flags we cannot know, so we assume the worse case: it started.
@@ -305,6 +318,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     if (this.state === "exited") return;
     switch (m.t) {
       case "done":
+        this.#resultsRead = (this.#resultsRead + m.ids.length) | 0;
         this.events.results(this, m);
         break;
       case "progress":
