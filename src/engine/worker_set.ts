@@ -15,7 +15,7 @@ import { serializeError } from "../transport/protocol.ts";
 import type { LinkEvents, SpawnLink, WorkerLink } from "../transport/worker_link.ts";
 import { assertInteger } from "../validate.ts";
 
-/** Turns of 1 ms a kill past the cancel grace waits for results already posted (see cancelInWorker). */
+/** Turns of 1 ms a kill past the cancel grace waits for results posted before (cancelInWorker). */
 const RESULT_WAITS = 20;
 
 /** Where the set reports workers starting and ending: the pool's events and metrics. */

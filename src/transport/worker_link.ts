@@ -99,8 +99,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   abstract readonly capabilities: LinkCapabilities;
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
-  /** Results read from the worker's messages, wrapping as the worker's count does. */
-  #resultsRead = 0;
+  #resultsRead = 0; // results read from its messages, wrapping as the worker's count does
   #lastWordTimer: ReturnType<typeof setTimeout> | undefined;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #held = true;
@@ -244,11 +243,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
     this.#post({ t: "credit", id: task.id, n });
   }
 
-  /**
-   * Whether the worker has posted results this side has not read yet: ending it now would drop
-   * them (a terminated worker's unread messages are lost) and fail tasks that finished. False
-   * without shared memory, where nothing tells.
-   */
+  /** Whether the worker posted results not read here yet (ending it now would drop them). */
   resultsOnTheirWay(): boolean {
     const control = this.control;
     return control !== null && Atomics.load(control, RESULTS_POSTED) !== this.#resultsRead;
