@@ -153,6 +153,14 @@ export function twoNodesSuite(
               }
               bun.child.kill("SIGSTOP");
               held = await pendingOf(link, "bun-b");
+              // Commands the node sent before it stopped (a finish that acknowledges runs) may
+              // still land: read again until two reads 50 ms apart agree (CI once read 256 runs
+              // held, then 243 after the kill).
+              for (let again = held; held > 0; held = again) {
+                await new Promise((r) => setTimeout(r, 50));
+                again = await pendingOf(link, "bun-b");
+                if (again === held) break;
+              }
               if (held > 0) return true;
               bun.child.kill("SIGCONT");
               return undefined;
