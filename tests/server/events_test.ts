@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EventSourceParserStream } from "eventsource-parser/stream";
@@ -44,10 +47,14 @@ async function open(url: string, headers: Record<string, string> = {}) {
 test("GET /jobs/:id/events streams status and progress until the job is final, then ends", async () => {
   const s = await startServer();
   try {
+    // The job reports its progress only once the stream is open: a watcher sees the events from
+    // when it attached (on a loaded machine an ungated job had ended before the stream opened).
+    const gate = join(mkdtempSync(join(tmpdir(), "workloom-events-")), "gate");
     const job = await call(`${s.url}/jobs`, {
-      json: { task: "progress", input: { steps: 3, ms: 5 } },
+      json: { task: "progress", input: { steps: 3, ms: 5, gate } },
     });
     const stream = await open(`${s.url}/jobs/${job.body.id}/events`);
+    writeFileSync(gate, "");
     const events = await within(stream.rest(), 10_000, "the event stream");
     const last = JSON.parse(events.at(-1)!.data);
     assert.equal(last.status, "succeeded");
