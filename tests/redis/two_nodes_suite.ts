@@ -204,8 +204,22 @@ export function twoNodesSuite(
             // The same node id comes back and takes work from the group again.
             const again = await startNodeProcess("bun", redis.url, ["--node-id", "bun-b", ...BIG]);
             try {
-              const more = await submitAll(deno.url, 400, () => ({ task: "pid", input: null }));
-              const pids = await until("the 400 jobs", async () => {
+              // They wait at a gate until the restarted node holds some: near-instant jobs could
+              // all be run by the node they were submitted to before the other took any (CI saw
+              // that), while a node holds at most two windows of gated ones.
+              const gate2 = join(dir, "gate2");
+              const more = await submitAll(
+                deno.url,
+                1000,
+                () => ({ task: "pidAtGate", input: { gate: gate2 } }),
+              );
+              await until(
+                "the restarted node holding runs",
+                async () => (await pendingOf(link, "bun-b")) > 0 ? true : undefined,
+                30_000,
+              );
+              writeFileSync(gate2, "");
+              const pids = await until("the 1,000 jobs", async () => {
                 const s = await finalStates(link, more);
                 return s.every((x) => x.status === "succeeded")
                   ? s.map((x) => x.result)
