@@ -103,8 +103,7 @@ export abstract class WorkerLink<T extends LinkedTask = LinkedTask> {
   #lastWordTimer: ReturnType<typeof setTimeout> | undefined;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #held = true;
-  /** Echoes sent and not yet back (the hand-off probe). */
-  #echoes = 0;
+  #echoes = 0; // echoes sent and not yet back (the hand-off probe)
 
   constructor(
     readonly id: number,
